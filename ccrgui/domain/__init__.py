@@ -1,0 +1,3 @@
+"""Domain model: plain typed data, no Qt, no WinRM."""
+
+from ccrgui.domain.model import *  # noqa: F403

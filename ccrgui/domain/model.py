@@ -1,0 +1,366 @@
+"""Domain model of a failover cluster running an Exchange 2007 CCR clustered mailbox server.
+
+Frozen dataclasses so snapshots can be shared between the backend task and the GUI without
+copies or locks.  No Qt and no WinRM here: parsers produce these, the GUI consumes them.
+Enum values are the Windows display strings so the GUI can show them unchanged.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+class NodeState(enum.Enum):
+    UP = "Up"
+    DOWN = "Down"
+    PAUSED = "Paused"
+    JOINING = "Joining"
+    UNKNOWN = "Unknown"
+
+    @classmethod
+    def from_text(cls, text: str) -> NodeState:
+        return _lookup(cls, text, cls.UNKNOWN)
+
+
+class GroupState(enum.Enum):
+    ONLINE = "Online"
+    OFFLINE = "Offline"
+    FAILED = "Failed"
+    PARTIALLY_ONLINE = "Partially Online"
+    ONLINE_PENDING = "Online Pending"
+    OFFLINE_PENDING = "Offline Pending"
+    PENDING = "Pending"
+    UNKNOWN = "Unknown"
+
+    @classmethod
+    def from_text(cls, text: str) -> GroupState:
+        return _lookup(cls, text, cls.UNKNOWN)
+
+    @property
+    def is_pending(self) -> bool:
+        return self in (GroupState.ONLINE_PENDING, GroupState.OFFLINE_PENDING, GroupState.PENDING)
+
+
+# Resources use the same display strings as groups (Online, Offline, Failed, ... Pending).
+ResourceState = GroupState
+
+
+class NetworkState(enum.Enum):
+    UP = "Up"
+    DOWN = "Down"
+    PARTITIONED = "Partitioned"
+    UNAVAILABLE = "Unavailable"
+    UNKNOWN = "Unknown"
+
+    @classmethod
+    def from_text(cls, text: str) -> NetworkState:
+        return _lookup(cls, text, cls.UNKNOWN)
+
+
+class InterfaceState(enum.Enum):
+    UP = "Up"
+    FAILED = "Failed"
+    UNREACHABLE = "Unreachable"
+    UNAVAILABLE = "Unavailable"
+    UNKNOWN = "Unknown"
+
+    @classmethod
+    def from_text(cls, text: str) -> InterfaceState:
+        return _lookup(cls, text, cls.UNKNOWN)
+
+
+class CmsState(enum.Enum):
+    """Get-ClusteredMailboxServerStatus State values."""
+
+    ONLINE = "Online"
+    PARTIALLY_ONLINE = "Partially Online"
+    ONLINE_PENDING = "Online Pending"
+    OFFLINE = "Offline"
+    OFFLINE_PENDING = "Offline Pending"
+    FAILED = "Failed"
+    UNKNOWN = "Unknown"
+
+    @classmethod
+    def from_text(cls, text: str) -> CmsState:
+        return _lookup(cls, text, cls.UNKNOWN)
+
+
+class CopyStatus(enum.Enum):
+    """Get-StorageGroupCopyStatus SummaryCopyStatus values."""
+
+    NOT_SUPPORTED = "NotSupported"
+    DISABLED = "Disabled"
+    FAILED = "Failed"
+    SEEDING = "Seeding"
+    STOPPED = "Stopped"
+    SUSPENDED = "Suspended"
+    HEALTHY = "Healthy"
+    INITIALIZING = "Initializing"
+    SERVICE_DOWN = "ServiceDown"
+    RESYNCHRONIZING = "Resynchronizing"
+    UNKNOWN = "Unknown"
+
+    @classmethod
+    def from_text(cls, text: str) -> CopyStatus:
+        # The shell prints enum names without spaces; documentation shows them with spaces.
+        return _lookup(cls, text.replace(" ", ""), cls.UNKNOWN, fold_spaces=True)
+
+
+class EventLevel(enum.IntEnum):
+    """Windows event levels (System/Level).  0 (LogAlways) is shown as Information."""
+
+    LOG_ALWAYS = 0
+    CRITICAL = 1
+    ERROR = 2
+    WARNING = 3
+    INFORMATION = 4
+    VERBOSE = 5
+
+    @property
+    def display(self) -> str:
+        return "Information" if self is EventLevel.LOG_ALWAYS else self.name.capitalize()
+
+
+def _lookup(cls: type[_E], text: str, default: _E, fold_spaces: bool = False) -> _E:
+    key = text.strip().casefold()
+    for member in cls:
+        value = str(member.value).casefold()
+        if fold_spaces:
+            value = value.replace(" ", "")
+        if value == key:
+            return member
+    return default
+
+
+@dataclass(frozen=True, slots=True)
+class NodeDetails:
+    """Per-node facts read from WMI and Exchange on that node."""
+
+    os_caption: str = ""
+    os_version: str = ""
+    service_pack: str = ""
+    cpu: str = ""
+    cpu_count: int = 0
+    memory_total_mb: int = 0
+    memory_in_use_mb: int = 0
+    exchange_version: str = ""  # e.g. "Version 8.1 (Build 240.6)"
+    last_boot: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    name: str
+    state: NodeState
+    node_id: int = 0
+    details: NodeDetails | None = None
+    reachable: bool = True
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    name: str
+    state: ResourceState
+    group: str = ""
+    owner: str = ""
+    resource_type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A cluster group ("service or application" in Failover Cluster Management)."""
+
+    name: str
+    state: GroupState
+    owner: str = ""
+    is_cms: bool = False  # the Exchange clustered mailbox server
+    is_core: bool = False  # "Cluster Group"
+    is_storage: bool = False  # "Available Storage"
+    preferred_owners: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    name: str
+    state: NetworkState
+    role: str = ""  # e.g. "Internal and client use"
+    address: str = ""
+    address_mask: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NetInterface:
+    node: str
+    network: str
+    state: InterfaceState
+    name: str = ""
+    adapter: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Quorum:
+    """The quorum configuration from `cluster /quorum`."""
+
+    model: str  # e.g. "Node and File Share Majority"
+    resource: str = ""  # e.g. "File Share Witness (\\HUB1\FSW_EXCH1)"
+    path: str = ""  # the witness share path
+    witness_state: ResourceState | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CmsStatus:
+    """Get-ClusteredMailboxServerStatus."""
+
+    name: str
+    state: CmsState
+    active_node: str = ""
+    operational_machines: tuple[str, ...] = ()  # raw elements, e.g. "NODE1 <Active, Quorum Owner>"
+    failed_resources: tuple[str, ...] = ()
+    operational_replication_hosts: tuple[str, ...] = ()
+    failed_replication_hosts: tuple[str, ...] = ()
+    in_use_replication_hosts: tuple[str, ...] = ()
+    is_valid: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class StorageGroupCopy:
+    """Get-StorageGroupCopyStatus for one storage group (always about the passive copy)."""
+
+    identity: str  # SERVER\StorageGroup
+    storage_group: str
+    status: CopyStatus
+    copy_queue_length: int = 0
+    replay_queue_length: int = 0
+    suspended: bool = False
+    suspend_comment: str = ""
+    failed: bool = False
+    failed_message: str = ""
+    seeding: bool = False
+    last_inspected_log_time: datetime | None = None
+    last_copied_log_time: datetime | None = None
+    last_replayed_log_time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One event record from a node's event log."""
+
+    node: str
+    log: str
+    provider: str
+    event_id: int
+    level: EventLevel
+    time_created: datetime  # timezone-aware (UTC as logged)
+    record_id: int = 0
+    task: str = ""
+    computer: str = ""
+    message: str = ""
+    data: Mapping[str, str] = field(default_factory=dict)
+    raw_xml: str = ""
+
+    @property
+    def first_line(self) -> str:
+        return self.message.strip().split("\n", 1)[0].strip()
+
+
+@dataclass(frozen=True, slots=True)
+class NodeError:
+    """A node the backend could not read in this snapshot, and why."""
+
+    node: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSnapshot:
+    """Everything the console shows about one cluster, read consistently at one moment."""
+
+    cluster_name: str
+    taken_at: datetime
+    nodes: tuple[Node, ...] = ()
+    groups: tuple[Group, ...] = ()
+    resources: tuple[Resource, ...] = ()
+    networks: tuple[Network, ...] = ()
+    interfaces: tuple[NetInterface, ...] = ()
+    quorum: Quorum | None = None
+    cms: CmsStatus | None = None
+    copies: tuple[StorageGroupCopy, ...] = ()
+    node_errors: tuple[NodeError, ...] = ()
+    served_by: str = ""  # the node whose cluster.exe answered
+
+    def node(self, name: str) -> Node | None:
+        return next((n for n in self.nodes if n.name.casefold() == name.casefold()), None)
+
+    def group(self, name: str) -> Group | None:
+        return next((g for g in self.groups if g.name.casefold() == name.casefold()), None)
+
+    def resources_of(self, group: str) -> tuple[Resource, ...]:
+        return tuple(r for r in self.resources if r.group.casefold() == group.casefold())
+
+    def groups_owned_by(self, node: str) -> tuple[Group, ...]:
+        return tuple(g for g in self.groups if g.owner.casefold() == node.casefold())
+
+    def interfaces_of_node(self, node: str) -> tuple[NetInterface, ...]:
+        return tuple(i for i in self.interfaces if i.node.casefold() == node.casefold())
+
+    def interfaces_of_network(self, network: str) -> tuple[NetInterface, ...]:
+        return tuple(i for i in self.interfaces if i.network.casefold() == network.casefold())
+
+    @property
+    def cms_group(self) -> Group | None:
+        return next((g for g in self.groups if g.is_cms), None)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRun:
+    """One command line the backend ran on a node, for the operations log and audit."""
+
+    host: str
+    command: str
+    exit_code: int | None
+    stdout: str = ""
+    stderr: str = ""
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    """What an action did: every command it ran, and Windows' error text if it was refused."""
+
+    action: str  # e.g. "Move EXCH1 to NODE2"
+    ok: bool
+    runs: tuple[CommandRun, ...] = ()
+    error: str = ""
+
+
+__all__ = [
+    "NodeState",
+    "GroupState",
+    "ResourceState",
+    "NetworkState",
+    "InterfaceState",
+    "CmsState",
+    "CopyStatus",
+    "EventLevel",
+    "NodeDetails",
+    "Node",
+    "Resource",
+    "Group",
+    "Network",
+    "NetInterface",
+    "Quorum",
+    "CmsStatus",
+    "StorageGroupCopy",
+    "Event",
+    "NodeError",
+    "ClusterSnapshot",
+    "CommandRun",
+    "ActionResult",
+]

@@ -1,0 +1,41 @@
+"""Test set-up shared by every test: Qt offscreen on qasync's loop, and the lab."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_API", "pyside6")
+
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+
+
+def pytest_asyncio_loop_factories(config: Any, item: Any) -> dict[str, Any]:
+    """Run async tests on qasync's loop so Qt timers and signals work while a test awaits."""
+    import qasync
+
+    return {"qasync": lambda: qasync.QEventLoop(QApplication.instance() or QApplication([]))}
+
+
+@pytest.fixture
+def reference() -> Path:
+    """The real Windows samples in ../shared/reference (CI copies shared/ beside the clone)."""
+    if not REFERENCE.is_dir():
+        pytest.skip(f"reference samples not found at {REFERENCE}")
+    return REFERENCE
+
+
+@pytest.fixture
+def lab() -> Iterator[Any]:
+    """A running two-node lab on 127.0.0.1 (free ports), NTLM with encryption, fast state changes."""
+    from ccrgui.lab.lab import Lab
+
+    with Lab(speed=50.0, events=300) as running:
+        yield running

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-class Terminated(Exception):  # noqa: N818 - mirrors the Windows notion
+class Terminated(Exception):
     """Raised inside a program's thread when the client signalled terminate / ctrl_c."""
 
 

@@ -324,7 +324,9 @@ def _validate(t: Topology) -> None:
     for node in t.nodes:
         for nic in node.nics:
             if nic.network not in nets:
-                raise TopologyError(f"node {node.name!r}: nic {nic.name!r} names unknown network {nic.network!r}")
+                raise TopologyError(
+                    f"node {node.name!r}: nic {nic.name!r} names unknown network {nic.network!r}"
+                )
     gnames = [g.name.casefold() for g in t.groups]
     if len(set(gnames)) != len(gnames):
         raise TopologyError("groups: group names must be unique")

@@ -46,7 +46,7 @@ class ConnectionSettings:
         return self.port or (5986 if self.https else 5985)
 
 
-class ConnectionError_(Exception):  # noqa: N801 - avoid shadowing the builtin
+class ConnectionError_(Exception):
     """The settings are unusable (e.g. a password over plain HTTP); raised before anything is sent."""
 
 

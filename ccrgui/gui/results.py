@@ -1,0 +1,637 @@
+"""The results pane: what the center of the console shows for the selected tree item.
+
+`build_results` turns a snapshot and a selection into titled sections of rows (pure, tested per
+item kind); `SectionTableModel` shows one section in a QTableView and updates it in place so the
+selected row and scroll position survive refreshes; `ResultsPane` stacks the sections.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ccrgui.domain.model import (
+    ClusterSnapshot,
+    Group,
+    Node,
+    Resource,
+    StorageGroupCopy,
+)
+from ccrgui.gui import icons
+from ccrgui.gui.tree import ClusterEntry, ConnState, ItemRef, Kind, node_error, service_groups
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    badge: str = ""  # state icon name, e.g. "online"
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...] = ()
+    empty_text: str = "None"
+
+    def column(self, header: str) -> list[str]:
+        i = self.headers.index(header)
+        return [r[i].text for r in self.rows]
+
+    def value(self, name: str) -> str:
+        """For a property section: the value next to `name`."""
+        for r in self.rows:
+            if r[0].text == name:
+                return r[1].text
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Results:
+    title: str
+    sections: tuple[Section, ...] = ()
+    grey: bool = False
+
+    def section(self, title: str) -> Section:
+        for s in self.sections:
+            if s.title == title:
+                return s
+        raise KeyError(title)
+
+
+@dataclass
+class ResultContext:
+    """Facts the snapshot lacks: the count of critical events read separately, per connection."""
+
+    critical_events: dict[str, str] = field(default_factory=dict)
+
+
+def state_cell(state: Any) -> Cell:
+    return Cell(state.value, icons.badge_for(state))
+
+
+def props(title: str, pairs: list[tuple[str, str]]) -> Section:
+    return Section(title, ("Property", "Value"), tuple((Cell(k), Cell(v)) for k, v in pairs))
+
+
+def fmt_time(when: datetime | None) -> str:
+    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S") if when else ""
+
+
+def fmt_mb(mb: int) -> str:
+    return f"{mb:,} MB" if mb else ""
+
+
+_EX_RELEASES = {
+    "8.0": "Exchange Server 2007",
+    "8.1": "Exchange Server 2007 SP1",
+    "8.2": "Exchange Server 2007 SP2",
+    "8.3": "Exchange Server 2007 SP3",
+}
+
+
+def exchange_release(version: str) -> str:
+    """ "Version 8.1 (Build 240.6)" or "8.1.240.6" → "Version 8.1 (Build 240.6), Exchange Server 2007 SP1"."""
+    m = re.search(r"(\d+)\.(\d+)(?:\D+(\d+)\.(\d+))?", version)
+    if not version or not m:
+        return version
+    name = _EX_RELEASES.get(f"{m.group(1)}.{m.group(2)}", "")
+    return f"{version.strip()}, {name}" if name else version.strip()
+
+
+def _group_rows(groups: tuple[Group, ...]) -> tuple[tuple[Cell, ...], ...]:
+    return tuple(
+        (
+            Cell(g.name, "exchange" if g.is_cms else "group"),
+            state_cell(g.state),
+            Cell(g.owner),
+            Cell("Exchange clustered mailbox server" if g.is_cms else "Service or application"),
+        )
+        for g in groups
+    )
+
+
+def _resource_rows(resources: tuple[Resource, ...]) -> tuple[tuple[Cell, ...], ...]:
+    return tuple((Cell(r.name), Cell(r.resource_type), state_cell(r.state), Cell(r.owner)) for r in resources)
+
+
+def _node_rows(snap: ClusterSnapshot) -> tuple[tuple[Cell, ...], ...]:
+    return tuple(
+        (Cell(n.name, "node"), state_cell(n.state), Cell(node_error(snap, n.name))) for n in snap.nodes
+    )
+
+
+def _copy_rows(copies: tuple[StorageGroupCopy, ...]) -> tuple[tuple[Cell, ...], ...]:
+    return tuple(
+        (
+            Cell(c.storage_group),
+            state_cell(c.status),
+            Cell(str(c.copy_queue_length)),
+            Cell(str(c.replay_queue_length)),
+            Cell(fmt_time(c.last_inspected_log_time)),
+            Cell(c.failed_message or c.suspend_comment),
+        )
+        for c in copies
+    )
+
+
+GROUP_HEADERS = ("Name", "Status", "Current Owner", "Type")
+RESOURCE_HEADERS = ("Name", "Type", "Status", "Owner")
+COPY_HEADERS = (
+    "Storage Group",
+    "Copy Status",
+    "Copy Queue Length",
+    "Replay Queue Length",
+    "Last Inspected Log Time",
+    "Comment",
+)
+IFACE_HEADERS = ("Node", "Name", "Network", "Adapter", "IP Address", "Status")
+
+
+def _kind_of(r: Resource, word: str) -> bool:
+    return word.casefold() in (r.resource_type + " " + r.name).casefold()
+
+
+def build_results(ref: ItemRef | None, entries: dict[str, ClusterEntry], ctx: ResultContext) -> Results:
+    """The sections to show for `ref`, from the last snapshot of its connection."""
+    if ref is None or ref.kind is Kind.ROOT:
+        rows = tuple(
+            (
+                Cell(e.label, "cluster"),
+                Cell(e.state.value, _conn_badge(e.state)),
+                Cell(str(len(e.snapshot.nodes)) if e.snapshot else ""),
+                Cell(fmt_time(e.snapshot.taken_at) if e.snapshot else ""),
+                Cell(e.error),
+            )
+            for e in entries.values()
+        )
+        return Results(
+            "Failover Cluster Management",
+            (
+                Section(
+                    "Clusters",
+                    ("Name", "Connection", "Nodes", "Last refresh", "Error"),
+                    rows,
+                    "No cluster connected. Use Manage a Cluster… to connect.",
+                ),
+            ),
+        )
+    entry = entries.get(ref.conn_id)
+    if entry is None:
+        return Results("")
+    grey = entry.state is not ConnState.CONNECTED
+    snap = entry.snapshot
+    if snap is None:
+        pairs = [("Name", entry.label), ("Connection", entry.state.value)]
+        if entry.error:
+            pairs.append(("Error", entry.error))
+        return Results(entry.label, (props("Summary", pairs),), grey=True)
+    builder = _BUILDERS[ref.kind]
+    title, sections = builder(ref, entry, snap, ctx)
+    return Results(title, tuple(sections), grey)
+
+
+def _conn_badge(state: ConnState) -> str:
+    return {
+        ConnState.CONNECTED: "online",
+        ConnState.CONNECTING: "pending",
+        ConnState.UNREACHABLE: "failed",
+        ConnState.DISCONNECTED: "offline",
+    }[state]
+
+
+Built = tuple[str, list[Section]]
+
+
+def _cluster(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
+    q = snap.quorum
+    pairs = [
+        ("Name", snap.cluster_name),
+        ("Connection", e.state.value + (f": {e.error}" if e.error else "")),
+        ("Current host server", snap.served_by),
+        ("Quorum configuration", q.model if q else "Unknown"),
+    ]
+    if q and q.resource:
+        pairs.append(("Witness", f"{q.resource}: {q.witness_state.value if q.witness_state else 'Unknown'}"))
+    pairs.append(("Critical events (last 24 hours)", ctx.critical_events.get(e.conn_id, "Reading…")))
+    pairs.append(("Last refresh", fmt_time(snap.taken_at)))
+    core = next((g for g in snap.groups if g.is_core), None)
+    core_res = snap.resources_of(core.name) if core else ()
+    sections = [
+        props("Summary of Cluster " + snap.cluster_name, pairs),
+        Section("Nodes", ("Name", "Status", "Error"), _node_rows(snap)),
+        Section("Cluster Core Resources", RESOURCE_HEADERS, _resource_rows(core_res)),
+        Section("Services and Applications", GROUP_HEADERS, _group_rows(service_groups(snap))),
+    ]
+    if snap.node_errors:
+        sections.append(
+            Section(
+                "Nodes that could not be read",
+                ("Node", "Error"),
+                tuple((Cell(n.node, "failed"), Cell(n.message)) for n in snap.node_errors),
+            )
+        )
+    return snap.cluster_name, sections
+
+
+def _services(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
+    return "Services and Applications", [
+        Section("Services and Applications", GROUP_HEADERS, _group_rows(service_groups(snap)))
+    ]
+
+
+def _group(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
+    g = snap.group(ref.name)
+    if g is None:
+        return ref.name, [props("Summary", [("Name", ref.name), ("Status", "No longer in the cluster")])]
+    res = snap.resources_of(g.name)
+    pairs = [
+        ("Name", g.name),
+        ("Status", g.state.value),
+        ("Current Owner", g.owner),
+        ("Preferred Owners", ", ".join(g.preferred_owners) or "None"),
+    ]
+    sections: list[Section] = []
+    if g.is_cms:
+        cms = snap.cms
+        pairs.insert(1, ("Type", "Exchange clustered mailbox server"))
+        if cms is not None:
+            pairs += [
+                ("Active node", cms.active_node),
+                ("Clustered mailbox server state", cms.state.value),
+                ("Operational machines", ", ".join(cms.operational_machines)),
+                ("Failed resources", ", ".join(cms.failed_resources) or "None"),
+            ]
+        sections.append(props(f"Summary of {g.name}", pairs))
+        sa = [r for r in res if _kind_of(r, "System Attendant")]
+        store = [r for r in res if _kind_of(r, "Information Store")]
+        dbs = [r for r in res if _kind_of(r, "Database Instance") or (not r.resource_type and "/" in r.name)]
+        services = tuple((Cell("System Attendant"), Cell(r.name), state_cell(r.state)) for r in sa) + tuple(
+            (Cell("Information Store"), Cell(r.name), state_cell(r.state)) for r in store
+        )
+        sections.append(
+            Section(
+                "Exchange services",
+                ("Service", "Resource", "Status"),
+                services,
+                "No Exchange service resources found",
+            )
+        )
+        sections.append(
+            Section(
+                "Databases",
+                ("Storage Group", "Database", "Status"),
+                tuple(_database_row(r, g.name) for r in dbs),
+            )
+        )
+        sections.append(
+            Section("CCR copy health", COPY_HEADERS, _copy_rows(snap.copies), "No storage group copy status")
+        )
+    else:
+        sections.append(props(f"Summary of {g.name}", pairs))
+    sections.append(Section("Resources", RESOURCE_HEADERS, _resource_rows(res)))
+    return g.name, sections
+
+
+def _database_row(r: Resource, cms: str) -> tuple[Cell, ...]:
+    name = re.sub(rf"\s*\({re.escape(cms)}\)\s*$", "", r.name, flags=re.IGNORECASE)
+    sg, _, db = name.partition("/")
+    return (Cell(sg), Cell(db or name), state_cell(r.state))
+
+
+def _nodes(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
+    return "Nodes", [Section("Nodes", ("Name", "Status", "Error"), _node_rows(snap))]
+
+
+def _node(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
+    n: Node | None = snap.node(ref.name)
+    if n is None:
+        return ref.name, [props("Summary", [("Name", ref.name), ("Status", "No longer in the cluster")])]
+    d = n.details
+    pairs = [("Name", n.name), ("Status", n.state.value), ("Node ID", str(n.node_id))]
+    err = node_error(snap, n.name)
+    if err:
+        pairs.append(("Error", err))
+    if d is not None:
+        used = (
+            f"{d.memory_in_use_mb:,} MB ({100 * d.memory_in_use_mb // d.memory_total_mb}%)"
+            if d.memory_total_mb
+            else fmt_mb(d.memory_in_use_mb)
+        )
+        pairs += [
+            ("Operating system", " ".join(x for x in (d.os_caption.strip(), d.service_pack) if x)),
+            ("OS version", d.os_version),
+            ("Exchange version", exchange_release(d.exchange_version) or "Not installed"),
+            (
+                "Processor",
+                f"{d.cpu_count} × {' '.join(d.cpu.split())}" if d.cpu_count else " ".join(d.cpu.split()),
+            ),
+            ("Memory total", fmt_mb(d.memory_total_mb)),
+            ("Memory in use", used),
+            ("Last boot", fmt_time(d.last_boot)),
+        ]
+    ifaces = tuple(
+        (Cell(i.name), Cell(i.network), Cell(i.adapter), Cell(i.address), state_cell(i.state))
+        for i in snap.interfaces_of_node(n.name)
+    )
+    return n.name, [
+        props(f"Summary of {n.name}", pairs),
+        Section("Network Interfaces", IFACE_HEADERS[1:], ifaces),
+        Section(
+            "Services and Applications owned",
+            ("Name", "Status"),
+            tuple(
+                (Cell(g.name, "exchange" if g.is_cms else "group"), state_cell(g.state))
+                for g in snap.groups_owned_by(n.name)
+            ),
+        ),
+    ]
+
+
+def _storage(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
+    storage = next((g for g in snap.groups if g.is_storage), None)
+    rows = _resource_rows(snap.resources_of(storage.name)) if storage else ()
+    return "Storage", [
+        Section(
+            "Available Storage",
+            RESOURCE_HEADERS,
+            rows,
+            "No disks in Available Storage (CCR keeps each copy on the node's own disks)",
+        )
+    ]
+
+
+def _networks(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
+    rows = tuple(
+        (
+            Cell(n.name, "network"),
+            state_cell(n.state),
+            Cell(n.role),
+            Cell(f"{n.address}/{n.address_mask}" if n.address_mask else n.address),
+        )
+        for n in snap.networks
+    )
+    return "Networks", [Section("Networks", ("Name", "Status", "Cluster Use", "Address"), rows)]
+
+
+def _network(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
+    net = next((n for n in snap.networks if n.name.casefold() == ref.name.casefold()), None)
+    if net is None:
+        return ref.name, [props("Summary", [("Name", ref.name), ("Status", "No longer in the cluster")])]
+    ifaces = tuple(
+        (
+            Cell(i.node, "node"),
+            Cell(i.name),
+            Cell(i.network),
+            Cell(i.adapter),
+            Cell(i.address),
+            state_cell(i.state),
+        )
+        for i in snap.interfaces_of_network(net.name)
+    )
+    return net.name, [
+        props(
+            f"Summary of {net.name}",
+            [
+                ("Name", net.name),
+                ("Status", net.state.value),
+                ("Cluster use", net.role),
+                ("Address", net.address),
+                ("Subnet mask", net.address_mask),
+            ],
+        ),
+        Section("Network Interfaces", IFACE_HEADERS, ifaces),
+    ]
+
+
+def _replication(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
+    return "Replication", [Section("Storage group copies", COPY_HEADERS, _copy_rows(snap.copies))]
+
+
+def _copy(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
+    c = next((c for c in snap.copies if c.storage_group.casefold() == ref.name.casefold()), None)
+    if c is None:
+        return ref.name, [props("Summary", [("Storage group", ref.name), ("Status", "No copy status")])]
+    return c.storage_group, [
+        props(
+            f"Copy of {c.storage_group}",
+            [
+                ("Identity", c.identity),
+                ("Storage group", c.storage_group),
+                ("Summary copy status", c.status.value),
+                ("Copy queue length", str(c.copy_queue_length)),
+                ("Replay queue length", str(c.replay_queue_length)),
+                ("Suspended", "True" if c.suspended else "False"),
+                ("Suspend comment", c.suspend_comment),
+                ("Failed", "True" if c.failed else "False"),
+                ("Failed message", c.failed_message),
+                ("Seeding", "True" if c.seeding else "False"),
+                ("Last inspected log time", fmt_time(c.last_inspected_log_time)),
+                ("Last copied log time", fmt_time(c.last_copied_log_time)),
+                ("Last replayed log time", fmt_time(c.last_replayed_log_time)),
+            ],
+        )
+    ]
+
+
+def _quorum(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
+    q = snap.quorum
+    if q is None:
+        return "Quorum", [props("Quorum", [("Quorum configuration", "Unknown")])]
+    return "Quorum", [
+        props(
+            "Quorum",
+            [
+                ("Quorum configuration", q.model),
+                ("Witness resource", q.resource or "None"),
+                ("Witness share", q.path),
+                ("Witness state", q.witness_state.value if q.witness_state else ""),
+            ],
+        )
+    ]
+
+
+def _events(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
+    return "Cluster Events", [
+        props(
+            "Cluster Events",
+            [
+                ("Critical events (last 24 hours)", ctx.critical_events.get(e.conn_id, "Reading…")),
+                ("Nodes", ", ".join(n.name for n in snap.nodes)),
+                ("Open", "Double-click Cluster Events or use Show critical events to open the event view"),
+            ],
+        )
+    ]
+
+
+_BUILDERS = {
+    Kind.CLUSTER: _cluster,
+    Kind.SERVICES: _services,
+    Kind.GROUP: _group,
+    Kind.NODES: _nodes,
+    Kind.NODE: _node,
+    Kind.STORAGE: _storage,
+    Kind.NETWORKS: _networks,
+    Kind.NETWORK: _network,
+    Kind.REPLICATION: _replication,
+    Kind.COPY: _copy,
+    Kind.QUORUM: _quorum,
+    Kind.EVENTS: _events,
+}
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+GREY = QColor(128, 128, 128)
+
+
+class SectionTableModel(QAbstractTableModel):
+    """One results section as a table; `set_section` updates rows in place (dataChanged per row)."""
+
+    def __init__(self, section: Section, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._section = section
+        self.grey = False
+
+    @property
+    def section(self) -> Section:
+        return self._section
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._section.rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._section.headers)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        cell = self._section.rows[index.row()][index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return cell.text
+        if role == Qt.ItemDataRole.DecorationRole and cell.badge:
+            return icons.icon(cell.badge, "", self.grey)
+        if role == Qt.ItemDataRole.ForegroundRole and self.grey:
+            return QBrush(GREY)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self._section.headers[section]
+        return None
+
+    def set_section(self, new: Section, grey: bool = False) -> None:
+        old = self._section
+        if new.headers != old.headers:
+            self.beginResetModel()
+            self._section, self.grey = new, grey
+            self.endResetModel()
+            return
+        grey_changed = grey != self.grey
+        self.grey = grey
+        common = min(len(old.rows), len(new.rows))
+        if len(new.rows) < len(old.rows):
+            self.beginRemoveRows(QModelIndex(), len(new.rows), len(old.rows) - 1)
+            self._section = new
+            self.endRemoveRows()
+        elif len(new.rows) > len(old.rows):
+            self.beginInsertRows(QModelIndex(), len(old.rows), len(new.rows) - 1)
+            self._section = new
+            self.endInsertRows()
+        else:
+            self._section = new
+        last = len(new.headers) - 1
+        for row in range(common):
+            if grey_changed or old.rows[row] != new.rows[row]:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+
+
+class _SectionView(QFrame):
+    def __init__(self, section: Section, grey: bool) -> None:
+        super().__init__()
+        self.title = QLabel()
+        self.title.setStyleSheet("font-weight: bold; padding-top: 6px;")
+        self.model = SectionTableModel(section, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName(section.title)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.empty = QLabel()
+        self.empty.setStyleSheet("color: palette(mid); padding: 2px 6px;")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.title)
+        lay.addWidget(self.table)
+        lay.addWidget(self.empty)
+        self.update_section(section, grey)
+
+    def update_section(self, section: Section, grey: bool) -> None:
+        self.title.setText(section.title)
+        self.model.set_section(section, grey)
+        is_props = section.headers == ("Property", "Value")
+        self.table.horizontalHeader().setVisible(not is_props)
+        self.table.setVisible(bool(section.rows))
+        self.empty.setVisible(not section.rows)
+        self.empty.setText(section.empty_text)
+        header_h = 0 if is_props else self.table.horizontalHeader().sizeHint().height()
+        rows_h = sum(self.table.rowHeight(r) for r in range(len(section.rows)))
+        self.table.setFixedHeight(header_h + rows_h + 2 * self.table.frameWidth() + 2)
+
+
+class ResultsPane(QScrollArea):
+    """The center pane: a heading and one table per section, updated in place on refresh."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setAccessibleName("Results pane")
+        inner = QWidget()
+        self._layout = QVBoxLayout(inner)
+        self.heading = QLabel()
+        self.heading.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self._layout.addWidget(self.heading)
+        self._views: list[_SectionView] = []
+        self._layout.addStretch(1)
+        self.setWidget(inner)
+        self.results = Results("")
+
+    def show_results(self, results: Results) -> None:
+        self.results = results
+        self.heading.setText(results.title)
+        for i, section in enumerate(results.sections):
+            if i < len(self._views):
+                self._views[i].update_section(section, results.grey)
+                self._views[i].show()
+            else:
+                view = _SectionView(section, results.grey)
+                self._views.append(view)
+                self._layout.insertWidget(self._layout.count() - 1, view)
+        for view in self._views[len(results.sections) :]:
+            view.hide()
+
+    def table_models(self) -> list[SectionTableModel]:
+        return [v.model for v in self._views[: len(self.results.sections)]]

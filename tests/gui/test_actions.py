@@ -1,0 +1,87 @@
+"""Which actions are enabled for each item and state, and the reasons shown when they are not."""
+
+from __future__ import annotations
+
+from ccrgui.domain.model import GroupState, NodeState
+from ccrgui.gui import actions as A
+from ccrgui.gui.tree import ClusterEntry, ConnState, ItemRef, Kind
+from tests.gui.fakes import make_snapshot
+
+
+def entry(state: ConnState = ConnState.CONNECTED, **kw: object) -> ClusterEntry:
+    return ClusterEntry("c", "EXCLUS1", state, make_snapshot(**kw), "")  # type: ignore[arg-type]
+
+
+def by_id(specs: list[A.ActionSpec]) -> dict[str, A.ActionSpec]:
+    return {s.id: s for s in specs if s.id != A.MOVE_TO}
+
+
+def test_online_cms_actions() -> None:
+    acts = by_id(A.actions_for(ItemRef("c", Kind.GROUP, "EXCH1"), entry()))
+    assert not acts[A.ONLINE].enabled and "already online" in acts[A.ONLINE].reason
+    assert acts[A.OFFLINE].enabled
+    move = acts[A.MOVE]
+    assert move.enabled
+    assert [(c.text, c.enabled) for c in move.children] == [("EXNODE2", True), ("Best possible node", False)]
+    assert acts[A.PROPERTIES].shortcut == "Return"
+    assert {A.EVENTS, A.REFRESH} <= set(acts)
+
+
+def test_paused_or_down_target_is_disabled_with_reason() -> None:
+    acts = by_id(
+        A.actions_for(ItemRef("c", Kind.GROUP, "EXCH1"), entry(node_states=(NodeState.UP, NodeState.PAUSED)))
+    )
+    target = acts[A.MOVE].children[0]
+    assert (
+        not target.enabled and target.reason == "EXNODE2 is paused: groups cannot be moved to a paused node"
+    )
+    acts = by_id(
+        A.actions_for(ItemRef("c", Kind.GROUP, "EXCH1"), entry(node_states=(NodeState.UP, NodeState.DOWN)))
+    )
+    assert acts[A.MOVE].children[0].reason == "EXNODE2 is down"
+
+
+def test_offline_group_on_paused_owner_cannot_come_online() -> None:
+    e = entry(cms_state=GroupState.OFFLINE, node_states=(NodeState.PAUSED, NodeState.UP))
+    acts = by_id(A.actions_for(ItemRef("c", Kind.GROUP, "EXCH1"), e))
+    assert not acts[A.ONLINE].enabled and "EXNODE1 is paused" in acts[A.ONLINE].reason
+    assert not acts[A.OFFLINE].enabled and acts[A.OFFLINE].reason == "EXCH1 is already offline"
+
+
+def test_pending_group_and_busy_cluster() -> None:
+    acts = by_id(A.actions_for(ItemRef("c", Kind.GROUP, "EXCH1"), entry(cms_state=GroupState.ONLINE_PENDING)))
+    assert not acts[A.OFFLINE].enabled and "changing state" in acts[A.OFFLINE].reason
+    busy = by_id(A.actions_for(ItemRef("c", Kind.GROUP, "EXCH1"), entry(), busy="Move EXCH1"))
+    assert not busy[A.OFFLINE].enabled and "Move EXCH1" in busy[A.OFFLINE].reason
+    assert not busy[A.MOVE].enabled
+    assert busy[A.REFRESH].enabled and busy[A.EVENTS].enabled
+
+
+def test_generic_group_can_use_best_possible_node() -> None:
+    acts = by_id(A.actions_for(ItemRef("c", Kind.GROUP, "Print"), entry(extra_groups=("Print",))))
+    assert [(c.text, c.target, c.enabled) for c in acts[A.MOVE].children] == [
+        ("EXNODE1", "EXNODE1", True),
+        ("Best possible node", "", True),
+    ]
+
+
+def test_node_pause_resume() -> None:
+    up = by_id(A.actions_for(ItemRef("c", Kind.NODE, "EXNODE2"), entry()))
+    assert up[A.PAUSE].enabled and not up[A.RESUME].enabled and "not paused" in up[A.RESUME].reason
+    paused = by_id(
+        A.actions_for(ItemRef("c", Kind.NODE, "EXNODE2"), entry(node_states=(NodeState.UP, NodeState.PAUSED)))
+    )
+    assert not paused[A.PAUSE].enabled and paused[A.RESUME].enabled
+    down = by_id(
+        A.actions_for(ItemRef("c", Kind.NODE, "EXNODE2"), entry(node_states=(NodeState.UP, NodeState.DOWN)))
+    )
+    assert not down[A.PAUSE].enabled and down[A.PAUSE].reason == "EXNODE2 is down"
+
+
+def test_cluster_and_unreachable() -> None:
+    acts = by_id(A.actions_for(ItemRef("c", Kind.CLUSTER), entry()))
+    assert set(acts) == {A.EVENTS, A.REFRESH, A.DISCONNECT, "-"}
+    gone = ClusterEntry("c", "EXCLUS1", ConnState.UNREACHABLE, make_snapshot(), "timed out")
+    acts = by_id(A.actions_for(ItemRef("c", Kind.GROUP, "EXCH1"), gone))
+    assert not acts[A.OFFLINE].enabled and acts[A.OFFLINE].reason == "EXCLUS1 is unreachable: timed out"
+    assert A.actions_for(None, None)[0].id == A.CONNECT

@@ -215,6 +215,30 @@ class Quorum:
 
 
 @dataclass(frozen=True, slots=True)
+class ClusterProperty:
+    """One row of a `cluster ... /prop` or `/priv` listing (value kept as printed)."""
+
+    owner: str  # the resource, group, node, network or cluster the property belongs to
+    name: str
+    value: str
+    type_code: str = ""  # cluster.exe's T column: S, D, B, M, ... with R for read-only (SR, DR)
+    private: bool = False
+
+    @property
+    def read_only(self) -> bool:
+        return "R" in self.type_code[1:]
+
+    @property
+    def int_value(self) -> int | None:
+        """DWORD rows print as ``2 (0x2)``; None when the value is not a number."""
+        head = self.value.split(" ", 1)[0]
+        try:
+            return int(head, 16) if head.lower().startswith("0x") else int(head)
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
 class CmsStatus:
     """Get-ClusteredMailboxServerStatus."""
 
@@ -342,6 +366,7 @@ class ActionResult:
 
 __all__ = [
     "ActionResult",
+    "ClusterProperty",
     "ClusterSnapshot",
     "CmsState",
     "CmsStatus",

@@ -57,7 +57,7 @@ class UnsafeValueError(ValueError):
 # Space and tab separate arguments for MSVCRT and CommandLineToArgvW.
 _ARG_SPECIAL = re.compile(r'[ \t"]')
 # cmd.exe metacharacters that double quotes protect.
-_CMD_META_QUOTABLE = set('&|<>^() \t,;=')
+_CMD_META_QUOTABLE = set("&|<>^() \t,;=")
 # PowerShell treats these as single quotes inside a single-quoted string.
 _PS_SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
 # Switch names of cluster.exe are plain words (move, moveto, node, online, prop, ...).

@@ -56,6 +56,11 @@ class Table:
     rows: list[tuple[int, str]] = field(default_factory=list)
     title: str = ""  # the "Listing ... for 'x':" line before the header, if any
     stopped_by: tuple[int, str] | None = None  # the line that ended the rows
+    source: Sequence[str] = ()  # all lines of the text, for error messages
+
+    def line(self, line_no: int) -> str:
+        """The original text of a 1-based line (rows are stored with their indent removed)."""
+        return self.source[line_no - 1] if 0 < line_no <= len(self.source) else ""
 
 
 def dash_spans(line: str) -> list[tuple[int, int]]:
@@ -66,7 +71,7 @@ def titles_from_dashes(header: str, spans: list[tuple[int, int]]) -> list[str]:
     titles = []
     for i, (start, end) in enumerate(spans):
         stop = spans[i + 1][0] if i + 1 < len(spans) else len(header)
-        titles.append(header[start:max(end, stop)].strip())
+        titles.append(header[start : max(end, stop)].strip())
     return titles
 
 
@@ -116,7 +121,7 @@ def find_tables(
             if TITLE.match(lines[back].strip()):
                 title = lines[back].strip()
                 break
-        table = Table(header_line=i + 1, titles=titles, widths=widths, title=title)
+        table = Table(header_line=i + 1, titles=titles, widths=widths, title=title, source=lines)
         j = first_row
         while j < n:
             raw = lines[j]
@@ -181,8 +186,12 @@ def split_row(
     known: Sequence[frozenset[str] | None] = (),
     last_phrases: Sequence[str] = (),
     allow_empty: frozenset[int] = frozenset(),
+    single_word: frozenset[int] = frozenset(),
 ) -> list[Cut]:
-    """All plausible cuts of `text` into `n_fields`, best first."""
+    """All plausible cuts of `text` into `n_fields`, best first.
+
+    `single_word` columns (node names) cannot contain blanks; a cut that puts one there loses.
+    """
     spans = words(text)
     if not spans:
         return []
@@ -215,7 +224,7 @@ def split_row(
                 field_spans.append((head_spans[a][0], head_spans[b - 1][1]) if b > a else None)
             if last_phrases:
                 field_spans.append((last_start, len(text)))
-            results.append(_score(text, field_spans, widths, known, bounds))
+            results.append(_score(text, field_spans, widths, known, bounds, single_word))
     results.sort(key=lambda c: (c.score, c.tie), reverse=True)
     return results
 
@@ -242,6 +251,7 @@ def _score(
     widths: Sequence[int] | None,
     known: Sequence[frozenset[str] | None],
     bounds: tuple[int, ...],
+    single_word: frozenset[int],
 ) -> Cut:
     values = tuple(text[s[0] : s[1]] if s else "" for s in spans)
     layout = 0
@@ -277,7 +287,8 @@ def _score(
             padding -= 2
         previous_end = s[1]
     empties = sum(1 for s in spans if s is None)
-    return Cut(fields=values, score=(layout, hits - misses, padding, -empties), tie=bounds)
+    blanks = sum(1 for i in single_word if i < len(values) and (" " in values[i] or "\t" in values[i]))
+    return Cut(fields=values, score=(-blanks, layout, hits - misses, padding, -empties), tie=bounds)
 
 
 def best_unique(cuts: list[Cut]) -> tuple[Cut | None, bool]:

@@ -141,6 +141,7 @@ def _resolve(
     *,
     last_phrases: Sequence[str] = (),
     allow_empty: frozenset[int] = frozenset(),
+    single_word: frozenset[int] = frozenset(),
     what: str,
 ) -> list[tuple[int, str, tuple[str, ...]]]:
     """Split every row; learn names from unambiguous rows and use them for the ambiguous ones."""
@@ -149,7 +150,13 @@ def _resolve(
     learnt: list[set[str]] = [set() for _ in range(n_fields)]
     for line_no, row in table.rows:
         cuts = split_row(
-            row, widths, n_fields, known=known, last_phrases=last_phrases, allow_empty=allow_empty
+            row,
+            widths,
+            n_fields,
+            known=known,
+            last_phrases=last_phrases,
+            allow_empty=allow_empty,
+            single_word=single_word,
         )
         best, unique = best_unique(cuts)
         first.append((line_no, row, best, unique))
@@ -165,11 +172,19 @@ def _resolve(
     for line_no, row, best, unique in first:
         if best is not None and not unique:
             cuts = split_row(
-                row, widths, n_fields, known=merged, last_phrases=last_phrases, allow_empty=allow_empty
+                row,
+                widths,
+                n_fields,
+                known=merged,
+                last_phrases=last_phrases,
+                allow_empty=allow_empty,
+                single_word=single_word,
             )
             best = cuts[0] if cuts else None
         if best is None:
-            raise ParseError(f"cannot split this {what} row into {n_fields} columns", line_no, row)
+            raise ParseError(
+                f"cannot split this {what} row into {n_fields} columns", line_no, table.line(line_no)
+            )
         out.append((line_no, row, best.fields))
     return out
 
@@ -188,7 +203,9 @@ def parse_nodes(text: str) -> list[Node]:
         for line_no, row in table.rows:
             match = _NODE_ROW.match(row.strip())
             if not match:
-                raise ParseError("not a 'cluster node' row (name, node id, status)", line_no, row)
+                raise ParseError(
+                    "not a 'cluster node' row (name, node id, status)", line_no, table.line(line_no)
+                )
             nodes.append(
                 Node(
                     name=match.group("name"),
@@ -227,7 +244,13 @@ def parse_groups(text: str, nodes: Iterable[object] = ()) -> list[Group]:
     known: list[frozenset[str] | None] = [None, _known(nodes) or None, None]
     for table in _tables_or_error(text, tables, "cluster group"):
         rows = _resolve(
-            table, 3, known, last_phrases=GROUP_STATES, allow_empty=frozenset({1}), what="group"
+            table,
+            3,
+            known,
+            last_phrases=GROUP_STATES,
+            allow_empty=frozenset({1}),
+            single_word=frozenset({1}),
+            what="group",
         )
         for _line_no, _row, (name, owner, state) in rows:
             groups.append(_group(name, owner, state))
@@ -237,9 +260,7 @@ def parse_groups(text: str, nodes: Iterable[object] = ()) -> list[Group]:
 # --------------------------------------------------------------------------------- resources
 
 
-def parse_resources(
-    text: str, groups: Iterable[object] = (), nodes: Iterable[object] = ()
-) -> list[Resource]:
+def parse_resources(text: str, groups: Iterable[object] = (), nodes: Iterable[object] = ()) -> list[Resource]:
     """`cluster res` (or ``cluster res X``) -> resources with group, owner node and state.
 
     Resource and group names contain spaces and long names push later columns right; the known
@@ -253,7 +274,13 @@ def parse_resources(
     resources: list[Resource] = []
     for table in _tables_or_error(text, tables, "cluster resource"):
         rows = _resolve(
-            table, 4, known, last_phrases=GROUP_STATES, allow_empty=frozenset({2}), what="resource"
+            table,
+            4,
+            known,
+            last_phrases=GROUP_STATES,
+            allow_empty=frozenset({2}),
+            single_word=frozenset({2}),
+            what="resource",
         )
         for _line_no, _row, (name, group, owner, state) in rows:
             resources.append(
@@ -284,9 +311,12 @@ def parse_networks(text: str) -> list[Network]:
     lines = split_lines(text)
 
     def accept(titles: list[str]) -> bool:
-        return bool(titles) and titles[0].casefold() == "network" and _title_index(
-            titles, "Status", "State"
-        ) is not None and _title_index(titles, "Node") is None
+        return (
+            bool(titles)
+            and titles[0].casefold() == "network"
+            and _title_index(titles, "Status", "State") is not None
+            and _title_index(titles, "Node") is None
+        )
 
     tables = find_tables(lines, accept, (("Network", "Status"),), ALL_HEADERS)
     networks: list[Network] = []
@@ -339,7 +369,10 @@ def parse_netinterfaces(
         if net_i is not None:
             known[net_i] = network_names
         phrases = INTERFACE_STATES if _state_last(titles) else ()
-        rows = _resolve(table, len(titles), known, last_phrases=phrases, what="network interface")
+        single = frozenset({node_i}) if node_i is not None else frozenset()
+        rows = _resolve(
+            table, len(titles), known, last_phrases=phrases, single_word=single, what="network interface"
+        )
         state_i = _title_index(titles, "Status", "State")
         name_i = _title_index(titles, "Network Interface", "Interface", "Name")
         adapter_i = _title_index(titles, "Adapter")
@@ -392,7 +425,10 @@ def parse_properties(text: str, owners: Iterable[object] = ()) -> list[ClusterPr
         private = bool(title and title.group(1))
         owner_hint = title.group(2) if title else ""
         for line_no, row in table.rows:
-            result.append(_property_row(line_no, row, table, owner_hint, known_owners, private))
+            try:
+                result.append(_property_row(line_no, row, table, owner_hint, known_owners, private))
+            except ParseError as exc:
+                raise ParseError(exc.message, line_no, table.line(line_no)) from None
     return result
 
 

@@ -197,7 +197,7 @@ class WSManServer:
         resolve: Callable[[], ShellService | None],
         faults: Faults,
         accounts: Sequence[Account],
-        fault_node: str | None = None,
+        fault_node: str | Callable[[], str] | None = None,
         is_down: Callable[[], bool] | None = None,
         on_down: Callable[[], None] | None = None,
         tls: TlsConfig | None = None,
@@ -210,7 +210,7 @@ class WSManServer:
         self.resolve = resolve
         self.faults = faults
         self.accounts = tuple(accounts)
-        self.fault_node = fault_node or name
+        self._fault_node = fault_node or name
         self._is_down = is_down or (lambda: False)
         self._on_down = on_down
         self.tls = tls
@@ -251,8 +251,14 @@ class WSManServer:
         if self._watch_thread is not None:
             self._watch_thread.join(timeout=2)
 
+    @property
+    def fault_node(self) -> str:
+        """The node whose faults apply: fixed for a node, the current owner for the cluster name."""
+        node = self._fault_node
+        return node() if callable(node) else node
+
     def is_down(self) -> bool:
-        return self.faults.is_down(self.fault_node) or self._is_down()
+        return self.faults.is_down(self.name) or self.faults.is_down(self.fault_node) or self._is_down()
 
     def _reserve_port(self) -> None:
         if self.port == 0:

@@ -22,7 +22,7 @@ from ccrgui.lab.faults import Faults
 from ccrgui.lab.process import Chunk, LabProcess
 from ccrgui.lab.topology import Account
 from ccrgui.lab.wsman import soap
-from ccrgui.lab.wsman.soap import Request, qname
+from ccrgui.lab.wsman.soap import Request, WSManFault, qname
 
 log = logging.getLogger(__name__)
 
@@ -260,9 +260,18 @@ class ShellService:
             raise soap.fault_invalid_parameter()
         skip = soap.is_true(req.options.get("WINRS_SKIP_CMD_SHELL"))
         env = dict(shell.env)
-        process = self.launcher(
-            account, command, arguments, skip_cmd_shell=skip, codepage=shell.codepage, env=env
-        )
+        try:
+            process = self.launcher(
+                account, command, arguments, skip_cmd_shell=skip, codepage=shell.codepage, env=env
+            )
+        except WSManFault:
+            raise
+        except Exception as exc:
+            code = getattr(exc, "code", None)
+            if not isinstance(code, int) or code <= 0:
+                raise
+            # CreateProcess failed (e.g. WINRS_SKIP_CMD_SHELL with a program that does not exist).
+            raise soap.fault_create_process(code, str(getattr(exc, "message", exc))) from exc
         _ensure_started(process)
         cmd = Command(
             id=cmd_id,

@@ -180,6 +180,18 @@ def fault_invalid_parameter() -> WSManFault:
     )
 
 
+def fault_create_process(code: int, message: str) -> WSManFault:
+    """The shell plug-in could not start the program; the Win32 error comes back as a provider fault."""
+    text = message.rstrip() + " "
+    return WSManFault(
+        "s:Receiver",
+        "w:InternalError",
+        text,
+        code,
+        provider_fault=("Shell cmd plugin", "%systemroot%\\system32\\winrscmd.dll"),
+    )
+
+
 def fault_action_not_supported(action: str) -> WSManFault:
     return WSManFault(
         "s:Sender",

@@ -1,0 +1,697 @@
+"""cmd.exe and program dispatch: what a WinRS command runs on a simulated node.
+
+WinRS builds the command line as `command + " " + " ".join(arguments)`.  Without
+WINRS_SKIP_CMD_SHELL it runs `cmd.exe /c <line>`; with it, the line goes to CreateProcess and
+the program is argv[0] (split by the C runtime's rules, `argv.py`).
+
+cmd.exe's processing of a `/c` line, as implemented here (the order matters):
+1. the outer-quote rule of `cmd /c` (see `strip_outer_quotes`);
+2. the 8191-character limit ("The command line is too long.");
+3. %VAR% expansion over the whole line, inside quotes too; an undefined %VAR% stays literally
+   (command-line semantics, not batch-file semantics); `%%` stays `%%`;
+4. outside double quotes: `^` escapes the next character, `&`, `&&`, `||`, `|` split commands,
+   `>`, `>>`, `<`, `n>`, `n>&m` are redirections (files other than `nul` are discarded, since
+   the lab has no file system); inside quotes everything is literal and quotes toggle the state;
+5. each simple command: its first token names the program; built-ins are `echo`, `set`, `ver`,
+   `type nul`, `exit`; external programs get the remaining text as their own command line.
+Parentheses blocks and delayed expansion (`!VAR!`) are not supported (not used by the backend).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ccrgui.lab import argv as argvmod
+from ccrgui.lab.engine import LabError
+from ccrgui.lab.nodehost import NodeHost, session_env
+from ccrgui.lab.process import Chunk, LabProcess, ProcessIO, Terminated
+from ccrgui.lab.topology import Account
+
+MAX_LINE = 8191
+TOO_LONG = "The command line is too long.\r\n"
+NOT_RECOGNIZED = (
+    "'{name}' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n"
+)
+ERROR_FILE_NOT_FOUND = 2
+EXIT_NOT_RECOGNIZED = 9009
+VER_TEXT = "\r\nMicrosoft Windows [Version 6.0.6001]\r\n"
+
+
+class ProgramNotFound(LabError):
+    """CreateProcess failed (WINRS_SKIP_CMD_SHELL with an unknown program): WinRS answers a fault
+    with Win32 error 2 instead of starting a command."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(ERROR_FILE_NOT_FOUND, "The system cannot find the file specified.", error_id=name)
+
+
+# ---- routed process I/O (pipes and redirection) ------------------------------------------------
+
+
+class RoutedIO(ProcessIO):
+    """A ProcessIO for one command of a cmd line: its streams go to the parent, a buffer or nul.
+
+    Termination and sleeping are the parent's, so ctrl-c reaches every command of a pipeline.
+    """
+
+    def __init__(
+        self,
+        parent: ProcessIO,
+        *,
+        stdout: str = "stdout",
+        stderr: str = "stderr",
+        stdin: bytes | None = None,
+    ) -> None:
+        super().__init__(parent.codepage)
+        self.parent = parent
+        # A route is "stdout"/"stderr" (the parent's stream), "buffer" or "nul".
+        self.routes = {"stdout": stdout, "stderr": stderr}
+        self.buffer = bytearray()
+        self._own_stdin = stdin is not None
+        if stdin is not None:
+            self.send(stdin, eof=True)
+
+    def write_bytes(self, data: bytes, stream: str = "stdout") -> None:
+        if self.parent.terminated:
+            raise Terminated
+        route = self.routes.get(stream, stream)
+        if route == "nul" or not data:
+            return
+        if route == "buffer":
+            self.buffer += data
+            return
+        self.parent.write_bytes(data, route)
+
+    def read_stdin_line(self, timeout: float | None = None) -> bytes | None:
+        if self._own_stdin:
+            return super().read_stdin_line(timeout)
+        return self.parent.read_stdin_line(timeout)
+
+    def read_stdin_all(self) -> bytes:
+        if self._own_stdin:
+            return super().read_stdin_all()
+        return self.parent.read_stdin_all()
+
+    def sleep(self, seconds: float) -> None:
+        self.parent.sleep(seconds)
+
+    @property
+    def terminated(self) -> bool:
+        return self.parent.terminated
+
+
+# ---- programs ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """What a program sees besides its pipes: machine, caller, environment, own command line."""
+
+    host: NodeHost
+    account: Account
+    env: dict[str, str]
+    command_line: str = ""
+    in_cmd: bool = True  # started by cmd.exe (False: CreateProcess directly)
+
+    def getenv(self, name: str) -> str | None:
+        return self.host.getenv(name, self.env)
+
+
+ProgramFn = Callable[[ProcessIO, Context, list[str]], int]
+
+
+def _cluster(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
+    from ccrgui.lab.clusterexe import run_cluster
+
+    return run_cluster(io, ctx, argv)
+
+
+def _setup(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
+    from ccrgui.lab.setupcom import run_setup
+
+    return run_setup(io, ctx, argv)
+
+
+def _powershell(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
+    mod = importlib.import_module("ccrgui.lab.powershell")
+    code: int = mod.run_powershell(io, ctx.host, ctx.account, argv)
+    return code
+
+
+def _wevtutil(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
+    mod = importlib.import_module("ccrgui.lab.wevtutil")
+    code: int = mod.run_wevtutil(io, ctx.host, ctx.account, argv)
+    return code
+
+
+def _hostname(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
+    io.write(ctx.host.name.upper() + "\r\n")
+    return 0
+
+
+def _whoami(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
+    io.write(f"{ctx.account.domain.lower()}\\{ctx.account.user.lower()}\r\n")
+    return 0
+
+
+def _shutdown(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
+    """shutdown /r [/t N] [/f] [/c "comment"] [/d ...]: restarts this node through the engine."""
+    restart = False
+    delay = 30.0  # the WS2008 default
+    for i, a in enumerate(argv[1:], start=1):
+        low = a.casefold()
+        if low in ("/r", "-r"):
+            restart = True
+        elif low in ("/t", "-t") and i + 1 < len(argv):
+            try:
+                delay = float(argv[i + 1])
+            except ValueError:
+                io.write("The parameter is incorrect.(87)\r\n", "stderr")
+                return 87
+    if not restart:
+        io.write(_SHUTDOWN_USAGE, "stderr")
+        return 1
+    if not ctx.account.admin:
+        io.write(f"{ctx.host.name.upper()}: Access is denied.(5)\r\n", "stderr")
+        return 5
+    try:
+        ctx.host.engine.reboot_node(ctx.host.name, user=ctx.account.qualified, delay_s=delay)
+    except LabError as exc:
+        io.write(f"{ctx.host.name.upper()}: {exc.message}({exc.code})\r\n", "stderr")
+        return exc.code or 1
+    return 0
+
+
+_SHUTDOWN_USAGE = (
+    "Usage: shutdown [/i | /l | /s | /r | /g | /a | /p | /h | /e] [/f]\r\n"
+    '    [/m \\\\computer][/t xxx][/d [p|u:]xx:yy [/c "comment"]]\r\n'
+)
+
+_NET_SERVICES = {
+    "clussvc": "Cluster Service",
+    "msexchangerepl": "Microsoft Exchange Replication Service",
+    "msexchangeis": "Microsoft Exchange Information Store",
+    "msexchangesa": "Microsoft Exchange System Attendant",
+    "remoteregistry": "Remote Registry",
+}
+
+
+def _net(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
+    """net stop|start <service>: the service side of the engine (cluster service, replication)."""
+    if len(argv) < 3 or argv[1].casefold() not in ("stop", "start"):
+        io.write("The syntax of this command is:\r\n\r\nNET\r\n    [ START | STOP ]\r\n", "stderr")
+        return 1
+    verb, name = argv[1].casefold(), " ".join(argv[2:])
+    key = next((k for k, v in _NET_SERVICES.items() if name.casefold() in (k, v.casefold())), None)
+    if key is None:
+        io.write(
+            "The service name is invalid.\r\n\r\nMore help is available by typing NET HELPMSG 2185.\r\n\r\n",
+            "stderr",
+        )
+        return 2
+    display = _NET_SERVICES[key]
+    if not ctx.account.admin:
+        io.write("System error 5 has occurred.\r\n\r\nAccess is denied.\r\n\r\n", "stderr")
+        return 2
+    engine = ctx.host.engine
+    try:
+        if verb == "stop":
+            io.write(f"The {display} service is stopping.\r\n")
+            engine.stop_service(ctx.host.name, key)
+            io.write(f"The {display} service was stopped successfully.\r\n\r\n")
+        else:
+            io.write(f"The {display} service is starting.\r\n")
+            engine.start_service(ctx.host.name, key)
+            io.write(f"The {display} service was started successfully.\r\n\r\n")
+    except LabError as exc:
+        if exc.code == 1062:
+            io.write(
+                f"The {display} service is not started.\r\n\r\n"
+                "More help is available by typing NET HELPMSG 3521.\r\n\r\n",
+                "stderr",
+            )
+        elif exc.code == 1056:
+            io.write(
+                "The requested service has already been started.\r\n\r\n"
+                "More help is available by typing NET HELPMSG 2182.\r\n\r\n",
+                "stderr",
+            )
+        else:
+            io.write(f"System error {exc.code} has occurred.\r\n\r\n{exc.message}\r\n\r\n", "stderr")
+        return 2
+    return 0
+
+
+# Program name (lower case, no directory, no extension) -> implementation.
+PROGRAMS: dict[str, ProgramFn] = {
+    "cluster": _cluster,
+    "powershell": _powershell,
+    "wevtutil": _wevtutil,
+    "setup": _setup,
+    "shutdown": _shutdown,
+    "hostname": _hostname,
+    "whoami": _whoami,
+    "net": _net,
+}
+
+
+def resolve_program(token: str) -> ProgramFn | None:
+    """Map what was typed (`cluster`, `CLUSTER.EXE`, `C:\\Windows\\system32\\cluster.exe`,
+    `.\\setup.com`) to a program, or None."""
+    name = token.replace("/", "\\").rsplit("\\", 1)[-1].casefold()
+    stem, dot, ext = name.rpartition(".")
+    if dot:
+        if ext not in ("exe", "com"):
+            return None
+        if stem == "setup" and ext != "com":
+            return None  # setup.exe is the GUI installer; the console one is setup.com
+        name = stem
+    return PROGRAMS.get(name)
+
+
+# ---- cmd.exe -----------------------------------------------------------------------------------
+
+_SPECIAL_IN_QUOTES = set("&<>()@^|")
+
+
+def strip_outer_quotes(line: str) -> str:
+    """cmd /c's rule for a line that starts with a quote (`cmd /?`, without /S):
+
+    quotes are kept when there are exactly two, nothing special between them, whitespace
+    between them and the quoted text names an executable; otherwise the first character (if a
+    quote) and the last quote on the line are removed, keeping the text after that last quote.
+    """
+    stripped = line.lstrip(" \t")
+    if not stripped.startswith('"'):
+        return line
+    if stripped.count('"') == 2:
+        inner = stripped[1 : stripped.index('"', 1)]
+        if (
+            not (_SPECIAL_IN_QUOTES & set(inner))
+            and any(c in " \t" for c in inner)
+            and resolve_program(inner) is not None
+        ):
+            return line
+    last = stripped.rindex('"')
+    if last == 0:
+        return stripped[1:]
+    return stripped[1:last] + stripped[last + 1 :]
+
+
+_PERCENT = re.compile(r"%([^%\r\n]+)%")
+
+
+def expand_percent(line: str, getenv: Callable[[str], str | None]) -> str:
+    """Command-line %VAR% expansion: defined variables are replaced, undefined ones stay as typed.
+
+    Supports `%VAR:~start,len%` substrings and `%VAR:old=new%` substitution like cmd.exe.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(line):
+        if line[i] != "%":
+            out.append(line[i])
+            i += 1
+            continue
+        m = _PERCENT.match(line, i)
+        if m is None:
+            out.append("%")
+            i += 1
+            continue
+        value = _expand_one(m.group(1), getenv)
+        if value is None:
+            # Not a variable: keep the '%' and rescan from the next character, so the closing '%'
+            # can start another reference ("%NOPE%PATH%" keeps "%NOPE" and expands "%PATH%").
+            out.append("%")
+            i += 1
+            continue
+        out.append(value)
+        i = m.end()
+    return "".join(out)
+
+
+def _expand_one(spec: str, getenv: Callable[[str], str | None]) -> str | None:
+    if ":" in spec:
+        name, _, op = spec.partition(":")
+        value = getenv(name)
+        if value is None:
+            return None
+        if op.startswith("~"):
+            parts = op[1:].split(",")
+            try:
+                start = int(parts[0]) if parts[0] else 0
+                length = int(parts[1]) if len(parts) > 1 else None
+            except ValueError:
+                return None
+            if start < 0:
+                start = max(0, len(value) + start)
+            sub = value[start:]
+            if length is not None:
+                sub = sub[:length] if length >= 0 else sub[: max(0, len(sub) + length)]
+            return sub
+        if "=" in op:
+            old, _, new = op.partition("=")
+            if not old:
+                return None
+            return re.sub(re.escape(old), lambda _m: new, value, flags=re.IGNORECASE)
+        return None
+    return getenv(spec)
+
+
+@dataclass
+class Redirect:
+    fd: int  # 0 stdin, 1 stdout, 2 stderr
+    target: str  # a file name, or "&1"/"&2" for a duplicate
+    append: bool = False
+
+
+@dataclass
+class SimpleCommand:
+    text: str  # the command text as the program sees it (escapes removed, quotes kept)
+    redirects: list[Redirect] = field(default_factory=list)
+
+
+@dataclass
+class Pipeline:
+    commands: list[SimpleCommand]
+
+
+def parse_line(line: str) -> list[tuple[str, Pipeline]]:
+    """Split an expanded line into (operator, pipeline) pairs; the first operator is ""."""
+    result: list[tuple[str, Pipeline]] = []
+    pipeline: list[SimpleCommand] = []
+    buf: list[str] = []
+    redirects: list[Redirect] = []
+    op = ""
+    in_quotes = False
+    i = 0
+    n = len(line)
+
+    def end_command() -> None:
+        pipeline.append(SimpleCommand("".join(buf), list(redirects)))
+        buf.clear()
+        redirects.clear()
+
+    while i < n:
+        c = line[i]
+        if c == '"':
+            in_quotes = not in_quotes
+            buf.append(c)
+            i += 1
+            continue
+        if in_quotes:
+            buf.append(c)
+            i += 1
+            continue
+        if c == "^":
+            if i + 1 < n:
+                buf.append(line[i + 1])
+            i += 2
+            continue
+        if c == "&" or c == "|":
+            double = i + 1 < n and line[i + 1] == c
+            end_command()
+            if c == "|" and not double:
+                i += 1
+                continue
+            result.append((op, Pipeline(list(pipeline))))
+            pipeline.clear()
+            op = c * 2 if double else c
+            i += 2 if double else 1
+            continue
+        if c in "<>":
+            fd = 0 if c == "<" else 1
+            if buf and buf[-1].isdigit() and (len(buf) == 1 or buf[-2] in " \t"):
+                fd = int(buf.pop())
+            append = False
+            i += 1
+            if c == ">" and i < n and line[i] == ">":
+                append = True
+                i += 1
+            while i < n and line[i] in " \t":
+                i += 1
+            if i < n and line[i] == "&" and i + 1 < n and line[i + 1].isdigit():
+                redirects.append(Redirect(fd, "&" + line[i + 1], append))
+                i += 2
+                continue
+            target, i = _read_target(line, i)
+            redirects.append(Redirect(fd, target, append))
+            continue
+        buf.append(c)
+        i += 1
+    end_command()
+    result.append((op, Pipeline(list(pipeline))))
+    return result
+
+
+def _read_target(line: str, i: int) -> tuple[str, int]:
+    out: list[str] = []
+    in_quotes = False
+    while i < len(line):
+        c = line[i]
+        if c == '"':
+            in_quotes = not in_quotes
+            i += 1
+            continue
+        if not in_quotes and (c in " \t&|<>"):
+            break
+        if not in_quotes and c == "^" and i + 1 < len(line):
+            out.append(line[i + 1])
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out), i
+
+
+def _command_name(text: str) -> tuple[str, str]:
+    """(name as typed, rest of the text after the name) for a simple command."""
+    s = text.lstrip(" \t;,=@")
+    if s.startswith('"'):
+        end = s.find('"', 1)
+        if end < 0:
+            return s, ""
+        j = end + 1
+        while j < len(s) and s[j] not in " \t/":
+            j += 1
+        return s[:j], s[j:]
+    j = 0
+    while j < len(s) and s[j] not in " \t/;,=":
+        j += 1
+    # echo. / echo( / echo: print what follows the delimiter
+    if s[:4].casefold() == "echo" and j > 4:
+        return s[:4], s[4:]
+    return s[:j], s[j:]
+
+
+class CmdShell:
+    """One `cmd.exe /c` run: expands, parses and executes a line against programs."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.exit_requested = False
+
+    def run(self, io: ProcessIO, line: str) -> int:
+        line = strip_outer_quotes(line)
+        if len(line) > MAX_LINE:
+            io.write(TOO_LONG, "stderr")
+            return 1
+        expanded = expand_percent(line, self.ctx.getenv)
+        if len(expanded) > MAX_LINE:
+            io.write(TOO_LONG, "stderr")
+            return 1
+        code = 0
+        for op, pipeline in parse_line(expanded):
+            if self.exit_requested:
+                break
+            if op == "&&" and code != 0:
+                continue
+            if op == "||" and code == 0:
+                continue
+            code = self._run_pipeline(io, pipeline)
+        return code
+
+    def _run_pipeline(self, io: ProcessIO, pipeline: Pipeline) -> int:
+        data: bytes | None = None
+        code = 0
+        cmds = pipeline.commands
+        for idx, cmd in enumerate(cmds):
+            last = idx == len(cmds) - 1
+            sub = self._routed(io, cmd, pipe_out=not last, stdin=data)
+            code = self._run_simple(sub, cmd)
+            data = bytes(sub.buffer) if not last else None
+        return code
+
+    def _routed(self, io: ProcessIO, cmd: SimpleCommand, *, pipe_out: bool, stdin: bytes | None) -> RoutedIO:
+        routes = {1: "buffer" if pipe_out else "stdout", 2: "stderr"}
+        for r in cmd.redirects:
+            if r.fd == 0:
+                if r.target.casefold() == "nul":
+                    stdin = b""
+                continue
+            if r.target.startswith("&"):
+                src = int(r.target[1:]) if r.target[1:].isdigit() else 1
+                routes[r.fd] = routes.get(src, "stdout")
+            elif r.fd in (1, 2):
+                # The lab has no file system: `> file` swallows the output like `> nul`.
+                routes[r.fd] = "nul"
+        return RoutedIO(io, stdout=routes[1], stderr=routes[2], stdin=stdin)
+
+    def _run_simple(self, io: ProcessIO, cmd: SimpleCommand) -> int:
+        typed, rest = _command_name(cmd.text)
+        if not typed.strip():
+            return 0
+        name = typed.strip('"').casefold()
+        builtin = _BUILTINS.get(name)
+        if builtin is not None:
+            return builtin(self, io, rest)
+        program = resolve_program(typed.strip('"'))
+        if program is None:
+            io.write(NOT_RECOGNIZED.format(name=typed), "stderr")
+            return EXIT_NOT_RECOGNIZED
+        command_line = cmd.text.lstrip(" \t@").rstrip(" \t")
+        sub_ctx = Context(self.ctx.host, self.ctx.account, dict(self.ctx.env), command_line, True)
+        return program(io, sub_ctx, argvmod.split_command_line(command_line))
+
+    # ---- built-ins ------------------------------------------------------------------------------
+
+    def _echo(self, io: ProcessIO, rest: str) -> int:
+        if not rest.strip(" \t"):
+            if rest[:1] in ("", " ", "\t"):
+                io.write("ECHO is on.\r\n")
+            else:
+                io.write("\r\n")
+            return 0
+        io.write(rest[1:] + "\r\n")
+        return 0
+
+    def _set(self, io: ProcessIO, rest: str) -> int:
+        arg = rest.strip(" \t")
+        if arg.startswith('"') and '"' in arg[1:]:
+            arg = arg[1 : arg.rindex('"')]
+        if not arg:
+            for k in sorted(self.ctx.env, key=str.casefold):
+                io.write(f"{k}={self.ctx.env[k]}\r\n")
+            return 0
+        if "=" not in arg:
+            hits = [
+                k for k in sorted(self.ctx.env, key=str.casefold) if k.casefold().startswith(arg.casefold())
+            ]
+            if not hits:
+                io.write(f"Environment variable {arg} not defined\r\n", "stderr")
+                return 1
+            for k in hits:
+                io.write(f"{k}={self.ctx.env[k]}\r\n")
+            return 0
+        name, _, value = arg.partition("=")
+        for k in list(self.ctx.env):
+            if k.casefold() == name.casefold():
+                del self.ctx.env[k]
+        if value:
+            self.ctx.env[name] = value
+        return 0
+
+    def _ver(self, io: ProcessIO, rest: str) -> int:
+        io.write(VER_TEXT)
+        return 0
+
+    def _type(self, io: ProcessIO, rest: str) -> int:
+        target = rest.strip(" \t").strip('"')
+        if target.casefold() == "nul":
+            return 0
+        io.write("The system cannot find the file specified.\r\n", "stderr")
+        return 1
+
+    def _exit(self, io: ProcessIO, rest: str) -> int:
+        words = rest.split()
+        if words and words[0].casefold() == "/b":
+            words = words[1:]
+        self.exit_requested = True
+        try:
+            return int(words[0]) if words else 0
+        except ValueError:
+            return 0
+
+
+_BUILTINS: dict[str, Callable[[CmdShell, ProcessIO, str], int]] = {
+    "echo": CmdShell._echo,
+    "set": CmdShell._set,
+    "ver": CmdShell._ver,
+    "type": CmdShell._type,
+    "exit": CmdShell._exit,
+}
+
+
+# ---- entry point -------------------------------------------------------------------------------
+
+
+def launch(
+    host: NodeHost,
+    account: Account,
+    command: str,
+    arguments: list[str],
+    *,
+    skip_cmd_shell: bool,
+    codepage: int,
+    env: dict[str, str],
+) -> LabProcess:
+    """Start a WinRS command on `host` as `account`; returns the running LabProcess.
+
+    `env` holds the WinRS environment variables of the shell (added to the node's environment).
+    With `skip_cmd_shell` an unknown program raises ProgramNotFound (CreateProcess fails; WinRS
+    reports a fault rather than starting a command).
+    """
+    line = command if not arguments else command + " " + " ".join(arguments)
+    full_env = session_env(host.env, account, host.topology)
+    full_env.update(env)
+    io = ProcessIO(codepage)
+    ctx = Context(host, account, full_env, line, not skip_cmd_shell)
+    if skip_cmd_shell:
+        argv = argvmod.split_command_line(line)
+        program = resolve_program(argv[0])
+        if program is None:
+            raise ProgramNotFound(argv[0])
+
+        def run_direct(pio: ProcessIO) -> int:
+            return program(pio, ctx, argv)
+
+        return LabProcess(run_direct, io, name=f"lab-{host.name}-{argv[0]}").start()
+
+    shell = CmdShell(ctx)
+
+    def run_cmd(pio: ProcessIO) -> int:
+        return shell.run(pio, line)
+
+    return LabProcess(run_cmd, io, name=f"lab-{host.name}-cmd").start()
+
+
+def run_line(host: NodeHost, account: Account, line: str, *, codepage: int = 437) -> tuple[str, str, int]:
+    """Run a cmd.exe line synchronously and decode its output (for tests and the lab CLI)."""
+    proc = launch(host, account, line, [], skip_cmd_shell=False, codepage=codepage, env={})
+    out = bytearray()
+    err = bytearray()
+    while True:
+        d = proc.io.drain(timeout=60)
+        for ch in d.chunks:
+            (out if ch.stream == "stdout" else err).extend(ch.data)
+        if d.done:
+            enc = proc.io.encoding
+            return out.decode(enc, "replace"), err.decode(enc, "replace"), d.exit_code or 0
+
+
+__all__ = [
+    "Chunk",
+    "CmdShell",
+    "Context",
+    "ProgramNotFound",
+    "RoutedIO",
+    "expand_percent",
+    "launch",
+    "parse_line",
+    "resolve_program",
+    "run_line",
+    "strip_outer_quotes",
+]

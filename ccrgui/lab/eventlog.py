@@ -165,6 +165,14 @@ class EventRecord:
         return self.definition.qualifiers if self.provider_info.qualifiers else None
 
 
+KEYWORD_CLASSIC_BIT = 0x80000000000000
+
+
+def has_classic_keyword(prov: em.Provider) -> bool:
+    """Keyword bit 55 is displayed as "Classic" (classic sources and SCM's compatible events)."""
+    return bool(int(prov.keywords, 16) & KEYWORD_CLASSIC_BIT)
+
+
 def computer_name(node: str, domain: str) -> str:
     return f"{node}.{domain.lower()}.com"
 
@@ -213,7 +221,9 @@ def render_xml(rec: EventRecord, computer: str, *, rendered: bool = False) -> st
     else:
         parts.append("<EventData/>")
     if rendered:
-        keywords = "<Keywords><Keyword>Classic</Keyword></Keywords>" if prov.classic else "<Keywords/>"
+        keywords = (
+            "<Keywords><Keyword>Classic</Keyword></Keywords>" if has_classic_keyword(prov) else "<Keywords/>"
+        )
         parts.append(
             f"<RenderingInfo Culture='en-US'><Message>{xml_text(rec.message)}</Message>"
             f"<Level>{em.LEVEL_NAMES.get(rec.level, str(rec.level))}</Level>"
@@ -245,7 +255,7 @@ def render_text(rec: EventRecord, computer: str, index: int, domain: str = "CONT
         f"  Task: {rec.task_name}",
         f"  Level: {em.LEVEL_NAMES.get(rec.level, str(rec.level))}",
         "  Opcode: Info",
-        f"  Keyword: {'Classic' if prov.classic else 'N/A'}",
+        f"  Keyword: {'Classic' if has_classic_keyword(prov) else 'N/A'}",
         f"  User: {sid or 'N/A'}",
         f"  User Name: {user_name(sid, domain)}",
         f"  Computer: {computer}",

@@ -273,6 +273,20 @@ class StorageGroupCopy:
 
 
 @dataclass(frozen=True, slots=True)
+class ExchangeServer:
+    """Get-ExchangeServer / Get-MailboxServer facts for one server (a node or the CMS)."""
+
+    name: str
+    fqdn: str = ""
+    version: str = ""  # AdminDisplayVersion, e.g. "Version 8.1 (Build 240.6)"
+    edition: str = ""
+    roles: tuple[str, ...] = ()  # ServerRole split on ", "
+    is_member_of_cluster: bool = False  # the shell prints the string Yes/No
+    clustered_storage_type: str = ""  # Get-MailboxServer: Disabled, NonShared (CCR), Shared (SCC)
+    redundant_machines: tuple[str, ...] = ()  # Get-MailboxServer: the CMS's nodes
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     """One event record from a node's event log."""
 
@@ -374,6 +388,7 @@ __all__ = [
     "CopyStatus",
     "Event",
     "EventLevel",
+    "ExchangeServer",
     "Group",
     "GroupState",
     "InterfaceState",

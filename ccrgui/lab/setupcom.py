@@ -1,0 +1,192 @@
+"""Exchange 2007 `setup.com /mode:upgrade` and `setup.com /upgradecms` on a lab node.
+
+Output follows the real console copies in shared/reference/setup: the banner, `Preparing
+Exchange Setup`, the role list, then step lines `    <name padded to 33>......................... COMPLETED`
+(or `FAILED`), warnings and errors as separate lines, and the final verdict sentence.
+
+The 80-column hard wraps in the samples ("Mai" / "l flow", "visi" / "t http") come from copying
+a console window, not from setup.com: a redirected stream (WinRS) carries each message as one
+long line, so the lab writes unwrapped lines.  A step line is written in two parts (name and
+dots first, ` COMPLETED` when the step ends) as the console shows it filling in.
+
+`/upgradecms` output was never captured (NOTES: NOT FOUND); the lab prints it in the same
+format with its own step names (`UPGRADECMS_STEPS`).  Each step takes nominal seconds scaled
+by the clock's speed factor; `/mode:upgrade` takes about ten nominal minutes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ccrgui.lab.engine import LabError
+from ccrgui.lab.process import ProcessIO
+
+if TYPE_CHECKING:
+    from ccrgui.lab.cmdshell import Context
+
+CRLF = "\r\n"
+# The version the lab's setup media installs: Exchange 2007 SP2 (build 08.02.0176.002).
+SETUP_MEDIA_VERSION = "8.2.176.2"
+
+BANNER = "Welcome to Microsoft Exchange Server 2007 Unattended Setup"
+PREPARING = "Preparing Exchange Setup"
+ROLES_TITLE = "The following server roles will be upgraded"
+PREREQ_TITLE = "Performing Microsoft Exchange Server Prerequisite Check"
+CONFIG_TITLE = "Configuring Microsoft Exchange Server"
+SUCCESS = "The Microsoft Exchange Server setup operation completed successfully."
+NOT_COMPLETE = (
+    "The Exchange Server Setup operation did not complete. For more information, visit "
+    "http://support.microsoft.com and enter the Error ID."
+)
+ENCOUNTERED = "Exchange Server setup encountered an error."
+STEP_NAME_WIDTH = 33
+STEP_DOTS = "." * 25
+
+# (role shown in the list) for a clustered mailbox node
+CCR_ROLES = ("Mailbox Role", "Management Tools")
+# (step name, nominal seconds)
+PREREQ_STEPS = (("Mailbox Role Checks", 20.0),)
+UPGRADE_STEPS = (
+    ("Preparing Setup", 15.0),
+    ("Removing Exchange Files", 90.0),
+    ("Preparing Files", 20.0),
+    ("Copying Exchange files", 150.0),
+    ("Mailbox Server Role", 240.0),
+    ("Exchange Management Tools", 45.0),
+    ("Finalizing Setup", 30.0),
+)
+UPGRADECMS_PREREQ = (("Clustered Mailbox Server Checks", 15.0),)
+UPGRADECMS_STEPS = (("Clustered Mailbox Server Upgrade", 120.0), ("Finalizing Setup", 20.0))
+
+
+def step_prefix(name: str) -> str:
+    """`    <name>` padded to the dot column, then the dots (a long name pushes them right)."""
+    return f"    {name.ljust(STEP_NAME_WIDTH)}{STEP_DOTS}"
+
+
+class SetupRun:
+    def __init__(self, io: ProcessIO, ctx: Context) -> None:
+        self.io = io
+        self.ctx = ctx
+        self.engine = ctx.host.engine
+        self.node = ctx.host.name
+
+    def line(self, text: str = "") -> None:
+        self.io.write(text + CRLF)
+
+    def wait(self, nominal_s: float) -> None:
+        self.io.sleep(self.engine.clock.delay(nominal_s))
+
+    def step(self, name: str, nominal_s: float) -> None:
+        self.io.write(step_prefix(name))
+        self.wait(nominal_s)
+        self.io.write(" COMPLETED" + CRLF)
+
+    def failed_step(self, name: str, message: str) -> int:
+        self.io.write(step_prefix(name))
+        self.wait(5.0)
+        self.io.write(" FAILED" + CRLF)
+        self.line("     " + message)
+        self.line(NOT_COMPLETE)
+        self.line(ENCOUNTERED)
+        return 1
+
+    # ---- /mode:upgrade --------------------------------------------------------------------------
+
+    def upgrade(self) -> int:
+        self.line(BANNER)
+        self.line(PREPARING)
+        self.wait(10.0)
+        self.line(ROLES_TITLE)
+        for role in CCR_ROLES:
+            self.line("    " + role)
+        self.line(PREREQ_TITLE)
+        name, secs = PREREQ_STEPS[0]
+        try:
+            if not self.ctx.account.admin:
+                raise LabError(5, "Setup must be run by a member of the local Administrators group.")
+            self.engine.check_node_upgrade(self.node)
+            current = self.engine.node(self.node).exchange_version
+            if _vkey(current) >= _vkey(SETUP_MEDIA_VERSION):
+                raise LabError(
+                    0,
+                    f"The installed version of Exchange Server ({current}) is the same as or newer than the "
+                    f"version being installed ({SETUP_MEDIA_VERSION}). There is nothing to upgrade.",
+                )
+        except LabError as exc:
+            return self.failed_step(name, exc.message)
+        self.step(name, secs)
+        self.line(CONFIG_TITLE)
+        for step, secs in UPGRADE_STEPS:
+            if step == "Preparing Setup":
+                self.io.write(step_prefix(step))
+                # Setup stops the Exchange services and the cluster service on this node; the
+                # groups it owns move to the other node.
+                for svc in ("MSExchangeRepl", "MSExchangeIS", "MSExchangeSA", "ClusSvc"):
+                    if self.engine.service_running(self.node, svc):
+                        self.engine.stop_service(self.node, svc)
+                self.wait(secs)
+                self.io.write(" COMPLETED" + CRLF)
+            elif step == "Finalizing Setup":
+                self.io.write(step_prefix(step))
+                self.wait(secs)
+                self.engine.upgrade_node_exchange(self.node, SETUP_MEDIA_VERSION)
+                for svc in ("ClusSvc", "MSExchangeSA", "MSExchangeIS", "MSExchangeRepl"):
+                    if not self.engine.service_running(self.node, svc):
+                        self.engine.start_service(self.node, svc)
+                self.io.write(" COMPLETED" + CRLF)
+            else:
+                self.step(step, secs)
+        self.line(SUCCESS)
+        return 0
+
+    # ---- /upgradecms ----------------------------------------------------------------------------
+
+    def upgrade_cms(self) -> int:
+        self.line(BANNER)
+        self.line(PREPARING)
+        self.wait(10.0)
+        self.line(PREREQ_TITLE)
+        name, secs = UPGRADECMS_PREREQ[0]
+        try:
+            if not self.ctx.account.admin:
+                raise LabError(5, "Setup must be run by a member of the local Administrators group.")
+            self.engine.check_cms_upgrade(self.node)
+        except LabError as exc:
+            return self.failed_step(name, exc.message)
+        self.step(name, secs)
+        self.line(CONFIG_TITLE)
+        for step, secs in UPGRADECMS_STEPS:
+            if step == "Finalizing Setup":
+                self.io.write(step_prefix(step))
+                self.wait(secs)
+                self.engine.upgrade_cms(self.node, self.engine.node(self.node).exchange_version)
+                self.io.write(" COMPLETED" + CRLF)
+            else:
+                self.step(step, secs)
+        self.line(SUCCESS)
+        return 0
+
+
+def _vkey(v: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in v.split("."))
+
+
+def run_setup(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
+    """setup.com entry: `/mode:upgrade` (or `/m:upgrade`) and `/upgradecms`, case-insensitive."""
+    run = SetupRun(io, ctx)
+    args = [a.casefold() for a in argv[1:]]
+    if any(a in ("/upgradecms", "-upgradecms") for a in args):
+        return run.upgrade_cms()
+    for a in args:
+        key, _, value = a.lstrip("/-").partition(":")
+        if key in ("mode", "m") and value == "upgrade":
+            return run.upgrade()
+    run.line(BANNER)
+    run.line(
+        "The following parameters are not valid for the current operation: "
+        + (" ".join(argv[1:]) or "(none)")
+        + ". Supported here: /mode:upgrade, /upgradecms."
+    )
+    run.line(ENCOUNTERED)
+    return 1

@@ -335,10 +335,6 @@ class WSManServer:
         body = h._drain_body()
         if self.faults.is_hung(self.fault_node):
             self._hang(h)
-        if self.fault_node.casefold() in {n.casefold() for n in self.faults.reject_auth}:
-            self._unauthorized(h)
-            return
-
         account, final_header, handshake = self._authenticate(h, body)
         if account is None:
             return
@@ -414,8 +410,9 @@ class WSManServer:
 
         When the account is None a 401 has already been sent."""
         header = h.headers.get("Authorization")
+        rejecting = self.fault_node.casefold() in {n.casefold() for n in self.faults.reject_auth}
         if not header:
-            if h.account is None:
+            if h.account is None or rejecting:
                 self._unauthorized(h)
                 return None, None, False
             return h.account, None, False
@@ -436,7 +433,7 @@ class WSManServer:
                 h.send_reply(401, b"", [("WWW-Authenticate", value)])
                 return None, None, False
             account = find_account(self.accounts, h.acceptor.principal)
-            if account is None:
+            if account is None or rejecting:
                 self._unauthorized(h)
                 return None, None, False
             h.account = account
@@ -451,7 +448,7 @@ class WSManServer:
                 account = check_basic(self.accounts, token)
             except (binascii.Error, ValueError):
                 account = None
-            if account is None:
+            if account is None or rejecting:
                 self._unauthorized(h)
                 return None, None, False
             return account, None, False

@@ -471,6 +471,19 @@ def count_expressions(xpath: str) -> int:
     return len(_EXPRESSION.findall(xpath))
 
 
+def xpath_older_than(xpath: str, record_id: int) -> str:
+    """`xpath` narrowed to records older than `record_id`: the next page for "Load more".
+
+    Record IDs grow with every event written to a log, so newest-first pages continue exactly
+    below the oldest record already shown, without gaps or duplicates."""
+    clause = f"EventRecordID < {int(record_id)}"
+    if xpath.strip() == "*":
+        return f"*[System[{clause}]]"
+    if not (xpath.startswith("*[System[") and xpath.endswith("]]")):
+        raise FilterError(f"cannot extend the XPath {xpath!r}")
+    return xpath[:-2] + f" and {clause}]]"
+
+
 def to_log_queries(flt: EventFilter, all_nodes: Sequence[str] = ()) -> list[LogQuery]:
     """One `wevtutil qe` per node and log.  Empty `flt.nodes` means `all_nodes`."""
     problems = validate(flt)
@@ -1023,4 +1036,5 @@ __all__ = [
     "validate",
     "wevtutil_xpath",
     "write_text_atomic",
+    "xpath_older_than",
 ]

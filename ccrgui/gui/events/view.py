@@ -1,0 +1,491 @@
+"""The cluster events pane: filter, stream, search, read, export.
+
+Embedding (helper 7's main window)::
+
+    view = EventsView(lambda: current_session, settings=QSettings())
+    view.set_nodes(["EXNODE1", "EXNODE2"])          # after each snapshot
+    view.set_node_utc_offsets({"EXNODE1": timedelta(hours=1)})   # optional, for the details pane
+    view.run_filter(flt)                             # start a query (needs the running qasync loop)
+    view.show_critical_events(TargetKind.GROUP, "EXCH1", related=["EXCH1 Network Name"])
+    await view.query(flt)                            # the same, awaited (tests, scripts)
+    view.open_filter_dialog()                        # the Filter... button does this
+
+Queries go through `session.query_events(to_log_queries(filter))`: one `wevtutil qe` per node and
+log, in parallel; each node's batch is appended as it arrives, a node that fails gets an error
+row saying why while the others display.  Results are newest first and bounded per node and log;
+"Load more" fetches the next page below the oldest record shown.  The last filter per cluster is
+remembered in QSettings as QueryList XML.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ccrgui.domain import event_knowledge
+from ccrgui.domain.eventquery import (
+    EventFilter,
+    FilterError,
+    QueryListError,
+    TargetKind,
+    critical_events_filter,
+    default_filter,
+    from_querylist_xml,
+    to_log_queries,
+    to_querylist_xml,
+    write_text_atomic,
+    xpath_older_than,
+)
+from ccrgui.domain.model import Event
+from ccrgui.gui.events.dialog import EventFilterDialog
+from ccrgui.gui.events.model import COLUMNS, EventProxyModel, EventRow, EventTableModel, local_time_text
+from ccrgui.gui.tasks import NamedTasks
+from ccrgui.remote.api import ClusterSession, EventBatch, LogQuery
+
+log = logging.getLogger(__name__)
+
+SessionProvider = Callable[[], ClusterSession | None]
+_SETTINGS_KEY = "events/last_filter/"
+
+
+class EventsView(QWidget):
+    """Cluster events: a filter, a sortable searchable table, a details pane."""
+
+    queryStarted = Signal(object)  # EventFilter
+    queryFinished = Signal()
+    filterChanged = Signal(object)  # EventFilter
+
+    def __init__(self, session_provider: SessionProvider, parent: QWidget | None = None, *,
+                 settings: QSettings | None = None) -> None:
+        super().__init__(parent)
+        self._session_provider = session_provider
+        self._settings = settings
+        self._nodes: tuple[str, ...] = ()
+        self._offsets: dict[str, timedelta] = {}
+        self._filter: EventFilter | None = None
+        self._base_xpath = "*"
+        self._more: dict[tuple[str, str], int] = {}  # (node, log) -> oldest record id, when truncated
+        self._pending: set[tuple[str, str]] = set()
+        self._generation = 0
+        self._tasks = NamedTasks()
+        self._dialog: EventFilterDialog | None = None
+        self._export_dialog: QFileDialog | None = None
+
+        self.model = EventTableModel(self)
+        self.proxy = EventProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+
+        self.filter_button = QPushButton("&Filter...")
+        self.refresh_button = QPushButton("&Refresh")
+        self.more_button = QPushButton("Load &more")
+        self.stop_button = QPushButton("S&top")
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText("Search the events shown")
+        self.search_edit.setClearButtonEnabled(True)
+        self.export_button = QPushButton("E&xport CSV...")
+        self.copy_button = QPushButton("&Copy")
+        self.status_label = QLabel("No query yet.")
+        self.status_label.setWordWrap(True)
+
+        top = QHBoxLayout()
+        for w in (self.filter_button, self.refresh_button, self.more_button, self.stop_button):
+            top.addWidget(w)
+        top.addWidget(self.search_edit, 1)
+        top.addWidget(self.export_button)
+        top.addWidget(self.copy_button)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((90, 150, 90, 90, 190, 70, 110)):
+            header.resizeSection(column, width)
+        header.setSortIndicator(self.model.sort_column, self.model.sort_order)  # newest first
+        self.table.setSortingEnabled(True)
+
+        self.details_tabs = QTabWidget()
+        self.general_text = QPlainTextEdit(readOnly=True)
+        self.data_text = QPlainTextEdit(readOnly=True)
+        self.xml_text = QPlainTextEdit(readOnly=True)
+        self.xml_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.details_tabs.addTab(self.general_text, "General")
+        self.details_tabs.addTab(self.data_text, "Event data")
+        self.details_tabs.addTab(self.xml_text, "XML")
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.details_tabs)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.status_label)
+        layout.addWidget(splitter, 1)
+
+        self.filter_button.clicked.connect(self.open_filter_dialog)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.more_button.clicked.connect(self.load_more)
+        self.stop_button.clicked.connect(self.stop)
+        self.search_edit.textChanged.connect(self.proxy.set_search)
+        self.search_edit.textChanged.connect(lambda _t: self._update_status())
+        self.export_button.clicked.connect(self._ask_export)
+        self.copy_button.clicked.connect(self.copy_selection)
+        QShortcut(QKeySequence.StandardKey.Copy, self.table, self.copy_selection)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.model.modelAboutToBeReset.connect(self._remember_current)
+        self.model.modelReset.connect(self._restore_current)
+        self._current_key: tuple[str, str, int] | None = None
+        self._update_buttons()
+
+    # --- context from the main window ---------------------------------------------------------------
+    def set_nodes(self, nodes: Sequence[str]) -> None:
+        """The cluster's nodes (from the latest snapshot): the dialog's node list and "all nodes"."""
+        self._nodes = tuple(nodes)
+
+    def set_node_utc_offsets(self, offsets: Mapping[str, timedelta]) -> None:
+        """Each node's UTC offset, shown with the node's local time in the details pane."""
+        self._offsets = {k.casefold(): v for k, v in offsets.items()}
+        self._current_changed(self.table.currentIndex(), QModelIndex())
+
+    def _session(self) -> ClusterSession | None:
+        return self._session_provider()
+
+    def _known_nodes(self, session: ClusterSession | None) -> tuple[str, ...]:
+        if self._nodes:
+            return self._nodes
+        if session is not None:
+            return tuple(session.settings.node_endpoints)
+        return ()
+
+    def _cluster_key(self) -> str:
+        session = self._session()
+        return session.cluster_name if session is not None else ""
+
+    # --- filters ------------------------------------------------------------------------------------
+    def current_filter(self) -> EventFilter:
+        """The filter shown now, else the last one used for this cluster, else the defaults."""
+        if self._filter is not None:
+            return self._filter
+        return self.remembered_filter() or default_filter()
+
+    def remembered_filter(self) -> EventFilter | None:
+        key = self._cluster_key()
+        if self._settings is None or not key:
+            return None
+        text = self._settings.value(_SETTINGS_KEY + key, "")
+        if not isinstance(text, str) or not text:
+            return None
+        try:
+            return from_querylist_xml(text)
+        except QueryListError:
+            log.warning("ignoring a damaged remembered event filter for %s", key)
+            return None
+
+    def _remember(self, flt: EventFilter) -> None:
+        key = self._cluster_key()
+        if self._settings is None or not key or flt.mentions:
+            return  # presets ("critical events of X") are not the admin's own filter
+        try:
+            self._settings.setValue(_SETTINGS_KEY + key, to_querylist_xml(flt))
+        except FilterError:
+            return
+
+    def open_filter_dialog(self) -> EventFilterDialog:
+        """Open the filter dialog (non-modal `open()`); accepting it runs the query."""
+        dialog = EventFilterDialog(self._known_nodes(self._session()), self.current_filter(), self)
+        dialog.filterAccepted.connect(self.run_filter)
+        self._dialog = dialog
+        dialog.open()
+        return dialog
+
+    def run_filter(self, flt: EventFilter) -> asyncio.Task[Any]:
+        """Start querying with `flt` (cancels a query still running).  Needs the running loop."""
+        return self._tasks.run("query", self.query(flt))
+
+    def show_critical_events(self, kind: TargetKind | str, name: str,
+                             related: Sequence[str] = ()) -> asyncio.Task[Any]:
+        """The "Show critical events" preset for a cluster, node, group or resource."""
+        target = kind if isinstance(kind, TargetKind) else TargetKind(kind)
+        flt = critical_events_filter(target, name, related=related)
+        return self.run_filter(flt)
+
+    def refresh(self) -> asyncio.Task[Any]:
+        return self.run_filter(self.current_filter())
+
+    def stop(self) -> None:
+        self._tasks.cancel("query")
+        self._tasks.cancel("more")
+
+    @property
+    def busy(self) -> bool:
+        return self._tasks.is_running("query") or self._tasks.is_running("more")
+
+    # --- querying -------------------------------------------------------------------------------------
+    async def query(self, flt: EventFilter) -> None:
+        """Run `flt` on the cluster and stream the answers into the table."""
+        self._tasks.cancel("more")
+        self.model.clear()
+        self._more.clear()
+        self._filter = flt
+        self.filterChanged.emit(flt)
+        session = self._session()
+        if session is None:
+            self._set_status("Not connected to a cluster.")
+            return
+        try:
+            queries = to_log_queries(flt, self._known_nodes(session))
+        except FilterError as exc:
+            self._set_status(f"The filter cannot run: {exc}")
+            return
+        self._base_xpath = queries[0].xpath
+        self._remember(flt)
+        self.queryStarted.emit(flt)
+        await self._stream(session, queries, flt)
+
+    def load_more(self) -> asyncio.Task[Any] | None:
+        """Fetch the next page for every node and log whose answer was cut at the maximum."""
+        if not self._more or self._filter is None:
+            return None
+        return self._tasks.run("more", self._load_more(self._filter))
+
+    async def _load_more(self, flt: EventFilter) -> None:
+        session = self._session()
+        if session is None:
+            self._set_status("Not connected to a cluster.")
+            return
+        queries = [
+            LogQuery(node=node, log=log_name, xpath=xpath_older_than(self._base_xpath, oldest),
+                     max_events=flt.max_events, newest_first=True)
+            for (node, log_name), oldest in self._more.items()
+        ]
+        self._more.clear()
+        await self._stream(session, queries, flt)
+
+    async def _stream(self, session: ClusterSession, queries: list[LogQuery], flt: EventFilter) -> None:
+        self._generation += 1
+        generation = self._generation
+        self._pending = {(q.node, q.log) for q in queries}
+        self._update_buttons()
+        self._update_status()
+        cancelled = False
+        try:
+            async for batch in session.query_events(queries):
+                if generation != self._generation:
+                    return
+                self.add_batch(batch, flt)
+        except asyncio.CancelledError:
+            cancelled = True
+            raise
+        except Exception as exc:  # the backend failed as a whole: keep what arrived, say why
+            log.exception("event query failed")
+            for node, log_name in sorted(self._pending):
+                self.model.add_error(node, log_name, f"The query stopped: {exc}")
+            self._pending.clear()
+        finally:
+            if generation == self._generation:  # a newer query owns the view otherwise
+                if not cancelled:
+                    for node, log_name in sorted(self._pending):
+                        self.model.add_error(node, log_name, "The node did not answer.")
+                self._pending.clear()
+                self._update_buttons()
+                self._update_status()
+                if cancelled:
+                    self._set_status("Stopped. " + self._summary())
+                self.queryFinished.emit()
+
+    def add_batch(self, batch: EventBatch, flt: EventFilter | None = None) -> None:
+        """Show one node's answer for one log (events, or an error row saying why)."""
+        query = batch.query
+        self._pending.discard((query.node, query.log))
+        wanted = flt or self._filter
+        events: Sequence[Event] = batch.events
+        if wanted is not None and wanted.mentions:
+            events = [e for e in events if wanted.mentions_match(e)]
+        self.model.add_events(events)
+        if batch.error:
+            self.model.add_error(query.node, query.log, batch.error)
+        if batch.truncated:
+            record_ids = [e.record_id for e in batch.events if e.record_id]
+            if record_ids:
+                self._more[(query.node, query.log)] = min(record_ids)
+        self._update_buttons()
+        self._update_status()
+
+    # --- status ---------------------------------------------------------------------------------------
+    def _summary(self) -> str:
+        shown = self.proxy.rowCount() - len(self.model.errors)
+        total = self.model.event_count
+        nodes = len({e.node.casefold() for e in self.model.visible_events()})
+        parts = [f"{total:,} events" + (f" ({shown:,} match the search)" if self.model.search_text else "")]
+        if nodes:
+            parts.append(f"from {nodes} node{'s' if nodes != 1 else ''}")
+        text = " ".join(parts) + "."
+        if self.model.errors:
+            text += f" {len(self.model.errors)} node/log could not be read (red rows)."
+        if self._more:
+            text += " More events are available: Load more."
+        return text
+
+    def _update_status(self) -> None:
+        waiting = ""
+        if self._pending:
+            waiting = "Waiting for " + ", ".join(sorted({n for n, _ in self._pending})) + "... "
+        self._set_status(waiting + self._summary())
+
+    def _set_status(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def _update_buttons(self) -> None:
+        self.more_button.setEnabled(bool(self._more) and not self._pending)
+        self.stop_button.setEnabled(bool(self._pending))
+
+    # --- details pane ---------------------------------------------------------------------------------
+    def _remember_current(self) -> None:
+        current = self.table.currentIndex()
+        row = self.proxy.row_at(current.row()) if current.isValid() else None
+        self._current_key = row.key if row is not None else None
+
+    def _restore_current(self) -> None:
+        if self._current_key is None:
+            return
+        row = self.model.row_of_event(self._current_key)
+        if row >= 0:
+            self.select_proxy_row(self.proxy.mapFromSource(self.model.index(row, 0)).row())
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = self.proxy.row_at(current.row()) if current.isValid() else None
+        self.show_details(row)
+
+    def show_details(self, row: EventRow | None) -> None:
+        if row is None:
+            for w in (self.general_text, self.data_text, self.xml_text):
+                w.setPlainText("")
+            return
+        if row.event is None:
+            self.general_text.setPlainText(f"{row.node} — {row.log}: could not be read.\n\n{row.error}")
+            self.data_text.setPlainText("")
+            self.xml_text.setPlainText("")
+            return
+        self.general_text.setPlainText(self.details_text(row.event))
+        self.data_text.setPlainText("\n".join(f"{k}: {v}" for k, v in row.event.data.items()))
+        self.xml_text.setPlainText(row.event.raw_xml)
+
+    def details_text(self, event: Event) -> str:
+        offset = self._offsets.get(event.node.casefold())
+        utc = event.time_created
+        if offset is not None:
+            node_time = (utc + offset).strftime("%Y-%m-%d %H:%M:%S") + f" (UTC{_offset_text(offset)})"
+        else:
+            node_time = "unknown (the node's UTC offset is not known)"
+        lines = [
+            event.message.strip() or "(no message text)",
+            "",
+            f"Log name:      {event.log}",
+            f"Source:        {event.provider}",
+            f"Event ID:      {event.event_id}",
+            f"Level:         {event.level.display}",
+            f"Task Category: {event.task or 'None'}",
+            f"Logged:        {local_time_text(utc)} (this computer)",
+            f"Node time:     {node_time}",
+            f"UTC:           {utc.strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]}Z",
+            f"Computer:      {event.computer or event.node}",
+            f"Record ID:     {event.record_id}",
+        ]
+        explanation = event_knowledge.explain(event.provider, event.event_id)
+        if explanation:
+            lines += ["", "—" * 20, explanation]
+        return "\n".join(lines)
+
+    # --- export and copy ---------------------------------------------------------------------------
+    def _rows_text(self, rows: Sequence[EventRow], dialect: str) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, dialect=dialect, lineterminator="\r\n")
+        writer.writerow([*COLUMNS[:-1], "Message", "UTC"])
+        for row in rows:
+            cells = [EventTableModel.display_text(row, c) for c in range(len(COLUMNS) - 1)]
+            if row.event is not None:
+                message = row.event.message.strip() if dialect == "excel" else row.event.first_line
+                cells += [message, row.event.time_created.isoformat()]
+            else:
+                cells += [row.error, ""]
+            writer.writerow(cells)
+        return buffer.getvalue()
+
+    def export_csv(self, path: str | Path) -> int:
+        """Write the shown rows (search and sort applied) to CSV atomically; returns the row count."""
+        rows = self.proxy.rows()
+        write_text_atomic(Path(path), self._rows_text(rows, "excel"), encoding="utf-8-sig")
+        self._set_status(f"Exported {len(rows):,} rows to {path}. " + self._summary())
+        return len(rows)
+
+    def _ask_export(self) -> None:
+        dlg = QFileDialog(self, "Export events", "", "CSV files (*.csv);;All files (*)")
+        dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dlg.setDefaultSuffix("csv")
+        dlg.fileSelected.connect(self.export_csv)
+        self._export_dialog = dlg
+        dlg.open()
+
+    def copy_selection(self) -> str:
+        """Copy the selected rows (tab-separated, with a header) to the clipboard."""
+        proxy_rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        if not proxy_rows:
+            return ""
+        text = self._rows_text(self.proxy.rows(proxy_rows), "excel-tab")
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    # --- lifetime -------------------------------------------------------------------------------------
+    async def close_async(self) -> None:
+        await self._tasks.cancel_all()
+
+    def select_proxy_row(self, row: int) -> None:
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.table.selectionModel().setCurrentIndex(self.proxy.index(row, 0), flags)
+
+    def with_filter(self, **changes: Any) -> EventFilter:
+        """The current filter with some fields changed (e.g. `nodes=("EXNODE1",)`)."""
+        return replace(self.current_filter(), **changes)
+
+
+def _offset_text(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    minutes = abs(minutes)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+__all__ = ["EventsView", "SessionProvider"]

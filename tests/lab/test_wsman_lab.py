@@ -1,0 +1,134 @@
+"""The composed lab over real WinRM: node endpoints, the cluster-name endpoint, reboots, HTTPS."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+import winrm
+from pypsrp.shell import Process, WinRS
+from pypsrp.wsman import WSMan
+
+from ccrgui.lab.lab import Lab
+from ccrgui.lab.topology import topology_from_json
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def _wait(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def _run(lab: Any, url: str, *cmd: str, user: str | None = None, password: str | None = None) -> Any:
+    session = winrm.Session(url, auth=(user or lab.username, password or lab.password), transport="ntlm")
+    return session.run_cmd(cmd[0], list(cmd[1:]))
+
+
+def test_info_lists_every_endpoint_and_each_answers_as_its_node(lab: Lab) -> None:
+    info = lab.info()
+    assert info == {
+        "cluster": "EXCLUS1",
+        "nodes": lab.endpoints,
+        "cluster_endpoint": lab.cluster_endpoint,
+        "auth": "ntlm",
+        "username": "CONTOSO\\Administrator",
+        "password": lab.password,
+        "ca_file": None,
+    }
+    assert set(lab.endpoints) == {"EXNODE1", "EXNODE2"}
+    ports = {url.rsplit(":", 1)[1] for url in [*lab.endpoints.values(), lab.cluster_endpoint]}
+    assert len(ports) == 3
+    for name, url in lab.endpoints.items():
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/wsman")
+        r = _run(lab, url, "hostname")
+        assert (r.std_out, r.status_code) == (f"{name}\r\n".encode(), 0)
+    owner = lab.cluster_owner()
+    assert owner == "EXNODE1"
+    assert _run(lab, lab.cluster_endpoint, "hostname").std_out == b"EXNODE1\r\n"
+
+
+def test_the_authenticated_account_reaches_the_programs(lab: Lab) -> None:
+    url = lab.endpoints["EXNODE2"]
+    r = _run(lab, url, "echo", "%USERDOMAIN%\\%USERNAME%")
+    assert r.std_out == b"CONTOSO\\Administrator\r\n"
+    r = _run(lab, url, "echo", "%USERNAME%", user="CONTOSO\\helpdesk", password="Help#Desk1")
+    assert r.std_out == b"helpdesk\r\n"
+
+
+def test_cluster_endpoint_follows_the_core_group(lab: Lab) -> None:
+    lab.engine.move_group("Cluster Group", "EXNODE2")
+    assert _wait(lambda: lab.cluster_owner() == "EXNODE2")
+    assert _wait(lambda: _run(lab, lab.cluster_endpoint, "hostname").std_out == b"EXNODE2\r\n")
+
+
+def test_reboot_closes_the_node_endpoint_until_the_machine_is_back(lab: Lab) -> None:
+    url = lab.endpoints["EXNODE2"]
+    server = lab.servers["EXNODE2"]
+    lab.engine.reboot_node("EXNODE2")
+    assert _wait(lambda: not server.up)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.post(url, timeout=2)
+    assert lab.node_is_down("EXNODE2")
+    assert _wait(lambda: server.up, 10)
+    assert server.url == url
+    assert _run(lab, url, "hostname").std_out == b"EXNODE2\r\n"
+
+
+def test_fault_down_on_the_owner_takes_the_cluster_name_down_too(lab: Lab) -> None:
+    lab.faults.down.add("EXNODE1")
+    try:
+        assert _wait(lambda: not lab.servers["EXNODE1"].up and lab.cluster_server is not None)
+        assert lab.cluster_server is not None
+        assert _wait(lambda: not lab.cluster_server.up)  # type: ignore[union-attr]
+        with pytest.raises(requests.exceptions.ConnectionError):
+            requests.post(lab.cluster_endpoint, timeout=2)
+    finally:
+        lab.faults.down.discard("EXNODE1")
+    assert _wait(lambda: lab.cluster_server is not None and lab.cluster_server.up)
+    assert _run(lab, lab.endpoints["EXNODE1"], "hostname").std_out == b"EXNODE1\r\n"
+
+
+def test_basic_https_lab_with_pypsrp_verifying_the_ca() -> None:
+    with Lab(auth="basic-https", speed=50.0, events=50) as lab:
+        info = lab.info()
+        assert info["auth"] == "basic-https"
+        assert info["ca_file"] and info["nodes"]["EXNODE1"].startswith("https://127.0.0.1:")
+        port = int(lab.endpoints["EXNODE1"].rsplit(":", 1)[1].split("/")[0])
+        wsman = WSMan(
+            "127.0.0.1",
+            port=port,
+            ssl=True,
+            auth="basic",
+            username=lab.username,
+            password=lab.password,
+            cert_validation=lab.ca_file,
+        )
+        with WinRS(wsman) as shell:
+            proc = Process(shell, "hostname")
+            proc.invoke()
+            assert (proc.stdout, proc.rc) == (b"EXNODE1\r\n", 0)
+
+
+def test_two_labs_with_different_accounts_in_one_process() -> None:
+    topo = topology_from_json(
+        {
+            "cluster_name": "LABCLU",
+            "accounts": [{"domain": "FABRIKAM", "user": "ops", "password": "0ps!pass"}],
+        }
+    )
+    with Lab(speed=50.0, events=50) as first, Lab(topo, speed=50.0, events=50) as second:
+        assert second.username == "FABRIKAM\\ops"
+        assert _run(second, second.endpoints["EXNODE1"], "echo", "%USERDOMAIN%").std_out == b"FABRIKAM\r\n"
+        assert _run(first, first.endpoints["EXNODE1"], "echo", "%USERDOMAIN%").std_out == b"CONTOSO\r\n"
+        with pytest.raises(winrm.exceptions.InvalidCredentialsError):
+            _run(
+                second, second.endpoints["EXNODE1"], "hostname", user=first.username, password=first.password
+            )

@@ -461,7 +461,7 @@ class _Parser:
                         continue
                     found = children(rec, item, name)
                     for p in preds:
-                        found = [n for i, n in enumerate(found, 1) if _pred_true(p(rec, n, i, ctx), i)]
+                        found = [n for i, n in enumerate(found, 1) if _as_bool(p(rec, n, i, ctx))]
                     nxt.extend(found)
                 current = nxt
             return current
@@ -475,9 +475,22 @@ class _Parser:
             return ("@", name, [])
         if self.at("punct", "*"):
             self.i += 1
-            return ("el", "*", self.predicates("?"))
+            return ("el", "*", _positional(self.predicates("?")))
         name = self.take("name").text
-        return ("el", name, self.predicates(name))
+        return ("el", name, _positional(self.predicates(name)))
+
+
+def _positional(preds: list[Expr]) -> list[Expr]:
+    """A number literal as a step predicate means position()=n (XPath 1.0), as in `Data[2]`.
+
+    Any other numeric result (Windows' `band(Keywords, mask)`) is a plain boolean test."""
+    out: list[Expr] = []
+    for p in preds:
+        if isinstance(p, _Literal) and not isinstance(p.value, str):
+            out.append(_position_is(p.value))
+        else:
+            out.append(p)
+    return out
 
 
 class _Literal:
@@ -566,7 +579,7 @@ def _static_path(context: str, steps: list[tuple[str, str, list[Expr]]]) -> Expr
     def run(rec: EventRecord, node: Node, pos: int, ctx: EvalContext) -> Value:
         for n, preds in preds_at:
             for p in preds:
-                if not _pred_true(p(rec, n, 1, ctx), 1):
+                if not _as_bool(p(rec, n, 1, ctx)):
                     return []
         return [target]
 
@@ -597,11 +610,11 @@ def _fast_compare(op: str, left: Expr, right: Expr) -> Expr | None:
     return run
 
 
-def _pred_true(v: Value, position: int) -> bool:
-    """A numeric predicate means position()=n (XPath 1.0)."""
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return v == position
-    return _as_bool(v)
+def _position_is(n: float | int) -> Expr:
+    def run(rec: EventRecord, node: Node, pos: int, ctx: EvalContext) -> Value:
+        return pos == n
+
+    return run
 
 
 def _num(v: Value, rec: EventRecord, ctx: EvalContext) -> float | int:

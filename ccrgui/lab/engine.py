@@ -816,7 +816,9 @@ class ClusterEngine:
     def _check_target(self, n: _Node) -> None:
         if n.shutting_down:
             raise win32(ERROR_CLUSTER_NODE_SHUTTING_DOWN)
-        if not n.in_cluster or n.joining:
+        if not n.in_cluster:
+            raise win32(ERROR_CLUSTER_NODE_DOWN)
+        if n.joining:
             raise win32(ERROR_HOST_NODE_NOT_AVAILABLE)
         if n.paused:
             raise win32(ERROR_CLUSTER_NODE_PAUSED)
@@ -837,10 +839,10 @@ class ClusterEngine:
         """Start moving a group (cluster group /move[:node]); returns the target node's name.
 
         No node = the best possible node (preferred owners first, then by node id).  Refused with
-        5013 unknown group, 5042 unknown node, 5005 target down/joining or no node available,
-        5070 target paused, 5023 while the group is in a pending state.  A group that was
-        online is taken offline on the old owner, then brought online on the target; an
-        offline group just changes owner.  Completes asynchronously: wait with `wait_group`.
+        5013 unknown group, 5042 unknown node, 5050 target down, 5005 target joining or no node
+        available, 5070 target paused, 5073 target shutting down, 5023 while the group is pending.
+        A group that was online is taken offline on the old owner, then brought online on the
+        target; an offline group just changes owner.  Completes asynchronously: wait with `wait_group`.
         """
         with self.lock:
             self._require_formed()
@@ -951,9 +953,11 @@ class ClusterEngine:
             self._event(owner, em.FAILOVER_CLUSTERING, 1201, g.spec.name)
         else:
             self._event(owner, em.FAILOVER_CLUSTERING, 1205, g.spec.name)
-        if g.spec.kind == "cms" and state is GroupState.ONLINE:
-            for c in self._copies.values():
-                c.mounted = True
+        if g.spec.kind == "cms":
+            if state is GroupState.ONLINE:
+                for c in self._copies.values():
+                    c.mounted = True
+            self._refresh_copies()
         self._evaluate_quorum()
 
     def _witness_event(self, r: _Resource, node: str) -> None:
@@ -1245,6 +1249,7 @@ class ClusterEngine:
                         return
                     self._event(tname, em.FAILOVER_CLUSTERING, 1153, g.spec.name, n.name, tname)
                     g.owner = tname
+                    self._refresh_copies()
                     if g.spec.kind == "cms" and self._cms_stopped:
                         return
                     self._begin_online(g)

@@ -1,7 +1,7 @@
 """State and object icons drawn from the hand-written SVGs in resources/icons.
 
-Icons are rendered from vector sources at the exact device size requested (a custom icon engine),
-so they stay crisp at any DPI; an object icon can carry a state badge in its lower-right corner,
+Icons are rendered from the vector sources at every common device size, so they stay crisp at
+high DPI; an object icon can carry a state badge in its lower-right corner,
 as Failover Cluster Management draws a node or a service with its state.
 """
 
@@ -11,8 +11,8 @@ import enum
 from functools import cache
 from pathlib import Path
 
-from PySide6.QtCore import QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QIcon, QIconEngine, QPainter, QPixmap
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 from ccrgui.domain.model import (
@@ -49,57 +49,45 @@ def _renderer(name: str) -> QSvgRenderer:
     return renderer
 
 
-class _BadgedSvgEngine(QIconEngine):
-    """Paints a base SVG and an optional state badge; greyed items are drawn translucent."""
+# Device-pixel sizes rendered for each icon: 16/20/24/32 px at 100–200 % scaling and larger
+# views; QIcon picks the closest size for the requested size times the screen's scale factor.
+_SIZES = (16, 20, 24, 32, 40, 48, 64, 96, 128)
 
-    def __init__(self, base: str, badge: str = "", grey: bool = False) -> None:
-        super().__init__()
-        self._base, self._badge, self._grey = base, badge, grey
 
-    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
-        painter.save()
-        if self._grey or mode == QIcon.Mode.Disabled:
-            painter.setOpacity(0.45)
-        r = QRectF(rect)
-        if self._badge and self._badge != self._base:
-            _renderer(self._base).render(painter, r)
-            side = r.width() * 0.58
-            badge = QRectF(r.right() - side, r.bottom() - side, side, side)
-            _renderer(self._badge).render(painter, badge)
-        else:
-            _renderer(self._badge or self._base).render(painter, r)
-        painter.restore()
-
-    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
-        return self.scaledPixmap(size, mode, state, 1.0)
-
-    def scaledPixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float) -> QPixmap:
-        device = QSize(max(1, round(size.width() * scale)), max(1, round(size.height() * scale)))
-        pm = QPixmap(device)
-        pm.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pm)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.paint(painter, QRect(0, 0, device.width(), device.height()), mode, state)
-        painter.end()
-        pm.setDevicePixelRatio(scale)
-        return pm
-
-    def clone(self) -> QIconEngine:
-        return _BadgedSvgEngine(self._base, self._badge, self._grey)
+def _render(base: str, badge: str, grey: bool, px: int) -> QPixmap:
+    """Draw `base` with `badge` in its lower-right corner straight from the vectors at `px`."""
+    pm = QPixmap(QSize(px, px))
+    pm.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pm)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    if grey:
+        painter.setOpacity(0.45)
+    r = QRectF(0, 0, px, px)
+    if badge and badge != base:
+        _renderer(base).render(painter, r)
+        side = px * 0.58
+        _renderer(badge).render(painter, QRectF(px - side, px - side, side, side))
+    else:
+        _renderer(badge or base).render(painter, r)
+    painter.end()
+    return pm
 
 
 _icon_cache: dict[tuple[str, str, bool], QIcon] = {}
 
 
 def icon(base: str, badge: str = "", grey: bool = False) -> QIcon:
-    """An icon for `base` (e.g. "node") with a state `badge` (e.g. "paused"); cached."""
+    """An icon for `base` (e.g. "node") with a state `badge` (e.g. "paused"); cached.
+
+    Rendered from the SVGs at every size in _SIZES, so it is sharp at high DPI (a Python
+    QIconEngine subclass would paint on demand but crashes PySide6 at interpreter exit).
+    """
     key = (base, badge, grey)
     found = _icon_cache.get(key)
     if found is None:
-        icon_path(base)
-        if badge:
-            icon_path(badge)
-        found = QIcon(_BadgedSvgEngine(base, badge, grey))
+        found = QIcon()
+        for px in _SIZES:
+            found.addPixmap(_render(base, badge, grey, px))
         _icon_cache[key] = found
     return found
 

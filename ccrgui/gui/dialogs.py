@@ -1,0 +1,167 @@
+"""Dialogs opened without blocking the event loop: `open()` plus an awaited future.
+
+Modal `exec()` inside an async slot breaks qasync, so every question the console asks goes
+through `await_dialog`.  The confirmation dialog names the impact and shows the exact command
+lines that will run, updated as the admin types the move comment or stop reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QStyle,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ccrgui.gui.results import Section, SectionTableModel
+
+
+async def await_dialog(dialog: QDialog) -> int:
+    """Open `dialog` window-modally with open() and wait for its result without blocking Qt."""
+    future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def done(code: int) -> None:
+        if not future.done():
+            future.set_result(code)
+
+    dialog.finished.connect(done)
+    dialog.open()
+    try:
+        return await future
+    finally:
+        dialog.finished.disconnect(done)
+
+
+class ConfirmDialog(QDialog):
+    """ "Are you sure?" naming the impact, with an optional comment and the exact commands."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        title: str,
+        impact: str,
+        commands: Callable[[str], list[str]],
+        accept_text: str,
+        input_label: str = "",
+        input_default: str = "",
+        offer_validate_only: bool = False,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setObjectName("confirmDialog")
+        self._commands = commands
+        icon = QLabel()
+        icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(32, 32))
+        self.impact = QLabel(impact)
+        self.impact.setWordWrap(True)
+        self.impact.setAccessibleName("Impact")
+        top = QHBoxLayout()
+        top.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.impact, 1)
+        form = QFormLayout()
+        self.input = QLineEdit(input_default)
+        self.input.setAccessibleName(input_label.rstrip(":") or "Comment")
+        self.input.setVisible(bool(input_label))
+        if input_label:
+            form.addRow(input_label, self.input)
+        self.validate_only = QCheckBox("&Validate only (check that the move would succeed, move nothing)")
+        self.validate_only.setVisible(offer_validate_only)
+        self.command_view = QPlainTextEdit()
+        self.command_view.setReadOnly(True)
+        self.command_view.setAccessibleName("Command that will run")
+        self.command_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.command_view.setMaximumHeight(90)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(accept_text)
+        self.ok_button.setAccessibleName(accept_text)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setDefault(True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addLayout(form)
+        lay.addWidget(self.validate_only)
+        lay.addWidget(QLabel("Command that will run:"))
+        lay.addWidget(self.command_view)
+        lay.addWidget(self.buttons)
+        self._needs_input = bool(input_label)
+        self.input.textChanged.connect(self._update)
+        self._update()
+        self.resize(560, self.sizeHint().height())
+
+    def _update(self) -> None:
+        text = self.text()
+        self.command_view.setPlainText("\n".join(self._commands(text)))
+        ok = not self._needs_input or bool(text)
+        self.ok_button.setEnabled(ok)
+        self.ok_button.setToolTip("" if ok else "Enter a " + self.input.accessibleName().lower() + " first")
+
+    def text(self) -> str:
+        return self.input.text().strip()
+
+    def commands(self) -> str:
+        return self.command_view.toPlainText()
+
+
+def show_error(parent: QWidget | None, title: str, message: str, details: str = "") -> QMessageBox:
+    """A non-modal error box with Windows' text; returned so callers (and tests) can find it."""
+    box = QMessageBox(QMessageBox.Icon.Critical, title, message, QMessageBox.StandardButton.Close, parent)
+    box.setObjectName("errorDialog")
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    if details:
+        box.setDetailedText(details)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.show()
+    return box
+
+
+class PropertiesDialog(QDialog):
+    """Read-only properties of a service or application: General and Resources tabs."""
+
+    def __init__(self, parent: QWidget | None, title: str, sections: list[Section]) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setObjectName("propertiesDialog")
+        tabs = QTabWidget()
+        self.models: list[SectionTableModel] = []
+        for section in sections:
+            model = SectionTableModel(section, self)
+            self.models.append(model)
+            view = QTableView()
+            view.setModel(model)
+            view.verticalHeader().hide()
+            view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            view.horizontalHeader().setStretchLastSection(True)
+            view.setAccessibleName(section.title)
+            tabs.addTab(view, section.title)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(tabs)
+        lay.addWidget(buttons)
+        self.resize(600, 400)
+
+
+__all__ = ["ConfirmDialog", "PropertiesDialog", "await_dialog", "show_error"]

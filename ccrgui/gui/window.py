@@ -1,0 +1,649 @@
+"""The main window: MMC's console tree, results pane and actions pane, status bar and log dock.
+
+The window only presents: state comes from `ConnectionManager`, what an item offers from
+`actions.actions_for`, what it shows from `results.build_results`.  Every question is a dialog
+opened with open() and awaited, so the event loop never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QObject, QPoint, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QSizePolicy,
+    QSplitter,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ccrgui.domain.eventquery import EventFilter, TargetKind, critical_events_filter
+from ccrgui.domain.model import Group
+from ccrgui.gui import actions as A
+from ccrgui.gui import icons
+from ccrgui.gui.connections import ConnectionManager
+from ccrgui.gui.dialogs import ConfirmDialog, PropertiesDialog, await_dialog, show_error
+from ccrgui.gui.oplog import OpLogDock
+from ccrgui.gui.results import ResultContext, ResultsPane, build_results
+from ccrgui.gui.tasks import spawn
+from ccrgui.gui.tree import ClusterTreeModel, ConnState, ItemRef, Kind
+from ccrgui.remote.api import ClusterSession, ConnectionSettings
+
+SessionFactory = Callable[[ConnectionSettings, str], ClusterSession]
+EventsOpener = Callable[[QWidget, ClusterSession, EventFilter, list[str]], Any]
+
+APP_TITLE = "Failover Cluster Management"
+
+
+class ActionsPane(QWidget):
+    """MMC's right-hand pane: the selection's name and its actions as links."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Actions pane")
+        self.heading = QLabel("Actions")
+        self.heading.setStyleSheet("font-weight: bold; background: palette(midlight); padding: 4px;")
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(2, 2, 2, 2)
+        self._layout.setSpacing(0)
+        self._layout.addWidget(self.heading)
+        self._layout.addStretch(1)
+        self.buttons: list[QToolButton] = []
+
+    def show_actions(self, title: str, qactions: list[QAction | None]) -> None:
+        self.heading.setText(title or "Actions")
+        for b in self.buttons:
+            self._layout.removeWidget(b)
+            b.deleteLater()
+        self.buttons = []
+        for act in qactions:
+            if act is None:
+                continue
+            b = QToolButton(self)
+            b.setDefaultAction(act)
+            b.setAutoRaise(True)
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            if act.menu() is not None:
+                b.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+            self._layout.insertWidget(self._layout.count() - 1, b)
+            self.buttons.append(b)
+
+    def button(self, text: str) -> QToolButton:
+        for b in self.buttons:
+            if b.defaultAction().text().replace("&", "") == text:
+                return b
+        raise KeyError(text)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        *,
+        session_factory: SessionFactory | None = None,
+        events_opener: EventsOpener | None = None,
+        settings: QSettings | None = None,
+        refresh_interval_s: float = 10.0,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle(APP_TITLE)
+        self.setWindowIcon(icons.icon("root"))
+        self.session_factory = session_factory
+        self.events_opener = events_opener
+        self.qsettings = settings
+        self.oplog = OpLogDock(self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.oplog)
+        self.manager = ConnectionManager(self.oplog.model, refresh_interval_s=refresh_interval_s, parent=self)
+        self.tree_model = ClusterTreeModel(self)
+        self.tree = QTreeView()
+        self.tree.setModel(self.tree_model)
+        self.tree.setHeaderHidden(True)
+        self.tree.setAccessibleName("Console tree")
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.setUniformRowHeights(True)
+        self.results = ResultsPane()
+        self.actions_pane = ActionsPane()
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.tree)
+        split.addWidget(self.results)
+        split.addWidget(self.actions_pane)
+        split.setStretchFactor(1, 1)
+        split.setSizes([260, 700, 230])
+        self.setCentralWidget(split)
+        self.ctx = ResultContext()
+        self.error_boxes: list[QMessageBox] = []
+        self._action_holder: QObject | None = None
+        self.confirm_dialog: ConfirmDialog | None = None
+        self._conn_labels: dict[str, QLabel] = {}
+        self._build_status_bar()
+        self._build_menus()
+        self.tree.expand(self.tree_model.root_index())
+        self.tree.setCurrentIndex(self.tree_model.root_index())
+        self.tree.selectionModel().currentChanged.connect(lambda *_: self._selection_changed())
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        self.tree.activated.connect(self._activated)
+        self.manager.changed.connect(self._conn_changed)
+        self.manager.removed.connect(self._conn_removed)
+        self.manager.action_failed.connect(self._action_failed)
+        self.manager.work_changed.connect(self._update_progress)
+        self._selection_changed()
+        self.resize(1200, 760)
+
+    # --- construction --------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumWidth(120)
+        self.progress.setAccessibleName("Work in progress")
+        self.progress_label = QLabel()
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setAccessibleName("Cancel the running action")
+        self.cancel_button.clicked.connect(self.manager.cancel_actions)
+        for w in (self.progress_label, self.progress, self.cancel_button):
+            bar.addWidget(w)
+            w.hide()
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.connect_action = self._window_action("&Manage a Cluster…", "Ctrl+M", self._ask_connect)
+        file_menu.addAction(self.connect_action)
+        save = self._window_action("&Save Operations Log…", "Ctrl+S", self.oplog.ask_save)
+        file_menu.addAction(save)
+        file_menu.addSeparator()
+        file_menu.addAction(self._window_action("E&xit", "Ctrl+Q", self.close))
+        self.action_menu = menu.addMenu("&Action")
+        self.action_menu.setToolTipsVisible(True)
+        view = menu.addMenu("&View")
+        self.refresh_action = self._window_action("&Refresh", "F5", self._refresh_selected)
+        view.addAction(self.refresh_action)
+        view.addAction(self.oplog.toggleViewAction())
+        # Delete never destroys anything: it only says so.
+        self.delete_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.tree)
+        self.delete_shortcut.activated.connect(
+            lambda: self.statusBar().showMessage(
+                "Delete does nothing here: ccrgui never deletes cluster objects.", 5000
+            )
+        )
+        self.properties_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Return), self.tree)
+        self.properties_shortcut.activated.connect(lambda: self._activated(self.tree.currentIndex()))
+
+    def _window_action(self, text: str, shortcut: str, slot: Callable[[], Any]) -> QAction:
+        act = QAction(text, self)
+        act.setShortcut(QKeySequence(shortcut))
+        act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        act.triggered.connect(lambda *_: slot())
+        self.addAction(act)
+        return act
+
+    # --- selection -----------------------------------------------------------------------
+    def selected_ref(self) -> ItemRef | None:
+        return self.tree_model.ref(self.tree.currentIndex())
+
+    def select(self, ref: ItemRef) -> None:
+        index = self.tree_model.find(ref)
+        if not index.isValid():
+            raise KeyError(ref)
+        self.tree.setCurrentIndex(index)
+        self.tree.scrollTo(index)
+
+    def _selection_changed(self) -> None:
+        self._show_results()
+        self._update_actions()
+
+    def _show_results(self) -> None:
+        ref = self.selected_ref()
+        self.ctx.critical_events = {c.conn_id: c.critical or "Reading…" for c in self.manager.connections()}
+        self.results.show_results(build_results(ref, self.manager.entries(), self.ctx))
+
+    def _specs(self, ref: ItemRef | None) -> list[A.ActionSpec]:
+        conn = self.manager.get(ref.conn_id) if ref else None
+        return A.actions_for(ref, conn.entry if conn else None, conn.busy if conn else "")
+
+    def _update_actions(self) -> None:
+        ref = self.selected_ref()
+        holder = QObject(self)  # owns this selection's QActions; replaced on the next update
+        qactions = self._make_qactions(self._specs(ref), ref, holder)
+        self.action_menu.clear()
+        for act in qactions:
+            if act is None:
+                self.action_menu.addSeparator()
+            else:
+                self.action_menu.addAction(act)
+        title = self.tree.currentIndex().data() if ref else APP_TITLE
+        self.actions_pane.show_actions(str(title or APP_TITLE), qactions)
+        if self._action_holder is not None:
+            self._action_holder.deleteLater()
+        self._action_holder = holder
+
+    def _make_qactions(
+        self, specs: list[A.ActionSpec], ref: ItemRef | None, owner: QObject
+    ) -> list[QAction | None]:
+        return [None if spec.id == "-" else self._qaction(spec, ref, owner) for spec in specs]
+
+    def _qaction(self, spec: A.ActionSpec, ref: ItemRef | None, owner: QObject) -> QAction:
+        act = QAction(spec.text, owner)
+        act.setEnabled(spec.enabled)
+        act.setToolTip(spec.reason or spec.text)
+        act.setStatusTip(spec.reason)
+        act.setObjectName(spec.id)
+        if spec.id in _ACTION_ICONS:
+            act.setIcon(icons.icon(_ACTION_ICONS[spec.id]))
+        if spec.shortcut:
+            act.setShortcut(QKeySequence(spec.shortcut))
+            act.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the window's own F5/Enter act
+        if spec.children:
+            sub = QMenu(spec.text, self)
+            sub.setObjectName(spec.id)
+            sub.setToolTipsVisible(True)
+            act.destroyed.connect(sub.deleteLater)
+            for child in spec.children:
+                sub.addAction(self._qaction(child, ref, owner))
+            act.setMenu(sub)
+        else:
+            act.triggered.connect(lambda *_, s=spec, r=ref: self.trigger(s, r))
+        return act
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.tree.indexAt(pos)
+        if not index.isValid():
+            index = self.tree.currentIndex()
+            pos = self.tree.visualRect(index).center()
+        if index != self.tree.currentIndex():
+            self.tree.setCurrentIndex(index)
+        menu = self.context_menu()
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.tree.viewport().mapToGlobal(pos))
+
+    def context_menu(self) -> QMenu:
+        """The selection's context menu (the same actions as the actions pane)."""
+        menu = QMenu(self.tree)
+        menu.setObjectName("contextMenu")
+        menu.setToolTipsVisible(True)
+        ref = self.selected_ref()
+        for act in self._make_qactions(self._specs(ref), ref, menu):
+            if act is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(act)
+        return menu
+
+    def _activated(self, index: QModelIndex) -> None:
+        """Enter or double-click: properties of a group, the event view for Cluster Events."""
+        ref = self.tree_model.ref(index)
+        if ref is None:
+            return
+        if ref.kind is Kind.GROUP:
+            self.trigger(A.ActionSpec(A.PROPERTIES, "Properties"), ref)
+        elif ref.kind is Kind.EVENTS:
+            self.trigger(A.ActionSpec(A.EVENTS, "Show Critical Events"), ref)
+        else:
+            self.tree.setExpanded(index, not self.tree.isExpanded(index))
+
+    # --- updates from the connections --------------------------------------------------------
+    def _conn_changed(self, conn_id: str) -> None:
+        conn = self.manager.get(conn_id)
+        if conn is None:
+            return
+        was_empty = self.tree_model.rowCount(self.tree_model.find(ItemRef(conn_id, Kind.CLUSTER))) == 0
+        self.tree_model.update_cluster(conn.entry)
+        cluster_index = self.tree_model.find(ItemRef(conn_id, Kind.CLUSTER))
+        if was_empty and self.tree_model.rowCount(cluster_index):
+            self.tree.expand(cluster_index)
+        self._update_conn_label(conn_id)
+        ref = self.selected_ref()
+        if ref is None or ref.kind is Kind.ROOT or ref.conn_id == conn_id:
+            self._selection_changed()
+
+    def _conn_removed(self, conn_id: str) -> None:
+        self.tree_model.remove_cluster(conn_id)
+        label = self._conn_labels.pop(conn_id, None)
+        if label is not None:
+            self.statusBar().removeWidget(label)
+            label.deleteLater()
+        self._selection_changed()
+
+    def _update_conn_label(self, conn_id: str) -> None:
+        conn = self.manager.get(conn_id)
+        if conn is None:
+            return
+        label = self._conn_labels.get(conn_id)
+        if label is None:
+            label = QLabel()
+            self._conn_labels[conn_id] = label
+            self.statusBar().addPermanentWidget(label)
+        e = conn.entry
+        text = f"{e.label}: {e.state.value}"
+        if e.state is ConnState.CONNECTED and e.snapshot is not None:
+            down = [n.node for n in e.snapshot.node_errors]
+            text += f" (refreshed {e.snapshot.taken_at.astimezone().strftime('%H:%M:%S')})"
+            if down:
+                text += " — cannot read " + ", ".join(down)
+        elif e.error:
+            text += f" — {e.error}"
+        label.setText(text)
+        label.setToolTip(e.error or text)
+        label.setStyleSheet("" if e.state is ConnState.CONNECTED else "color: #c62828;")
+
+    def connection_status(self, conn_id: str) -> str:
+        label = self._conn_labels.get(conn_id)
+        return label.text() if label else ""
+
+    def _update_progress(self) -> None:
+        work = self.manager.busy_work()
+        acting = any(c.busy for c in self.manager.connections())
+        self.progress_label.setText("; ".join(work))
+        for w in (self.progress_label, self.progress):
+            w.setVisible(bool(work))
+        self.cancel_button.setVisible(acting)
+
+    def _action_failed(self, conn_id: str, result: object) -> None:
+        from ccrgui.domain.model import ActionResult
+
+        assert isinstance(result, ActionResult)
+        details = "\n".join(f"> {r.command}\n{r.stdout}{r.stderr}" for r in result.runs)
+        box = show_error(self, result.action, f"{result.action} failed.\n\n{result.error}", details)
+        self.error_boxes = [b for b in self.error_boxes if b.isVisible()] + [box]
+
+    # --- connecting ----------------------------------------------------------------------
+    def add_session(self, session: ClusterSession) -> str:
+        """Show a cluster reached through `session` (already constructed by the app)."""
+        return self.manager.add(session)
+
+    def _ask_connect(self) -> None:
+        spawn(self.ask_connect())
+
+    async def ask_connect(self) -> None:
+        from ccrgui.gui.connect import ConnectDialog
+
+        dialog = ConnectDialog(self, self.qsettings)
+        try:
+            if await await_dialog(dialog) != ConnectDialog.DialogCode.Accepted:
+                return
+            settings, password = dialog.connection()
+        finally:
+            dialog.deleteLater()
+        self.connect_to(settings, password)
+
+    def connect_to(self, settings: ConnectionSettings, password: str) -> str | None:
+        if self.session_factory is None:
+            show_error(self, "Manage a Cluster", "This console was started without a backend.")
+            return None
+        try:
+            session = self.session_factory(settings, password)
+        except Exception as exc:  # refused settings (e.g. a password over plain HTTP)
+            self.error_boxes.append(
+                show_error(self, "Manage a Cluster", f"Cannot connect to {settings.host}.\n\n{exc}")
+            )
+            return None
+        return self.add_session(session)
+
+    # --- actions -------------------------------------------------------------------------
+    def _refresh_selected(self) -> None:
+        ref = self.selected_ref()
+        if ref is None or ref.kind is Kind.ROOT:
+            self.manager.refresh_all()
+        else:
+            self.manager.refresh(ref.conn_id)
+
+    def trigger(self, spec: A.ActionSpec, ref: ItemRef | None) -> None:
+        """Run the action `spec` on `ref` (from the menu, the actions pane or a key)."""
+        current = self._current_spec(spec, ref)
+        if current is None or not current.enabled:
+            why = current.reason if current else "no longer available"
+            self.statusBar().showMessage(f"{spec.text}: {why}", 8000)
+            return
+        if spec.id == A.CONNECT:
+            self._ask_connect()
+        elif spec.id == A.REFRESH:
+            self._refresh_selected()
+        elif ref is not None:
+            spawn(self._run(spec, ref))
+
+    def _current_spec(self, spec: A.ActionSpec, ref: ItemRef | None) -> A.ActionSpec | None:
+        """The action as it stands now (the menu may have been opened before a refresh)."""
+        if spec.id == A.PROPERTIES:
+            return spec
+        pending = list(self._specs(ref))
+        while pending:
+            s = pending.pop()
+            if s.id == spec.id and s.target == spec.target and s.text == spec.text:
+                return s
+            pending.extend(s.children)
+        return None
+
+    async def _run(self, spec: A.ActionSpec, ref: ItemRef) -> None:
+        conn = self.manager.get(ref.conn_id)
+        if conn is None:
+            return
+        session, snap, cluster = conn.session, conn.entry.snapshot, conn.entry.label
+        if spec.id == A.DISCONNECT:
+            await self.manager.remove(ref.conn_id)
+            return
+        if spec.id == A.EVENTS:
+            self.open_events(ref)
+            return
+        if snap is None:
+            return
+        group = snap.group(ref.name) if ref.kind is Kind.GROUP else None
+        name = group.name if group else ref.name
+        target = f"{cluster}\\{name}" if name else cluster
+        if spec.id == A.PROPERTIES and group is not None:
+            self._show_properties(ref)
+        elif spec.id == A.ONLINE and group is not None:
+            await self.manager.run_action(
+                ref.conn_id,
+                target,
+                f"Bring {name} online",
+                session.preview_bring_online(name),
+                lambda: session.bring_online(name),
+            )
+        elif spec.id == A.OFFLINE and group is not None:
+            await self._take_offline(ref.conn_id, target, group)
+        elif spec.id == A.MOVE_TO and group is not None:
+            await self._move(ref.conn_id, target, group, spec.target or None)
+        elif spec.id == A.PAUSE:
+            await self.manager.run_action(
+                ref.conn_id,
+                target,
+                f"Pause {name}",
+                session.preview_pause_node(name),
+                lambda: session.pause_node(name),
+            )
+        elif spec.id == A.RESUME:
+            await self.manager.run_action(
+                ref.conn_id,
+                target,
+                f"Resume {name}",
+                session.preview_resume_node(name),
+                lambda: session.resume_node(name),
+            )
+        elif spec.id == A.SUSPEND_COPY:
+            await self._suspend_copy(ref.conn_id, target, name)
+        elif spec.id == A.RESUME_COPY:
+            await self.manager.run_action(
+                ref.conn_id,
+                target,
+                f"Resume copy of {name}",
+                [f"Resume-StorageGroupCopy '{name}'"],
+                lambda: session.resume_copy(name),
+            )
+
+    async def _confirm(self, dialog: ConfirmDialog) -> bool:
+        self.confirm_dialog = dialog
+        try:
+            return await await_dialog(dialog) == ConfirmDialog.DialogCode.Accepted
+        finally:
+            dialog.deleteLater()
+
+    async def _take_offline(self, conn_id: str, target: str, g: Group) -> None:
+        session = self.manager.get(conn_id).session  # type: ignore[union-attr]
+        if g.is_cms:
+            impact = (
+                f"Users of {g.name} lose mail access until it is brought online again. The Exchange "
+                f"services of the clustered mailbox server stop on {g.owner}."
+            )
+        else:
+            impact = f"Clients of {g.name} lose access to its services until it is brought online again."
+        dialog = ConfirmDialog(
+            self,
+            f"Take {g.name} offline",
+            impact,
+            lambda reason: session.preview_take_offline(g.name, reason),
+            "Take Offline",
+            "Stop reason:" if g.is_cms else "",
+        )
+        if not await self._confirm(dialog):
+            return
+        reason = dialog.text()
+        await self.manager.run_action(
+            conn_id,
+            target,
+            f"Take {g.name} offline",
+            session.preview_take_offline(g.name, reason),
+            lambda: session.take_offline(g.name, reason),
+        )
+
+    async def _move(self, conn_id: str, target: str, g: Group, node: str | None) -> None:
+        session = self.manager.get(conn_id).session  # type: ignore[union-attr]
+        where = node or "the best possible node"
+        if g.is_cms:
+            impact = (
+                f"Users of {g.name} lose mail access during the move from {g.owner} to {where} "
+                f"(usually a minute or two), and running backups of its storage groups stop."
+            )
+        else:
+            impact = (
+                f"Clients of {g.name} lose access to its services during the move from {g.owner} to {where}."
+            )
+        dialog = ConfirmDialog(
+            self,
+            f"Move {g.name}",
+            impact,
+            lambda comment: session.preview_move_group(g.name, node, comment),
+            "Move",
+            "Move comment:" if g.is_cms else "",
+            offer_validate_only=g.is_cms and node is not None,
+        )
+        if not await self._confirm(dialog):
+            return
+        comment = dialog.text()
+        if g.is_cms and node is not None and dialog.validate_only.isChecked():
+            commands = [
+                c.replace("Move-ClusteredMailboxServer", "Move-ClusteredMailboxServer -ValidateOnly", 1)
+                for c in session.preview_move_group(g.name, node, comment)
+            ]
+            result = await self.manager.run_action(
+                conn_id,
+                target,
+                f"Validate moving {g.name} to {node}",
+                commands,
+                lambda: session.validate_move_cms(node, comment),
+            )
+            if result is not None and result.ok:
+                box = QMessageBox(
+                    QMessageBox.Icon.Information,
+                    f"Validate moving {g.name}",
+                    f"{g.name} can be moved to {node}.",
+                    QMessageBox.StandardButton.Close,
+                    self,
+                )
+                box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+                box.show()
+            return
+        await self.manager.run_action(
+            conn_id,
+            target,
+            f"Move {g.name} to {where}",
+            session.preview_move_group(g.name, node, comment),
+            lambda: session.move_group(g.name, node, comment),
+        )
+
+    async def _suspend_copy(self, conn_id: str, target: str, sg: str) -> None:
+        session = self.manager.get(conn_id).session  # type: ignore[union-attr]
+        dialog = ConfirmDialog(
+            self,
+            f"Suspend copy of {sg}",
+            f"The passive copy of {sg} stops receiving logs until resumed; a failover now could lose data.",
+            lambda comment: [f"Suspend-StorageGroupCopy -Identity '{sg}' -SuspendComment '{comment}'"],
+            "Suspend",
+            "Suspend comment:",
+        )
+        if not await self._confirm(dialog):
+            return
+        comment = dialog.text()
+        await self.manager.run_action(
+            conn_id,
+            target,
+            f"Suspend copy of {sg}",
+            dialog.commands().splitlines(),
+            lambda: session.suspend_copy(sg, comment),
+        )
+
+    def _show_properties(self, ref: ItemRef) -> None:
+        results = build_results(ref, self.manager.entries(), self.ctx)
+        wanted = [s for s in results.sections if s.title.startswith("Summary") or s.title == "Resources"]
+        dialog = PropertiesDialog(self, f"{ref.name} Properties", wanted)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def events_filter(self, ref: ItemRef) -> EventFilter:
+        """The "Show critical events" preset for the item: Critical and Error, last 24 h, naming it."""
+        conn = self.manager.get(ref.conn_id)
+        snap = conn.entry.snapshot if conn else None
+        nodes = [n.name for n in snap.nodes] if snap else []
+        if ref.kind is Kind.NODE:
+            return critical_events_filter(TargetKind.NODE, ref.name, nodes=nodes)
+        if ref.kind is Kind.GROUP and snap is not None:
+            related = [r.name for r in snap.resources_of(ref.name)]
+            return critical_events_filter(TargetKind.GROUP, ref.name, nodes=nodes, related=related)
+        return critical_events_filter(
+            TargetKind.CLUSTER, snap.cluster_name if snap else ref.conn_id, nodes=nodes
+        )
+
+    def open_events(self, ref: ItemRef) -> None:
+        conn = self.manager.get(ref.conn_id)
+        if conn is None:
+            return
+        if self.events_opener is None:
+            self.error_boxes.append(show_error(self, "Cluster Events", "The event view is not available."))
+            return
+        nodes = [n.name for n in conn.entry.snapshot.nodes] if conn.entry.snapshot else []
+        self.events_opener(self, conn.session, self.events_filter(ref), nodes)
+
+    # --- closing -------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Close the sessions if the loop still runs (it does not at interpreter exit)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self.manager.stop()
+        else:
+            spawn(self.manager.close())
+        super().closeEvent(event)
+
+
+_ACTION_ICONS = {
+    A.ONLINE: "online",
+    A.OFFLINE: "offline",
+    A.MOVE: "group",
+    A.PAUSE: "paused",
+    A.RESUME: "up",
+    A.EVENTS: "events",
+    A.CONNECT: "cluster",
+    A.DISCONNECT: "offline",
+    A.SUSPEND_COPY: "paused",
+    A.RESUME_COPY: "replication",
+}

@@ -1,0 +1,182 @@
+"""The main window driven through its menus and panes against an in-memory cluster session."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from ccrgui.domain.model import GroupState, NodeState
+from ccrgui.gui.oplog import FAILED, SUCCEEDED
+from ccrgui.gui.tree import ItemRef, Kind
+from ccrgui.gui.window import MainWindow
+from tests.gui.fakes import FakeSession
+from tests.gui.guitools import confirm, menu_action, wait_for
+
+MOVE = "Move this service or application to another node"
+
+
+@pytest.fixture
+def window(qtbot):  # type: ignore[no-untyped-def]
+    w = MainWindow(refresh_interval_s=60.0)
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def cms_owner(window: MainWindow) -> str:
+    return window.results.results.section("Summary of EXCH1").value("Current Owner")
+
+
+async def connected(window: MainWindow, session: FakeSession) -> str:
+    conn = window.add_session(session)
+    await wait_for(
+        lambda: window.tree_model.find(ItemRef(conn, Kind.GROUP, "EXCH1")).isValid(), what="snapshot"
+    )
+    return conn
+
+
+@pytest.mark.asyncio
+async def test_move_cms_through_context_menu(window: MainWindow) -> None:
+    session = FakeSession()
+    conn = await connected(window, session)
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    assert window.results.heading.text() == "EXCH1"
+    assert cms_owner(window) == "EXNODE1"
+    menu = window.context_menu()
+    best = menu_action(menu, MOVE, "Best possible node")
+    assert not best.isEnabled() and "named passive node" in best.toolTip()
+    menu_action(menu, MOVE, "EXNODE2").trigger()
+    dialog = await confirm(window, "Patch Tuesday")
+    assert "Users of EXCH1 lose mail access during the move from EXNODE1 to EXNODE2" in dialog.impact.text()
+    assert "-MoveComment 'Patch Tuesday'" in dialog.commands()
+    await wait_for(lambda: cms_owner(window) == "EXNODE2", what="owner change")
+    assert session.calls[-1] == ("move", "EXCH1", "EXNODE2", "Patch Tuesday")
+    log = window.oplog.model.entries()[-1]
+    assert (
+        log.status == SUCCEEDED
+        and "Move-ClusteredMailboxServer" in log.command
+        and log.target == "EXCLUS1\\EXCH1"
+    )
+
+
+@pytest.mark.asyncio
+async def test_cancel_confirmation_runs_nothing(window: MainWindow) -> None:
+    session = FakeSession()
+    conn = await connected(window, session)
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    window.actions_pane.button("Take this service or application offline").click()
+    await wait_for(lambda: window.confirm_dialog is not None and window.confirm_dialog.isVisible())
+    assert window.confirm_dialog is not None
+    window.confirm_dialog.reject()
+    await wait_for(lambda: window.confirm_dialog is not None and not window.confirm_dialog.isVisible())
+    assert session.calls == [] and window.oplog.model.entries() == []
+
+
+@pytest.mark.asyncio
+async def test_offline_online_and_pause_resume(window: MainWindow) -> None:
+    session = FakeSession()
+    conn = await connected(window, session)
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    online = window.actions_pane.button("Bring this service or application online")
+    assert not online.isEnabled() and "already online" in online.toolTip()
+    window.actions_pane.button("Take this service or application offline").click()
+    dialog = await confirm(window, "maintenance")
+    assert "-StopReason 'maintenance'" in dialog.commands()
+    state = lambda: window.results.results.section("Summary of EXCH1").value("Status")  # noqa: E731
+    await wait_for(lambda: state() == "Offline", what="offline")
+    window.actions_pane.button("Bring this service or application online").click()
+    await wait_for(lambda: state() == "Online", what="online")
+
+    window.select(ItemRef(conn, Kind.NODE, "EXNODE2"))
+    window.actions_pane.button("Pause").click()
+    node = lambda: window.tree_model.find(ItemRef(conn, Kind.NODE, "EXNODE2"))  # noqa: E731
+    await wait_for(lambda: node().data(Qt.ItemDataRole.ToolTipRole) == "Paused", what="paused")
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    target = menu_action(window.context_menu(), MOVE, "EXNODE2")
+    assert not target.isEnabled() and "paused" in target.toolTip()
+    window.select(ItemRef(conn, Kind.NODE, "EXNODE2"))
+    window.actions_pane.button("Resume").click()
+    await wait_for(lambda: node().data(Qt.ItemDataRole.ToolTipRole) == "Up", what="resumed")
+    assert [c[0] for c in session.calls] == ["offline", "online", "pause", "resume"]
+
+
+@pytest.mark.asyncio
+async def test_failed_action_shows_windows_error_and_rereads(window: MainWindow) -> None:
+    session = FakeSession()
+    conn = await connected(window, session)
+    window.select(ItemRef(conn, Kind.NODE, "EXNODE1"))
+    before = session.snapshot_calls
+    session.fail_next = "System error 5010 has occurred (0x00001392).\nThe cluster node is not valid."
+    window.actions_pane.button("Pause").click()
+    await wait_for(lambda: window.error_boxes, what="error dialog")
+    box = window.error_boxes[-1]
+    assert isinstance(box, QMessageBox) and box.isVisible() and not box.isModal()
+    assert "The cluster node is not valid." in box.text()
+    entry = window.oplog.model.entries()[-1]
+    assert entry.status == FAILED and "System error 5010" in entry.output
+    await wait_for(lambda: session.snapshot_calls > before, what="re-read after failure")
+    assert session.snap.node("EXNODE1").state is NodeState.UP  # type: ignore[union-attr]
+
+
+@pytest.mark.asyncio
+async def test_unreachable_cluster_is_grey_and_recovers(window: MainWindow) -> None:
+    session = FakeSession()
+    conn = await connected(window, session)
+    window.select(ItemRef(conn, Kind.CLUSTER))
+    session.unreachable = "HTTPConnectionPool(host='exclus1', port=5985): connection refused"
+    window.refresh_action.trigger()
+    await wait_for(lambda: "Unreachable" in window.connection_status(conn), what="unreachable")
+    cluster = window.tree_model.find(ItemRef(conn, Kind.CLUSTER))
+    assert cluster.data(Qt.ItemDataRole.ForegroundRole) is not None
+    assert "connection refused" in window.results.results.section("Summary of Cluster EXCLUS1").value(
+        "Connection"
+    )
+    session.unreachable = ""
+    window.refresh_action.trigger()
+    await wait_for(lambda: "Connected" in window.connection_status(conn), what="recovery")
+    assert window.tree_model.find(ItemRef(conn, Kind.CLUSTER)).data(Qt.ItemDataRole.ForegroundRole) is None
+
+
+@pytest.mark.asyncio
+async def test_node_going_down_updates_tree_and_actions(window: MainWindow) -> None:
+    import dataclasses
+
+    session = FakeSession()
+    conn = await connected(window, session)
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    nodes = tuple(
+        dataclasses.replace(n, state=NodeState.DOWN) if n.name == "EXNODE2" else n for n in session.snap.nodes
+    )
+    session.snap = dataclasses.replace(session.snap, nodes=nodes)
+    window.refresh_action.trigger()
+    node = window.tree_model.find(ItemRef(conn, Kind.NODE, "EXNODE2"))
+    await wait_for(lambda: node.data(Qt.ItemDataRole.ToolTipRole) == "Down", what="down")
+    target = menu_action(window.context_menu(), MOVE, "EXNODE2")
+    assert not target.isEnabled() and target.toolTip() == "EXNODE2 is down"
+    assert window.selected_ref() == ItemRef(conn, Kind.GROUP, "EXCH1")
+
+
+@pytest.mark.asyncio
+async def test_disconnect_and_properties(window: MainWindow) -> None:
+    session = FakeSession()
+    conn = await connected(window, session)
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    window.tree.setFocus()
+    from PySide6.QtTest import QTest
+
+    QTest.keyClick(window.tree, Qt.Key.Key_Return)
+    from ccrgui.gui.dialogs import PropertiesDialog
+
+    await wait_for(lambda: window.findChild(PropertiesDialog) is not None, what="properties")
+    props = window.findChild(PropertiesDialog)
+    assert props is not None and [m.section.title for m in props.models] == ["Summary of EXCH1", "Resources"]
+    props.close()
+    QTest.keyClick(window.tree, Qt.Key.Key_Delete)
+    assert session.calls == []
+    window.select(ItemRef(conn, Kind.CLUSTER))
+    menu_action(window.context_menu(), "Disconnect from EXCLUS1").trigger()
+    await wait_for(lambda: session.closed, what="close")
+    assert window.tree_model.clusters() == []
+    assert window.selected_ref() in (None, ItemRef("", Kind.ROOT))
+    assert GroupState.ONLINE  # the CMS was not touched

@@ -7,6 +7,7 @@ exercise the protocol, auth, encryption and faults independently of the simulate
 from __future__ import annotations
 
 import base64
+import http.client
 import socket
 import threading
 import time
@@ -18,6 +19,7 @@ from typing import Any
 
 import pytest
 import requests
+import spnego
 import winrm
 from defusedxml import ElementTree as SafeET
 from pypsrp.shell import Process, SignalCode, WinRS
@@ -27,7 +29,7 @@ from winrm.exceptions import InvalidCredentialsError, WinRMOperationTimeoutError
 from ccrgui.lab.faults import Faults
 from ccrgui.lab.process import LabProcess, ProcessIO
 from ccrgui.lab.topology import Account, default_topology
-from ccrgui.lab.wsman import CREDENTIALS, ShellService, WSManServer, lab_certificates
+from ccrgui.lab.wsman import CREDENTIALS, ShellService, WSManServer, encryption, lab_certificates
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -600,3 +602,46 @@ def test_garbled_and_truncated_output(node: Node) -> None:
     truncated = node.session().run_cmd("big", ["1000"])
     assert truncated.std_out == b"x" * 500 and truncated.status_code == 0
     assert node.session().run_cmd("big", ["1000"]).std_out == clean.std_out
+
+
+def test_sealed_body_sent_with_the_final_ntlm_leg_is_accepted(node: Node) -> None:
+    """Some clients (Ruby's winrm, OMI) seal the first SOAP body and send it with the AUTHENTICATE token."""
+    client = spnego.client(USER, PASSWORD, protocol="ntlm")
+    conn = http.client.HTTPConnection("127.0.0.1", node.server.port, timeout=5)
+    conn.request(
+        "POST",
+        "/wsman",
+        body=b"",
+        headers={"Authorization": "Negotiate " + base64.b64encode(client.step()).decode()},
+    )
+    r = conn.getresponse()
+    r.read()
+    assert r.status == 401
+    challenge = r.getheader("WWW-Authenticate")
+    assert challenge is not None and challenge.startswith("Negotiate ") and "," not in challenge
+    token = client.step(base64.b64decode(challenge.split(" ", 1)[1]))
+    mid = str(uuid.uuid4()).upper()
+    create = _request(
+        "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create",
+        mid,
+        '<rsp:Shell xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell">'
+        "<rsp:InputStreams>stdin</rsp:InputStreams>"
+        "<rsp:OutputStreams>stdout stderr</rsp:OutputStreams></rsp:Shell>",
+    )
+    conn.request(
+        "POST",
+        "/wsman",
+        body=encryption.wrap(client, create),
+        headers={
+            "Authorization": "Negotiate " + base64.b64encode(token).decode(),
+            "Content-Type": encryption.CONTENT_TYPE,
+        },
+    )
+    r = conn.getresponse()
+    body = r.read()
+    assert r.status == 200
+    assert r.getheader("Content-Type") == encryption.CONTENT_TYPE
+    reply = SafeET.fromstring(encryption.unwrap(client, body))
+    assert reply.find("s:Header/a:RelatesTo", NS).text == f"uuid:{mid}"
+    assert node.service.shell_count == 1
+    conn.close()

@@ -106,6 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "Microsoft-HTTPAPI/2.0"
     timeout = IDLE_CONNECTION_S
+    disable_nagle_algorithm = True  # headers and body go out in separate writes; no 40 ms delayed-ACK stalls
     server: _HTTPServer
 
     def setup(self) -> None:
@@ -335,7 +336,7 @@ class WSManServer:
         body = h._drain_body()
         if self.faults.is_hung(self.fault_node):
             self._hang(h)
-        account, final_header, handshake = self._authenticate(h, body)
+        account, final_header, _ = self._authenticate(h, body)
         if account is None:
             return
         extra = [("WWW-Authenticate", final_header)] if final_header else []
@@ -343,7 +344,7 @@ class WSManServer:
         encrypted = encryption.is_encrypted(h.headers.get("Content-Type"))
         plain_channel = self.tls is None and not self.allow_unencrypted
         if encrypted:
-            if h.acceptor is None or not h.acceptor.complete or handshake:
+            if h.acceptor is None or not h.acceptor.complete:
                 h.send_reply(400)
                 h.close_connection = True
                 return

@@ -13,6 +13,7 @@ import functools
 from types import TracebackType
 from typing import Any, Literal
 
+from ccrgui.domain.model import GroupState
 from ccrgui.lab import cmdshell
 from ccrgui.lab.clock import Clock
 from ccrgui.lab.engine import ClusterEngine, LabError
@@ -191,8 +192,18 @@ class Lab:
         return self.cluster_owner() or self.topology.cluster_name
 
     def _cluster_is_down(self) -> bool:
+        """The cluster name answers only while its core group (the cluster IP address) is up."""
         owner = self.cluster_owner()
-        return owner is None or self.node_is_down(owner)
+        if owner is None or self.node_is_down(owner):
+            return True
+        core = next((g for g in self.topology.groups if g.kind == "core"), None)
+        if core is None:
+            return False
+        try:
+            state = self.engine.group(core.name).state
+        except LabError:
+            return True
+        return state in (GroupState.OFFLINE, GroupState.FAILED)
 
     def _cluster_service(self) -> ShellService | None:
         owner = self.cluster_owner()

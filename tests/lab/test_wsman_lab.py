@@ -132,3 +132,15 @@ def test_two_labs_with_different_accounts_in_one_process() -> None:
             _run(
                 second, second.endpoints["EXNODE1"], "hostname", user=first.username, password=first.password
             )
+
+
+def test_cluster_name_is_unreachable_while_the_core_group_is_offline(lab: Lab) -> None:
+    assert lab.cluster_server is not None
+    lab.engine.offline_group("Cluster Group")
+    assert _wait(lambda: lab.cluster_server is not None and not lab.cluster_server.up)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.post(lab.cluster_endpoint, timeout=2)
+    assert _run(lab, lab.endpoints["EXNODE1"], "hostname").std_out == b"EXNODE1\r\n"
+    lab.engine.online_group("Cluster Group")
+    assert _wait(lambda: lab.cluster_server is not None and lab.cluster_server.up)
+    assert _run(lab, lab.cluster_endpoint, "hostname").std_out == b"EXNODE1\r\n"

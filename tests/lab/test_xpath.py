@@ -254,3 +254,18 @@ def test_invalid_queries_raise_15001(bad: str) -> None:
         compile_query(bad, "System")
     assert info.value.code == 15001
     assert 0 <= info.value.position <= len(bad)
+
+
+def test_an_xpath_is_limited_to_32_expressions() -> None:
+    ids = " or ".join(f"EventID={1000 + i}" for i in range(32))
+    assert compile_query(f"*[System[{ids}]]", "System") is not None
+    with pytest.raises(XPathError) as info:
+        compile_query(f"*[System[{ids} or EventID=7036]]", "System")
+    assert info.value.code == 15001
+    # The limit is per XPath: a QueryList can spread conditions over several selects.
+    half = " or ".join(f"EventID={1000 + i}" for i in range(20))
+    structured = (
+        f"<QueryList><Query><Select Path='System'>*[System[{half}]]</Select>"
+        f"<Select Path='System'>*[System[{half}]]</Select></Query></QueryList>"
+    )
+    assert compile_query(structured, "System") is not None

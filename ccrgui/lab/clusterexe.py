@@ -270,6 +270,10 @@ class ClusterExe:
                     raise win32(ERROR_INVALID_PARAMETER) from exc
         return default
 
+    def _nominal(self, real_s: float | None) -> float | None:
+        """/wait:N is N real seconds (the user's clock); the engine counts nominal seconds."""
+        return None if real_s is None else real_s * self.engine.clock.speed
+
     @staticmethod
     def _action(opts: list[Option], allowed: set[str]) -> Option | None:
         actions = [o for o in opts if o.name != "wait"]
@@ -404,7 +408,7 @@ class ClusterExe:
             self.out(PROGRESS["group_offline"].format(name=name), "")
             self.engine.offline_group(name)
             wait = self._wait_value(opts, None)
-        final = self.engine.wait_group(name, wait)
+        final = self.engine.wait_group(name, self._nominal(wait))
         if final.state.is_pending:
             raise win32(ERROR_IO_PENDING)
         self.out(*format_table(FORMATS["group"], self._group_rows([final])))
@@ -455,7 +459,7 @@ class ClusterExe:
         else:
             self.out(PROGRESS["resource_offline"].format(name=name), "")
             self.engine.offline_resource(name)
-        final = self.engine.wait_resource(name, self._wait_value(opts, None))
+        final = self.engine.wait_resource(name, self._nominal(self._wait_value(opts, None)))
         if final.state.is_pending:
             raise win32(ERROR_IO_PENDING)
         self.out(*format_table(FORMATS["resource"], self._res_rows([final])))

@@ -645,3 +645,13 @@ def test_sealed_body_sent_with_the_final_ntlm_leg_is_accepted(node: Node) -> Non
     assert reply.find("s:Header/a:RelatesTo", NS).text == f"uuid:{mid}"
     assert node.service.shell_count == 1
     conn.close()
+
+
+def test_badly_framed_request_is_refused_and_the_connection_closed(node: Node) -> None:
+    with socket.create_connection(("127.0.0.1", node.server.port), timeout=5) as sock:
+        sock.sendall(b"POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n")
+        reply = b""
+        while chunk := sock.recv(4096):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 413 ")
+    assert b"\r\nServer: Microsoft-HTTPAPI/2.0\r\n" in reply

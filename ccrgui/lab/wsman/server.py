@@ -146,7 +146,8 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
-    def _drain_body(self) -> bytes:
+    def _drain_body(self) -> bytes | None:
+        """The request body; None (and the connection closes) when it is oversize or badly framed."""
         if self.headers.get("Transfer-Encoding", "").casefold() == "chunked":
             return self._read_chunked()
         try:
@@ -155,10 +156,10 @@ class _Handler(BaseHTTPRequestHandler):
             length = -1
         if length < 0 or length > MAX_BODY:
             self.close_connection = True
-            return b""
+            return None
         return self.rfile.read(length) if length else b""
 
-    def _read_chunked(self) -> bytes:
+    def _read_chunked(self) -> bytes | None:
         out = bytearray()
         while True:
             size_line = self.rfile.readline(1024)
@@ -166,14 +167,14 @@ class _Handler(BaseHTTPRequestHandler):
                 size = int(size_line.split(b";")[0].strip() or b"0", 16)
             except ValueError:
                 self.close_connection = True
-                return b""
+                return None
             if size == 0:
                 while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
                     pass
                 return bytes(out)
             if len(out) + size > MAX_BODY:
                 self.close_connection = True
-                return b""
+                return None
             out += self.rfile.read(size)
             self.rfile.readline(1024)
 
@@ -334,7 +335,10 @@ class WSManServer:
         if latency > 0:
             time.sleep(latency)
         body = h._drain_body()
-        if self.faults.is_hung(self.fault_node):
+        if body is None:  # oversize or unreadable framing: refused before WinRM sees it
+            h.send_reply(413)
+            return
+        if self._hung():
             self._hang(h)
         account, final_header, _ = self._authenticate(h, body)
         if account is None:
@@ -405,6 +409,10 @@ class WSManServer:
             return 200, service.handle(req, account, h.client_address[0], address)
         except WSManFault as fault:
             return fault.http_status, fault.render(relates, machine)
+        except Exception:  # a lab bug: answer like a failing service instead of dropping the connection
+            log.exception("%s: internal error handling a request", self.name)
+            internal = soap.fault_internal_error()
+            return internal.http_status, internal.render(relates, machine)
 
     def _authenticate(self, h: _Handler, body: bytes) -> tuple[Account | None, str | None, bool]:
         """Returns (account, final WWW-Authenticate value, whether this request carried the last leg).
@@ -456,10 +464,13 @@ class WSManServer:
         self._unauthorized(h)
         return None, None, False
 
+    def _hung(self) -> bool:
+        return self.faults.is_hung(self.name) or self.faults.is_hung(self.fault_node)
+
     def _hang(self, h: _Handler) -> None:
         """Accept the request and answer nothing while the hang fault lasts or until the client leaves."""
         sock = h.connection
-        while self.faults.is_hung(self.fault_node):
+        while self._hung():
             if self._stopped.is_set() or self.is_down():
                 raise _Dropped
             try:

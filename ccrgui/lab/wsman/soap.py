@@ -120,51 +120,42 @@ _INVALID_SELECTORS = (
     "The WS-Management service cannot process the request because the request contained invalid "
     "selectors for the resource. "
 )
-_UNEXPECTED_SELECTORS = "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/UnexpectedSelectors"
 
 
-def fault_unknown_command() -> WSManFault:
+def _invalid_selectors(message: str, detail: str = "UnexpectedSelectors") -> WSManFault:
+    """w:InvalidSelectors (2150858843): the shell or command a request names does not exist."""
     return WSManFault(
         "s:Sender",
         "w:InvalidSelectors",
         _INVALID_SELECTORS,
         2150858843,
-        message=(
-            "The Windows Remote Shell received a request to perform an operation on a command identifier "
-            "that does not exist. Either the command has completed execution or the client specified an "
-            "invalid command identifier. "
-        ),
-        fault_detail=_UNEXPECTED_SELECTORS,
+        message=message,
+        fault_detail=f"http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/{detail}",
+    )
+
+
+def fault_unknown_command() -> WSManFault:
+    return _invalid_selectors(
+        "The Windows Remote Shell received a request to perform an operation on a command identifier "
+        "that does not exist. Either the command has completed execution or the client specified an "
+        "invalid command identifier. "
     )
 
 
 def fault_unknown_shell(shell_id: str) -> WSManFault:
-    return WSManFault(
-        "s:Sender",
-        "w:InvalidSelectors",
-        _INVALID_SELECTORS,
-        2150858843,
-        message=(
-            f"The request for the Windows Remote Shell with ShellId {shell_id} failed because the shell "
-            "was not found on the server. Possible causes are: the specified ShellId is incorrect or the "
-            "shell no longer exists on the server. Provide the correct ShellId or create a new shell and "
-            "retry the operation. "
-        ),
-        fault_detail=_UNEXPECTED_SELECTORS,
+    return _invalid_selectors(
+        f"The request for the Windows Remote Shell with ShellId {shell_id} failed because the shell "
+        "was not found on the server. Possible causes are: the specified ShellId is incorrect or the "
+        "shell no longer exists on the server. Provide the correct ShellId or create a new shell and "
+        "retry the operation. "
     )
 
 
 def fault_missing_shell_selector() -> WSManFault:
-    return WSManFault(
-        "s:Sender",
-        "w:InvalidSelectors",
-        _INVALID_SELECTORS,
-        2150858843,
-        message=(
-            "The Windows Remote Shell cannot process the request because it requires the following "
-            "selector: ShellId. "
-        ),
-        fault_detail="http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/InsufficientSelectors",
+    return _invalid_selectors(
+        "The Windows Remote Shell cannot process the request because it requires the following "
+        "selector: ShellId. ",
+        "InsufficientSelectors",
     )
 
 

@@ -69,6 +69,13 @@ class Provider:
     channel: str  # the log it writes to by default
     user_sid: str | None  # Security UserID, None = no attribute (N/A)
     process: str  # used to pick a stable ProcessID per node
+    # RenderingInfo (EvtFormatMessage) strings: the publisher's display name, the name of opcode 0
+    # and whether the channel name is rendered.  Classic sources render all three empty; SCM
+    # renders "Microsoft-Windows-Service Control Manager" with empty opcode and channel (real
+    # RenderedXml samples of 7036).
+    display_name: str = ""
+    opcode_name: str = ""
+    renders_channel: bool = False
 
     @property
     def classic(self) -> bool:
@@ -96,8 +103,11 @@ PROVIDERS: dict[str, Provider] = {
             True,
             KEYWORDS_SYSTEM_CHANNEL,
             SYSTEM,
-            "S-1-5-18",  # "NT AUTHORITY\\SYSTEM" in the modern System-log rows
+            "S-1-5-18",  # "NT AUTHORITY\SYSTEM" in the modern System-log rows
             "clussvc.exe",
+            display_name=FAILOVER_CLUSTERING,
+            opcode_name="Info",
+            renders_channel=True,
         ),
         Provider(
             SCM,
@@ -110,6 +120,7 @@ PROVIDERS: dict[str, Provider] = {
             SYSTEM,
             None,
             "services.exe",
+            display_name="Microsoft-Windows-Service Control Manager",
         ),
         _classic_source(EVENTLOG, SYSTEM, "svchost.exe"),
         _classic_source(USER32, SYSTEM, "winlogon.exe", ADMIN_SID),
@@ -161,7 +172,7 @@ TASK_RCM = (5, "Resource Control Manager")
 TASK_FSW = (16, "File Share Witness Resource")
 TASK_IP = (12, "IP Address Resource")
 TASK_STARTUP = (1, "Startup/Shutdown")
-TASK_NONE = (0, "None")
+TASK_NONE = (0, "")  # no category: rendered empty, wevtutil /f:text prints N/A
 TASK_EX_SERVICE = (1, "Service")  # MSExchangeRepl "Task Category: Service" (KB text)
 TASK_EX_ACTION = (3, "Action")
 TASK_IS_GENERAL = (6, "General")

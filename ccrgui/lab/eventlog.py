@@ -158,7 +158,7 @@ class EventRecord:
         d = self.definition
         if self.task == d.task:
             return d.task_name
-        return "None" if self.task == 0 else f"({self.task})"
+        return "" if self.task == 0 else f"({self.task})"
 
     @property
     def qualifiers(self) -> int | None:
@@ -221,15 +221,14 @@ def render_xml(rec: EventRecord, computer: str, *, rendered: bool = False) -> st
     else:
         parts.append("<EventData/>")
     if rendered:
-        keywords = (
-            "<Keywords><Keyword>Classic</Keyword></Keywords>" if has_classic_keyword(prov) else "<Keywords/>"
-        )
+        keywords = "<Keyword>Classic</Keyword>" if has_classic_keyword(prov) else ""
+        channel = rec.log if prov.renders_channel else ""
         parts.append(
             f"<RenderingInfo Culture='en-US'><Message>{xml_text(rec.message)}</Message>"
             f"<Level>{em.LEVEL_NAMES.get(rec.level, str(rec.level))}</Level>"
-            f"<Task>{xml_text(rec.task_name)}</Task>"
-            f"<Opcode>Info</Opcode><Channel>{xml_text(rec.log)}</Channel>"
-            f"<Provider>{xml_text(prov.name)}</Provider>{keywords}</RenderingInfo>"
+            f"<Task>{xml_text(rec.task_name)}</Task><Opcode>{prov.opcode_name}</Opcode>"
+            f"<Channel>{xml_text(channel)}</Channel><Provider>{xml_text(prov.display_name)}</Provider>"
+            f"<Keywords>{keywords}</Keywords></RenderingInfo>"
         )
     parts.append("</Event>")
     return "".join(parts)
@@ -252,9 +251,9 @@ def render_text(rec: EventRecord, computer: str, index: int, domain: str = "CONT
         f"  Source: {prov.name}",
         f"  Date: {format_text_date(rec.ticks)}",
         f"  Event ID: {rec.event_id}",
-        f"  Task: {rec.task_name}",
+        f"  Task: {rec.task_name or 'N/A'}",
         f"  Level: {em.LEVEL_NAMES.get(rec.level, str(rec.level))}",
-        "  Opcode: Info",
+        f"  Opcode: {prov.opcode_name or 'N/A'}",
         f"  Keyword: {'Classic' if has_classic_keyword(prov) else 'N/A'}",
         f"  User: {sid or 'N/A'}",
         f"  User Name: {user_name(sid, domain)}",

@@ -15,6 +15,7 @@ from ccrgui.lab import event_messages as em
 from ccrgui.lab.eventlog import (
     EVENT_NS,
     EventJournal,
+    EventRecord,
     format_system_time,
     generate_history,
     render_text,
@@ -250,3 +251,34 @@ def test_large_history_generation_speed() -> None:
     elapsed = time.perf_counter() - started
     print(f"\n100,000 background events generated in {elapsed:.2f} s")
     assert len(journal) == 100_000
+
+
+def test_scm_event_has_the_layout_of_real_evtrender_output() -> None:
+    """A real 7036 as EvtRender printed it (public agent test fixtures, a 2013 Windows host), with
+    the values of this record; the <Binary> element newer builds append is not on WS2008."""
+    ticks = to_ticks(datetime(2013, 8, 22, 14, 51, 44, 205667, tzinfo=UTC)) + 3
+    rec = EventRecord(
+        "EXNODE1", "System", 2, em.SCM, 7036, 4, 0, ticks,
+        (("param1", "Windows Event Log"), ("param2", "stopped")), 516, 1792,
+    )  # fmt: skip
+    expected = (
+        "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"
+        "<Provider Name='Service Control Manager' Guid='{555908d1-a6d7-4695-8e1e-26931d2012f4}' "
+        "EventSourceName='Service Control Manager'/><EventID Qualifiers='16384'>7036</EventID>"
+        "<Version>0</Version><Level>4</Level><Task>0</Task><Opcode>0</Opcode>"
+        "<Keywords>0x8080000000000000</Keywords><TimeCreated SystemTime='2013-08-22T14:51:44.205667300Z'/>"
+        "<EventRecordID>2</EventRecordID><Correlation/><Execution ProcessID='516' ThreadID='1792'/>"
+        "<Channel>System</Channel><Computer>windows-n7iefg2</Computer><Security/></System>"
+        "<EventData><Data Name='param1'>Windows Event Log</Data><Data Name='param2'>stopped</Data>"
+        "</EventData></Event>"
+    )
+    assert render_xml(rec, "windows-n7iefg2") == expected
+    rendered = render_xml(rec, "windows-n7iefg2", rendered=True)
+    assert rendered.endswith(
+        "</EventData><RenderingInfo Culture='en-US'><Message>The Windows Event Log service entered the "
+        "stopped state.</Message><Level>Information</Level><Task></Task><Opcode></Opcode><Channel></Channel>"
+        "<Provider>Microsoft-Windows-Service Control Manager</Provider><Keywords><Keyword>Classic</Keyword>"
+        "</Keywords></RenderingInfo></Event>"
+    )
+    text = render_text(rec, "windows-n7iefg2", 0)
+    assert "  Task: N/A\r\n" in text and "  Opcode: N/A\r\n" in text and "  Keyword: Classic\r\n" in text

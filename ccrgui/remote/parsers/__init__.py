@@ -31,9 +31,11 @@ from ccrgui.remote.parsers.ems import (
     parse_wmi_processor,
 )
 from ccrgui.remote.parsers.errors import ClusterExeError, ParseError, WindowsCommandError
+from ccrgui.remote.parsers.events import EventParseError, parse_events, parse_system_time
 
 __all__ = [
     "ClusterExeError",
+    "EventParseError",
     "ParseError",
     "PsObject",
     "WindowsCommandError",
@@ -43,6 +45,7 @@ __all__ = [
     "parse_cms_status",
     "parse_convertto_xml",
     "parse_copy_status",
+    "parse_events",
     "parse_exchange_servers",
     "parse_format_list",
     "parse_groups",
@@ -53,6 +56,7 @@ __all__ = [
     "parse_ps_datetime",
     "parse_quorum",
     "parse_resources",
+    "parse_system_time",
     "parse_wmi_computer",
     "parse_wmi_datetime",
     "parse_wmi_os",

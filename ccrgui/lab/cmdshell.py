@@ -470,19 +470,17 @@ def _read_target(line: str, i: int) -> tuple[str, int]:
 def _command_name(text: str) -> tuple[str, str]:
     """(name as typed, rest of the text after the name) for a simple command."""
     s = text.lstrip(" \t;,=@")
-    if s.startswith('"'):
-        end = s.find('"', 1)
-        if end < 0:
-            return s, ""
-        j = end + 1
-        while j < len(s) and s[j] not in " \t/":
-            j += 1
-        return s[:j], s[j:]
     j = 0
-    while j < len(s) and s[j] not in " \t/;,=":
+    in_quotes = False
+    while j < len(s):
+        c = s[j]
+        if c == '"':
+            in_quotes = not in_quotes
+        elif not in_quotes and c in " \t/;,=":
+            break
         j += 1
     # echo. / echo( / echo: print what follows the delimiter
-    if s[:4].casefold() == "echo" and j > 4:
+    if s[:4].casefold() == "echo" and j > 4 and s[4] in ".:([]+\\":
         return s[:4], s[4:]
     return s[:j], s[j:]
 
@@ -544,11 +542,11 @@ class CmdShell:
         typed, rest = _command_name(cmd.text)
         if not typed.strip():
             return 0
-        name = typed.strip('"').casefold()
+        name = typed.replace('"', "").casefold()
         builtin = _BUILTINS.get(name)
         if builtin is not None:
             return builtin(self, io, rest)
-        program = resolve_program(typed.strip('"'))
+        program = resolve_program(typed.replace('"', ""))
         if program is None:
             io.write(NOT_RECOGNIZED.format(name=typed), "stderr")
             return EXIT_NOT_RECOGNIZED

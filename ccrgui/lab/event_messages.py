@@ -64,7 +64,7 @@ class Provider:
     event_source_name: str | None  # the EventSourceName attribute (classic-compatible providers)
     qualifiers: bool  # EventID carries Qualifiers (classic event ids)
     named_data: bool  # EventData/Data has Name attributes (manifest templates)
-    full_system: bool  # Version, Opcode, Correlation, Execution present (manifest providers)
+    full_system: bool  # Version, Opcode, Correlation, Execution present (every provider in the lab)
     keywords: str  # System/Keywords as rendered
     channel: str  # the log it writes to by default
     user_sid: str | None  # Security UserID, None = no attribute (N/A)
@@ -88,7 +88,8 @@ KEYWORDS_SCM = "0x8080000000000000"
 
 
 def _classic_source(name: str, channel: str, process: str, user_sid: str | None = None) -> Provider:
-    return Provider(name, None, None, True, False, False, KEYWORDS_CLASSIC, channel, user_sid, process)
+    # Classic records render the full System block too, with ProcessID/ThreadID 0 (real 6013 XML).
+    return Provider(name, None, None, True, False, True, KEYWORDS_CLASSIC, channel, user_sid, process)
 
 
 PROVIDERS: dict[str, Provider] = {

@@ -8,8 +8,12 @@ Format choices where no real WS2008 capture exists are kept here, in one place:
 * SystemTime is printed with 9 fractional digits and a Z (Vista/2008-era EvtRender, e.g.
   ``2009-02-13T17:22:13.593750000Z``); new events are quantised to the 15.625 ms system tick.
 * EvtRender XML uses single-quoted attributes, no whitespace between elements, lower-case GUIDs.
-* Classic sources (MSExchange*, EventLog, USER32) render the reduced classic System block: no
-  Version/Opcode/Correlation/Execution, EventID with Qualifiers, unnamed Data elements.
+* Classic sources (MSExchange*, EventLog, USER32) render the full System block with EventID
+  Qualifiers, Keywords 0x80000000000000, Execution ProcessID='0' ThreadID='0' and unnamed Data
+  elements (as a real EventLog 6013 record renders); SCM 7036 follows a real EvtRender sample.
+* RenderingInfo strings: FailoverClustering renders task, opcode "Info", channel and provider;
+  SCM only its display name; classic sources only the task category (real RenderedXml of 7036).
+* An event without insertion strings renders `<EventData/>`.
 * Computer is the node's FQDN: NODE.<domain in lower case>.com (the topology has no DNS name).
 """
 
@@ -375,6 +379,7 @@ class EventJournal:
         if when is None:
             ticks -= ticks % SYSTEM_TICK
         key = (node_name.casefold(), canonical_log)
+        pid = self._pid(node_name, provider)
         with self._lock:
             records = self._logs[key]
             # The event log orders by arrival: never let time run backwards within one log.
@@ -391,8 +396,8 @@ class EventJournal:
                 task or definition.task,
                 ticks,
                 ordered,
-                self._pid(node_name, provider),
-                self._tid(),
+                pid,
+                self._tid(pid),
             )
             records.append(record)
             self._last_ticks[key] = max(last, ticks)
@@ -401,16 +406,19 @@ class EventJournal:
         return record
 
     def _pid(self, node: str, provider: str) -> int:
+        if em.PROVIDERS[provider].classic:
+            return 0  # ReportEvent records carry no process: Execution ProcessID='0' ThreadID='0'
         return self._pids[(node.casefold(), em.PROVIDERS[provider].process)]
 
-    def _tid(self) -> int:
-        return 4 * self._rng.randint(200, 2500)
+    def _tid(self, pid: int) -> int:
+        return 4 * self._rng.randint(200, 2500) if pid else 0
 
     def _load(self, pending: Iterator[Pending]) -> None:
         with self._lock:
             for p in pending:
                 key = (p.node.casefold(), p.log)
                 records = self._logs[key]
+                pid = self._pid(p.node, p.provider)
                 records.append(
                     EventRecord(
                         p.node,
@@ -422,8 +430,8 @@ class EventJournal:
                         p.task,
                         p.ticks,
                         p.data,
-                        self._pid(p.node, p.provider),
-                        self._tid(),
+                        pid,
+                        self._tid(pid),
                     )
                 )
                 self._last_ticks[key] = p.ticks

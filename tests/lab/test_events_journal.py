@@ -60,16 +60,17 @@ def test_every_message_renders_in_the_event_schema(journal: EventJournal, d: em.
     system = root.find("e:System", NS)
     assert system is not None
     names = [child.tag.split("}")[1] for child in system]
-    if prov.full_system:
-        assert names == [
-            "Provider", "EventID", "Version", "Level", "Task", "Opcode", "Keywords", "TimeCreated",
-            "EventRecordID", "Correlation", "Execution", "Channel", "Computer", "Security",
-        ]  # fmt: skip
+    # Every record, classic or manifest-based, renders the full System block (real 6013 XML).
+    assert names == [
+        "Provider", "EventID", "Version", "Level", "Task", "Opcode", "Keywords", "TimeCreated",
+        "EventRecordID", "Correlation", "Execution", "Channel", "Computer", "Security",
+    ]  # fmt: skip
+    execution = system.find("e:Execution", NS)
+    assert execution is not None
+    if prov.classic:
+        assert (execution.get("ProcessID"), execution.get("ThreadID")) == ("0", "0")
     else:
-        assert names == [
-            "Provider", "EventID", "Level", "Task", "Keywords", "TimeCreated", "EventRecordID",
-            "Channel", "Computer", "Security",
-        ]  # fmt: skip
+        assert execution.get("ProcessID") != "0"
     event_id = system.find("e:EventID", NS)
     assert event_id is not None and event_id.text == str(d.event_id)
     assert (event_id.get("Qualifiers") is not None) == prov.qualifiers

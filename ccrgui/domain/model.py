@@ -287,6 +287,32 @@ class ExchangeServer:
 
 
 @dataclass(frozen=True, slots=True)
+class SetupStep:
+    """One ``    Step name   ......... COMPLETED`` line of Exchange setup.com."""
+
+    phase: str  # e.g. "Performing Microsoft Exchange Server Prerequisite Check"
+    name: str  # e.g. "Mailbox Role Checks"
+    status: str  # "COMPLETED", "FAILED", ... or "" while the step is still running
+    messages: tuple[str, ...] = ()  # warnings and errors printed after the step
+
+
+@dataclass(frozen=True, slots=True)
+class SetupReport:
+    """What setup.com printed so far: steps, roles, warnings, errors and the final verdict."""
+
+    steps: tuple[SetupStep, ...] = ()
+    roles: tuple[str, ...] = ()  # "The following server roles will be ..." list
+    warnings: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+    succeeded: bool | None = None  # None: no verdict line (yet)
+    verdict: str = ""
+
+    @property
+    def failed_steps(self) -> tuple[SetupStep, ...]:
+        return tuple(s for s in self.steps if s.status == "FAILED")
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     """One event record from a node's event log."""
 
@@ -402,5 +428,7 @@ __all__ = [
     "Quorum",
     "Resource",
     "ResourceState",
+    "SetupReport",
+    "SetupStep",
     "StorageGroupCopy",
 ]

@@ -4,6 +4,7 @@ Every parser returns domain objects or raises `ParseError` (a ValueError naming 
 cluster.exe error output raises `ClusterExeError` (a `WindowsCommandError`, not a ParseError).
 """
 
+from ccrgui.remote.parsers.clixml import clixml_to_text, decode_ps_escapes, parse_clixml
 from ccrgui.remote.parsers.cluster import (
     find_system_error,
     parse_groups,
@@ -32,6 +33,7 @@ from ccrgui.remote.parsers.ems import (
 )
 from ccrgui.remote.parsers.errors import ClusterExeError, ParseError, WindowsCommandError
 from ccrgui.remote.parsers.events import EventParseError, parse_events, parse_system_time
+from ccrgui.remote.parsers.setup import parse_setup_output
 
 __all__ = [
     "ClusterExeError",
@@ -40,8 +42,11 @@ __all__ = [
     "PsObject",
     "WindowsCommandError",
     "active_node_of",
+    "clixml_to_text",
+    "decode_ps_escapes",
     "find_system_error",
     "merge_details",
+    "parse_clixml",
     "parse_cms_status",
     "parse_convertto_xml",
     "parse_copy_status",
@@ -56,6 +61,7 @@ __all__ = [
     "parse_ps_datetime",
     "parse_quorum",
     "parse_resources",
+    "parse_setup_output",
     "parse_system_time",
     "parse_wmi_computer",
     "parse_wmi_datetime",

@@ -152,9 +152,8 @@ def make_node() -> Iterator[Callable[..., Node]]:
             NODE,
             resolve=lambda: service,
             faults=faults,
-            accounts=TOPO.accounts,
             on_down=service.drop_all,
-            **kw,
+            **{"accounts": TOPO.accounts, **kw},
         )
         node = Node(server.start(), service, faults, processes)
         made.append(node)
@@ -655,3 +654,17 @@ def test_badly_framed_request_is_refused_and_the_connection_closed(node: Node) -
             reply += chunk
     assert reply.startswith(b"HTTP/1.1 413 ")
     assert b"\r\nServer: Microsoft-HTTPAPI/2.0\r\n" in reply
+
+
+def test_accounts_with_non_ascii_names_and_colons_in_passwords(make_node: Callable[..., Node]) -> None:
+    odd = Account("LAB", "Jürgen Ops", "pa:ss wörd:1", admin=False)
+    handle = CREDENTIALS.register([odd])
+    try:
+        node = make_node(accounts=(*TOPO.accounts, odd))
+        for user in ("LAB\\Jürgen Ops", "jürgen ops", "Jürgen Ops@LAB"):
+            r = node.session(user=user, password=odd.password).run_cmd("whoami")
+            assert r.std_out == "lab\\jürgen ops\r\n".encode("cp437"), user
+        with pytest.raises(InvalidCredentialsError):
+            node.session(user="LAB\\Jürgen Ops", password="pa:ss wörd").run_cmd("whoami")
+    finally:
+        CREDENTIALS.unregister(handle)

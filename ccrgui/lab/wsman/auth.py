@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import spnego
+from spnego._ntlm_raw.crypto import lmowfv1, ntowfv1
 from spnego.channel_bindings import GssChannelBindings
 
 from ccrgui.lab.topology import Account
@@ -70,7 +71,7 @@ class _CredentialFile:
                             log.warning("two labs define %s\\%s with different passwords", dom, user)
                         continue
                     seen[key] = acc.password
-                    lines.append(f"{dom}:{user}:{acc.password}")
+                    lines.append(_smbpasswd_line(f"{dom}\\{user}" if dom else user, acc.password))
         tmp = self._path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write("\n".join(lines) + "\n")
@@ -87,6 +88,15 @@ class _CredentialFile:
 
 
 CREDENTIALS = _CredentialFile()
+
+
+def _smbpasswd_line(name: str, password: str) -> str:
+    """One smbpasswd-style entry (hashes, not the password, so a ':' in a password cannot split the line)."""
+    try:
+        lm = lmowfv1(password).hex().upper()
+    except Exception:  # LM cannot represent every password; NTLMv2 only needs the NT hash
+        lm = "0" * 32
+    return f"{name}:1000:{lm}:{ntowfv1(password).hex().upper()}:[U]:LCT-00000000"
 
 
 def find_account(accounts: Sequence[Account], principal: str) -> Account | None:

@@ -1,0 +1,159 @@
+"""setup.com /mode:upgrade and /upgradecms: output as in the real runs, Exchange's refusals."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ccrgui.domain.model import CmsState, CopyStatus
+from ccrgui.lab import setupcom
+from ccrgui.lab.clock import Clock
+from ccrgui.lab.cmdshell import run_line
+from ccrgui.lab.engine import ClusterEngine, LabError
+from ccrgui.lab.eventlog import EventJournal
+from ccrgui.lab.faults import Faults
+from ccrgui.lab.nodehost import NodeHost
+from ccrgui.lab.topology import default_topology
+
+SPEED = 5000.0
+STEP = re.compile(r"^\s{4}(.+?)\s+\.{5,}\s+(COMPLETED|FAILED)\s*$")
+
+
+class Rig:
+    def __init__(self) -> None:
+        topo = default_topology()
+        self.clock = Clock(SPEED)
+        journal = EventJournal(topo, history=0, clock=self.clock)
+        self.engine = ClusterEngine(topo, clock=self.clock, faults=Faults(), journal=journal)
+        self.hosts = {n.name: NodeHost(n.name, self.engine, journal, Faults()) for n in topo.nodes}
+        self.admin = topo.accounts[0]
+
+    def run(self, node: str, line: str) -> tuple[str, str, int]:
+        return run_line(self.hosts[node], self.admin, line)
+
+    def wait(self, pred: object, timeout: float = 5.0) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if pred():  # type: ignore[operator]
+                return
+            time.sleep(0.003)
+        raise AssertionError("not reached")
+
+
+@pytest.fixture
+def rig() -> Iterator[Rig]:
+    r = Rig()
+    yield r
+    r.engine.stop()
+    r.clock.stop()
+
+
+def _sample_lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").split("\n")[1:]
+
+
+def test_upgrade_output_uses_the_real_line_formats(reference: Path, rig: Rig) -> None:
+    real = _sample_lines(reference / "setup" / "setup-com-mode-upgrade_ex2007sp1.txt")
+    real_steps = {m.group(1): line for line in real if (m := STEP.match(line))}
+    out, err, code = rig.run("EXNODE2", "setup.com /mode:upgrade")
+    assert (err, code) == ("", 0)
+    lines = out.split("\r\n")
+    assert lines[-1] == "" and "\n" not in out.replace("\r\n", "")
+    lines = lines[:-1]
+    # Fixed lines are the real ones, in the real order.
+    for fixed in (
+        setupcom.BANNER,
+        setupcom.PREPARING,
+        setupcom.ROLES_TITLE,
+        setupcom.PREREQ_TITLE,
+        setupcom.CONFIG_TITLE,
+        setupcom.SUCCESS,
+    ):
+        assert fixed in real[1:] and fixed in lines
+    assert lines[0] == real[1] and lines[1] == real[2] and lines[-1] == [r for r in real if r][-2]
+    assert lines[3:5] == ["    Mailbox Role", "    Management Tools"]
+    ours = [ln for ln in lines if STEP.match(ln)]
+    assert len(ours) == 1 + len(setupcom.UPGRADE_STEPS)
+    shared = [ln for ln in ours if STEP.match(ln).group(1) in real_steps]  # type: ignore[union-attr]
+    assert len(shared) == len(ours)  # every step name is one the real run printed...
+    for ln in shared:  # ...and byte for byte the same line
+        assert ln == real_steps[STEP.match(ln).group(1)]  # type: ignore[union-attr]
+
+
+def test_upgrade_raises_the_node_version_and_restarts_its_services(rig: Rig) -> None:
+    assert rig.run("EXNODE2", "setup /m:Upgrade")[2] == 0
+    info = rig.engine.node("EXNODE2")
+    assert info.exchange_version == setupcom.SETUP_MEDIA_VERSION
+    assert all(info.services.values())
+    rig.wait(lambda: {c.status for c in rig.engine.copy_status()} == {CopyStatus.HEALTHY})
+
+
+def test_upgrade_takes_nominal_minutes_scaled_by_speed(rig: Rig) -> None:
+    nominal = 10 + sum(s for _, s in setupcom.PREREQ_STEPS) + sum(s for _, s in setupcom.UPGRADE_STEPS)
+    assert nominal >= 600
+    t0 = time.monotonic()
+    rig.run("EXNODE2", "setup.com /mode:upgrade")
+    assert time.monotonic() - t0 >= nominal / SPEED
+
+
+def test_upgrade_refused_on_the_node_running_the_cms(reference: Path, rig: Rig) -> None:
+    failed = _sample_lines(reference / "setup" / "setup-com-mode-install_failed_ex2007sp1.txt")
+    # The real footer, without the console's 80-column wrap ("visi" / "t http").
+    idx = next(i for i, ln in enumerate(failed) if ln.startswith("The Exchange Server Setup operation"))
+    footer = [failed[idx] + failed[idx + 1], failed[idx + 2]]
+    out, _, code = rig.run("EXNODE1", "setup.com /mode:upgrade")
+    lines = out.split("\r\n")[:-1]
+    assert code == 1
+    assert lines[-2:] == footer
+    assert STEP.match(lines[-4]) and lines[-4].endswith(" FAILED")
+    assert lines[-3].startswith("     The clustered mailbox server 'EXCH1' is currently active on this node.")
+    assert rig.engine.node("EXNODE1").exchange_version == "8.1.240.6"
+
+
+def test_rolling_upgrade_in_the_documented_order(rig: Rig) -> None:
+    e = rig.engine
+    assert rig.run("EXNODE2", "setup.com /mode:upgrade")[2] == 0
+    rig.wait(lambda: {c.status for c in e.copy_status()} == {CopyStatus.HEALTHY})
+    e.move_cms("EXNODE2", "SP2 rolling upgrade")
+    rig.wait(lambda: e.cms_status().active_node == "EXNODE2" and e.cms_status().state is CmsState.ONLINE)
+    # /upgradecms refuses while the CMS runs.
+    out, _, code = rig.run("EXNODE2", "setup.com /upgradecms")
+    assert code == 1 and "must be stopped" in out
+    e.stop_cms("SP2: upgrade the CMS")
+    rig.wait(lambda: e.cms_status().state is CmsState.OFFLINE)
+    # ...and on the node that does not own it.
+    assert rig.run("EXNODE1", "setup.com /UpgradeCMS")[2] == 1
+    out, _, code = rig.run("EXNODE2", "setup.com /UpgradeCMS")
+    assert code == 0 and out.endswith(setupcom.SUCCESS + "\r\n")
+    assert e.cms_version() == setupcom.SETUP_MEDIA_VERSION
+    assert rig.run("EXNODE1", "setup.com /mode:upgrade")[2] == 0
+    e.start_cms()
+    rig.wait(lambda: e.cms_status().state is CmsState.ONLINE)
+
+
+def test_skipping_upgradecms_leaves_versions_mismatched(rig: Rig) -> None:
+    e = rig.engine
+    assert rig.run("EXNODE2", "setup.com /mode:upgrade")[2] == 0
+    rig.wait(lambda: {c.status for c in e.copy_status()} == {CopyStatus.HEALTHY})
+    e.move_cms("EXNODE2", "flip")
+    rig.wait(lambda: e.cms_status().active_node == "EXNODE2" and e.cms_status().state is CmsState.ONLINE)
+    assert rig.run("EXNODE1", "setup.com /mode:upgrade")[2] == 0
+    e.stop_cms("forgot /upgradecms")
+    rig.wait(lambda: e.cms_status().state is CmsState.OFFLINE)
+    with pytest.raises(LabError) as exc:
+        e.start_cms()
+    assert exc.value.error_id == "CmsVersionMismatch"
+    out, _, code = rig.run("EXNODE2", "setup.com /upgradecms")
+    assert code == 1 and "can no longer be upgraded" in out
+
+
+def test_setup_refuses_non_admin_and_unknown_modes(rig: Rig) -> None:
+    helpdesk = rig.engine.topology.accounts[1]
+    out, _, code = run_line(rig.hosts["EXNODE2"], helpdesk, "setup.com /mode:upgrade")
+    assert code == 1 and "local Administrators" in out
+    out, _, code = rig.run("EXNODE2", "setup.com /mode:install /role:um")
+    assert code == 1 and out.endswith(setupcom.ENCOUNTERED + "\r\n")

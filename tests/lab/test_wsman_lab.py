@@ -144,3 +144,16 @@ def test_cluster_name_is_unreachable_while_the_core_group_is_offline(lab: Lab) -
     lab.engine.online_group("Cluster Group")
     assert _wait(lambda: lab.cluster_server is not None and lab.cluster_server.up)
     assert _run(lab, lab.cluster_endpoint, "hostname").std_out == b"EXNODE1\r\n"
+
+
+def test_pypsrp_client_execute_cmd_and_no_powershell_remoting_on_ws2008(lab: Lab) -> None:
+    from pypsrp.client import Client
+    from pypsrp.exceptions import WSManFaultError
+
+    port = int(lab.endpoints["EXNODE2"].rsplit(":", 1)[1].split("/")[0])
+    client = Client("127.0.0.1", port=port, ssl=False, auth="ntlm", username=lab.username, password=lab.password)
+    assert client.execute_cmd("hostname") == ("EXNODE2\r\n", "", 0)
+    # WinRM 1.1 on Windows Server 2008 has no PowerShell remoting endpoint (PSRP).
+    with pytest.raises(WSManFaultError) as info:
+        client.execute_ps("hostname")
+    assert info.value.code == 2150858752

@@ -151,7 +151,9 @@ def test_pypsrp_client_execute_cmd_and_no_powershell_remoting_on_ws2008(lab: Lab
     from pypsrp.exceptions import WSManFaultError
 
     port = int(lab.endpoints["EXNODE2"].rsplit(":", 1)[1].split("/")[0])
-    client = Client("127.0.0.1", port=port, ssl=False, auth="ntlm", username=lab.username, password=lab.password)
+    client = Client(
+        "127.0.0.1", port=port, ssl=False, auth="ntlm", username=lab.username, password=lab.password
+    )
     assert client.execute_cmd("hostname") == ("EXNODE2\r\n", "", 0)
     # WinRM 1.1 on Windows Server 2008 has no PowerShell remoting endpoint (PSRP).
     with pytest.raises(WSManFaultError) as info:

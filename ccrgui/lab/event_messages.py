@@ -70,9 +70,9 @@ class Provider:
     user_sid: str | None  # Security UserID, None = no attribute (N/A)
     process: str  # used to pick a stable ProcessID per node
     # RenderingInfo (EvtFormatMessage) strings: the publisher's display name, the name of opcode 0
-    # and whether the channel name is rendered.  Classic sources render all three empty; SCM
-    # renders "Microsoft-Windows-Service Control Manager" with empty opcode and channel (real
-    # RenderedXml samples of 7036).
+    # and whether the channel name is rendered.  SCM renders "Microsoft-Windows-Service Control
+    # Manager" with empty task, opcode and channel (real RenderedXml of 7036); classic sources show
+    # "Opcode: Info" and "Task: None" in real `wevtutil /f:text` output.
     display_name: str = ""
     opcode_name: str = ""
     renders_channel: bool = False
@@ -89,7 +89,9 @@ KEYWORDS_SCM = "0x8080000000000000"
 
 def _classic_source(name: str, channel: str, process: str, user_sid: str | None = None) -> Provider:
     # Classic records render the full System block too, with ProcessID/ThreadID 0 (real 6013 XML).
-    return Provider(name, None, None, True, False, True, KEYWORDS_CLASSIC, channel, user_sid, process)
+    return Provider(
+        name, None, None, True, False, True, KEYWORDS_CLASSIC, channel, user_sid, process, opcode_name="Info"
+    )
 
 
 PROVIDERS: dict[str, Provider] = {
@@ -173,7 +175,8 @@ TASK_RCM = (5, "Resource Control Manager")
 TASK_FSW = (16, "File Share Witness Resource")
 TASK_IP = (12, "IP Address Resource")
 TASK_STARTUP = (1, "Startup/Shutdown")
-TASK_NONE = (0, "")  # no category: rendered empty, wevtutil /f:text prints N/A
+TASK_NONE = (0, "None")  # classic category 0 ("Task: None" in real wevtutil text output)
+TASK_EMPTY = (0, "")  # SCM: no task name at all, rendered empty, wevtutil /f:text prints N/A
 TASK_EX_SERVICE = (1, "Service")  # MSExchangeRepl "Task Category: Service" (KB text)
 TASK_EX_ACTION = (3, "Action")
 TASK_IS_GENERAL = (6, "General")
@@ -446,7 +449,7 @@ MESSAGES_LIST: tuple[MessageDef, ...] = (
         SCM,
         7036,
         INFORMATION,
-        TASK_NONE,
+        TASK_EMPTY,
         "The %1 service entered the %2 state.",
         ("param1", "param2"),
         WORDING_WINDOWS_CLASSIC,
@@ -456,7 +459,7 @@ MESSAGES_LIST: tuple[MessageDef, ...] = (
         SCM,
         7031,
         ERROR,
-        TASK_NONE,
+        TASK_EMPTY,
         "The %1 service terminated unexpectedly.  It has done this %2 time(s).  The following "
         "corrective action will be taken in %3 milliseconds: %5.",
         ("param1", "param2", "param3", "param4", "param5"),

@@ -12,7 +12,10 @@ Format choices where no real WS2008 capture exists are kept here, in one place:
   Qualifiers, Keywords 0x80000000000000, Execution ProcessID='0' ThreadID='0' and unnamed Data
   elements (as a real EventLog 6013 record renders); SCM 7036 follows a real EvtRender sample.
 * RenderingInfo strings: FailoverClustering renders task, opcode "Info", channel and provider;
-  SCM only its display name; classic sources only the task category (real RenderedXml of 7036).
+  SCM only its display name (real RenderedXml of 7036); classic sources their task category
+  ("None" for 0) and opcode "Info" (real `wevtutil /f:text` of classic sources).
+* /f:text: `Event[i]:`, two-space indented fields, empty strings shown as N/A, `Description:`
+  then the message on its own lines, a blank line after each event (real wevtutil samples).
 * An event without insertion strings renders `<EventData/>`.
 * Computer is the node's FQDN: NODE.<domain in lower case>.com (the topology has no DNS name).
 """
@@ -162,7 +165,7 @@ class EventRecord:
         d = self.definition
         if self.task == d.task:
             return d.task_name
-        return "" if self.task == 0 else f"({self.task})"
+        return ("" if self.provider_info.named_data else "None") if self.task == 0 else f"({self.task})"
 
     @property
     def qualifiers(self) -> int | None:
@@ -262,7 +265,7 @@ def render_text(rec: EventRecord, computer: str, index: int, domain: str = "CONT
         f"  User: {sid or 'N/A'}",
         f"  User Name: {user_name(sid, domain)}",
         f"  Computer: {computer}",
-        "  Description: ",
+        "  Description:",
         rec.message.replace("\r\n", "\n").replace("\n", "\r\n"),
     ]
     return "\r\n".join(lines) + "\r\n\r\n"

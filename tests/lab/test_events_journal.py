@@ -190,7 +190,7 @@ def test_text_rendering_layout(journal: EventJournal) -> None:
         "  User: S-1-5-18",
         "  User Name: NT AUTHORITY\\SYSTEM",
         "  Computer: EXNODE1.contoso.com",
-        "  Description: ",
+        "  Description:",
     ]
     assert lines[13].startswith(
         "Cluster node 'EXNODE2' was removed from the active failover cluster membership."
@@ -283,3 +283,26 @@ def test_scm_event_has_the_layout_of_real_evtrender_output() -> None:
     )
     text = render_text(rec, "windows-n7iefg2", 0)
     assert "  Task: N/A\r\n" in text and "  Opcode: N/A\r\n" in text and "  Keyword: Classic\r\n" in text
+
+
+def test_classic_text_block_matches_real_wevtutil_layout(journal: EventJournal) -> None:
+    """Real `wevtutil qe Application /f:text` of a classic source (WLMS event 100, 2020) reads
+    Task: None, Opcode: Info, Keyword: Classic, User: N/A, then the message after Description:."""
+    rec = journal.write("EXNODE1", "System", em.EVENTLOG, 6005, 4)
+    assert render_text(rec, "WIN-1O0UJBNP9G7", 0) == (
+        "Event[0]:\r\n"
+        "  Log Name: System\r\n"
+        "  Source: EventLog\r\n"
+        f"  Date: {rec.time_created:%Y-%m-%dT%H:%M:%S}.{rec.time_created.microsecond // 1000:03d}\r\n"
+        "  Event ID: 6005\r\n"
+        "  Task: None\r\n"
+        "  Level: Information\r\n"
+        "  Opcode: Info\r\n"
+        "  Keyword: Classic\r\n"
+        "  User: N/A\r\n"
+        "  User Name: N/A\r\n"
+        "  Computer: WIN-1O0UJBNP9G7\r\n"
+        "  Description:\r\n"
+        "The Event log service was started.\r\n"
+        "\r\n"
+    )

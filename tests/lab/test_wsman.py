@@ -86,6 +86,11 @@ def _program(
             io.sleep(float(argv[1]))
             io.write("slept\r\n")
             return 0
+        if name == "tick":
+            io.write("a\r\n")
+            io.sleep(0.3)
+            io.write("b\r\n")
+            return 4
         if name == "big":
             io.write("x" * int(argv[1]))
             return 0
@@ -668,3 +673,25 @@ def test_accounts_with_non_ascii_names_and_colons_in_passwords(make_node: Callab
             node.session(user="LAB\\Jürgen Ops", password="pa:ss wörd").run_cmd("whoami")
     finally:
         CREDENTIALS.unregister(handle)
+
+
+def test_receive_answers_running_as_soon_as_output_exists_then_done(node: Node) -> None:
+    p = node.protocol()
+    shell = p.open_shell()
+    cmd = p.run_command(shell, "tick")
+    t0 = time.monotonic()
+    assert p.get_command_output_raw(shell, cmd) == (b"a\r\n", b"", -1, False)
+    assert time.monotonic() - t0 < 0.25
+    assert p.get_command_output_raw(shell, cmd) == (b"b\r\n", b"", 4, True)
+    p.close_shell(shell)
+
+
+def test_large_output_is_split_to_fit_the_clients_max_envelope_size(node: Node) -> None:
+    p = node.protocol()
+    shell = p.open_shell()
+    cmd = p.run_command(shell, "big", ["400000"])
+    first = p.get_command_output_raw(shell, cmd)
+    assert 0 < len(first[0]) < 153600 and not first[3]
+    out, _, code = p.get_command_output(shell, cmd)
+    assert (len(first[0]) + len(out), code) == (400000, 0)
+    p.close_shell(shell)

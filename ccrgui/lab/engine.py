@@ -275,6 +275,19 @@ class CopyInfo:
     passive_node: str
 
 
+@dataclass(frozen=True)
+class EngineSnapshot:
+    taken_at: datetime
+    nodes: tuple[NodeInfo, ...]
+    groups: tuple[GroupInfo, ...]
+    resources: tuple[ResourceInfo, ...]
+    networks: tuple[NetworkInfo, ...]
+    interfaces: tuple[InterfaceInfo, ...]
+    quorum: QuorumInfo
+    cms: CmsInfo
+    copies: tuple[CopyInfo, ...]
+
+
 # ---- mutable records (internal) -----------------------------------------------------------------
 
 
@@ -465,14 +478,21 @@ class ClusterEngine:
     def resolve_cluster_target(self, name: str) -> str:
         """The node that answers for `name` (the cluster name or a node name), or error 1722.
 
-        A cluster name resolves to the owner of "Cluster Group"; an unknown name or a down
-        node cannot be reached over RPC.
+        A cluster name resolves to the owner of "Cluster Group" while its IP address and network
+        name resources are online; an unknown name or a down node cannot be reached over RPC.
         """
         with self.lock:
             if _fold(name) in (_fold(self.topology.cluster_name), "."):
                 if self._quorum_lost:
                     raise win32(RPC_S_SERVER_UNAVAILABLE)
                 core = self._core_group()
+                if core is not None and any(
+                    r.state is not GroupState.ONLINE
+                    for r in core.resources
+                    if r.spec.type in ("IP Address", "Network Name")
+                ):
+                    # The cluster name and address are offline: nothing answers for the name.
+                    raise win32(RPC_S_SERVER_UNAVAILABLE)
                 owner = self._nodes[_fold(core.owner)] if core else None
                 if owner is not None and owner.in_cluster:
                     return owner.name
@@ -756,6 +776,21 @@ class ClusterEngine:
 
     def _passive_node(self) -> str:
         return self._default_passive(self._cms_group().owner)
+
+    def snapshot(self) -> EngineSnapshot:
+        """Everything at one instant (taken under the lock, so it is consistent)."""
+        with self.lock:
+            return EngineSnapshot(
+                taken_at=self.clock.now(),
+                nodes=tuple(self.nodes()),
+                groups=tuple(self.groups()),
+                resources=tuple(self.resources()),
+                networks=tuple(self.networks()),
+                interfaces=tuple(self.interfaces()),
+                quorum=self.quorum(),
+                cms=self.cms_status(),
+                copies=tuple(self.copy_status()),
+            )
 
     def cms_version(self) -> str:
         with self.lock:

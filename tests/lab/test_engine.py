@@ -497,3 +497,24 @@ def test_clock_scales_and_cancels() -> None:
         assert clock.now().tzinfo is not None
     finally:
         clock.stop()
+
+
+def test_cluster_name_stops_answering_while_its_resources_are_offline(
+    lab: tuple[ClusterEngine, EventJournal],
+) -> None:
+    engine, _ = lab
+    assert engine.resolve_cluster_target("exclus1") == "EXNODE1"
+    engine.fail_resource("Cluster Name")
+    with pytest.raises(LabError) as exc:
+        engine.resolve_cluster_target("EXCLUS1")
+    assert exc.value.code == 1722
+    engine.require_cluster("EXNODE2")  # the nodes themselves still answer
+    assert engine.resolve_cluster_target("EXNODE2") == "EXNODE2"
+
+
+def test_snapshot_is_consistent(lab: tuple[ClusterEngine, EventJournal]) -> None:
+    engine, _ = lab
+    snap = engine.snapshot()
+    assert [n.name for n in snap.nodes] == ["EXNODE1", "EXNODE2"]
+    assert snap.cms.name == "EXCH1" and len(snap.copies) == 2 and len(snap.interfaces) == 4
+    assert {r.group for r in snap.resources} == {"Cluster Group", "EXCH1"}

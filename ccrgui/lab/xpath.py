@@ -286,6 +286,7 @@ class _Parser:
         # schema is fixed, so most paths resolve at compile time to a direct field access.
         self.context: list[str] = ["Event"]
         self.comparisons = 0
+        self.root_paths = 0
 
     @property
     def tok(self) -> Tok:
@@ -304,18 +305,23 @@ class _Parser:
 
     # query := ['/'] ('*' | 'Event') predicate*
     def query(self) -> Pred:
+        """The whole selector: an expression over the document whose root element is the event.
+
+        `*[System[...]]` is the usual shape, but Windows also takes `*/System[EventID=100]` and
+        boolean combinations such as `*/System/EventID=101 and */System/Provider[@Name='x']`;
+        every top-level path must start at the event (`*` or `Event`)."""
+        self.context = ["#root"]
         if self.at("punct", "/"):
             self.i += 1
-        t = self.tok
-        if not (self.at("punct", "*") or self.at("name", "Event")):
-            raise XPathError("only events can be selected", t.pos)
-        self.i += 1
-        preds = self.predicates()
+        expr = self.or_expr()
         if not self.at("end"):
             raise XPathError(f"unexpected {self.tok.text!r} at position {self.tok.pos}", self.tok.pos)
+        if not self.root_paths:
+            raise XPathError("only events can be selected", 0)
+        root: Node = ("#root", 0)
 
         def run(rec: EventRecord, ctx: EvalContext) -> bool:
-            return all(_as_bool(p(rec, _EVENT, 1, ctx)) for p in preds)
+            return _as_bool(expr(rec, root, 1, ctx))
 
         return run
 
@@ -446,7 +452,13 @@ class _Parser:
         return timediff
 
     def path(self) -> Expr:
+        at_root = self.context[-1] == "#root"
+        first = self.tok
         steps = [self.step()]
+        if at_root:
+            if steps[0][0] != "el" or steps[0][1] not in ("*", "Event"):
+                raise XPathError("only events can be selected", first.pos)
+            self.root_paths += 1
         while self.at("punct", "/"):
             self.i += 1
             steps.append(self.step())
@@ -483,7 +495,8 @@ class _Parser:
             return ("@", name, [])
         if self.at("punct", "*"):
             self.i += 1
-            return ("el", "*", _positional(self.predicates("?")))
+            kind = "Event" if self.context[-1] == "#root" else "?"
+            return ("el", "*", _positional(self.predicates(kind)))
         name = self.take("name").text
         return ("el", name, _positional(self.predicates(name)))
 
@@ -568,6 +581,10 @@ def _static_path(context: str, steps: list[tuple[str, str, list[Expr]]]) -> Expr
     kind = context
     preds_at: list[tuple[Node, list[Expr]]] = []
     for i, (step_kind, name, preds) in enumerate(steps):
+        if kind == "#root" and step_kind == "el" and name in ("*", "Event"):
+            preds_at.append((_EVENT, preds))
+            kind = "Event"
+            continue
         if step_kind == "@":
             if preds_at and any(p for _, p in preds_at):
                 return None

@@ -182,6 +182,17 @@ def test_documented_examples() -> None:
     assert _ids("*[System/Level=1]") == [r.record_id for r in RECORDS if r.level == 1]
 
 
+def test_paths_below_the_event_and_top_level_booleans() -> None:
+    """Forms seen in real use: `wevtutil qe Application /q:*/System[EventID=100]` and
+    `Get-WinEvent -FilterXPath '*/System/EventID=101 and */System/Provider[@Name="WLMS"]'`."""
+    assert _ids("*/System[EventID=1069]") == [r.record_id for r in RECORDS if r.event_id == 1069]
+    assert _ids("Event/System[Level=1]") == [r.record_id for r in RECORDS if r.level == 1]
+    assert _ids("/Event[System/Level=2]") == [r.record_id for r in RECORDS if r.level == 2]
+    q = '*/System/EventID=7036 and */System/Provider[@Name="Service Control Manager"]'
+    assert _ids(q) == [r.record_id for r in RECORDS if r.event_id == 7036 and r.provider == em.SCM]
+    assert _ids("*/System/Level=1 or */System/Level=3") == [r.record_id for r in RECORDS if r.level in (1, 3)]
+
+
 def test_double_quoted_strings_and_whitespace() -> None:
     assert _ids('*[ System [ Provider [ @Name = "Service Control Manager" ] ] ]') == [
         r.record_id for r in RECORDS if r.provider == em.SCM
@@ -237,7 +248,9 @@ def test_structured_query_select_and_suppress() -> None:
         "*[System[not(Level=1)]]",
         "*[System[contains(Provider/@Name,'x')]]",
         "System",
-        "Event/System[Level=1]",
+        "System/EventID=1",
+        "1=1",
+        "*[System[Level=1]] or EventData",
         "*[System[Level=1]",
         "*[System[Level=1]]]",
         "*[System[Level = 1 = 2]]",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable
 from typing import Any
@@ -159,3 +160,37 @@ def test_pypsrp_client_execute_cmd_and_no_powershell_remoting_on_ws2008(lab: Lab
     with pytest.raises(WSManFaultError) as info:
         client.execute_ps("hostname")
     assert info.value.code == 2150858752
+
+
+def _ps_line(script: str) -> str:
+    b64 = base64.b64encode(script.encode("utf-8")).decode("ascii")
+    return f"iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('{b64}')))\r\n"
+
+
+def test_long_running_powershell_fed_through_stdin(lab: Lab) -> None:
+    """The backend's pattern: one `powershell -Command -` per node, one line per request."""
+    p = winrm.Protocol(
+        lab.endpoints["EXNODE2"],
+        transport="ntlm",
+        username=lab.username,
+        password=lab.password,
+        operation_timeout_sec=2,
+        read_timeout_sec=5,
+    )
+    shell = p.open_shell()
+    cmd = p.run_command(shell, "powershell", ["-NoLogo", "-NoProfile", "-NonInteractive", "-Command", "-"])
+    for request in range(2):
+        p.send_command_input(shell, cmd, _ps_line(f"Write-Output ('req{request}:' + $env:COMPUTERNAME)"))
+        out = b""
+        deadline = time.monotonic() + 10
+        while f"req{request}:EXNODE2".encode() not in out and time.monotonic() < deadline:
+            try:
+                chunk, err, _, done = p.get_command_output_raw(shell, cmd)
+            except winrm.exceptions.WinRMOperationTimeoutError:
+                continue
+            assert (err, done) == (b"", False)
+            out += chunk
+        assert out == f"req{request}:EXNODE2\r\n".encode()
+    p.send_command_input(shell, cmd, "exit\r\n", end=True)
+    assert p.get_command_output(shell, cmd) == (b"", b"", 0)
+    p.close_shell(shell)

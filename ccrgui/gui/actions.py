@@ -25,6 +25,7 @@ PAUSE = "node.pause"
 RESUME = "node.resume"
 SUSPEND_COPY = "copy.suspend"
 RESUME_COPY = "copy.resume"
+EVENTS_FILTER = "events.filter"
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,12 @@ def actions_for(ref: ItemRef | None, entry: ClusterEntry | None, busy: str = "")
             refresh,
         ]
     if ref.kind is Kind.EVENTS:
-        return [ActionSpec(EVENTS, "Show Critical Events"), SEPARATOR, refresh]
+        return [
+            ActionSpec(EVENTS, "Show Critical Events"),
+            ActionSpec(EVENTS_FILTER, "Filter Events…"),
+            SEPARATOR,
+            refresh,
+        ]
     return [refresh]
 
 

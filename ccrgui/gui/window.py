@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -33,6 +34,7 @@ from ccrgui.gui import actions as A
 from ccrgui.gui import icons
 from ccrgui.gui.connections import ConnectionManager
 from ccrgui.gui.dialogs import ConfirmDialog, PropertiesDialog, await_dialog, show_error
+from ccrgui.gui.events import EventsView
 from ccrgui.gui.oplog import OpLogDock
 from ccrgui.gui.results import ResultContext, ResultsPane, build_results
 from ccrgui.gui.tasks import spawn
@@ -40,7 +42,6 @@ from ccrgui.gui.tree import ClusterTreeModel, ConnState, ItemRef, Kind
 from ccrgui.remote.api import ClusterSession, ConnectionSettings
 
 SessionFactory = Callable[[ConnectionSettings, str], ClusterSession]
-EventsOpener = Callable[[QWidget, ClusterSession, EventFilter, list[str]], Any]
 
 APP_TITLE = "Failover Cluster Management"
 
@@ -91,7 +92,6 @@ class MainWindow(QMainWindow):
         self,
         *,
         session_factory: SessionFactory | None = None,
-        events_opener: EventsOpener | None = None,
         settings: QSettings | None = None,
         refresh_interval_s: float = 10.0,
     ) -> None:
@@ -99,7 +99,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(icons.icon("root"))
         self.session_factory = session_factory
-        self.events_opener = events_opener
         self.qsettings = settings
         self.oplog = OpLogDock(self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.oplog)
@@ -112,10 +111,13 @@ class MainWindow(QMainWindow):
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.setUniformRowHeights(True)
         self.results = ResultsPane()
+        self.center = QStackedWidget()
+        self.center.addWidget(self.results)
+        self.events_views: dict[str, EventsView] = {}
         self.actions_pane = ActionsPane()
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.tree)
-        split.addWidget(self.results)
+        split.addWidget(self.center)
         split.addWidget(self.actions_pane)
         split.setStretchFactor(1, 1)
         split.setSizes([260, 700, 230])
@@ -205,6 +207,13 @@ class MainWindow(QMainWindow):
 
     def _show_results(self) -> None:
         ref = self.selected_ref()
+        if ref is not None and ref.kind is Kind.EVENTS and ref.conn_id in self.manager.entries():
+            view, fresh = self._events_view(ref.conn_id)
+            self.center.setCurrentWidget(view)
+            if fresh:
+                view.run_filter(self.events_filter(ref))
+            return
+        self.center.setCurrentWidget(self.results)
         self.ctx.critical_events = {c.conn_id: c.critical or "Reading…" for c in self.manager.connections()}
         self.results.show_results(build_results(ref, self.manager.entries(), self.ctx))
 
@@ -303,11 +312,17 @@ class MainWindow(QMainWindow):
         if was_empty and self.tree_model.rowCount(cluster_index):
             self.tree.expand(cluster_index)
         self._update_conn_label(conn_id)
+        self._update_events_nodes(conn_id)
         ref = self.selected_ref()
         if ref is None or ref.kind is Kind.ROOT or ref.conn_id == conn_id:
             self._selection_changed()
 
     def _conn_removed(self, conn_id: str) -> None:
+        view = self.events_views.pop(conn_id, None)
+        if view is not None:
+            self.center.removeWidget(view)
+            spawn(view.close_async())
+            view.deleteLater()
         self.tree_model.remove_cluster(conn_id)
         label = self._conn_labels.pop(conn_id, None)
         if label is not None:
@@ -395,8 +410,11 @@ class MainWindow(QMainWindow):
         ref = self.selected_ref()
         if ref is None or ref.kind is Kind.ROOT:
             self.manager.refresh_all()
-        else:
-            self.manager.refresh(ref.conn_id)
+            return
+        self.manager.refresh(ref.conn_id)
+        view = self.events_views.get(ref.conn_id)
+        if ref.kind is Kind.EVENTS and view is not None:
+            view.refresh()
 
     def trigger(self, spec: A.ActionSpec, ref: ItemRef | None) -> None:
         """Run the action `spec` on `ref` (from the menu, the actions pane or a key)."""
@@ -434,6 +452,9 @@ class MainWindow(QMainWindow):
             return
         if spec.id == A.EVENTS:
             self.open_events(ref)
+            return
+        if spec.id == A.EVENTS_FILTER:
+            self._events_view(ref.conn_id)[0].open_filter_dialog()
             return
         if snap is None:
             return
@@ -613,15 +634,41 @@ class MainWindow(QMainWindow):
             TargetKind.CLUSTER, snap.cluster_name if snap else ref.conn_id, nodes=nodes
         )
 
-    def open_events(self, ref: ItemRef) -> None:
-        conn = self.manager.get(ref.conn_id)
-        if conn is None:
-            return
-        if self.events_opener is None:
-            self.error_boxes.append(show_error(self, "Cluster Events", "The event view is not available."))
-            return
-        nodes = [n.name for n in conn.entry.snapshot.nodes] if conn.entry.snapshot else []
-        self.events_opener(self, conn.session, self.events_filter(ref), nodes)
+    def _events_view(self, conn_id: str) -> tuple[EventsView, bool]:
+        """The cluster's event view (helper 8's EventsView), created on first use."""
+        view = self.events_views.get(conn_id)
+        if view is not None:
+            return view, False
+
+        def session() -> ClusterSession | None:
+            conn = self.manager.get(conn_id)
+            return conn.session if conn else None
+
+        view = EventsView(session, self.center, settings=self.qsettings)
+        view.setAccessibleName("Cluster events")
+        self.events_views[conn_id] = view
+        self.center.addWidget(view)
+        self._update_events_nodes(conn_id)
+        return view, True
+
+    def _update_events_nodes(self, conn_id: str) -> None:
+        view = self.events_views.get(conn_id)
+        conn = self.manager.get(conn_id)
+        if view is not None and conn is not None and conn.entry.snapshot is not None:
+            view.set_nodes([n.name for n in conn.entry.snapshot.nodes])
+
+    def open_events(self, ref: ItemRef) -> EventsView | None:
+        """Show critical events: the cluster's Cluster Events node with the item's preset filter."""
+        if self.manager.get(ref.conn_id) is None:
+            return None
+        view, _ = self._events_view(ref.conn_id)
+        flt = self.events_filter(ref)
+        events_ref = ItemRef(ref.conn_id, Kind.EVENTS)
+        if self.tree_model.find(events_ref).isValid():
+            self.select(events_ref)
+        self.center.setCurrentWidget(view)
+        view.run_filter(flt)
+        return view
 
     # --- closing -------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -642,6 +689,7 @@ _ACTION_ICONS = {
     A.PAUSE: "paused",
     A.RESUME: "up",
     A.EVENTS: "events",
+    A.EVENTS_FILTER: "events",
     A.CONNECT: "cluster",
     A.DISCONNECT: "offline",
     A.SUSPEND_COPY: "paused",

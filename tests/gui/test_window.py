@@ -180,3 +180,29 @@ async def test_disconnect_and_properties(window: MainWindow) -> None:
     assert window.tree_model.clusters() == []
     assert window.selected_ref() in (None, ItemRef("", Kind.ROOT))
     assert GroupState.ONLINE  # the CMS was not touched
+
+
+@pytest.mark.asyncio
+async def test_show_critical_events_opens_the_event_view(window: MainWindow) -> None:
+    from ccrgui.gui.events import EventsView
+
+    session = FakeSession()
+    conn = await connected(window, session)
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    window.actions_pane.button("Show the critical events for this application").click()
+    await wait_for(lambda: isinstance(window.center.currentWidget(), EventsView), what="event view")
+    view = window.center.currentWidget()
+    assert isinstance(view, EventsView)
+    assert window.selected_ref() == ItemRef(conn, Kind.EVENTS)
+    flt = view.current_filter()
+    assert "EXCH1" in flt.mentions and "Exchange Information Store Instance (EXCH1)" in flt.mentions
+    # Back to a node: the results pane returns; the Cluster Events node shows the same view again.
+    window.select(ItemRef(conn, Kind.NODE, "EXNODE1"))
+    assert window.center.currentWidget() is window.results
+    window.select(ItemRef(conn, Kind.EVENTS))
+    assert window.center.currentWidget() is view
+    assert [a.text() for a in window.context_menu().actions() if a.text()] == [
+        "Show Critical Events",
+        "Filter Events…",
+        "Refresh",
+    ]

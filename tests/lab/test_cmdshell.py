@@ -18,7 +18,7 @@ from ccrgui.lab.engine import ClusterEngine
 from ccrgui.lab.eventlog import EventJournal
 from ccrgui.lab.faults import Faults
 from ccrgui.lab.nodehost import NodeHost
-from ccrgui.lab.process import ProcessIO
+from ccrgui.lab.process import LabProcess, ProcessIO
 from ccrgui.lab.topology import default_topology
 
 # ---- argv ---------------------------------------------------------------------------------------
@@ -95,6 +95,16 @@ def host() -> Iterator[NodeHost]:
 
 def run(host: NodeHost, line: str) -> tuple[str, str, int]:
     return run_line(host, host.topology.accounts[0], line)
+
+
+def collect(proc: LabProcess) -> tuple[bytes, int | None]:
+    """All output of a launched process and its exit code."""
+    out = b""
+    while True:
+        d = proc.io.drain(timeout=10)
+        out += b"".join(c.data for c in d.chunks)
+        if d.done:
+            return out, d.exit_code
 
 
 @pytest.mark.parametrize(
@@ -197,13 +207,8 @@ def test_skip_cmd_shell_uses_argv_and_refuses_unknown_programs(host: NodeHost) -
     proc = launch(
         host, account, "cluster", ["group", '"Cluster Group"'], skip_cmd_shell=True, codepage=437, env={}
     )
-    chunks = b""
-    while True:
-        d = proc.io.drain(timeout=10)
-        chunks += b"".join(c.data for c in d.chunks)
-        if d.done:
-            break
-    assert d.exit_code == 0 and chunks.startswith(b"Listing status for resource group 'Cluster Group':")
+    chunks, code = collect(proc)
+    assert code == 0 and chunks.startswith(b"Listing status for resource group 'Cluster Group':")
     with pytest.raises(ProgramNotFound) as exc:
         launch(host, account, "echo", ["hi"], skip_cmd_shell=True, codepage=437, env={})
     assert exc.value.code == 2
@@ -211,9 +216,7 @@ def test_skip_cmd_shell_uses_argv_and_refuses_unknown_programs(host: NodeHost) -
     proc = launch(
         host, account, "cluster", ["group", "%COMPUTERNAME%^"], skip_cmd_shell=True, codepage=437, env={}
     )
-    while not (d := proc.io.drain(timeout=10)).done:
-        pass
-    assert d.exit_code == 5013
+    assert collect(proc)[1] == 5013
 
 
 def test_winrs_environment_reaches_programs(host: NodeHost) -> None:
@@ -227,13 +230,7 @@ def test_winrs_environment_reaches_programs(host: NodeHost) -> None:
         codepage=437,
         env={"LAB_X": "from-winrs"},
     )
-    out = b""
-    while True:
-        d = proc.io.drain(timeout=10)
-        out += b"".join(c.data for c in d.chunks)
-        if d.done:
-            break
-    assert out == b"from-winrs Administrator\r\n"
+    assert collect(proc) == (b"from-winrs Administrator\r\n", 0)
 
 
 def test_shutdown_reboots_the_node(host: NodeHost) -> None:

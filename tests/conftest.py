@@ -12,7 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 from PySide6.QtWidgets import QApplication
+
+# Timing varies on a shared 2-core machine: deadlines would make property tests flaky.
+settings.register_profile("ccrgui", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ccrgui")
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 

@@ -924,7 +924,7 @@ class ClusterEngine:
             return
         self._event(source, em.FAILOVER_CLUSTERING, 1203, g.spec.name)
         for r in g.resources:
-            if r.state is GroupState.ONLINE:
+            if r.state in (GroupState.ONLINE, GroupState.ONLINE_PENDING):
                 r.state = GroupState.OFFLINE_PENDING
         off_s = self.durations.cms_offline if g.spec.kind == "cms" else self.durations.resource_offline
 

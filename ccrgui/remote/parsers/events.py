@@ -33,7 +33,7 @@ EVENT_NS = "http://schemas.microsoft.com/win/2004/08/events/event"
 _EVENT_START = re.compile(r"<Event(?=[\s>/])")
 _EVENT_END = "</Event>"
 _WRAPPER = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<([A-Za-z_][\w.\-]*)(?:\s[^>]*)?>)?", re.DOTALL)
-_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 class EventParseError(ParseError):
@@ -285,7 +285,7 @@ def _fast_event(text: str, start: int, end: int, node: str, log: str, keep_xml: 
         "prov", "id", "level", "task", "time", "rec", "chan", "comp"
     )
     pos = match.end()
-    if text.find("<UserData", pos, end) >= 0:
+    if text.find("<UserData", pos, end) >= 0 or "\t" in provider or "\n" in provider or "\r" in provider:
         return None
     try:
         when = parse_system_time(stamp)
@@ -313,14 +313,14 @@ def _fast_event(text: str, start: int, end: int, node: str, log: str, keep_xml: 
             task = _unescape(rendered_task)
     return Event(
         node=node,
-        log=channel or log,
+        log=_unescape(channel) or log,
         provider=provider,
         event_id=int(event_id),
         level=_level(int(level_num)),
         time_created=when,
         record_id=int(record_id),
         task=task,
-        computer=computer,
+        computer=_unescape(computer),
         message=message.replace("\r\n", "\n") if message else "",
         data=data,
         raw_xml=text[start:end] if keep_xml else "",
@@ -383,7 +383,8 @@ def _check_outside(text: str, spans: list[tuple[int, int]], errors: list[ParseEr
         previous = end
     pieces.append((previous, text[previous:]))
     wrapper = ""
-    for offset, piece in pieces:
+    for offset, original in pieces:
+        piece = _COMMENT.sub(lambda m: " " * len(m.group(0)), original)
         stripped = piece.strip()
         if not stripped:
             continue

@@ -205,6 +205,10 @@ class MainWindow(QMainWindow):
         self._show_results()
         self._update_actions()
 
+    def refresh_view(self) -> None:
+        """Re-render the results and actions panes from the current state."""
+        self._selection_changed()
+
     def _show_results(self) -> None:
         ref = self.selected_ref()
         if ref is not None and ref.kind is Kind.EVENTS and ref.conn_id in self.manager.entries():

@@ -1,0 +1,209 @@
+"""`ccrgui`: the console's entry point, and the only place that builds sessions and the lab.
+
+ccrgui                          the window with the recent clusters
+ccrgui --connect EXCLUS1        connect to a cluster (or node) with the current Windows user
+ccrgui --demo                   start the simulated cluster in this process and connect to it
+ccrgui --demo --screenshot F    render the demo with the clustered mailbox server selected,
+                                save F (PNG) and exit 0 (README pictures, smoke checks)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from ccrgui.gui import asyncqt
+from ccrgui.gui.connect import keyring_password, load_recent
+from ccrgui.gui.tree import ItemRef, Kind
+from ccrgui.gui.window import MainWindow
+from ccrgui.remote.api import AuthMethod, ClusterSession, ConnectionSettings
+
+if TYPE_CHECKING:
+    from ccrgui.lab.lab import Lab
+
+log = logging.getLogger("ccrgui")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="ccrgui", description="Console for Exchange 2007 CCR failover clusters.")
+    p.add_argument(
+        "--connect",
+        metavar="HOST",
+        action="append",
+        default=[],
+        help="cluster or node to manage (repeatable); current Windows user over HTTPS",
+    )
+    p.add_argument("--http", action="store_true", help="use HTTP (5985) for --connect instead of HTTPS")
+    p.add_argument("--port", type=int, default=None, help="WinRM port for --connect")
+    p.add_argument("--demo", action="store_true", help="start the simulated cluster and connect to it")
+    p.add_argument("--lab-topology", metavar="FILE", help="topology JSON for --demo")
+    p.add_argument(
+        "--lab-speed",
+        type=float,
+        default=4.0,
+        help="--demo state changes run this many times faster than real (default 4)",
+    )
+    p.add_argument(
+        "--screenshot",
+        metavar="FILE.png",
+        type=Path,
+        help="render the window with the clustered mailbox server selected, save it and exit",
+    )
+    p.add_argument("--refresh", type=float, default=10.0, metavar="SECONDS", help="auto-refresh interval")
+    p.add_argument("-v", "--verbose", action="store_true")
+    args = p.parse_args(argv)
+    if args.screenshot and not (args.demo or args.connect):
+        p.error("--screenshot needs --demo or --connect")
+    if args.refresh <= 0 or args.lab_speed <= 0:
+        p.error("--refresh and --lab-speed must be positive")
+    return args
+
+
+def make_session(settings: ConnectionSettings, password: str) -> ClusterSession:
+    """The backend session for one cluster (raises ConnectionError_ for refused settings)."""
+    from ccrgui.remote.session import WinRMClusterSession
+
+    return WinRMClusterSession(settings, password)
+
+
+def start_lab(topology_file: str | None, speed: float) -> Lab:
+    """The simulated cluster, started on free ports of 127.0.0.1 (blocking; run in a thread)."""
+    from ccrgui.lab.lab import Lab
+    from ccrgui.lab.topology import load_topology
+
+    topology = load_topology(topology_file) if topology_file else None
+    return Lab(topology, speed=speed).start()
+
+
+def demo_connection(info: dict[str, Any]) -> tuple[ConnectionSettings, str]:
+    """How to reach the lab described by `Lab.info()` (the backend's own translation)."""
+    from ccrgui.remote.session import settings_from_lab_info
+
+    settings = settings_from_lab_info(info)
+    return settings, str(info["password"])
+
+
+def recent_connections(qsettings: QSettings) -> list[tuple[ConnectionSettings, str]]:
+    """Recent clusters that can be reopened without asking: current user, or a stored password."""
+    found = []
+    for r in load_recent(qsettings):
+        s = r.settings()
+        if s.auth is AuthMethod.CURRENT_USER:
+            found.append((s, ""))
+        else:
+            password = keyring_password(s.host, s.username)
+            if password:
+                found.append((s, password))
+    return found
+
+
+async def screenshot(window: MainWindow, path: Path, timeout_s: float = 120.0) -> int:
+    """Wait for the clustered mailbox server, select it, save the window as PNG (atomically)."""
+    deadline = time.monotonic() + timeout_s
+    cms: ItemRef | None = None
+    while cms is None:
+        for conn in window.manager.connections():
+            snap = conn.entry.snapshot
+            if snap is not None and snap.cms_group is not None:
+                cms = ItemRef(conn.conn_id, Kind.GROUP, snap.cms_group.name)
+        if cms is None:
+            if time.monotonic() > deadline:
+                errors = "; ".join(f"{c.entry.label}: {c.entry.error}" for c in window.manager.connections())
+                print(
+                    f"ccrgui: no clustered mailbox server appeared ({errors or 'no cluster'})",
+                    file=sys.stderr,
+                )
+                return 1
+            await asyncio.sleep(0.1)
+    for kind in (Kind.SERVICES, Kind.NODES, Kind.NETWORKS, Kind.REPLICATION):
+        index = window.tree_model.find(ItemRef(cms.conn_id, kind))
+        if index.isValid():
+            window.tree.expand(index)
+    window.select(cms)
+    cms_conn = window.manager.get(cms.conn_id)
+    while cms_conn is not None and not cms_conn.critical and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)  # the summary shows the critical-event count once it is read
+    window.refresh_view()
+    await asyncio.sleep(0.3)
+    path = path.resolve()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
+    os.close(fd)
+    try:
+        if not window.grab().save(tmp, "PNG"):
+            print(f"ccrgui: cannot write {path}", file=sys.stderr)
+            return 1
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    print(f"ccrgui: saved {path}")
+    return 0
+
+
+async def run_console(app: QApplication, args: argparse.Namespace) -> int:
+    qsettings = QSettings()
+    window = MainWindow(session_factory=make_session, settings=qsettings, refresh_interval_s=args.refresh)
+    lab: Lab | None = None
+    try:
+        if args.screenshot:
+            window.resize(1360, 860)
+        window.show()
+        if args.demo:
+            window.statusBar().showMessage("Starting the simulated cluster…")
+            lab = await asyncio.to_thread(start_lab, args.lab_topology, args.lab_speed)
+            window.statusBar().clearMessage()
+            settings, password = demo_connection(lab.info())
+            window.connect_to(settings, password)
+        for host in args.connect:
+            window.connect_to(ConnectionSettings(host=host, port=args.port, https=not args.http), "")
+        if not args.demo and not args.connect:
+            for settings, password in recent_connections(qsettings):
+                window.connect_to(settings, password)
+        if args.screenshot:
+            return await screenshot(window, args.screenshot)
+        closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def window_closed() -> None:
+            if not closed.done():
+                closed.set_result(None)
+
+        app.lastWindowClosed.connect(window_closed)
+        await closed
+        return 0
+    finally:
+        await window.manager.close()
+        window.close()
+        if lab is not None:
+            await asyncio.to_thread(lab.stop)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    if args.screenshot and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # render without a display
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("ccrgui")
+    app.setApplicationName("ccrgui")
+    app.setApplicationDisplayName("Failover Cluster Management")
+    app.setQuitOnLastWindowClosed(False)  # the asyncio main decides when to stop
+    return asyncqt.run(app, lambda: run_console(app, args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

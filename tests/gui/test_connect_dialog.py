@@ -1,0 +1,87 @@
+"""The connect dialog (Designer form): validation, the plain-HTTP password refusal, recent clusters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from ccrgui.gui import connect as C
+from ccrgui.remote.api import AuthMethod, ConnectionSettings
+
+
+@pytest.fixture
+def qsettings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "ccrgui.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def no_keyring(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """An in-memory keyring so tests never touch the real one."""
+    store: dict[str, str] = {}
+    monkeypatch.setattr(C, "keyring_password", lambda host, user: store.get(f"{user}@{host}", ""))
+
+    def put(host: str, user: str, password: str) -> str:
+        store[f"{user}@{host}"] = password
+        return ""
+
+    monkeypatch.setattr(C, "keyring_store", put)
+    return store
+
+
+def test_basic_over_http_is_refused_with_a_clear_message(qtbot, qsettings, no_keyring) -> None:  # type: ignore[no-untyped-def]
+    d = C.ConnectDialog(None, qsettings)
+    qtbot.addWidget(d)
+    d.host.setCurrentText("EXCLUS1")
+    assert d.ok.isEnabled()  # current Windows user over HTTPS
+    d.http.setChecked(True)
+    assert d.port.value() == 5985
+    d.with_password.setChecked(True)
+    d.method.setCurrentIndex(d.method.findData(AuthMethod.BASIC.value))
+    d.user.setText("CONTOSO\\admin")
+    d.password.setText("secret")
+    assert not d.ok.isEnabled()
+    assert "Basic authentication over HTTP" in d.error.text()
+    d.method.setCurrentIndex(d.method.findData(AuthMethod.NTLM.value))
+    assert d.ok.isEnabled() and d.error.text() == ""
+    d.user.setText("admin")
+    assert not d.ok.isEnabled() and "DOMAIN\\user" in d.error.text()
+
+
+def test_accept_remembers_cluster_and_password_only_in_keyring(qtbot, qsettings, no_keyring) -> None:  # type: ignore[no-untyped-def]
+    d = C.ConnectDialog(None, qsettings)
+    qtbot.addWidget(d)
+    d.host.setCurrentText("exnode1.contoso.com")
+    d.with_password.setChecked(True)
+    d.user.setText("CONTOSO\\admin")
+    d.password.setText("P@ss")
+    d.remember.setChecked(True)
+    d.ok.click()
+    assert d.result() == C.ConnectDialog.DialogCode.Accepted
+    settings, password = d.connection()
+    assert settings == ConnectionSettings(
+        "exnode1.contoso.com", 5986, True, AuthMethod.NTLM, "CONTOSO\\admin"
+    )
+    assert password == "P@ss"
+    assert no_keyring == {"CONTOSO\\admin@exnode1.contoso.com": "P@ss"}
+    qsettings.sync()
+    assert "P@ss" not in Path(qsettings.fileName()).read_text()
+    # The next dialog offers it first, with the stored password.
+    again = C.ConnectDialog(None, qsettings)
+    qtbot.addWidget(again)
+    assert again.host.currentText() == "exnode1.contoso.com"
+    assert again.with_password.isChecked() and again.password.text() == "P@ss"
+    assert again.remember.isChecked()
+
+
+def test_recent_list_is_bounded_and_deduplicated(qsettings) -> None:  # type: ignore[no-untyped-def]
+    for i in range(15):
+        C.remember_recent(qsettings, ConnectionSettings(f"CLUS{i}"))
+    C.remember_recent(qsettings, ConnectionSettings("clus3"))
+    recent = C.load_recent(qsettings)
+    assert len(recent) == C.MAX_RECENT
+    assert [r.host for r in recent[:2]] == ["clus3", "CLUS14"]
+    assert sum(r.host.casefold() == "clus3" for r in recent) == 1
+    qsettings.setValue(C.RECENT_KEY, "not json")
+    assert C.load_recent(qsettings) == []

@@ -469,24 +469,8 @@ class _Parser:
         if static is not None:
             return static
 
-        def run(rec: EventRecord, node: Node, pos: int, ctx: EvalContext) -> Value:
-            current: list[Item] = [node]
-            for kind, name, preds in steps:
-                nxt: list[Item] = []
-                for item in current:
-                    if isinstance(item, str):
-                        continue
-                    if kind == "@":
-                        nxt.extend(attribute(rec, item, name, ctx))
-                        continue
-                    found = children(rec, item, name)
-                    for p in preds:
-                        found = [n for i, n in enumerate(found, 1) if _as_bool(p(rec, n, i, ctx))]
-                    nxt.extend(found)
-                current = nxt
-            return current
-
-        return run
+        generic = _walker(steps)
+        return _data_path(self.context[-1], steps, generic) or generic
 
     def step(self) -> tuple[str, str, list[Expr]]:
         if self.at("punct", "@"):
@@ -499,6 +483,91 @@ class _Parser:
             return ("el", "*", _positional(self.predicates(kind)))
         name = self.take("name").text
         return ("el", name, _positional(self.predicates(name)))
+
+
+def _walker(steps: list[tuple[str, str, list[Expr]]]) -> Expr:
+    """The generic path evaluator: step by step over the virtual event tree."""
+
+    def run(rec: EventRecord, node: Node, pos: int, ctx: EvalContext) -> Value:
+        current: list[Item] = [node]
+        for kind, name, preds in steps:
+            nxt: list[Item] = []
+            for item in current:
+                if isinstance(item, str):
+                    continue
+                if kind == "@":
+                    nxt.extend(attribute(rec, item, name, ctx))
+                    continue
+                found = children(rec, item, name)
+                for p in preds:
+                    found = [n for i, n in enumerate(found, 1) if _as_bool(p(rec, n, i, ctx))]
+                nxt.extend(found)
+            current = nxt
+        return current
+
+    return run
+
+
+class _DataName:
+    """`@Name` on a Data element (generic semantics, recognisable by the fast paths)."""
+
+    __slots__ = ("generic",)
+
+    def __init__(self, generic: Expr) -> None:
+        self.generic = generic
+
+    def __call__(self, rec: EventRecord, node: Node, pos: int, ctx: EvalContext) -> Value:
+        return self.generic(rec, node, pos, ctx)
+
+
+class _NameIs:
+    """The predicate `@Name='x'` on a Data element."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, rec: EventRecord, node: Node, pos: int, ctx: EvalContext) -> Value:
+        return rec.provider_info.named_data and rec.data[node[1]][0] == self.name
+
+
+class _DataValues:
+    """`Data` or `Data[@Name='x']` (below EventData) or `EventData/Data[...]` (below Event)."""
+
+    __slots__ = ("generic", "name")
+
+    def __init__(self, name: str | None, generic: Expr) -> None:
+        self.name = name
+        self.generic = generic
+
+    def __call__(self, rec: EventRecord, node: Node, pos: int, ctx: EvalContext) -> Value:
+        return self.generic(rec, node, pos, ctx)
+
+    def values(self, rec: EventRecord) -> list[str]:
+        if self.name is None:
+            return [v for _, v in rec.data]
+        if not rec.provider_info.named_data:
+            return []
+        return [v for n, v in rec.data if n == self.name]
+
+
+def _data_path(context: str, steps: list[tuple[str, str, list[Expr]]], generic: Expr) -> Expr | None:
+    """Recognise the EventData shapes that the fast comparisons handle."""
+    shape = [(kind, name) for kind, name, _ in steps]
+    if context == "Data" and shape == [("@", "Name")]:
+        return _DataName(generic)
+    if context == "EventData" and shape == [("el", "Data")]:
+        preds = steps[0][2]
+    elif context == "Event" and shape == [("el", "EventData"), ("el", "Data")] and not steps[0][2]:
+        preds = steps[1][2]
+    else:
+        return None
+    if not preds:
+        return _DataValues(None, generic)
+    if len(preds) == 1 and isinstance(preds[0], _NameIs):
+        return _DataValues(preds[0].name, generic)
+    return None
 
 
 def _positional(preds: list[Expr]) -> list[Expr]:
@@ -616,6 +685,18 @@ def _fast_compare(op: str, left: Expr, right: Expr) -> Expr | None:
     if isinstance(left, _Literal) and isinstance(right, _Leaf):
         flipped = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
         return _fast_compare(flipped, right, left)
+    if (
+        isinstance(left, _DataName)
+        and isinstance(right, _Literal)
+        and op == "="
+        and isinstance(right.value, str)
+    ):
+        return _NameIs(right.value)
+    if isinstance(left, _DataValues) and isinstance(right, _Literal) and op in ("=", "!="):
+        values, lit_value, eq = left.values, right.value, op == "="
+        if isinstance(lit_value, str):
+            return lambda rec, node, pos, ctx: any((v == lit_value) is eq for v in values(rec))
+        return None
     if not (isinstance(left, _Leaf) and isinstance(right, _Literal)):
         return None
     getter, lit, fn = left.getter, right.value, _OPS[op]

@@ -114,14 +114,18 @@ system_expr = st.recursive(system_leaf(), _combine, max_leaves=6)
 @st.composite
 def event_data_expr(draw: st.DrawFn) -> tuple[str, Ref]:
     value = draw(st.sampled_from(VALUES))
+    op = draw(st.sampled_from(["=", "!="]))
+    test = (lambda v: v == value) if op == "=" else (lambda v: v != value)
     if draw(st.booleans()):
         name = draw(st.sampled_from(["param1", "param2", "NodeName", "ResourceGroup", "StorageGroup"]))
 
         def named(r: EventRecord) -> bool:
-            return r.provider_info.named_data and (name, value) in r.data
+            return r.provider_info.named_data and any(n == name and test(v) for n, v in r.data)
 
-        return f"EventData[Data[@Name='{name}']={_lit(value)}]", named
-    return f"EventData/Data={_lit(value)}", lambda r: any(v == value for _, v in r.data)
+        return f"EventData[Data[@Name='{name}']{op}{_lit(value)}]", named
+    if draw(st.booleans()):
+        return f"EventData/Data{op}{_lit(value)}", lambda r: any(test(v) for _, v in r.data)
+    return f"EventData[Data{op}{_lit(value)}]", lambda r: any(test(v) for _, v in r.data)
 
 
 @st.composite

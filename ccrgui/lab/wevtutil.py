@@ -182,14 +182,23 @@ def run_wevtutil(io: ProcessIO, host: NodeHost, account: Account, argv: list[str
     cost = host.faults.costs.wevtutil_s
     if cost > 0:
         io.sleep(cost)
+    engine = getattr(host, "engine", None)
+    powered: Callable[[str], bool] = getattr(engine, "node_is_powered", lambda node: True)
     try:
-        return _dispatch(io, journal, host.name, account, argv[1:])
+        return _dispatch(io, journal, host.name, account, argv[1:], powered)
     except WevtutilError as exc:
         io.write(error_text(exc.code, *exc.lines, failure=exc.failure), "stderr")
         return exc.code
 
 
-def _dispatch(io: ProcessIO, journal: EventJournal, node: str, account: Account, args: list[str]) -> int:
+def _dispatch(
+    io: ProcessIO,
+    journal: EventJournal,
+    node: str,
+    account: Account,
+    args: list[str],
+    powered: Callable[[str], bool],
+) -> int:
     if not args or args[0] in ("/?", "-?"):
         io.write(USAGE)
         return 0
@@ -212,7 +221,7 @@ def _dispatch(io: ProcessIO, journal: EventJournal, node: str, account: Account,
         return _get_log(io, journal, node, positional[0], options)
     if verb == "gli":
         return _get_log_info(io, journal, node, account, positional[0])
-    return _query(io, journal, node, account, positional[0], options)
+    return _query(io, journal, node, account, positional[0], options, powered)
 
 
 def _no_args(positional: list[str], allowed: int) -> None:
@@ -256,14 +265,19 @@ def _channel(name: str) -> str:
     )
 
 
-def _target_node(journal: EventJournal, node: str, options: dict[str, str]) -> str:
-    """`/r:NODE` reads another cluster node's logs (RPC to the Event Log service)."""
+def _target_node(
+    journal: EventJournal, node: str, options: dict[str, str], powered: Callable[[str], bool]
+) -> str:
+    """`/r:NODE` reads another cluster node's logs (RPC to the Event Log service), if it is up."""
     remote = options.get("r")
     if not remote:
         return node
     short = remote.split(".", 1)[0].lstrip("\\")
     try:
-        return journal.node_name(short)
+        target = journal.node_name(short)
+        if not powered(target):
+            raise KeyError(target)
+        return target
     except KeyError:
         raise WevtutilError(
             RPC_S_SERVER_UNAVAILABLE,
@@ -273,7 +287,13 @@ def _target_node(journal: EventJournal, node: str, options: dict[str, str]) -> s
 
 
 def _query(
-    io: ProcessIO, journal: EventJournal, node: str, account: Account, path: str, options: dict[str, str]
+    io: ProcessIO,
+    journal: EventJournal,
+    node: str,
+    account: Account,
+    path: str,
+    options: dict[str, str],
+    powered: Callable[[str], bool],
 ) -> int:
     if _flag(options, "lf"):
         raise WevtutilError(ERROR_PATH_NOT_FOUND)
@@ -291,7 +311,7 @@ def _query(
             count = 0
         if count <= 0:
             raise WevtutilError(ERROR_INVALID_PARAMETER, "Invalid value for property count.")
-    node = _target_node(journal, node, options)
+    node = _target_node(journal, node, options, powered)
     channel = _channel(path)
     query_text = options.get("q", "*") or "*"
     try:

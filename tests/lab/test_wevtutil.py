@@ -42,6 +42,7 @@ class FakeHost:
     name: str
     journal: EventJournal
     faults: Faults = field(default_factory=Faults)
+    engine: object = None
 
 
 @dataclass
@@ -69,10 +70,20 @@ def journal() -> EventJournal:
     return j
 
 
+class PoweredOff:
+    """An engine stand-in whose listed nodes are switched off."""
+
+    def __init__(self, *off: str) -> None:
+        self.off = {n.casefold() for n in off}
+
+    def node_is_powered(self, node: str) -> bool:
+        return node.casefold() not in self.off
+
+
 def run(journal: EventJournal, *args: str, node: str = "EXNODE1", account: Account = ADMIN,
-        faults: Faults | None = None) -> Result:  # fmt: skip
+        faults: Faults | None = None, engine: object = None) -> Result:  # fmt: skip
     io = ProcessIO(437)
-    host = cast("NodeHost", FakeHost(node, journal, faults or Faults()))
+    host = cast("NodeHost", FakeHost(node, journal, faults or Faults(), engine))
     code = run_wevtutil(io, host, account, ["wevtutil", *args])
     out, err = bytearray(), bytearray()
     while True:
@@ -184,6 +195,13 @@ def test_qe_remote_option_reads_the_other_node(journal: EventJournal) -> None:
     assert event.findtext("e:System/e:Computer", namespaces=NS) == "EXNODE2.contoso.com"
     bad = run(journal, "qe", "System", "/r:NOSUCH", "/c:1")
     assert bad.code == 1722 and "The RPC server is unavailable." in bad.err
+    off = run(journal, "qe", "System", "/r:EXNODE2", "/c:1", engine=PoweredOff("EXNODE2"))
+    assert (off.code, off.out) == (1722, "")
+    assert off.err == (
+        "The RPC server is unavailable.\r\n\r\n"
+        "Failed to open event query.\r\n"
+        "The RPC server is unavailable.\r\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,9 @@ class ConnectionManager(QObject):
         """Re-read the cluster now, superseding a refresh still running for it."""
         if conn_id not in self._conns:
             return None
-        return self.tasks.run(f"refresh:{conn_id}", self._refresh(conn_id))
+        task = self.tasks.run(f"refresh:{conn_id}", self._refresh(conn_id))
+        task.add_done_callback(lambda _: self.work_changed.emit())  # after it no longer counts as running
+        return task
 
     def refresh_all(self) -> None:
         for conn_id in list(self._conns):
@@ -142,7 +144,6 @@ class ConnectionManager(QObject):
             conn.entry = ClusterEntry(conn_id, conn.entry.host, ConnState.CONNECTED, snap)
         finally:
             conn.last_refresh = time.monotonic()
-            self.work_changed.emit()
         if conn_id in self._conns:
             self.changed.emit(conn_id)
             if conn.entry.state is ConnState.CONNECTED and (

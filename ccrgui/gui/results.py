@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -572,6 +572,7 @@ class _SectionView(QFrame):
         self.table.setModel(self.model)
         self.table.setAccessibleName(section.title)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
@@ -597,9 +598,23 @@ class _SectionView(QFrame):
         self.table.setVisible(bool(section.rows))
         self.empty.setVisible(not section.rows)
         self.empty.setText(section.empty_text)
-        header_h = 0 if is_props else self.table.horizontalHeader().sizeHint().height()
-        rows_h = sum(self.table.rowHeight(r) for r in range(len(section.rows)))
-        self.table.setFixedHeight(header_h + rows_h + 2 * self.table.frameWidth() + 2)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Show every row without a vertical scroll bar (the pane itself scrolls)."""
+        header = self.table.horizontalHeader()
+        header_h = header.sizeHint().height() if header.isVisibleTo(self) else 0
+        rows_h = sum(self.table.rowHeight(r) for r in range(self.model.rowCount()))
+        bar_h = (
+            self.table.horizontalScrollBar().sizeHint().height()
+            if header.length() > self.table.width()
+            else 0
+        )
+        self.table.setFixedHeight(header_h + rows_h + bar_h + 2 * self.table.frameWidth() + 2)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_height()
 
 
 class ResultsPane(QScrollArea):

@@ -74,10 +74,10 @@ class ActionsPane(QWidget):
             b.setDefaultAction(act)
             b.setAutoRaise(True)
             b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            b.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
             if act.menu() is not None:
                 b.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-            self._layout.insertWidget(self._layout.count() - 1, b)
+            self._layout.insertWidget(self._layout.count() - 1, b, 0, Qt.AlignmentFlag.AlignLeft)
             self.buttons.append(b)
 
     def button(self, text: str) -> QToolButton:
@@ -140,6 +140,7 @@ class MainWindow(QMainWindow):
         self.manager.work_changed.connect(self._update_progress)
         self._selection_changed()
         self.resize(1200, 760)
+        self.resizeDocks([self.oplog], [150], Qt.Orientation.Vertical)
 
     # --- construction --------------------------------------------------------------------
     def _build_status_bar(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import time
 from types import TracebackType
 from typing import Any, Literal
 
@@ -210,6 +211,24 @@ class Lab:
         if owner is None or self.node_is_down(owner):
             return None
         return self.services.get(owner)
+
+    def wait_listening(self, name: str, listening: bool = True, timeout: float = 5.0) -> bool:
+        """Wait until the endpoint of node `name` (or the cluster name) is open/closed.
+
+        Endpoints follow faults and engine state within ~50 ms; tests flip `faults.down` and
+        call this instead of sleeping."""
+        if name.casefold() == self.topology.cluster_name.casefold():
+            server = self.cluster_server
+        else:
+            server = next((s for n, s in self.servers.items() if n.casefold() == name.casefold()), None)
+        if server is None:
+            raise KeyError(name)
+        deadline = time.monotonic() + timeout
+        while server.up != listening:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
 
     # --- description -------------------------------------------------------------------------
 

@@ -86,14 +86,13 @@ def test_reboot_closes_the_node_endpoint_until_the_machine_is_back(lab: Lab) -> 
 def test_fault_down_on_the_owner_takes_the_cluster_name_down_too(lab: Lab) -> None:
     lab.faults.down.add("EXNODE1")
     try:
-        assert _wait(lambda: not lab.servers["EXNODE1"].up and lab.cluster_server is not None)
-        assert lab.cluster_server is not None
-        assert _wait(lambda: not lab.cluster_server.up)  # type: ignore[union-attr]
+        assert lab.wait_listening("EXNODE1", False)
+        assert lab.wait_listening("exclus1", False)
         with pytest.raises(requests.exceptions.ConnectionError):
             requests.post(lab.cluster_endpoint, timeout=2)
     finally:
         lab.faults.down.discard("EXNODE1")
-    assert _wait(lambda: lab.cluster_server is not None and lab.cluster_server.up)
+    assert lab.wait_listening("EXCLUS1") and lab.wait_listening("EXNODE1")
     assert _run(lab, lab.endpoints["EXNODE1"], "hostname").std_out == b"EXNODE1\r\n"
 
 

@@ -1,0 +1,132 @@
+"""The parsers on the lab's cluster.exe / PowerShell output, compared with the engine's own state.
+
+Only tests import the lab.  The lab is written from the same real samples by other helpers, so
+agreement here is a second, independent check of both sides (not a substitute for the samples).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ccrgui.remote.parsers import (
+    ClusterExeError,
+    parse_cms_status,
+    parse_copy_status,
+    parse_groups,
+    parse_netinterfaces,
+    parse_networks,
+    parse_nodes,
+    parse_resources,
+)
+
+pytest.importorskip("ccrgui.lab.engine")
+
+from ccrgui.lab.clock import Clock
+from ccrgui.lab.cmdshell import run_line
+from ccrgui.lab.engine import ClusterEngine
+from ccrgui.lab.eventlog import EventJournal
+from ccrgui.lab.faults import Faults
+from ccrgui.lab.nodehost import NodeHost
+from ccrgui.lab.topology import GroupSpec, ResourceSpec, Topology, default_topology
+
+
+class Rig:
+    def __init__(self, topology: Topology) -> None:
+        self.clock = Clock(1000.0)
+        self.journal = EventJournal(topology, history=0, clock=self.clock)
+        self.engine = ClusterEngine(topology, clock=self.clock, faults=Faults(), journal=self.journal)
+        self.hosts = {n.name: NodeHost(n.name, self.engine, self.journal, Faults()) for n in topology.nodes}
+        self.admin = topology.accounts[0]
+
+    def run(self, line: str) -> tuple[str, str, int]:
+        return run_line(next(iter(self.hosts.values())), self.admin, line)
+
+    def close(self) -> None:
+        self.engine.stop()
+        self.clock.stop()
+
+
+def odd_topology() -> Topology:
+    """Four nodes and an extra group whose names have spaces and overflow their columns."""
+    base = default_topology(4)
+    extra = GroupSpec(
+        "SQL Server Reporting Services Group",
+        "EXNODE3",
+        (
+            ResourceSpec("SQL Network Name (REPORTS PRIMARY INSTANCE)", "Network Name", {"Name": "REPORTS"}),
+            ResourceSpec("Disk R:", "Physical Disk"),
+        ),
+    )
+    return dataclasses.replace(base, groups=(*base.groups, extra))
+
+
+@pytest.fixture(params=["default", "odd"])
+def rig(request: Any) -> Iterator[Rig]:
+    r = Rig(default_topology() if request.param == "default" else odd_topology())
+    yield r
+    r.close()
+
+
+def test_listings_match_engine_state(rig: Rig) -> None:
+    """Nodes, groups, resources, networks and interfaces parse to what the engine holds."""
+    engine = rig.engine
+    engine.pause_node(engine.nodes()[-1].name)
+    nodes = parse_nodes(rig.run("cluster node")[0])
+    assert [(n.name, n.node_id, n.state) for n in nodes] == [
+        (n.name, n.node_id, n.state) for n in engine.nodes()
+    ]
+    groups = parse_groups(rig.run("cluster group")[0])
+    assert [(g.name, g.owner, g.state) for g in groups] == [
+        (g.name, g.owner, g.state) for g in engine.groups()
+    ]
+    resources = parse_resources(rig.run("cluster res")[0])
+    assert [(r.name, r.group, r.owner, r.state) for r in resources] == [
+        (r.name, r.group, r.owner, r.state) for r in engine.resources()
+    ]
+    networks = parse_networks(rig.run("cluster network")[0])
+    assert [(n.name, n.state) for n in networks] == [(n.name, n.state) for n in engine.networks()]
+    interfaces = parse_netinterfaces(rig.run("cluster netinterface")[0])
+    assert [(i.node, i.network, i.state) for i in interfaces] == [
+        (i.node, i.network, i.state) for i in engine.interfaces()
+    ]
+
+
+def test_offline_group_and_error(rig: Rig) -> None:
+    """A group taken offline parses as Offline; an unknown node is a ClusterExeError."""
+    out, _err, code = rig.run('cluster group "Available Storage" /offline')
+    assert code == 0
+    groups = {g.name: g for g in parse_groups(rig.run("cluster group")[0])}
+    assert groups["Available Storage"].state.value == rig.engine.group("Available Storage").state.value
+    out, err, code = rig.run("cluster node NOSUCHNODE")
+    assert code != 0
+    with pytest.raises(ClusterExeError) as info:
+        parse_nodes(out + err)
+    assert info.value.code == code
+
+
+def test_ems_through_lab_powershell(rig: Rig) -> None:
+    """Get-ClusteredMailboxServerStatus / Get-StorageGroupCopyStatus via ConvertTo-Xml -As String."""
+    script = (
+        "Add-PSSnapin Microsoft.Exchange.Management.PowerShell.Admin; "
+        "Get-ClusteredMailboxServerStatus -Identity EXCH1 | ConvertTo-Xml -As String"
+    )
+    out, err, code = rig.run(f'powershell -NoLogo -NoProfile -NonInteractive -Command "{script}"')
+    if code != 0 or not out.strip():
+        pytest.skip(f"lab PowerShell not ready for this script: {err[:200]}")
+    status = parse_cms_status(out)
+    info = rig.engine.cms_status()
+    assert status.state.value == info.state.value
+    assert status.active_node.casefold() == info.active_node.casefold()
+    script = (
+        "Add-PSSnapin Microsoft.Exchange.Management.PowerShell.Admin; "
+        "Get-StorageGroupCopyStatus -Server EXCH1 | ConvertTo-Xml -As String"
+    )
+    out, err, code = rig.run(f'powershell -NoLogo -NoProfile -NonInteractive -Command "{script}"')
+    if code != 0 or not out.strip():
+        pytest.skip(f"lab PowerShell not ready for this script: {err[:200]}")
+    copies = parse_copy_status(out)
+    assert [c.storage_group for c in copies] == [c.storage_group for c in rig.engine.copy_status()]

@@ -1,15 +1,23 @@
 """cluster.exe as Windows Server 2008 prints it, over the lab engine.
 
-Layouts measured on the real samples (shared/reference/cluster-exe): a title line, a blank
-line, the header, a dash line, the rows; CRLF line ends; no trailing spaces; every column width
-is a minimum (a longer value pushes the later columns right, one space apart).
+Every text cluster.exe prints comes from its message table (cmderror.mc: headers, dash lines,
+printf-style row formats such as `%1!-15s! %2!6s! %3`, titles, progress lines, status words).
+The lab copies those strings into the tables below (`FORMATS`, `TITLES`, `PROGRESS`), one
+entry per format, so each can be checked or corrected in one place:
 
-Formats with no real capture (network, netinterface, /prop, /priv, /listowners, /quorum, the
-progress line of /move, /online, /offline, /pause, /resume, single node/resource titles) are
-the lab's choice, following the same conventions; each lives in ONE entry of `FORMATS` or of
-the `TITLES`/`PROGRESS` tables below so it can be corrected when a real capture turns up.
-Errors go to stderr as `System error N has occurred (0x%08x).`, a blank line, the Win32
-message (lower-case hex, as in the real 5065 sample); the exit code is N.
+* node, group and resource listings agree byte for byte with the real captures in
+  shared/reference/cluster-exe (tests compare them);
+* network, netinterface, /prop, /priv, /listowners, /quorum and the progress lines follow the
+  WS2003-era message table (2001), the newest one found; no WS2008 capture exists, so WS2008
+  changes (if any) are unknown.  `/quorum` prints the "Max Log Size" column with 4096 (the
+  classic default) because WS2008 keeps no quorum log.
+* Widths are minimums: a longer value pushes the later columns right (printf `%-20s`).  Rows
+  end without padding except where the format pads its last column (network status `%-10s`),
+  which really leaves trailing spaces.
+
+Errors go to stderr as `System error N has occurred (0x%08x).` (MSG_ERROR), a blank line, the
+Win32 message; the exit code is N.  Syntax errors print cluster.exe's own message
+(`Invalid option '/x'.`, `Unrecognized object type 'x'.`) and exit with 87.
 """
 
 from __future__ import annotations
@@ -38,60 +46,115 @@ CRLF = "\r\n"
 
 @dataclass(frozen=True)
 class TableFormat:
-    """Column headers and minimum widths; the last column has no width (it runs to the end).
+    """A listing: its two header lines verbatim, and the row format.
 
-    `right` lists columns printed right-aligned (the node id)."""
+    `columns` is one (width, align) per printf field: width 0 = `%s` (no padding),
+    align "<" = `%-Ns`, ">" = `%Ns`.  Fields are joined by one space, as in the format strings."""
 
-    headers: tuple[str, ...]
-    widths: tuple[int, ...]  # one per column; the last is the dash count of the last column
-    right: tuple[int, ...] = ()
+    header: str
+    dashes: str
+    columns: tuple[tuple[int, str], ...]
 
 
 FORMATS: dict[str, TableFormat] = {
-    # Real samples (cluster-node.txt, cluster-res.txt, cluster-group.txt).
-    "node": TableFormat(("Node", "Node ID", "Status"), (14, 7, 21), right=(1,)),
-    "resource": TableFormat(("Resource", "Group", "Node", "Status"), (20, 20, 15, 6)),
-    "group": TableFormat(("Group", "Node", "Status"), (20, 15, 6)),
-    # Lab choices (no capture): same style, status column as wide as "Partitioned"/"Unreachable".
-    "network": TableFormat(("Network", "Status"), (20, 11)),
-    "netinterface": TableFormat(("Node", "Network", "Status"), (15, 20, 11)),
-    "prop": TableFormat(("T", "{object}", "Name", "Value"), (2, 20, 30, 23)),
-    "owners_group": TableFormat(("Preferred Owner Nodes",), (21,)),
-    "owners_resource": TableFormat(("Possible Owner Nodes",), (20,)),
-    "quorum": TableFormat(("Quorum Resource Name", "Quorum Type", "Path"), (31, 31, 31)),
+    # MSG_NODE_STATUS_HEADER / MSG_NODE_STATUS "%1!-15s! %2!6s! %3" (matches cluster-node.txt).
+    "node": TableFormat(
+        "Node           Node ID Status",
+        "-------------- ------- ---------------------",
+        ((15, "<"), (6, ">"), (0, "<")),
+    ),
+    # MSG_GROUP_STATUS "%1!-20s! %2!-15s! %3" (matches cluster-group.txt).
+    "group": TableFormat(
+        "Group                Node            Status",
+        "-------------------- --------------- ------",
+        ((20, "<"), (15, "<"), (0, "<")),
+    ),
+    # MSG_RESOURCE_STATUS "%1!-20s! %2!-20s! %3!-15s! %4" (matches cluster-res.txt).
+    "resource": TableFormat(
+        "Resource             Group                Node            Status",
+        "-------------------- -------------------- --------------- ------",
+        ((20, "<"), (20, "<"), (15, "<"), (0, "<")),
+    ),
+    # MSG_NETWORK_STATUS "%1!-40s! %2!-10s!" (the status is padded: trailing spaces are real).
+    "network": TableFormat(
+        "Network                                  Status",
+        "---------------------------------------- -----------",
+        ((40, "<"), (10, "<")),
+    ),
+    # MSG_NETINTERFACE_STATUS "%1!-26s! %2!-26s! %3".
+    "netinterface": TableFormat(
+        "Node                       Network                    Status",
+        "-------------------------- -------------------------- -------",
+        ((26, "<"), (26, "<"), (0, "<")),
+    ),
+    # MSG_PROPERTY_HEADER_*_ALL + "<type char><R or space> " + MSG_PROPERTY_*_WITH_OWNER
+    # "%1!-20s! %2!-30s! %3".  The first field is the 2-character type/read-only flag.
+    "prop_resource": TableFormat(
+        "T  Resource             Name                           Value",
+        "-- -------------------- ------------------------------ -----------------------",
+        ((2, "<"), (20, "<"), (30, "<"), (0, "<")),
+    ),
+    "prop_group": TableFormat(
+        "T  Resource Group       Name                           Value",
+        "-- -------------------- ------------------------------ -----------------------",
+        ((2, "<"), (20, "<"), (30, "<"), (0, "<")),
+    ),
+    "prop_node": TableFormat(
+        "T  Node                 Name                           Value",
+        "-- -------------------- ------------------------------ ---------------------",
+        ((2, "<"), (20, "<"), (30, "<"), (0, "<")),
+    ),
+    "prop_network": TableFormat(
+        "T  Network              Name                           Value",
+        "-- -------------------- ------------------------------ -----------------------",
+        ((2, "<"), (20, "<"), (30, "<"), (0, "<")),
+    ),
+    # MSG_GROUPCMD_LISTOWNERS_HEADER / MSG_NODELIST_HEADER, rows "%1".
+    "owners_group": TableFormat("Preferred Owner Nodes", "---------------------", ((0, "<"),)),
+    "owners_resource": TableFormat("Possible Owner Nodes", "--------------------", ((0, "<"),)),
+    # MSG_QUORUM_RESOURCE "%1!-20s! %2!-40s! %3!d!".
+    "quorum": TableFormat(
+        "Quorum Resource Name Device                                   Max Log Size",
+        "-------------------- ---------------------------------------- ------------",
+        ((20, "<"), (40, "<"), (0, "<")),
+    ),
 }
 
+# Titles (MSG_*_STATUS_LIST...); "\n" separates lines, a trailing "\n" is the blank line.
 TITLES: dict[str, str] = {
-    # Real: the three "all available" titles and the single group one.
-    "node_all": "Listing status for all available nodes:",
-    "resource_all": "Listing status for all available resources:",
-    "group_all": "Listing status for all available resource groups:",
-    "group_one": "Listing status for resource group '{name}':",
-    # Lab choices.
-    "node_one": "Listing status for node '{name}':",
-    "resource_one": "Listing status for resource '{name}':",
-    "network_all": "Listing status for all available networks:",
-    "network_one": "Listing status for network '{name}':",
-    "netinterface_all": "Listing status for all available network interfaces:",
-    "netinterface_one": "Listing status for network interface on node '{node}' network '{network}':",
-    "prop": "Listing properties for '{name}':",
-    "priv": "Listing private properties for '{name}':",
-    "owners_group": "Listing preferred owners for resource group '{name}':",
-    "owners_resource": "Listing possible owners for resource '{name}':",
-    "quorum": "Listing quorum configuration for cluster '{name}':",
+    "node_all": "Listing status for all available nodes:\n",
+    "node_one": "Listing status for node '{name}':\n",
+    "resource_all": "Listing status for all available resources:\n",
+    "resource_one": "Listing status for resource '{name}':\n",
+    "resource_node": "Listing status of resource for node '{name}':\n",
+    "group_all": "Listing status for all available resource groups:\n",
+    "group_one": "Listing status for resource group '{name}':\n",
+    "group_node": "Listing status of resource group for node '{name}':\n",
+    "network_all": "Listing status for all available networks:\n",
+    "network_one": "Listing status for network '{name}':\n",
+    "netinterface_all": "Listing status for all available network interfaces:\n",
+    "netinterface_one": "Listing status for network interface at node '{node}'\nand network '{network}':\n",
+    "prop": "Listing properties for '{name}':\n",
+    "priv": "Listing private properties for '{name}':\n",
+    "owners_group": "Listing preferred owners for resource group '{name}':\n",
+    "owners_resource": "Listing possible owners for resource '{name}':",  # no blank line in the table
 }
 
-# Progress line printed before the final status table (lab choice; cluster.exe's wording for
-# WS2003 as remembered by administrators, no verbatim capture).
+# Progress lines printed before the final status table (MSG_GROUPCMD_MOVE ...).
 PROGRESS: dict[str, str] = {
-    "group_move": "Moving resource group '{name}'...",
-    "group_online": "Bringing resource group '{name}' online...",
-    "group_offline": "Bringing resource group '{name}' offline...",
-    "resource_online": "Bringing resource '{name}' online...",
-    "resource_offline": "Bringing resource '{name}' offline...",
-    "node_pause": "Pausing node '{name}'...",
-    "node_resume": "Resuming node '{name}'...",
+    "group_move": "Moving resource group '{name}'...\n",
+    "group_online": "Bringing resource group '{name}' online...\n",
+    "group_offline": "Bringing resource group '{name}' offline...\n",
+    "resource_online": "Bringing resource '{name}' online...\n",
+    "resource_offline": "Taking resource '{name}' offline...\n",
+    "node_pause": "Pausing node '{name}'...\n",
+    "node_resume": "Resuming node '{name}'...\n",
 }
+
+QUORUM_MAX_LOG_SIZE = 4096
+INVALID_OPTION = "Invalid option '{option}'."
+MSG_EXTRA_PARAMETERS = "Too many command line parameters have been specified for the '{option}' option."
+UNRECOGNIZED_OBJECT = "Unrecognized object type '{name}'."
 
 # Objects (first word after the optional cluster name): full keyword and shortest accepted prefix.
 OBJECTS: tuple[tuple[str, str], ...] = (
@@ -124,25 +187,16 @@ OPTIONS: tuple[tuple[str, str], ...] = (
 DEFAULT_MOVE_WAIT_S = 20.0  # "if /wait is not given with /move[to], cluster.exe waits 20 seconds"
 
 
-def format_table(fmt: TableFormat, rows: Sequence[Sequence[str]], object_label: str = "") -> list[str]:
-    """Header, dash line and rows; widths are minimums; no trailing spaces."""
-    headers = [h.replace("{object}", object_label) for h in fmt.headers]
-    lines = [_row(fmt, headers, header=True), " ".join("-" * w for w in fmt.widths)]
-    lines.extend(_row(fmt, list(r)) for r in rows)
-    return lines
+def format_table(fmt: TableFormat, rows: Sequence[Sequence[str]]) -> list[str]:
+    """Header, dash line and rows formatted like FormatMessage does with the row format."""
+    return [fmt.header, fmt.dashes, *(format_row(fmt, r) for r in rows)]
 
 
-def _row(fmt: TableFormat, cells: list[str], header: bool = False) -> str:
-    out: list[str] = []
-    last = len(cells) - 1
-    for i, cell in enumerate(cells):
-        if i == last:
-            out.append(cell)
-        elif i in fmt.right and not header:
-            out.append(cell.rjust(fmt.widths[i]))
-        else:
-            out.append(cell.ljust(fmt.widths[i]))
-    return " ".join(out).rstrip(" ")
+def format_row(fmt: TableFormat, cells: Sequence[str]) -> str:
+    out = []
+    for (width, align), cell in zip(fmt.columns, cells, strict=True):
+        out.append(cell.rjust(width) if align == ">" else cell.ljust(width))
+    return " ".join(out)
 
 
 def _dword(value: int) -> str:
@@ -176,6 +230,10 @@ def _parse_option(arg: str) -> Option | None:
     return Option(full, value if colon else None, arg)
 
 
+class SyntaxFailure(Exception):
+    """A command-line error cluster.exe reports in its own words (not a Win32 error)."""
+
+
 class ClusterExe:
     """One cluster.exe invocation."""
 
@@ -183,12 +241,18 @@ class ClusterExe:
         self.io = io
         self.engine = engine
         self.local_node = local_node
-        self.lines: list[str] = []
 
     # ---- output ---------------------------------------------------------------------------------
 
     def out(self, *lines: str) -> None:
         self.io.write("".join(line + CRLF for line in lines))
+
+    def text(self, template: str, **values: str) -> None:
+        """A title or progress message: its lines, a trailing newline giving the blank line."""
+        self.out(*template.format(**values).split("\n"))
+
+    def table(self, key: str, rows: Sequence[Sequence[str]]) -> None:
+        self.out(*format_table(FORMATS[key], rows))
 
     def fail(self, exc: LabError) -> int:
         code = exc.code if exc.code else 1
@@ -204,6 +268,9 @@ class ClusterExe:
             if not admin:
                 raise win32(5)
             return self._dispatch(args)
+        except SyntaxFailure as exc:
+            self.io.write(f"{exc}{CRLF}", "stderr")
+            return ERROR_INVALID_PARAMETER
         except LabError as exc:
             return self.fail(exc)
 
@@ -215,26 +282,33 @@ class ClusterExe:
             if opt is not None and opt.name == "cluster" and opt.value is not None:
                 cluster_name = opt.value
                 args.pop(0)
-        elif args and _match(args[0], OBJECTS) is None and args[0].casefold() not in ("log", "/?"):
+        elif args and _match(args[0], OBJECTS) is None:
             cluster_name = args.pop(0)
         if cluster_name is not None and cluster_name != ".":
             self.engine.resolve_cluster_target(cluster_name)
         else:
             self.engine.require_cluster(self.local_node)
         if not args:
-            raise win32(ERROR_INVALID_PARAMETER)
-        obj = _match(args[0], OBJECTS) if args[0][:1] not in "/-" else None
+            raise SyntaxFailure("A command must be specified.")
+        if args[0][:1] in "/-":
+            return self._cluster_level(args)
+        obj = _match(args[0], OBJECTS)
         if obj is None:
-            return self._cluster_level(args, cluster_name)
+            raise SyntaxFailure(UNRECOGNIZED_OBJECT.format(name=args[0]))
         rest = args[1:]
-        name: str | None = None
-        if rest and rest[0][:1] not in "/-":
-            name = rest.pop(0)
+        names: list[str] = []
+        while rest and rest[0][:1] not in "/-":
+            names.append(rest.pop(0))
+        if len(names) > (2 if obj == "netinterface" else 1):
+            raise SyntaxFailure(MSG_EXTRA_PARAMETERS.format(option=args[0]))
+        name = names[0] if names else None
         opts = []
+        if obj == "netinterface" and len(names) == 2:
+            opts.append(Option("network", names[1], names[1]))
         for a in rest:
             opt = _parse_option(a)
             if opt is None or opt.name.startswith("?"):
-                raise win32(ERROR_INVALID_PARAMETER)
+                raise SyntaxFailure(INVALID_OPTION.format(option=a))
             opts.append(opt)
         handler = {
             "node": self._node,
@@ -244,16 +318,15 @@ class ClusterExe:
             "netinterface": self._netinterface,
         }.get(obj)
         if handler is None:
-            raise win32(ERROR_INVALID_PARAMETER)
+            raise SyntaxFailure(UNRECOGNIZED_OBJECT.format(name=args[0]))
         return handler(name, opts)
 
-    def _cluster_level(self, args: list[str], cluster_name: str | None) -> int:
+    def _cluster_level(self, args: list[str]) -> int:
         opt = _parse_option(args[0])
         if opt is None or opt.name != "quorumresource":
-            raise win32(ERROR_INVALID_PARAMETER)
+            raise SyntaxFailure(INVALID_OPTION.format(option=args[0]))
         q = self.engine.quorum()
-        self.out(TITLES["quorum"].format(name=cluster_name or self.engine.topology.cluster_name), "")
-        self.out(*format_table(FORMATS["quorum"], [(q.witness_resource, q.model, q.witness_path)]))
+        self.table("quorum", [(q.witness_resource, q.witness_path, str(QUORUM_MAX_LOG_SIZE))])
         return 0
 
     # ---- helpers --------------------------------------------------------------------------------
@@ -278,67 +351,71 @@ class ClusterExe:
     def _action(opts: list[Option], allowed: set[str]) -> Option | None:
         actions = [o for o in opts if o.name != "wait"]
         if len(actions) > 1:
-            raise win32(ERROR_INVALID_PARAMETER)
+            raise SyntaxFailure(INVALID_OPTION.format(option=actions[1].typed))
         if actions and actions[0].name not in allowed:
-            raise win32(ERROR_INVALID_PARAMETER)
+            raise SyntaxFailure(INVALID_OPTION.format(option=actions[0].typed))
         return actions[0] if actions else None
 
-    def _node_rows(self, nodes: list[NodeInfo]) -> list[tuple[str, str, str]]:
+    @staticmethod
+    def _node_rows(nodes: list[NodeInfo]) -> list[tuple[str, str, str]]:
         return [(n.name, str(n.node_id), n.state.value) for n in nodes]
 
-    def _group_rows(self, groups: list[GroupInfo]) -> list[tuple[str, str, str]]:
+    @staticmethod
+    def _group_rows(groups: list[GroupInfo]) -> list[tuple[str, str, str]]:
         return [(g.name, g.owner, g.state.value) for g in groups]
 
-    def _res_rows(self, res: list[ResourceInfo]) -> list[tuple[str, str, str, str]]:
+    @staticmethod
+    def _res_rows(res: list[ResourceInfo]) -> list[tuple[str, str, str, str]]:
         return [(r.name, r.group, r.owner, r.state.value) for r in res]
 
-    def _props(self, title: str, label: str, obj: str, rows: list[tuple[str, str, str]]) -> int:
-        self.out(TITLES[title].format(name=obj), "")
-        self.out(*format_table(FORMATS["prop"], [(t, obj, n, v) for t, n, v in rows], object_label=label))
+    def _props(self, title: str, kind: str, obj: str, rows: list[tuple[str, str, str]]) -> int:
+        """`rows` are (type flags, property name, value); type flags are e.g. "SR", "D ", "S "."""
+        self.text(TITLES[title], name=obj)
+        self.table("prop_" + kind, [(t, obj, n, v) for t, n, v in rows])
         return 0
 
     # ---- node -----------------------------------------------------------------------------------
 
     def _node(self, name: str | None, opts: list[Option]) -> int:
         action = self._action(opts, {"status", "pause", "resume", "properties", "privproperties"})
+        kind = action.name if action else "status"
         if name is None:
-            if action is not None and action.name != "status":
-                raise win32(ERROR_INVALID_PARAMETER)
-            self.out(TITLES["node_all"], "")
-            self.out(*format_table(FORMATS["node"], self._node_rows(self.engine.nodes())))
+            if kind != "status":
+                raise SyntaxFailure("A node name must be specified.")
+            self.text(TITLES["node_all"])
+            self.table("node", self._node_rows(self.engine.nodes()))
             return 0
         node = self.engine.node(name)
-        kind = action.name if action else "status"
         if kind == "properties":
             spec = node.spec
+            build = int(spec.os_version.split(".")[-1])
             return self._props(
                 "prop",
-                "Node",
+                "node",
                 node.name,
                 [
                     ("SR", "NodeName", node.name),
-                    ("S", "Description", ""),
-                    ("DR", "NodeHighestVersion", "393222 (0x60006)"),
-                    ("DR", "NodeLowestVersion", "393222 (0x60006)"),
-                    ("DR", "MajorVersion", "6 (0x6)"),
-                    ("DR", "MinorVersion", "0 (0x0)"),
-                    ("DR", "BuildNumber", _dword(int(spec.os_version.split(".")[-1]))),
+                    ("S ", "Description", ""),
+                    ("DR", "NodeHighestVersion", _dword(393222)),
+                    ("DR", "NodeLowestVersion", _dword(393222)),
+                    ("DR", "MajorVersion", _dword(6)),
+                    ("DR", "MinorVersion", _dword(0)),
+                    ("DR", "BuildNumber", _dword(build)),
                     ("SR", "CSDVersion", spec.service_pack),
                 ],
             )
         if kind == "privproperties":
-            return self._props("priv", "Node", node.name, [])
+            return self._props("priv", "node", node.name, [])
         if kind in ("pause", "resume"):
-            self.out(PROGRESS["node_" + kind].format(name=name), "")
+            self.text(PROGRESS["node_" + kind], name=name)
             if kind == "pause":
                 self.engine.pause_node(name)
             else:
                 self.engine.resume_node(name)
-            node = self.engine.node(name)
-            self.out(*format_table(FORMATS["node"], self._node_rows([node])))
+            self.table("node", self._node_rows([self.engine.node(name)]))
             return 0
-        self.out(TITLES["node_one"].format(name=name), "")
-        self.out(*format_table(FORMATS["node"], self._node_rows([node])))
+        self.text(TITLES["node_one"], name=name)
+        self.table("node", self._node_rows([node]))
         return 0
 
     # ---- group ----------------------------------------------------------------------------------
@@ -355,150 +432,160 @@ class ClusterExe:
             "node",
         }
         action = self._action(opts, allowed)
+        kind = action.name if action else "status"
         if name is None:
             groups = self.engine.groups()
-            if action is not None and action.name == "node":
+            if kind == "node" and action is not None:
                 node = self.engine.node(action.value or "")
-                groups = [g for g in groups if g.owner.casefold() == node.name.casefold()]
-            elif action is not None and action.name != "status":
-                raise win32(ERROR_INVALID_PARAMETER)
-            self.out(TITLES["group_all"], "")
-            self.out(*format_table(FORMATS["group"], self._group_rows(groups)))
+                self.text(TITLES["group_node"], name=action.value or "")
+                self.table("group", self._group_rows([g for g in groups if g.owner == node.name]))
+                return 0
+            if kind != "status":
+                raise SyntaxFailure("An object name must be specified.")
+            self.text(TITLES["group_all"])
+            self.table("group", self._group_rows(groups))
             return 0
         group = self.engine.group(name)
-        kind = action.name if action else "status"
         if kind == "status":
-            self.out(TITLES["group_one"].format(name=name), "")
-            self.out(*format_table(FORMATS["group"], self._group_rows([group])))
+            self.text(TITLES["group_one"], name=name)
+            self.table("group", self._group_rows([group]))
             return 0
         if kind == "properties":
             return self._props(
                 "prop",
-                "Group",
+                "group",
                 group.name,
                 [
                     ("SR", "Name", group.name),
-                    ("S", "Description", ""),
-                    ("D", "PersistentState", "1 (0x1)" if group.state.value != "Offline" else "0 (0x0)"),
-                    ("D", "FailoverThreshold", "10 (0xa)"),
-                    ("D", "FailoverPeriod", "6 (0x6)"),
-                    ("D", "AutoFailbackType", "0 (0x0)"),
-                    ("D", "FailbackWindowStart", "4294967295 (0xffffffff)"),
-                    ("D", "FailbackWindowEnd", "4294967295 (0xffffffff)"),
+                    ("S ", "Description", ""),
+                    ("D ", "PersistentState", _dword(0 if group.state.value == "Offline" else 1)),
+                    ("D ", "FailoverThreshold", _dword(10)),
+                    ("D ", "FailoverPeriod", _dword(6)),
+                    ("D ", "AutoFailbackType", _dword(0)),
+                    ("D ", "FailbackWindowStart", _dword(4294967295)),
+                    ("D ", "FailbackWindowEnd", _dword(4294967295)),
                 ],
             )
         if kind == "privproperties":
-            return self._props("priv", "Group", group.name, [])
+            return self._props("priv", "group", group.name, [])
         if kind == "listowners":
-            self.out(TITLES["owners_group"].format(name=name), "")
-            self.out(*format_table(FORMATS["owners_group"], [(n,) for n in group.preferred_owners]))
+            self.text(TITLES["owners_group"], name=name)
+            self.table("owners_group", [(n,) for n in group.preferred_owners])
             return 0
         if kind == "node":
-            raise win32(ERROR_INVALID_PARAMETER)
+            raise SyntaxFailure(INVALID_OPTION.format(option=action.typed if action else ""))
         assert action is not None
         if kind == "moveto":
-            self.out(PROGRESS["group_move"].format(name=name), "")
+            self.text(PROGRESS["group_move"], name=name)
             self.engine.move_group(name, action.value or None)
             wait = self._wait_value(opts, DEFAULT_MOVE_WAIT_S)
         elif kind == "online":
-            self.out(PROGRESS["group_online"].format(name=name), "")
+            self.text(PROGRESS["group_online"], name=name)
             self.engine.online_group(name, action.value or None)
             wait = self._wait_value(opts, None)
         else:
-            self.out(PROGRESS["group_offline"].format(name=name), "")
+            self.text(PROGRESS["group_offline"], name=name)
             self.engine.offline_group(name)
             wait = self._wait_value(opts, None)
         final = self.engine.wait_group(name, self._nominal(wait))
         if final.state.is_pending:
             raise win32(ERROR_IO_PENDING)
-        self.out(*format_table(FORMATS["group"], self._group_rows([final])))
+        self.table("group", self._group_rows([final]))
         return 0
 
     # ---- resource -------------------------------------------------------------------------------
 
     def _resource(self, name: str | None, opts: list[Option]) -> int:
-        allowed = {"status", "online", "offline", "properties", "privproperties", "listowners"}
+        allowed = {"status", "online", "offline", "properties", "privproperties", "listowners", "node"}
         action = self._action(opts, allowed)
+        kind = action.name if action else "status"
         if name is None:
-            if action is not None and action.name != "status":
-                raise win32(ERROR_INVALID_PARAMETER)
-            self.out(TITLES["resource_all"], "")
-            self.out(*format_table(FORMATS["resource"], self._res_rows(self.engine.resources())))
+            resources = self.engine.resources()
+            if kind == "node" and action is not None:
+                node = self.engine.node(action.value or "")
+                self.text(TITLES["resource_node"], name=action.value or "")
+                self.table("resource", self._res_rows([r for r in resources if r.owner == node.name]))
+                return 0
+            if kind != "status":
+                raise SyntaxFailure("A resource name must be specified.")
+            self.text(TITLES["resource_all"])
+            self.table("resource", self._res_rows(resources))
             return 0
         res = self.engine.resource(name)
-        kind = action.name if action else "status"
         if kind == "status":
-            self.out(TITLES["resource_one"].format(name=name), "")
-            self.out(*format_table(FORMATS["resource"], self._res_rows([res])))
+            self.text(TITLES["resource_one"], name=name)
+            self.table("resource", self._res_rows([res]))
             return 0
         if kind == "properties":
             return self._props(
                 "prop",
-                "Resource",
+                "resource",
                 res.name,
                 [
                     ("SR", "Name", res.name),
                     ("SR", "Type", res.type),
-                    ("S", "Description", ""),
-                    ("D", "PersistentState", "1 (0x1)" if res.state.value != "Offline" else "0 (0x0)"),
-                    ("D", "RestartAction", "2 (0x2)"),
-                    ("D", "RestartThreshold", "1 (0x1)"),
-                    ("D", "RestartPeriod", "900000 (0xdbba0)"),
-                    ("D", "PendingTimeout", "180000 (0x2bf20)"),
+                    ("S ", "Description", ""),
+                    ("D ", "PersistentState", _dword(0 if res.state.value == "Offline" else 1)),
+                    ("D ", "RestartAction", _dword(2)),
+                    ("D ", "RestartThreshold", _dword(1)),
+                    ("D ", "RestartPeriod", _dword(900000)),
+                    ("D ", "PendingTimeout", _dword(180000)),
                 ],
             )
         if kind == "privproperties":
-            return self._props("priv", "Resource", res.name, [("S", k, v) for k, v in res.private.items()])
+            return self._props("priv", "resource", res.name, [("S ", k, v) for k, v in res.private.items()])
         if kind == "listowners":
-            self.out(TITLES["owners_resource"].format(name=name), "")
-            self.out(*format_table(FORMATS["owners_resource"], [(n,) for n in res.possible_owners]))
+            self.text(TITLES["owners_resource"], name=name)
+            self.table("owners_resource", [(n,) for n in res.possible_owners])
             return 0
+        if kind == "node":
+            raise SyntaxFailure(INVALID_OPTION.format(option=action.typed if action else ""))
         if kind == "online":
-            self.out(PROGRESS["resource_online"].format(name=name), "")
+            self.text(PROGRESS["resource_online"], name=name)
             self.engine.online_resource(name)
         else:
-            self.out(PROGRESS["resource_offline"].format(name=name), "")
+            self.text(PROGRESS["resource_offline"], name=name)
             self.engine.offline_resource(name)
         final = self.engine.wait_resource(name, self._nominal(self._wait_value(opts, None)))
         if final.state.is_pending:
             raise win32(ERROR_IO_PENDING)
-        self.out(*format_table(FORMATS["resource"], self._res_rows([final])))
+        self.table("resource", self._res_rows([final]))
         return 0
 
     # ---- network / netinterface -----------------------------------------------------------------
 
     def _network(self, name: str | None, opts: list[Option]) -> int:
-        action = self._action(opts, {"status"})
-        del action
+        self._action(opts, {"status"})
         if name is None:
-            rows = [(n.name, n.state.value) for n in self.engine.networks()]
-            self.out(TITLES["network_all"], "")
-        else:
-            net = self.engine.network(name)
-            rows = [(net.name, net.state.value)]
-            self.out(TITLES["network_one"].format(name=name), "")
-        self.out(*format_table(FORMATS["network"], rows))
+            self.text(TITLES["network_all"])
+            self.table("network", [(n.name, n.state.value) for n in self.engine.networks()])
+            return 0
+        net = self.engine.network(name)
+        self.text(TITLES["network_one"], name=name)
+        self.table("network", [(net.name, net.state.value)])
         return 0
 
     def _netinterface(self, name: str | None, opts: list[Option]) -> int:
+        """`[[/node:]node [/net[work]:]network] [/stat[us]]`: node and network may be bare words."""
         node = next((o.value for o in opts if o.name == "node"), None)
         network = next((o.value for o in opts if o.name == "network"), None)
-        if any(o.name not in ("node", "network", "status") for o in opts) or name is not None:
-            raise win32(ERROR_INVALID_PARAMETER)
+        if name is not None:
+            if node is None:
+                node = name
+            elif network is None:
+                network = name
+        if any(o.name not in ("node", "network", "status") for o in opts):
+            bad = next(o for o in opts if o.name not in ("node", "network", "status"))
+            raise SyntaxFailure(INVALID_OPTION.format(option=bad.typed))
+        if (node is None) != (network is None):
+            raise SyntaxFailure("Required parameters are missing.")
         if node is not None and network is not None:
             i = self.engine.interface(node, network)
-            self.out(TITLES["netinterface_one"].format(node=node, network=network), "")
-            self.out(*format_table(FORMATS["netinterface"], [(i.node, i.network, i.state.value)]))
+            self.text(TITLES["netinterface_one"], node=node, network=network)
+            self.table("netinterface", [(i.node, i.network, i.state.value)])
             return 0
-        items = self.engine.interfaces()
-        if node is not None:
-            canon = self.engine.node(node).name
-            items = [i for i in items if i.node == canon]
-        if network is not None:
-            canon = self.engine.network(network).name
-            items = [i for i in items if i.network == canon]
-        self.out(TITLES["netinterface_all"], "")
-        self.out(*format_table(FORMATS["netinterface"], [(i.node, i.network, i.state.value) for i in items]))
+        self.text(TITLES["netinterface_all"])
+        self.table("netinterface", [(i.node, i.network, i.state.value) for i in self.engine.interfaces()])
         return 0
 
 

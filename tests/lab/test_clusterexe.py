@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from ccrgui.domain.model import InterfaceState
 from ccrgui.lab.clock import Clock
-from ccrgui.lab.clusterexe import FORMATS, format_table
+from ccrgui.lab.clusterexe import FORMATS, format_row, format_table
 from ccrgui.lab.cmdshell import launch, run_line
 from ccrgui.lab.engine import ClusterEngine
 from ccrgui.lab.eventlog import EventJournal
@@ -185,7 +186,7 @@ def test_weird_names_push_columns_right_without_trailing_spaces() -> None:
         assert lines[5] == "r                    EXCH ☃               NODE WITH A VERY LONG NAME Online"
         nodes = r.run("cluster node", codepage=65001)[0].split("\r\n")
         assert nodes[4] == "NÖDE-ÉINS            1 Up"
-        assert nodes[5] == "NODE WITH A VERY LONG NAME       2 Up"
+        assert nodes[5] == "NODE WITH A VERY LONG NAME      2 Up"  # "%1!-15s! %2!6s! %3"
         # The OEM codepage cannot show the snowman: Windows prints '?'.
         cp437 = r.raw('cluster group "exch ☃"', codepage=437)
         assert b"EXCH ?" in cp437 and cp437.startswith(b"Listing status for resource group 'exch ?':\r\n\r\n")
@@ -197,10 +198,19 @@ def test_weird_names_push_columns_right_without_trailing_spaces() -> None:
         r.close()
 
 
-def test_table_formats_have_dash_groups_as_wide_as_the_minimum_widths() -> None:
-    for fmt in FORMATS.values():
-        lines = format_table(fmt, [])
-        assert [len(d) for d in lines[1].split(" ")] == list(fmt.widths)
+def test_row_formats_line_up_with_their_header_and_dash_line() -> None:
+    for key, fmt in FORMATS.items():
+        if key == "node":
+            # The real node format is "%1!-15s! %2!6s! %3" under a 14-dash first column: its
+            # first gap falls under "Node ID" (the capture comparison covers it byte for byte).
+            continue
+        # Cells exactly as wide as their field: separators must fall in the dash line's gaps
+        # and every header label must sit inside one column.
+        row = format_row(fmt, ["x" * max(w, 1) for w, _ in fmt.columns])
+        gaps = [i for i, c in enumerate(row) if c == " "]
+        assert all(fmt.dashes[i] == " " for i in gaps if i < len(fmt.dashes)), key
+        assert all(fmt.header[i] == " " for i in gaps if i < len(fmt.header)), key
+        assert format_table(fmt, [])[:2] == [fmt.header, fmt.dashes]
 
 
 # ---- options, actions and errors ---------------------------------------------------------------
@@ -295,7 +305,6 @@ def test_access_denied_for_non_admin(rig: Rig) -> None:
         ('cluster res "No Resource" /stat', 5007),
         ("cluster network Nope", 5045),
         ("cluster netint /node:EXNODE1 /network:Nope", 5045),
-        ("cluster group /bogus", 87),
     ],
 )
 def test_not_found_errors(rig: Rig, line: str, code: int) -> None:
@@ -303,30 +312,62 @@ def test_not_found_errors(rig: Rig, line: str, code: int) -> None:
     assert rc == code and err.startswith(f"System error {code} has occurred (0x{code:08x}).\r\n\r\n")
 
 
+def test_syntax_errors_use_cluster_exe_messages(rig: Rig) -> None:
+    assert rig.run("cluster group /bogus") == ("", "Invalid option '/bogus'.\r\n", 87)
+    assert rig.run("cluster EXCLUS1 frob") == ("", "Unrecognized object type 'frob'.\r\n", 87)
+    assert rig.run("cluster") == ("", "A command must be specified.\r\n", 87)
+    assert rig.run("cluster node /pause")[1] == "A node name must be specified.\r\n"
+
+
 def test_network_netinterface_quorum_prop_listowners(rig: Rig) -> None:
-    rig.engine.set_interface_state(
-        "EXNODE2", "Cluster Network 2", rig.engine.interface("EXNODE1", "Cluster Network 2").state.FAILED
-    )
+    rig.engine.set_interface_state("EXNODE2", "Cluster Network 2", InterfaceState.FAILED)
     out = rig.run("cluster network")[0]
+    pad = " " * 23
     assert out == (
         "Listing status for all available networks:\r\n\r\n"
-        "Network              Status\r\n"
-        "-------------------- -----------\r\n"
-        "Cluster Network 1    Up\r\n"
-        "Cluster Network 2    Partitioned\r\n"
+        f"Network{pad}           Status\r\n"
+        "---------------------------------------- -----------\r\n"
+        f"Cluster Network 1{pad} Up        \r\n"  # "%1!-40s! %2!-10s!": padded status
+        f"Cluster Network 2{pad} Partitioned\r\n"
     )
     one = rig.run('cluster netinterface /node:exnode2 /network:"Cluster Network 2"')[0]
-    assert one.endswith("EXNODE2         Cluster Network 2    Failed\r\n")
+    assert one == (
+        "Listing status for network interface at node 'exnode2'\r\nand network 'Cluster Network 2':\r\n\r\n"
+        "Node                       Network                    Status\r\n"
+        "-------------------------- -------------------------- -------\r\n"
+        "EXNODE2                    Cluster Network 2          Failed\r\n"
+    )
+    assert rig.run('cluster netint EXNODE2 "Cluster Network 2"')[0] == one.replace("'exnode2'", "'EXNODE2'")
     all_if = rig.run("cluster netint")[0].split("\r\n")
     assert len(all_if) == 4 + 4 + 1
-    q = rig.run("cluster /quorum")[0].split("\r\n")
-    assert q[4].startswith("File Share Witness (\\\\HUB1\\FSW_EXCH1) Node and File Share Majority ")
-    assert q[4].endswith(" \\\\HUB1\\FSW_EXCH1")
+    q = rig.run("cluster /quorum")[0]
+    assert q == (
+        "Quorum Resource Name Device                                   Max Log Size\r\n"
+        "-------------------- ---------------------------------------- ------------\r\n"
+        "File Share Witness (\\\\HUB1\\FSW_EXCH1) \\\\HUB1\\FSW_EXCH1" + " " * 24 + " 4096\r\n"
+    )
     prop = rig.run('cluster res "Cluster IP Address" /priv')[0].split("\r\n")
-    assert prop[0] == "Listing private properties for 'Cluster IP Address':"
+    assert prop[:4] == [
+        "Listing private properties for 'Cluster IP Address':",
+        "",
+        "T  Resource             Name                           Value",
+        "-- -------------------- ------------------------------ -----------------------",
+    ]
     assert prop[4] == "S  Cluster IP Address   Address                        10.0.0.20"
+    gprop = rig.run('cluster group "Cluster Group" /prop')[0].split("\r\n")
+    assert gprop[2].startswith("T  Resource Group       Name")
+    assert gprop[4] == "SR Cluster Group        Name                           Cluster Group"
+    assert "D  Cluster Group        FailoverThreshold              10 (0xa)" in gprop
     owners = rig.run('cluster res "Cluster Name" /listowners')[0]
-    assert owners.endswith("--------------------\r\nEXNODE1\r\nEXNODE2\r\n")
+    assert owners == (
+        "Listing possible owners for resource 'Cluster Name':\r\n"
+        "Possible Owner Nodes\r\n--------------------\r\nEXNODE1\r\nEXNODE2\r\n"
+    )
+    assert rig.run('cluster res "Cluster Name" /off')[0].startswith(
+        "Taking resource 'Cluster Name' offline...\r\n\r\n"
+    )
+    by_node = rig.run("cluster group /node:EXNODE1")[0]
+    assert by_node.startswith("Listing status of resource group for node 'EXNODE1':\r\n\r\nGroup ")
 
 
 def test_costs_are_spent_per_call(rig: Rig) -> None:

@@ -103,8 +103,8 @@ def test_move_without_node_picks_best_possible(lab: tuple[ClusterEngine, EventJo
     assert engine.move_group("Available Storage") == "EXNODE2"
 
 
-def test_pending_group_refuses_a_second_move(lab: tuple[ClusterEngine, EventJournal]) -> None:
-    engine, _ = lab
+def test_pending_group_refuses_a_second_move(slow: tuple[ClusterEngine, EventJournal]) -> None:
+    engine, _ = slow
     engine.move_group("Cluster Group", "EXNODE2")
     with pytest.raises(LabError) as exc:
         engine.move_group("Cluster Group", "EXNODE1")
@@ -254,8 +254,8 @@ def test_failing_resource_makes_group_partially_online_or_failed(
     assert state(engine, "Cluster Group") is GroupState.FAILED
 
 
-def test_persistent_fault_fails_again_until_cleared(lab: tuple[ClusterEngine, EventJournal]) -> None:
-    engine, journal = lab
+def test_persistent_fault_fails_again_until_cleared(slow: tuple[ClusterEngine, EventJournal]) -> None:
+    engine, journal = slow
     engine.fail_resource("Cluster Name", persistent=True)
     engine.online_resource("Cluster Name")
     assert engine.resource("Cluster Name").state is GroupState.ONLINE_PENDING
@@ -389,7 +389,7 @@ def test_quorum_owner_tag_follows_cluster_group(lab: tuple[ClusterEngine, EventJ
 
 
 def test_suspend_grows_copy_queue_resume_and_update_drain_it() -> None:
-    engine, journal, clock = make(speed=2000)
+    engine, journal, clock = make(speed=200)
     try:
         engine.suspend_copy("EXCH1\\First Storage Group", "reseed")
         info = engine.copy_status("First Storage Group")[0]
@@ -445,9 +445,9 @@ def test_replication_service_down_on_passive_node(lab: tuple[ClusterEngine, Even
 
 
 def test_cluster_service_stop_takes_node_down_and_groups_away(
-    lab: tuple[ClusterEngine, EventJournal],
+    slow: tuple[ClusterEngine, EventJournal],
 ) -> None:
-    engine, _ = lab
+    engine, _ = slow
     engine.stop_service("EXNODE1", "ClusSvc")
     assert engine.node("EXNODE1").state is NodeState.DOWN
     assert engine.node("EXNODE1").powered

@@ -29,7 +29,19 @@ AuthMode = Literal["ntlm", "basic-https"]
 
 
 class Lab:
-    """A running simulated cluster: `with Lab() as lab: ... lab.endpoints[...]`."""
+    """A running simulated cluster: `with Lab() as lab: ... lab.endpoints[...]`.
+
+    Network faults, switchable while it runs (names are node names, or the cluster name):
+      lab.faults.down.add(node)                       connection refused until removed (same port after)
+      lab.faults.hang.add(node)                       requests are read but never answered until removed
+      lab.faults.arm(lab.faults.http500_next, node, n)  next n SOAP requests: HTTP 500 w:InternalError
+      lab.faults.reject_auth.add(node)                every logon fails with 401
+      lab.faults.arm(lab.faults.garble_next, node)    next command's stdout is corrupted (truncate_next: cut)
+      lab.faults.receive_timeout_cap_s = 0.5          Receive answers w:TimedOut after 0.5 s
+      lab.faults.costs.latency_s = 0.05               added to every HTTP request
+    A node the engine has powered off (reboot, crash) refuses connections the same way; the
+    cluster name follows the node owning the core group and refuses while that group is offline.
+    """
 
     def __init__(
         self,

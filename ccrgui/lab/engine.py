@@ -506,9 +506,11 @@ class ClusterEngine:
             return node.name
 
     def node_is_powered(self, node: str) -> bool:
-        """Whether the machine runs at all (WinRM answers), independent of the cluster service."""
+        """Whether the machine runs and has finished booting (WinRM answers), whatever the
+        cluster service does."""
         with self.lock:
-            return self._node(node).powered
+            n = self._node(node)
+            return n.powered and not n.booting
 
     # ----------------------------------------------------------------------- lookups (internal)
 

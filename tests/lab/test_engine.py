@@ -182,7 +182,9 @@ def test_pause_survives_a_reboot_and_the_node_comes_back_paused(
     engine.pause_node("EXNODE2")
     engine.reboot_node("EXNODE2")
     wait_for(lambda: engine.node("EXNODE2").state is NodeState.DOWN)
+    wait_for(lambda: not engine.node_is_powered("EXNODE2"))
     wait_for(lambda: engine.node("EXNODE2").state is NodeState.JOINING)
+    assert engine.node_is_powered("EXNODE2")
     wait_for(lambda: engine.node("EXNODE2").state is NodeState.PAUSED)
     assert engine.node("EXNODE2").paused
     log = ids(journal, "EXNODE2")

@@ -695,3 +695,22 @@ def test_large_output_is_split_to_fit_the_clients_max_envelope_size(node: Node) 
     out, _, code = p.get_command_output(shell, cmd)
     assert (len(first[0]) + len(out), code) == (400000, 0)
     p.close_shell(shell)
+
+
+def test_output_faults_hit_the_next_reply_even_in_a_long_running_process(node: Node) -> None:
+    p = node.protocol()
+    shell = p.open_shell()
+    cmd = p.run_command(shell, "cat")
+    line = "0123456789" * 10 + "\r\n"
+    p.send_command_input(shell, cmd, line)
+    assert p.get_command_output_raw(shell, cmd)[0] == f"> {line}".encode()
+    node.faults.arm(node.faults.truncate_next, NODE)
+    p.send_command_input(shell, cmd, line)
+    assert p.get_command_output_raw(shell, cmd)[0] == f"> {line}".encode()[:52]
+    node.faults.arm(node.faults.garble_next, NODE)
+    p.send_command_input(shell, cmd, line)
+    garbled = p.get_command_output_raw(shell, cmd)[0]
+    assert len(garbled) == 104 and garbled != f"> {line}".encode()
+    p.send_command_input(shell, cmd, line, end=True)
+    assert p.get_command_output(shell, cmd) == (f"> {line}".encode(), b"", 0)
+    p.close_shell(shell)

@@ -51,9 +51,6 @@ class Launcher(Protocol):
 class Command:
     id: str
     process: LabProcess
-    garble: bool = False
-    truncate: bool = False
-    held: list[Chunk] = field(default_factory=list)  # output kept back while a fault waits for the end
     lock: threading.Lock = field(default_factory=threading.Lock)  # one Receive at a time
 
 
@@ -273,12 +270,7 @@ class ShellService:
             # CreateProcess failed (e.g. WINRS_SKIP_CMD_SHELL with a program that does not exist).
             raise soap.fault_create_process(code, str(getattr(exc, "message", exc))) from exc
         _ensure_started(process)
-        cmd = Command(
-            id=cmd_id,
-            process=process,
-            garble=self.faults.take(self.faults.garble_next, self.node),
-            truncate=self.faults.take(self.faults.truncate_next, self.node),
-        )
+        cmd = Command(id=cmd_id, process=process)
         shell.commands[cmd_id] = cmd
         body = f"<rsp:CommandResponse><rsp:CommandId>{cmd_id}</rsp:CommandId></rsp:CommandResponse>"
         return soap.envelope(f"{soap.SHELL}/CommandResponse", req.message_id, body)
@@ -347,6 +339,11 @@ class ShellService:
             shell.touch()
         if not chunks and not done:
             raise soap.fault_timed_out()
+        if any(c.stream == "stdout" and c.data for c in chunks):
+            garble = self.faults.take(self.faults.garble_next, self.node)
+            truncate = self.faults.take(self.faults.truncate_next, self.node)
+            if garble or truncate:
+                chunks = self._damage(chunks, garble=garble, truncate=truncate)
         parts = []
         cid = quoteattr(cmd.id)
         for chunk in chunks:
@@ -369,19 +366,6 @@ class ShellService:
 
     def _collect(self, cmd: Command, timeout: float, max_bytes: int) -> tuple[list[Chunk], bool, int | None]:
         io = cmd.process.io
-        if cmd.garble or cmd.truncate:
-            # Hold output back until the end so the whole stdout can be damaged consistently.
-            deadline = time.monotonic() + timeout
-            while True:
-                got = io.drain(max(0.0, deadline - time.monotonic()), max_bytes=1 << 30)
-                cmd.held.extend(got.chunks)
-                if got.done:
-                    chunks = self._damage(cmd, cmd.held)
-                    cmd.held = []
-                    cmd.garble = cmd.truncate = False
-                    return chunks, True, got.exit_code
-                if time.monotonic() >= deadline:
-                    return [], False, None
         got = io.drain(timeout, max_bytes=max_bytes)
         chunks = list(got.chunks)
         if chunks and not got.done:
@@ -392,19 +376,22 @@ class ShellService:
                 return chunks, more.done, more.exit_code
         return chunks, got.done, got.exit_code
 
-    def _damage(self, cmd: Command, chunks: list[Chunk]) -> list[Chunk]:
+    def _damage(self, chunks: list[Chunk], *, garble: bool, truncate: bool) -> list[Chunk]:
+        """The injected output faults: this reply's stdout corrupted, or cut to its first half."""
+        budget = sum(len(c.data) for c in chunks if c.stream == "stdout") // 2 if truncate else -1
         out: list[Chunk] = []
-        stdout = b"".join(c.data for c in chunks if c.stream == "stdout")
-        if cmd.truncate:
-            stdout = stdout[: len(stdout) // 2]
-        if cmd.garble and stdout:
-            data = bytearray(stdout)
-            for i in range(0, len(data), 7):
-                data[i] = self._rng.randrange(256)
-            stdout = bytes(data)
-        if stdout:
-            out.append(Chunk("stdout", stdout))
-        out.extend(c for c in chunks if c.stream != "stdout")
+        for chunk in chunks:
+            data = chunk.data
+            if chunk.stream == "stdout":
+                if budget >= 0:
+                    data, budget = data[:budget], max(0, budget - len(data))
+                if garble and data:
+                    damaged = bytearray(data)
+                    for i in range(0, len(damaged), 7):
+                        damaged[i] = self._rng.randrange(256)
+                    data = bytes(damaged)
+            if data:
+                out.append(Chunk(chunk.stream, data))
         return out
 
 

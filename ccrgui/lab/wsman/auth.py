@@ -144,7 +144,13 @@ class NegotiateAcceptor:
 
     def __init__(self, channel_bindings: GssChannelBindings | None = None) -> None:
         self._cbt = channel_bindings
-        self.ctx: Any = spnego.server(protocol="negotiate", channel_bindings=channel_bindings)
+        # use_negotiate pins pyspnego's own SPNEGO/NTLM code: with python-gssapi installed it would
+        # otherwise hand the tokens to GSSAPI, which knows nothing of NTLM_USER_FILE's accounts.
+        self.ctx: Any = spnego.server(
+            protocol="negotiate",
+            channel_bindings=channel_bindings,
+            options=spnego.NegotiateOptions.use_negotiate,
+        )
 
     @property
     def complete(self) -> bool:

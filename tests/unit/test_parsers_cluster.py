@@ -353,3 +353,47 @@ def test_garbage_names_the_line() -> None:
     assert info.value.line_no == 1
     with pytest.raises(ParseError):
         parse_nodes(b"bytes")  # type: ignore[arg-type]
+
+
+def test_listing_pasted_into_a_script_comment() -> None:
+    """A listing pasted into a Perl/shell comment: every line carries '# ' (blank ones just '#')."""
+    text = (
+        "# C:\\> cluster dv02db node\n"
+        "# Listing status for all available nodes:\n"
+        "#\n"
+        "# Node           Node ID Status\n"
+        "# -------------- ------- ---------------------\n"
+        "# DV02DB1              1 Up\n"
+        "# DV02DB2              2 Up\n"
+        "# DV02DB3              3 Paused\n"
+        "# DV02DB4              4 Down\n"
+        "#\n"
+    )
+    nodes = parse_nodes(text)
+    assert [(n.name, n.node_id, n.state) for n in nodes] == [
+        ("DV02DB1", 1, NodeState.UP),
+        ("DV02DB2", 2, NodeState.UP),
+        ("DV02DB3", 3, NodeState.PAUSED),
+        ("DV02DB4", 4, NodeState.DOWN),
+    ]
+
+
+def test_console_selection_padding_and_pushed_sql_row() -> None:
+    """Rows padded with blanks to the selection width; a name pushing later columns right."""
+    width = 79
+    rows = [
+        "Listing status for all available resources:",
+        "",
+        "Resource             Group                Node            Status",
+        "-------------------- -------------------- --------------- ------",
+        "SQL Network Name (RVT1DB1) RVT1DB1              RST1DB2         Online",
+        "SQL IP Address 1 (RVT1DB1) RVT1DB1              RST1DB2         Offline Pending",
+        "Disk S:              RVT1DB1              RST1DB2         Failed",
+    ]
+    text = "\r\n".join(r.ljust(width) for r in rows)
+    resources = parse_resources(text)
+    assert [(r.name, r.group, r.owner, r.state) for r in resources] == [
+        ("SQL Network Name (RVT1DB1)", "RVT1DB1", "RST1DB2", GroupState.ONLINE),
+        ("SQL IP Address 1 (RVT1DB1)", "RVT1DB1", "RST1DB2", GroupState.OFFLINE_PENDING),
+        ("Disk S:", "RVT1DB1", "RST1DB2", GroupState.FAILED),
+    ]

@@ -75,6 +75,28 @@ def titles_from_dashes(header: str, spans: list[tuple[int, int]]) -> list[str]:
     return titles
 
 
+_PREFIX = re.compile(r"^[ \t]*(?:(?:#|;|//|\*|'|REM\b)[ \t]*)?")
+
+
+def line_prefix(line: str) -> str:
+    """What precedes a header: an indent, or a comment marker of a pasted copy (``# ``, ``REM``)."""
+    match = _PREFIX.match(line)
+    return match.group(0) if match else ""
+
+
+def strip_prefix(line: str, prefix: str) -> str:
+    """A line without the listing's prefix; a bare comment marker is a blank line."""
+    if line.startswith(prefix):
+        return line[len(prefix) :]
+    marker = prefix.strip()
+    if marker:
+        stripped = line.lstrip(" \t")
+        if stripped.startswith(marker):
+            rest = stripped[len(marker) :]
+            return rest[1:] if rest.startswith(" ") else rest
+    return line.lstrip(" ")
+
+
 def find_tables(
     lines: Sequence[str],
     accept: Callable[[list[str]], bool],
@@ -85,8 +107,9 @@ def find_tables(
 
     A header is a line followed by a dash line (titles read above the dash groups), or a line
     whose collapsed text equals one of `known_titles` (web copies lose the dash line's spacing or
-    the dash line itself).  Rows run until a prompt, a title, a system error, a dash line or
-    another header.
+    the dash line itself).  A common prefix (indent, or a comment marker when the listing was
+    pasted into a script) is removed from the header and its rows.  Rows run until a prompt, a
+    title, a system error, a dash line or another header.
     """
     tables: list[Table] = []
     collapsed_known = {" ".join(t): list(t) for t in known_titles}
@@ -95,15 +118,14 @@ def find_tables(
     n = len(lines)
     while i < n:
         line = lines[i]
-        indent = len(line) - len(line.lstrip(" "))
-        body = line[indent:]
-        nxt = lines[i + 1] if i + 1 < n else ""
-        nxt_body = nxt[indent:] if nxt[:indent].strip() == "" else nxt.strip()
+        prefix = line_prefix(line)
+        body = line[len(prefix) :]
+        nxt = strip_prefix(lines[i + 1], prefix) if i + 1 < n else ""
         titles: list[str] | None = None
         widths: list[int] | None = None
         first_row = i + 1
-        if body and DASHES.match(nxt_body) and not DASHES.match(body):
-            spans = dash_spans(nxt_body)
+        if body and DASHES.match(nxt) and not DASHES.match(body):
+            spans = dash_spans(nxt)
             titles = titles_from_dashes(body, spans)
             if collapse(" ".join(titles)) != collapse(body):
                 titles = collapsed_known.get(collapse(body), titles)
@@ -118,28 +140,29 @@ def find_tables(
             continue
         title = ""
         for back in range(i - 1, max(-1, i - 4), -1):
-            if TITLE.match(lines[back].strip()):
-                title = lines[back].strip()
+            candidate = strip_prefix(lines[back], prefix).strip()
+            if TITLE.match(candidate):
+                title = candidate
                 break
         table = Table(header_line=i + 1, titles=titles, widths=widths, title=title, source=lines)
         j = first_row
         while j < n:
-            raw = lines[j]
-            stripped = raw.strip()
+            row = strip_prefix(lines[j], prefix)
+            stripped = row.strip()
             if not stripped:
                 j += 1
                 continue
+            following = strip_prefix(lines[j + 1], prefix).strip() if j + 1 < n else ""
             if (
                 PROMPT.match(stripped)
                 or TITLE.match(stripped)
                 or SYSTEM_ERROR.match(stripped)
                 or DASHES.match(stripped)
                 or collapse(stripped) in stops
-                or (j + 1 < n and DASHES.match(lines[j + 1].strip()))
+                or DASHES.match(following)
             ):
-                table.stopped_by = (j + 1, raw)
+                table.stopped_by = (j + 1, lines[j])
                 break
-            row = raw[indent:] if raw[:indent].strip() == "" else raw.lstrip(" ")
             table.rows.append((j + 1, row))
             j += 1
         tables.append(table)

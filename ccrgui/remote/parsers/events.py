@@ -51,34 +51,10 @@ class EventParseError(ParseError):
 
 
 def parse_system_time(text: str) -> datetime:
-    """``2026-11-25T21:49:03.123456700Z`` (up to 9 fraction digits) -> aware UTC datetime."""
+    """``2026-11-25T21:49:03.123456700Z`` (any number of fraction digits) -> aware UTC datetime."""
     value = text.strip()
-    if len(value) >= 20 and value[-1] == "Z" and value[4] == "-" and value[10] == "T" and value[19] in ".Z":
-        frac = value[20:-1] if value[19] == "." else ""
-        if frac.isdigit() or not frac:
-            try:
-                return datetime(
-                    int(value[0:4]),
-                    int(value[5:7]),
-                    int(value[8:10]),
-                    int(value[11:13]),
-                    int(value[14:16]),
-                    int(value[17:19]),
-                    int(frac[:6].ljust(6, "0")) if frac else 0,
-                    tzinfo=UTC,
-                )
-            except ValueError:
-                pass
     if value.endswith("Z"):
-        value = value[:-1]
-    if "." in value:
-        head, frac = value.split(".", 1)
-        offset = ""
-        for sign in "+-":
-            if sign in frac:
-                frac, rest = frac.split(sign, 1)
-                offset = sign + rest
-        value = f"{head}.{frac[:6].ljust(6, '0')}{offset}"
+        value = value[:-1] + "+00:00"
     parsed = datetime.fromisoformat(value)
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 

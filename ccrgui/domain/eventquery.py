@@ -386,8 +386,13 @@ def _provider_clause(providers: Sequence[str]) -> str:
 
 
 def _level_clause(levels: Iterable[EventLevel]) -> str:
-    order = [EventLevel.CRITICAL, EventLevel.ERROR, EventLevel.WARNING, EventLevel.INFORMATION,
-             EventLevel.VERBOSE]
+    order = [
+        EventLevel.CRITICAL,
+        EventLevel.ERROR,
+        EventLevel.WARNING,
+        EventLevel.INFORMATION,
+        EventLevel.VERBOSE,
+    ]
     chosen = set(levels)
     parts: list[str] = []
     for level in order:
@@ -514,7 +519,7 @@ class TargetKind(enum.Enum):
 def critical_events_filter(
     kind: TargetKind, name: str, *, nodes: Sequence[str] = (), related: Sequence[str] = ()
 ) -> EventFilter:
-    """"Show critical events" on an object: Critical and Error of the last 24 hours naming it.
+    """ "Show critical events" on an object: Critical and Error of the last 24 hours naming it.
 
     `related` adds names that also count (a group's resources, say).  For the cluster the preset
     takes every cluster and Exchange replication event instead of matching names; for a node it
@@ -670,7 +675,7 @@ def _apply_extras(flt: EventFilter, querylist: ET.Element) -> EventFilter:
         if not text.startswith(_EXTRAS_TAG.strip()):
             continue
         try:
-            data = json.loads(text[len(_EXTRAS_TAG.strip()):].strip())
+            data = json.loads(text[len(_EXTRAS_TAG.strip()) :].strip())
         except ValueError as exc:
             raise QueryListError(f"the ccrgui settings comment is damaged: {exc}") from exc
         if not isinstance(data, dict):
@@ -726,7 +731,7 @@ class _XPathReader:
                 break
             m = _XTOKEN.match(text, pos)
             if m is None:
-                raise QueryListError(f"cannot read the XPath at {text[pos:pos + 20]!r}")
+                raise QueryListError(f"cannot read the XPath at {text[pos : pos + 20]!r}")
             kind = m.lastgroup or ""
             self.tokens.append((kind, m.group(kind), m.start(kind)))
             pos = m.end()
@@ -739,7 +744,7 @@ class _XPathReader:
     def take(self, value: str | None = None, kind: str | None = None) -> str:
         tok = self.peek()
         if tok is None or (value is not None and tok[1] != value) or (kind is not None and tok[0] != kind):
-            where = f"at {self.text[tok[2]:tok[2] + 25]!r}" if tok else "at the end"
+            where = f"at {self.text[tok[2] : tok[2] + 25]!r}" if tok else "at the end"
             raise QueryListError(f"unsupported XPath {where}: expected {value or kind}")
         self.i += 1
         return tok[1]

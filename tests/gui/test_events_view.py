@@ -38,13 +38,29 @@ from ccrgui.remote.api import ConnectionSettings, EventBatch, LogQuery
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def make_event(node: str, record: int, *, event_id: int = 1069, level: EventLevel = EventLevel.ERROR,
-               log: str = "System", provider: str = FAILOVER_CLUSTERING, minutes_ago: float | None = None,
-               message: str = "", data: dict[str, str] | None = None) -> Event:
+def make_event(
+    node: str,
+    record: int,
+    *,
+    event_id: int = 1069,
+    level: EventLevel = EventLevel.ERROR,
+    log: str = "System",
+    provider: str = FAILOVER_CLUSTERING,
+    minutes_ago: float | None = None,
+    message: str = "",
+    data: dict[str, str] | None = None,
+) -> Event:
     when = NOW - timedelta(minutes=record if minutes_ago is None else minutes_ago)
     return Event(
-        node=node, log=log, provider=provider, event_id=event_id, level=level, time_created=when,
-        record_id=record, task="Resource Control Manager", computer=f"{node}.contoso.com",
+        node=node,
+        log=log,
+        provider=provider,
+        event_id=event_id,
+        level=level,
+        time_created=when,
+        record_id=record,
+        task="Resource Control Manager",
+        computer=f"{node}.contoso.com",
         message=message or f"Cluster resource 'Res {record}' in clustered service or application 'G' failed.",
         data=data or {"ResourceName": f"Res {record}", "ResourceGroup": "G"},
         raw_xml=f"<Event><System><EventRecordID>{record}</EventRecordID></System></Event>",
@@ -61,8 +77,11 @@ class FakeEventSession:
     raise_after: int | None = None  # raise after this many batches (the transport died)
     queries: list[list[LogQuery]] = field(default_factory=list)
     cluster_name: str = "EXCLUS1"
-    settings: ConnectionSettings = field(default_factory=lambda: ConnectionSettings(
-        host="EXCLUS1", node_endpoints={"EXNODE1": "http://a", "EXNODE2": "http://b"}))
+    settings: ConnectionSettings = field(
+        default_factory=lambda: ConnectionSettings(
+            host="EXCLUS1", node_endpoints={"EXNODE1": "http://a", "EXNODE2": "http://b"}
+        )
+    )
 
     async def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:
         self.queries.append(list(queries))
@@ -116,8 +135,16 @@ def session() -> FakeEventSession:
     for node in ("EXNODE1", "EXNODE2"):
         s.store[(node, "System")] = [make_event(node, r) for r in range(1, 8)]
         s.store[(node, "Application")] = [
-            make_event(node, 100 + r, log="Application", provider=MSEXCHANGE_REPL, event_id=100,
-                       level=EventLevel.INFORMATION, data={"Server": "EXCH1"}) for r in range(3)
+            make_event(
+                node,
+                100 + r,
+                log="Application",
+                provider=MSEXCHANGE_REPL,
+                event_id=100,
+                level=EventLevel.INFORMATION,
+                data={"Server": "EXCH1"},
+            )
+            for r in range(3)
         ]
     return s
 
@@ -140,8 +167,12 @@ def test_model_newest_first_sorting_and_error_rows_first(qtbot) -> None:  # type
     proxy = EventProxyModel()
     proxy.setSourceModel(model)
     model.add_events([make_event("EXNODE1", r, minutes_ago=r) for r in (5, 1, 3)])
-    model.add_events([make_event("EXNODE2", r, minutes_ago=r + 0.5, event_id=1135,
-                                 level=EventLevel.CRITICAL) for r in (2, 4)])
+    model.add_events(
+        [
+            make_event("EXNODE2", r, minutes_ago=r + 0.5, event_id=1135, level=EventLevel.CRITICAL)
+            for r in (2, 4)
+        ]
+    )
     model.add_error("EXNODE3", "System", "The RPC server is unavailable.")
     assert [proxy.row_at(r).event.record_id for r in range(1, 6)] == [1, 2, 3, 4, 5]  # type: ignore[union-attr]
     assert proxy.index(0, COL_LEVEL).data() == "Error" and proxy.row_at(0).event is None  # type: ignore[union-attr]
@@ -159,8 +190,17 @@ def test_quick_search_filters_instantly_and_keeps_errors(qtbot) -> None:  # type
     proxy = EventProxyModel()
     proxy.setSourceModel(model)
     model.add_events([make_event("EXNODE1", r) for r in range(1, 11)])
-    model.add_events([make_event("EXNODE2", 50, event_id=1564, message="File share witness resource "
-                                 "'File Share Witness (\\\\HUB1\\FSW_EXCH1)' failed to arbitrate.")])
+    model.add_events(
+        [
+            make_event(
+                "EXNODE2",
+                50,
+                event_id=1564,
+                message="File share witness resource "
+                "'File Share Witness (\\\\HUB1\\FSW_EXCH1)' failed to arbitrate.",
+            )
+        ]
+    )
     model.add_error("EXNODE2", "Application", "Access is denied.")
     proxy.set_search("fsw_exch1")
     assert proxy.rowCount() == 2 and proxy.event_at(1).event_id == 1564  # type: ignore[union-attr]
@@ -191,9 +231,12 @@ def test_details_pane_explains_known_events_and_node_time(qtbot, session) -> Non
 def test_export_csv_and_copy_rows(qtbot, session, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     view = EventsView(lambda: session)
     qtbot.addWidget(view)
-    view.add_batch(EventBatch(LogQuery("EXNODE1", "System"),
-                              tuple(make_event("EXNODE1", r, message=f"line {r}\nsecond, \"quoted\"")
-                                    for r in (1, 2, 3))))
+    view.add_batch(
+        EventBatch(
+            LogQuery("EXNODE1", "System"),
+            tuple(make_event("EXNODE1", r, message=f'line {r}\nsecond, "quoted"') for r in (1, 2, 3)),
+        )
+    )
     view.add_batch(EventBatch(LogQuery("EXNODE2", "System"), error="Access is denied."))
     view.search_edit.setText("line 2")
     target = tmp_path / "events.csv"
@@ -216,10 +259,15 @@ def test_export_csv_and_copy_rows(qtbot, session, tmp_path: Path) -> None:  # ty
 
 
 def test_dialog_shows_and_returns_the_filter(qtbot) -> None:  # type: ignore[no-untyped-def]
-    flt = EventFilter(nodes=("EXNODE2",), logs=("System", LOG_FC_OPERATIONAL, "Custom/Admin"),
-                      levels=frozenset({EventLevel.CRITICAL, EventLevel.INFORMATION}),
-                      providers=(FAILOVER_CLUSTERING, "MyApp"), event_ids="1069,1200-1210,-1201",
-                      time_range=TimeRange.LAST_7_DAYS, max_events=1234)
+    flt = EventFilter(
+        nodes=("EXNODE2",),
+        logs=("System", LOG_FC_OPERATIONAL, "Custom/Admin"),
+        levels=frozenset({EventLevel.CRITICAL, EventLevel.INFORMATION}),
+        providers=(FAILOVER_CLUSTERING, "MyApp"),
+        event_ids="1069,1200-1210,-1201",
+        time_range=TimeRange.LAST_7_DAYS,
+        max_events=1234,
+    )
     dialog = EventFilterDialog(["EXNODE1", "EXNODE2"], flt)
     qtbot.addWidget(dialog)
     assert dialog.custom_logs_edit.text() == "Custom/Admin"
@@ -283,8 +331,13 @@ def test_dialog_custom_time_range(qtbot) -> None:  # type: ignore[no-untyped-def
 
 
 def test_dialog_save_and_open_query_files(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    flt = EventFilter(logs=("Application",), providers=(MSEXCHANGE_REPL,), event_ids="100",
-                      time_range=TimeRange.LAST_30_DAYS, nodes=("EXNODE1",))
+    flt = EventFilter(
+        logs=("Application",),
+        providers=(MSEXCHANGE_REPL,),
+        event_ids="100",
+        time_range=TimeRange.LAST_30_DAYS,
+        nodes=("EXNODE1",),
+    )
     dialog = EventFilterDialog(["EXNODE1", "EXNODE2"], flt)
     qtbot.addWidget(dialog)
     path = tmp_path / "repl.xml"
@@ -370,28 +423,38 @@ async def test_view_load_more_continues_below_oldest_record(qtbot, session) -> N
 @pytest.mark.asyncio
 async def test_view_critical_events_preset_for_a_group(qtbot, session) -> None:  # type: ignore[no-untyped-def]
     session.store[("EXNODE1", "System")].append(
-        make_event("EXNODE1", 40, event_id=1205, data={"ResourceGroup": "EXCH1"}))
+        make_event("EXNODE1", 40, event_id=1205, data={"ResourceGroup": "EXCH1"})
+    )
     session.store[("EXNODE2", "System")].append(
-        make_event("EXNODE2", 41, event_id=1069, level=EventLevel.CRITICAL,
-                   data={"ResourceName": "EXCH1 Network Name", "ResourceGroup": "EXCH1"}))
+        make_event(
+            "EXNODE2",
+            41,
+            event_id=1069,
+            level=EventLevel.CRITICAL,
+            data={"ResourceName": "EXCH1 Network Name", "ResourceGroup": "EXCH1"},
+        )
+    )
     session.store[("EXNODE2", "System")].append(
-        make_event("EXNODE2", 42, event_id=1069, data={"ResourceGroup": "EXCH10"}))
+        make_event("EXNODE2", 42, event_id=1069, data={"ResourceGroup": "EXCH10"})
+    )
     view = EventsView(lambda: session)
     qtbot.addWidget(view)
     await view.show_critical_events(TargetKind.GROUP, "EXCH1")
     assert sorted(e.record_id for e in view.model.visible_events()) == [40, 41]
     sent = session.queries[-1]
     assert {q.log for q in sent} == {"System", "Application"}
-    assert all("(Level=1 or Level=2)" in q.xpath and "timediff(@SystemTime) <= 86400000" in q.xpath
-               for q in sent)
+    assert all(
+        "(Level=1 or Level=2)" in q.xpath and "timediff(@SystemTime) <= 86400000" in q.xpath for q in sent
+    )
 
 
 @pytest.mark.asyncio
 async def test_view_remembers_last_filter_per_cluster(qtbot, session, settings) -> None:  # type: ignore[no-untyped-def]
     view = EventsView(lambda: session, settings=settings)
     qtbot.addWidget(view)
-    flt = EventFilter(logs=("Application",), providers=(MSEXCHANGE_REPL,), event_ids="100",
-                      levels=frozenset())
+    flt = EventFilter(
+        logs=("Application",), providers=(MSEXCHANGE_REPL,), event_ids="100", levels=frozenset()
+    )
     await view.query(flt)
     assert view.model.event_count == 6
     again = EventsView(lambda: session, settings=settings)

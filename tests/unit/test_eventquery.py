@@ -156,8 +156,9 @@ def test_xpath_information_includes_log_always_and_all_levels_mean_any() -> None
 def test_xpath_custom_range_and_range_exclusion() -> None:
     since = datetime(2026, 11, 24, 8, 30, tzinfo=timezone(timedelta(hours=2)))
     until = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
-    flt = EventFilter(levels=frozenset(), event_ids="-1200-1210", time_range=TimeRange.CUSTOM,
-                      since=since, until=until)
+    flt = EventFilter(
+        levels=frozenset(), event_ids="-1200-1210", time_range=TimeRange.CUSTOM, since=since, until=until
+    )
     assert wevtutil_xpath(flt) == (
         "*[System[(EventID < 1200 or EventID > 1210) and TimeCreated[@SystemTime>='2026-11-24T06:30:00.000Z'"
         " and @SystemTime<='2026-11-25T00:00:00.999Z']]]"
@@ -166,7 +167,7 @@ def test_xpath_custom_range_and_range_exclusion() -> None:
 
 def test_xpath_quotes_names_with_apostrophes_through_quoting_module() -> None:
     flt = EventFilter(providers=("O'Neil Source",), time_range=TimeRange.ANY, levels=frozenset())
-    assert select_xpath(flt) == "*[System[Provider[@Name=\"O'Neil Source\"]]]"
+    assert select_xpath(flt) == '*[System[Provider[@Name="O\'Neil Source"]]]'
     bad = EventFilter(providers=("both ' and \"",))
     assert any("cannot be written" in p for p in validate(bad))
     with pytest.raises(FilterError):
@@ -177,8 +178,10 @@ def test_to_log_queries_one_per_node_and_log() -> None:
     flt = EventFilter(logs=("System", LOG_FC_OPERATIONAL), max_events=123)
     queries = to_log_queries(flt, ["EXNODE1", "EXNODE2"])
     assert [(q.node, q.log) for q in queries] == [
-        ("EXNODE1", "System"), ("EXNODE1", LOG_FC_OPERATIONAL),
-        ("EXNODE2", "System"), ("EXNODE2", LOG_FC_OPERATIONAL),
+        ("EXNODE1", "System"),
+        ("EXNODE1", LOG_FC_OPERATIONAL),
+        ("EXNODE2", "System"),
+        ("EXNODE2", LOG_FC_OPERATIONAL),
     ]
     assert {q.max_events for q in queries} == {123}
     assert all(q.newest_first and q.xpath == wevtutil_xpath(flt) for q in queries)
@@ -195,11 +198,15 @@ def test_validate_reports_problems() -> None:
     assert validate(EventFilter(logs=())) == ["Choose at least one event log."]
     naive = EventFilter(time_range=TimeRange.CUSTOM, since=datetime(2026, 1, 1))
     assert any("time zone" in p for p in validate(naive))
-    backwards = EventFilter(time_range=TimeRange.CUSTOM, since=datetime(2026, 2, 1, tzinfo=UTC),
-                            until=datetime(2026, 1, 1, tzinfo=UTC))
+    backwards = EventFilter(
+        time_range=TimeRange.CUSTOM,
+        since=datetime(2026, 2, 1, tzinfo=UTC),
+        until=datetime(2026, 1, 1, tzinfo=UTC),
+    )
     assert any("start is after the end" in p for p in validate(backwards))
-    many = EventFilter(providers=tuple(f"P{i}" for i in range(10)),
-                       event_ids=",".join(str(i) for i in range(25)))
+    many = EventFilter(
+        providers=tuple(f"P{i}" for i in range(10)), event_ids=",".join(str(i) for i in range(25))
+    )
     assert any("Windows allows 32" in p for p in validate(many))
 
 
@@ -208,8 +215,12 @@ def test_validate_reports_problems() -> None:
 
 def _event(**kw: object) -> Event:
     base: dict[str, object] = dict(
-        node="EXNODE1", log="System", provider=FAILOVER_CLUSTERING, event_id=1069,
-        level=EventLevel.ERROR, time_created=datetime(2026, 11, 25, 12, tzinfo=UTC),
+        node="EXNODE1",
+        log="System",
+        provider=FAILOVER_CLUSTERING,
+        event_id=1069,
+        level=EventLevel.ERROR,
+        time_created=datetime(2026, 11, 25, 12, tzinfo=UTC),
     )
     base.update(kw)
     return Event(**base)  # type: ignore[arg-type]
@@ -285,12 +296,21 @@ def test_open_custom_view_file_and_star() -> None:
 filters = st.builds(
     EventFilter,
     nodes=st.lists(st.sampled_from(["EXNODE1", "EXNODE2", "NODE-3 x"]), unique=True, max_size=3).map(tuple),
-    logs=st.lists(st.sampled_from(["System", "Application", LOG_FC_OPERATIONAL, "My Log"]), unique=True,
-                  min_size=1, max_size=4).map(tuple),
-    levels=st.frozensets(st.sampled_from([EventLevel.CRITICAL, EventLevel.ERROR, EventLevel.WARNING,
-                                          EventLevel.INFORMATION]), max_size=4),
-    providers=st.lists(st.sampled_from([FAILOVER_CLUSTERING, MSEXCHANGE_REPL, "O'Neil", "A & B <c>"]),
-                       unique=True, max_size=3).map(tuple),
+    logs=st.lists(
+        st.sampled_from(["System", "Application", LOG_FC_OPERATIONAL, "My Log"]),
+        unique=True,
+        min_size=1,
+        max_size=4,
+    ).map(tuple),
+    levels=st.frozensets(
+        st.sampled_from([EventLevel.CRITICAL, EventLevel.ERROR, EventLevel.WARNING, EventLevel.INFORMATION]),
+        max_size=4,
+    ),
+    providers=st.lists(
+        st.sampled_from([FAILOVER_CLUSTERING, MSEXCHANGE_REPL, "O'Neil", "A & B <c>"]),
+        unique=True,
+        max_size=3,
+    ).map(tuple),
     event_ids=st.lists(ranges, max_size=6).map(lambda rs: IdSpec(tuple(rs)).format()),
     time_range=st.sampled_from([t for t in TimeRange if t is not TimeRange.CUSTOM]),
     max_events=st.sampled_from([5000, 100, 20000]),
@@ -304,8 +324,12 @@ def test_querylist_round_trip(flt: EventFilter) -> None:
 
 
 def test_querylist_round_trip_custom_times_and_exclusions(tmp_path: Path) -> None:
-    flt = EventFilter(time_range=TimeRange.CUSTOM, since=datetime(2026, 11, 1, 6, tzinfo=UTC),
-                      until=datetime(2026, 11, 2, 6, tzinfo=UTC), event_ids="1-10,-5,-7-8")
+    flt = EventFilter(
+        time_range=TimeRange.CUSTOM,
+        since=datetime(2026, 11, 1, 6, tzinfo=UTC),
+        until=datetime(2026, 11, 2, 6, tzinfo=UTC),
+        event_ids="1-10,-5,-7-8",
+    )
     target = tmp_path / "q.xml"
     save_querylist(flt, target)
     assert load_querylist(target) == flt
@@ -319,12 +343,20 @@ def test_querylist_round_trip_custom_times_and_exclusions(tmp_path: Path) -> Non
     [
         ("<QueryList>", "not well-formed"),
         ("<Foo/>", "no <QueryList>"),
-        ('<QueryList><Query Id="0"><Select Path="System">*[System[Task=3]]</Select></Query></QueryList>',
-         "unsupported XPath"),
-        ('<QueryList><Query Id="0"><Select Path="System">*</Select><Select Path="Application">'
-         '*[System[Level=1]]</Select></Query></QueryList>', "different criteria"),
-        ('<QueryList><Query Id="0"><Select Path="System">*[System[TimeCreated[timediff(@SystemTime) '
-         '&lt;= 1000]]]</Select></Query></QueryList>', "time span"),
+        (
+            '<QueryList><Query Id="0"><Select Path="System">*[System[Task=3]]</Select></Query></QueryList>',
+            "unsupported XPath",
+        ),
+        (
+            '<QueryList><Query Id="0"><Select Path="System">*</Select><Select Path="Application">'
+            "*[System[Level=1]]</Select></Query></QueryList>",
+            "different criteria",
+        ),
+        (
+            '<QueryList><Query Id="0"><Select Path="System">*[System[TimeCreated[timediff(@SystemTime) '
+            "&lt;= 1000]]]</Select></Query></QueryList>",
+            "time span",
+        ),
         ('<!DOCTYPE x [<!ENTITY a "b">]><QueryList/>', "refused"),
     ],
 )

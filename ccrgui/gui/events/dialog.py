@@ -54,8 +54,13 @@ from ccrgui.domain.eventquery import (
 from ccrgui.domain.model import EventLevel
 
 _TIME_CHOICES: tuple[TimeRange, ...] = (
-    TimeRange.ANY, TimeRange.LAST_HOUR, TimeRange.LAST_12_HOURS, TimeRange.LAST_24_HOURS,
-    TimeRange.LAST_7_DAYS, TimeRange.LAST_30_DAYS, TimeRange.CUSTOM,
+    TimeRange.ANY,
+    TimeRange.LAST_HOUR,
+    TimeRange.LAST_12_HOURS,
+    TimeRange.LAST_24_HOURS,
+    TimeRange.LAST_7_DAYS,
+    TimeRange.LAST_30_DAYS,
+    TimeRange.CUSTOM,
 )
 _FILE_FILTER = "Event queries (*.xml);;All files (*)"
 
@@ -92,8 +97,9 @@ class EventFilterDialog(QDialog):
 
     filterAccepted = Signal(object)  # EventFilter
 
-    def __init__(self, nodes: Sequence[str], flt: EventFilter | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, nodes: Sequence[str], flt: EventFilter | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Filter Cluster Events")
         self._form = load_form("events_filter.ui", self)
@@ -147,10 +153,16 @@ class EventFilterDialog(QDialog):
         for label, provider in STANDARD_SOURCES:
             self._add_check(self.sources_list, label, provider, False)
 
-        for signal in (self.time_combo.currentIndexChanged, self.from_edit.dateTimeChanged,
-                       self.to_edit.dateTimeChanged, self.custom_logs_edit.textChanged,
-                       self.custom_sources_edit.textChanged, self.ids_edit.textChanged,
-                       self.max_spin.valueChanged, self.any_source_check.toggled):
+        for signal in (
+            self.time_combo.currentIndexChanged,
+            self.from_edit.dateTimeChanged,
+            self.to_edit.dateTimeChanged,
+            self.custom_logs_edit.textChanged,
+            self.custom_sources_edit.textChanged,
+            self.ids_edit.textChanged,
+            self.max_spin.valueChanged,
+            self.any_source_check.toggled,
+        ):
             signal.connect(self._changed)
         for check in self.level_checks.values():
             check.toggled.connect(self._changed)
@@ -180,8 +192,11 @@ class EventFilterDialog(QDialog):
 
     @classmethod
     def _checked(cls, lst: QListWidget) -> list[str]:
-        return [str(i.data(Qt.ItemDataRole.UserRole)) for i in cls._items(lst)
-                if i.checkState() == Qt.CheckState.Checked]
+        return [
+            str(i.data(Qt.ItemDataRole.UserRole))
+            for i in cls._items(lst)
+            if i.checkState() == Qt.CheckState.Checked
+        ]
 
     def _check_values(self, lst: QListWidget, values: Sequence[str]) -> list[str]:
         """Check exactly `values` in `lst`; return the values the list does not contain."""
@@ -228,17 +243,25 @@ class EventFilterDialog(QDialog):
         logs = tuple(dict.fromkeys(self._checked(self.logs_list) + _split(self.custom_logs_edit.text())))
         providers: tuple[str, ...] = ()
         if not self.any_source_check.isChecked():
-            providers = tuple(dict.fromkeys(
-                self._checked(self.sources_list) + _split(self.custom_sources_edit.text())))
+            providers = tuple(
+                dict.fromkeys(self._checked(self.sources_list) + _split(self.custom_sources_edit.text()))
+            )
         time_range = cast(TimeRange, self.time_combo.currentData())
         since = until = None
         if time_range is TimeRange.CUSTOM:
             since = _from_qt(self.from_edit.dateTime())
             until = _from_qt(self.to_edit.dateTime())
         return EventFilter(
-            nodes=nodes, logs=logs, levels=levels, providers=providers,
-            event_ids=self.ids_edit.text().strip(), time_range=time_range, since=since, until=until,
-            max_events=self.max_spin.value(), mentions=self._mentions,
+            nodes=nodes,
+            logs=logs,
+            levels=levels,
+            providers=providers,
+            event_ids=self.ids_edit.text().strip(),
+            time_range=time_range,
+            since=since,
+            until=until,
+            max_events=self.max_spin.value(),
+            mentions=self._mentions,
             mentions_include_origin=self._mentions_origin,
         )
 

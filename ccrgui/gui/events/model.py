@@ -11,6 +11,7 @@ Error rows (a node that could not answer) are always shown, first.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -28,7 +29,14 @@ from PySide6.QtWidgets import QApplication, QStyle
 from ccrgui.domain.model import Event, EventLevel
 
 COLUMNS: tuple[str, ...] = (
-    "Level", "Date and Time", "Node", "Log", "Source", "Event ID", "Task Category", "Message",
+    "Level",
+    "Date and Time",
+    "Node",
+    "Log",
+    "Source",
+    "Event ID",
+    "Task Category",
+    "Message",
 )
 COL_LEVEL, COL_TIME, COL_NODE, COL_LOG, COL_SOURCE, COL_ID, COL_TASK, COL_MESSAGE = range(len(COLUMNS))
 
@@ -36,8 +44,12 @@ EVENT_ROLE = Qt.ItemDataRole.UserRole + 1  # the Event (None for an error row)
 ERROR_ROLE = Qt.ItemDataRole.UserRole + 2  # the error text of an error row ("" otherwise)
 
 _SEVERITY = {  # sort order of the Level column: most severe first when ascending
-    EventLevel.CRITICAL: 0, EventLevel.ERROR: 1, EventLevel.WARNING: 2,
-    EventLevel.INFORMATION: 3, EventLevel.LOG_ALWAYS: 3, EventLevel.VERBOSE: 4,
+    EventLevel.CRITICAL: 0,
+    EventLevel.ERROR: 1,
+    EventLevel.WARNING: 2,
+    EventLevel.INFORMATION: 3,
+    EventLevel.LOG_ALWAYS: 3,
+    EventLevel.VERBOSE: 4,
 }
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -57,7 +69,7 @@ class EventRow:
             self.time_key = event.time_created.timestamp()
             self.search = _search_text(event)
             self.key: tuple[str, str, int] | None = (
-                (node.casefold(), log.casefold(), event.record_id) if event.record_id else None
+                (_folded(node), _folded(log), event.record_id) if event.record_id else None
             )
         else:
             self.time_key = float("inf")
@@ -65,12 +77,32 @@ class EventRow:
             self.key = None
 
 
+_FOLDED: dict[str, str] = {}
+
+
+def _folded(name: str) -> str:
+    """Case-folded node and log names, shared between rows (100,000 rows, a handful of names)."""
+    found = _FOLDED.get(name)
+    if found is None:
+        found = _FOLDED.setdefault(name, sys.intern(name.casefold()))
+    return found
+
+
 def _search_text(event: Event) -> str:
-    """Everything the quick search looks at, lower-cased once (not per keystroke)."""
-    return "\x1f".join((
-        event.level.display, event.node, event.log, event.provider, str(event.event_id), event.task,
-        event.message, *event.data.values(),
-    )).casefold()
+    """What the quick search looks at, lower-cased once (not per keystroke): the columns and the
+    event data (the names and values that make a message specific, without its boilerplate)."""
+    return "\x1f".join(
+        (
+            event.level.display,
+            event.node,
+            event.log,
+            event.provider,
+            str(event.event_id),
+            event.task,
+            event.first_line,
+            *event.data.values(),
+        )
+    ).casefold()
 
 
 def local_time_text(when: datetime) -> str:
@@ -109,6 +141,7 @@ class EventTableModel(QAbstractTableModel):
         self._errors: list[EventRow] = []
         self._visible: list[EventRow] = []
         self._keys: set[tuple[str, str, int]] = set()
+        self._nodes: set[str] = set()
         self._needle = ""
         self._sort_column = COL_TIME
         self._sort_order = Qt.SortOrder.DescendingOrder  # newest first
@@ -119,6 +152,7 @@ class EventTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._events, self._errors, self._visible = [], [], []
         self._keys.clear()
+        self._nodes.clear()
         self.endResetModel()
 
     def add_events(self, events: Iterable[Event]) -> int:
@@ -132,6 +166,7 @@ class EventTableModel(QAbstractTableModel):
                 self._keys.add(row.key)
             added.append(row)
         if added:
+            self._nodes.update(_folded(r.node) for r in added)
             self.beginResetModel()
             self._events.extend(added)
             self._sort_rows()
@@ -148,6 +183,16 @@ class EventTableModel(QAbstractTableModel):
     @property
     def event_count(self) -> int:
         return len(self._events)
+
+    @property
+    def node_count(self) -> int:
+        """How many nodes the events came from."""
+        return len(self._nodes)
+
+    @property
+    def shown_count(self) -> int:
+        """Events passing the quick search (error rows not counted)."""
+        return len(self._visible) - len(self._errors)
 
     @property
     def errors(self) -> list[tuple[str, str, str]]:
@@ -179,16 +224,19 @@ class EventTableModel(QAbstractTableModel):
         if needle == self._needle:
             return
         self.beginResetModel()
-        self._needle = needle
-        self._refilter()
+        previous, self._needle = self._needle, needle
+        self._refilter(previous)
         self.endResetModel()
 
-    def _refilter(self) -> None:
+    def _refilter(self, previous: str | None = None) -> None:
         needle = self._needle
         if needle:
-            shown = [r for r in self._events if needle in r.search]
+            # Typing narrows: rows containing "exch1" are among those containing "exch".
+            narrowing = previous is not None and previous != "" and previous in needle
+            pool = self._visible[len(self._errors) :] if narrowing else self._events
+            shown = [r for r in pool if needle in r.search]
         else:
-            shown = list(self._events)
+            shown = self._events[:]
         self._visible = self._errors + shown
 
     def _sort_rows(self) -> None:
@@ -232,8 +280,9 @@ class EventTableModel(QAbstractTableModel):
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
         return None
@@ -261,8 +310,9 @@ class EventTableModel(QAbstractTableModel):
     def display_text(row: EventRow, column: int) -> str:
         event = row.event
         if event is None:
-            return {COL_LEVEL: "Error", COL_NODE: row.node, COL_LOG: row.log,
-                    COL_MESSAGE: row.error}.get(column, "")
+            return {COL_LEVEL: "Error", COL_NODE: row.node, COL_LOG: row.log, COL_MESSAGE: row.error}.get(
+                column, ""
+            )
         if column == COL_LEVEL:
             return event.level.display
         if column == COL_TIME:

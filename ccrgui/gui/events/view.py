@@ -80,8 +80,13 @@ class EventsView(QWidget):
     queryFinished = Signal()
     filterChanged = Signal(object)  # EventFilter
 
-    def __init__(self, session_provider: SessionProvider, parent: QWidget | None = None, *,
-                 settings: QSettings | None = None) -> None:
+    def __init__(
+        self,
+        session_provider: SessionProvider,
+        parent: QWidget | None = None,
+        *,
+        settings: QSettings | None = None,
+    ) -> None:
         super().__init__(parent)
         self._session_provider = session_provider
         self._settings = settings
@@ -235,8 +240,9 @@ class EventsView(QWidget):
         """Start querying with `flt` (cancels a query still running).  Needs the running loop."""
         return self._tasks.run("query", self.query(flt))
 
-    def show_critical_events(self, kind: TargetKind | str, name: str,
-                             related: Sequence[str] = ()) -> asyncio.Task[Any]:
+    def show_critical_events(
+        self, kind: TargetKind | str, name: str, related: Sequence[str] = ()
+    ) -> asyncio.Task[Any]:
         """The "Show critical events" preset for a cluster, node, group or resource."""
         target = kind if isinstance(kind, TargetKind) else TargetKind(kind)
         flt = critical_events_filter(target, name, related=related)
@@ -287,8 +293,13 @@ class EventsView(QWidget):
             self._set_status("Not connected to a cluster.")
             return
         queries = [
-            LogQuery(node=node, log=log_name, xpath=xpath_older_than(self._base_xpath, oldest),
-                     max_events=flt.max_events, newest_first=True)
+            LogQuery(
+                node=node,
+                log=log_name,
+                xpath=xpath_older_than(self._base_xpath, oldest),
+                max_events=flt.max_events,
+                newest_first=True,
+            )
             for (node, log_name), oldest in self._more.items()
         ]
         self._more.clear()
@@ -346,9 +357,9 @@ class EventsView(QWidget):
 
     # --- status ---------------------------------------------------------------------------------------
     def _summary(self) -> str:
-        shown = self.proxy.rowCount() - len(self.model.errors)
+        shown = self.model.shown_count
         total = self.model.event_count
-        nodes = len({e.node.casefold() for e in self.model.visible_events()})
+        nodes = self.model.node_count
         parts = [f"{total:,} events" + (f" ({shown:,} match the search)" if self.model.search_text else "")]
         if nodes:
             parts.append(f"from {nodes} node{'s' if nodes != 1 else ''}")

@@ -542,6 +542,9 @@ def test_pypsrp_and_pywinrm_basic_over_https_verify_the_ca(make_node: Callable[.
         assert proc.stdout == b"contoso\\administrator\r\n"
     s = winrm.Session(node.url, auth=(USER, PASSWORD), transport="ssl", ca_trust_path=certs.ca_file)
     assert s.run_cmd("echo", ["tls"]).std_out == b"tls\r\n"
+    # NTLM over HTTPS: no message encryption, channel binding to our certificate checked.
+    s = winrm.Session(node.url, auth=(USER, PASSWORD), transport="ntlm", ca_trust_path=certs.ca_file)
+    assert s.run_cmd("echo", ["cbt"]).std_out == b"cbt\r\n"
     with pytest.raises(requests.exceptions.SSLError):
         requests.post(node.url, verify=True)
     r = requests.post(node.url, verify=certs.ca_file)

@@ -16,6 +16,7 @@ from ccrgui.remote.parsers import (
     ClusterExeError,
     parse_cms_status,
     parse_copy_status,
+    parse_events,
     parse_groups,
     parse_netinterfaces,
     parse_networks,
@@ -130,3 +131,28 @@ def test_ems_through_lab_powershell(rig: Rig) -> None:
         pytest.skip(f"lab PowerShell not ready for this script: {err[:200]}")
     copies = parse_copy_status(out)
     assert [c.storage_group for c in copies] == [c.storage_group for c in rig.engine.copy_status()]
+
+
+def test_wevtutil_xml_and_rendered_xml_from_lab() -> None:
+    """The lab's wevtutil output (bare and /e: wrapped, RenderedXml) parses completely."""
+    topology = default_topology()
+    rig = Rig(topology)
+    rig.journal = EventJournal(topology, history=200, clock=rig.clock)
+    hosts = {n.name: NodeHost(n.name, rig.engine, rig.journal, Faults()) for n in topology.nodes}
+    host = next(iter(hosts.values()))
+    try:
+        plain, _err, code = run_line(host, rig.admin, "wevtutil qe System /c:50 /f:xml")
+        assert code == 0
+        rendered, _err, code = run_line(host, rig.admin, "wevtutil qe System /c:50 /f:RenderedXml /e:Events")
+        assert code == 0
+        events = parse_events(plain, node=host.name)
+        rendered_events = parse_events(rendered, node=host.name)
+        assert len(events) == plain.count("<Event ") > 0
+        assert [(e.record_id, e.event_id, e.time_created) for e in events] == [
+            (e.record_id, e.event_id, e.time_created) for e in rendered_events
+        ]
+        assert all(e.message for e in rendered_events)
+        assert not any(e.message for e in events)
+        assert all(e.log == "System" and e.node == host.name for e in events)
+    finally:
+        rig.close()

@@ -17,6 +17,11 @@ Choices where no capture exists (kept in the constants below):
   Interactive/Service users and Event Log Readers, and a WinRM logon is a network logon.
 * Microsoft-Windows-FailoverClustering/Diagnostic is an enabled debug channel; reading it fails
   with 15022 (an enabled direct channel cannot be read), as on Windows.
+* /uni:true writes UTF-16LE without a byte-order mark; /l (locale) is accepted and ignored (the
+  nodes have one message language); /u /p /a are accepted with /r and ignored.
+* /sq:true, /bm, /sbm and /lf:true name files; the lab's nodes have none (2 or 3).  A QueryList in
+  /q: is evaluated for the command-line log only (its Select Path must name that log).
+* Verbs that change or export logs (cl, epl, sl, im, um, al) and gp/ep are answered with 5.
 """
 
 from __future__ import annotations
@@ -336,24 +341,34 @@ def _query(
     computer = journal.computer(node)
     domain = journal.topology.domain
     root = options.get("e", "")
+    write = _writer(io, _flag(options, "uni"))
     if fmt == "text":
-        _write_chunked(io, records, lambda r, i: render_text(r, computer, i, domain))
+        _write_chunked(write, records, lambda r, i: render_text(r, computer, i, domain))
         return 0
     rendered = fmt == "renderedxml"
     if root:
-        io.write(f"<{root}>")
-    _write_chunked(io, records, lambda r, i: render_xml(r, computer, rendered=rendered))
+        write(f"<{root}>")
+    _write_chunked(write, records, lambda r, i: render_xml(r, computer, rendered=rendered))
     if root:
-        io.write(f"</{root}>")
+        write(f"</{root}>")
     if records or root:
-        io.write(XML_TRAILER)
+        write(XML_TRAILER)
     return 0
 
 
-def _write_chunked(io: ProcessIO, records: list[EventRecord], fn: Callable[[EventRecord, int], str]) -> None:
+def _writer(io: ProcessIO, unicode: bool) -> Callable[[str], None]:
+    """stdout in the console codepage, or UTF-16LE with /uni:true (no byte-order mark)."""
+    if unicode:
+        return lambda text: io.write_bytes(text.encode("utf-16-le"))
+    return io.write
+
+
+def _write_chunked(
+    write: Callable[[str], None], records: list[EventRecord], fn: Callable[[EventRecord, int], str]
+) -> None:
     for start in range(0, len(records), EVENTS_PER_CHUNK):
         chunk = records[start : start + EVENTS_PER_CHUNK]
-        io.write("".join(fn(r, start + i) for i, r in enumerate(chunk)))
+        write("".join(fn(r, start + i) for i, r in enumerate(chunk)))
 
 
 def _get_log(io: ProcessIO, journal: EventJournal, node: str, name: str, options: dict[str, str]) -> int:

@@ -274,6 +274,17 @@ def test_get_log_info_counts_records(journal: EventJournal) -> None:
     assert gl.out.startswith("name: System\r\nenabled: true\r\ntype: Admin\r\n")
 
 
+def test_unicode_option_writes_utf16(journal: EventJournal) -> None:
+    io = ProcessIO(437)
+    host = cast("NodeHost", FakeHost("EXNODE1", journal))
+    assert run_wevtutil(io, host, ADMIN, ["wevtutil", "qe", "System", "/c:1", "/f:xml", "/uni:true"]) == 0
+    data = b"".join(c.data for c in io.drain(0).chunks)
+    text = data.decode("utf-16-le")
+    assert text.startswith("<Event xmlns=") and text.endswith("</Event>\r\n")
+    plain = run(journal, "qe", "System", "/c:1", "/f:xml")
+    assert text == plain.out
+
+
 def test_usage_and_costs(journal: EventJournal) -> None:
     assert run(journal).out.startswith("Windows Events Command Line Utility.\r\n")
     faults = Faults(costs=Costs(wevtutil_s=0.2))

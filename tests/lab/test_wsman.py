@@ -717,3 +717,72 @@ def test_output_faults_hit_the_next_reply_even_in_a_long_running_process(node: N
     p.send_command_input(shell, cmd, line, end=True)
     assert p.get_command_output(shell, cmd) == (f"> {line}".encode(), b"", 0)
     p.close_shell(shell)
+
+
+def _envelopes(path: Path) -> list[bytes]:
+    text = path.read_bytes()
+    out = []
+    for part in text.split(b'direction="response"')[1:]:
+        start = part.index(b"<s:Envelope")
+        out.append(part[start : part.index(b"</s:Envelope>") + len(b"</s:Envelope>")])
+    return out
+
+
+def test_replies_are_shaped_like_the_recorded_windows_replies(
+    make_node: Callable[..., Node], reference: Path
+) -> None:
+    """Create, Command, Receive, Signal and Delete replies against pypsrp's recording of a real host."""
+    real = _envelopes(reference / "winrm/samples/winrm-pypsrp-real-winrs-standard.xml")
+    node = make_node(allow_unencrypted=True)
+    shell_uri = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
+    rsp = f'xmlns:rsp="{shell_uri}"'
+
+    def call(action: str, body: str, shell: str | None = None) -> bytes:
+        sel = (
+            f'<wsman:SelectorSet><wsman:Selector Name="ShellId">{shell}</wsman:Selector></wsman:SelectorSet>'
+            if shell
+            else ""
+        )
+        r = _raw(node, _request(action, str(uuid.uuid4()).upper(), body, sel))
+        assert r.status_code == 200, r.text
+        return r.content
+
+    ours = [
+        call(
+            "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create",
+            f"<rsp:Shell {rsp}><rsp:InputStreams>stdin</rsp:InputStreams>"
+            "<rsp:OutputStreams>stdout stderr</rsp:OutputStreams></rsp:Shell>",
+        )
+    ]
+    shell = SafeET.fromstring(ours[0]).find(f".//{{{shell_uri}}}ShellId").text
+    ours.append(
+        call(
+            f"{shell_uri}/Command",
+            f"<rsp:CommandLine {rsp}><rsp:Command>echo</rsp:Command><rsp:Arguments>hi</rsp:Arguments>"
+            "</rsp:CommandLine>",
+            shell,
+        )
+    )
+    cid = SafeET.fromstring(ours[1]).find(f".//{{{shell_uri}}}CommandId").text
+    ours.append(
+        call(
+            f"{shell_uri}/Receive",
+            f'<rsp:Receive {rsp}><rsp:DesiredStream CommandId="{cid}">stdout stderr</rsp:DesiredStream>'
+            "</rsp:Receive>",
+            shell,
+        )
+    )
+    ours.append(
+        call(
+            f"{shell_uri}/Signal",
+            f'<rsp:Signal {rsp} CommandId="{cid}">'
+            f"<rsp:Code>{shell_uri}/signal/ctrl_c</rsp:Code></rsp:Signal>",
+            shell,
+        )
+    )
+    ours.append(call("http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete", "", shell))
+    assert len(real) == len(ours) == 5
+    for mine, theirs in zip(ours, real, strict=True):
+        assert mine[: mine.index(b">")] == theirs[: theirs.index(b">")]  # same namespace declarations
+        assert _shape(SafeET.fromstring(mine)) == _shape(SafeET.fromstring(theirs))
+    assert SafeET.fromstring(ours[2]).find(f".//{{{shell_uri}}}Stream").text == "aGkNCg=="

@@ -110,6 +110,7 @@ class ConnectionManager(QObject):
         self._timer.stop()
 
     async def close(self) -> None:
+        """Stop refreshing and close every session (idempotent)."""
         self._timer.stop()
         await self.tasks.cancel_all()
         for conn_id in list(self._conns):

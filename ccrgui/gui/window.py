@@ -72,6 +72,8 @@ class ActionsPane(QWidget):
                 continue
             b = QToolButton(self)
             b.setDefaultAction(act)
+            b.setAccessibleName(act.text().replace("&", ""))
+            b.setAccessibleDescription(act.toolTip())
             b.setAutoRaise(True)
             b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             b.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
@@ -677,13 +679,15 @@ class MainWindow(QMainWindow):
 
     # --- closing -------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Close the sessions if the loop still runs (it does not at interpreter exit)."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            self.manager.stop()
-        else:
-            spawn(self.manager.close())
+        """Stop refreshing; close the sessions if any are open and the loop still runs."""
+        self.manager.stop()
+        if self.manager.connections():
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                pass  # interpreter exit: nothing left to close them with
+            else:
+                spawn(self.manager.close())
         super().closeEvent(event)
 
 

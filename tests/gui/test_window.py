@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import pytest_asyncio
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -16,12 +17,14 @@ from tests.gui.guitools import confirm, menu_action, wait_for
 MOVE = "Move this service or application to another node"
 
 
-@pytest.fixture
-def window(qtbot):  # type: ignore[no-untyped-def]
+@pytest_asyncio.fixture
+async def window(qtbot):  # type: ignore[no-untyped-def]
     w = MainWindow(refresh_interval_s=60.0)
-    qtbot.addWidget(w)
     w.show()
-    return w
+    yield w
+    await w.manager.close()
+    w.close()
+    w.deleteLater()
 
 
 def cms_owner(window: MainWindow) -> str:
@@ -206,3 +209,60 @@ async def test_show_critical_events_opens_the_event_view(window: MainWindow) -> 
         "Filter Events…",
         "Refresh",
     ]
+
+
+@pytest.mark.asyncio
+async def test_manage_a_cluster_dialog_connects(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QSettings
+
+    from ccrgui.gui.connect import ConnectDialog
+
+    made: list[tuple[str, str]] = []
+
+    def factory(settings, password):  # type: ignore[no-untyped-def]
+        made.append((settings.host, password))
+        return FakeSession(host=settings.host)
+
+    qs = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(session_factory=factory, settings=qs, refresh_interval_s=60.0)
+    qtbot.addWidget(w)
+    w.show()
+    w.connect_action.trigger()
+    await wait_for(lambda: w.findChild(ConnectDialog) is not None and w.findChild(ConnectDialog).isVisible())
+    dialog = w.findChild(ConnectDialog)
+    assert dialog is not None
+    dialog.host.setCurrentText("exclus1.contoso.com")
+    dialog.ok.click()
+    await wait_for(lambda: w.tree_model.clusters() != [], what="cluster row")
+    assert made == [("exclus1.contoso.com", "")]
+    await wait_for(lambda: "Connected" in w.connection_status(w.tree_model.clusters()[0]))
+    # Several clusters in one tree.
+    w.connect_to(FakeSession(host="other").settings, "")
+    await wait_for(lambda: len(w.tree_model.clusters()) == 2)
+    await w.manager.close()
+
+
+@pytest.mark.asyncio
+async def test_context_menu_key_and_accessible_action_names(window: MainWindow) -> None:
+    from PySide6.QtWidgets import QMenu
+
+    session = FakeSession()
+    conn = await connected(window, session)
+    window.select(ItemRef(conn, Kind.NODE, "EXNODE1"))
+    shown: list[list[str]] = []
+    original = QMenu.popup
+
+    def spy(menu: QMenu, *args: object) -> None:
+        shown.append([a.text() for a in menu.actions() if a.text()])
+
+    QMenu.popup = spy  # type: ignore[method-assign]
+    try:
+        window.tree.customContextMenuRequested.emit(
+            window.tree.visualRect(window.tree.currentIndex()).center()
+        )
+    finally:
+        QMenu.popup = original  # type: ignore[method-assign]
+    assert shown == [["Pause", "Resume", "Show Critical Events", "Refresh"]]
+    names = [b.accessibleName() for b in window.actions_pane.buttons]
+    assert names == ["Pause", "Resume", "Show Critical Events", "Refresh"]
+    assert window.actions_pane.buttons[1].accessibleDescription() == "EXNODE1 is not paused (Up)"

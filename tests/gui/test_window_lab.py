@@ -1,0 +1,193 @@
+"""The real window against the lab over real WinRM: browse, move, offline/online, pause, faults.
+
+Every test connects through `ccrgui.app.make_session` (the backend's WinRMClusterSession) to the
+`lab` fixture, so what is checked is the whole chain: GUI → backend → WinRM → simulated Windows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from PySide6.QtCore import Qt
+
+from ccrgui.gui.oplog import FAILED, SUCCEEDED
+from ccrgui.gui.tree import ItemRef, Kind
+from ccrgui.gui.window import MainWindow
+from tests.gui.guitools import confirm, menu_action, wait_for
+
+pytest.importorskip("ccrgui.remote.session")
+pytestmark = [pytest.mark.integration, pytest.mark.gui, pytest.mark.timeout(240)]
+
+MOVE = "Move this service or application to another node"
+SLOW = 90.0
+
+
+@pytest_asyncio.fixture
+async def window(qtbot):  # type: ignore[no-untyped-def]
+    from ccrgui.app import make_session
+
+    w = MainWindow(session_factory=make_session, refresh_interval_s=2.0)
+    w.show()
+    yield w
+    await w.manager.close()
+    w.close()
+    w.deleteLater()
+
+
+async def connect(window: MainWindow, lab: Any) -> str:
+    from ccrgui.app import demo_connection
+
+    settings, password = demo_connection(lab.info())
+    conn = window.connect_to(settings, password)
+    assert conn is not None, [b.text() for b in window.error_boxes]
+    cms = ItemRef(conn, Kind.GROUP, lab.topology.cms_name)
+    await wait_for(lambda: window.tree_model.find(cms).isValid(), SLOW, "the lab's snapshot")
+    return conn
+
+
+def summary(window: MainWindow, title: str, name: str) -> str:
+    return window.results.results.section(title).value(name)
+
+
+def tooltip(window: MainWindow, ref: ItemRef) -> str:
+    return str(window.tree_model.find(ref).data(Qt.ItemDataRole.ToolTipRole))
+
+
+async def finished(window: MainWindow, conn: str) -> None:
+    c = window.manager.get(conn)
+    await wait_for(lambda: c is not None and not c.busy, SLOW, "the action")
+
+
+@pytest.mark.asyncio
+async def test_browse_every_kind_of_item(window: MainWindow, lab: Any) -> None:
+    conn = await connect(window, lab)
+    window.select(ItemRef(conn, Kind.CLUSTER))
+    assert window.results.heading.text() == "EXCLUS1"
+    assert (
+        summary(window, "Summary of Cluster EXCLUS1", "Quorum configuration")
+        == "Node and File Share Majority"
+    )
+    assert window.results.results.section("Nodes").column("Status") == ["Up", "Up"]
+    assert "Cluster Name" in window.results.results.section("Cluster Core Resources").column("Name")
+    c = window.manager.get(conn)
+    await wait_for(lambda: c is not None and c.critical != "", SLOW, "critical event count")
+    window.refresh_view()
+    assert (
+        summary(window, "Summary of Cluster EXCLUS1", "Critical events (last 24 hours)")
+        .split()[0]
+        .rstrip("+")
+        .isdigit()
+    )
+
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    assert summary(window, "Summary of EXCH1", "Current Owner") == "EXNODE1"
+    assert summary(window, "Summary of EXCH1", "Active node").casefold() == "exnode1"
+    assert window.results.results.section("Exchange services").column("Status") == ["Online", "Online"]
+    assert window.results.results.section("Databases").column("Database") == [
+        "Mailbox Database",
+        "Executives",
+    ]
+    assert set(window.results.results.section("CCR copy health").column("Storage Group")) == {
+        "First Storage Group",
+        "Second Storage Group",
+    }
+
+    window.select(ItemRef(conn, Kind.NODE, "EXNODE2"))
+    assert summary(window, "Summary of EXNODE2", "Status") == "Up"
+    assert "Windows Server" in summary(window, "Summary of EXNODE2", "Operating system")
+    assert "Exchange Server 2007 SP1" in summary(window, "Summary of EXNODE2", "Exchange version")
+    assert summary(window, "Summary of EXNODE2", "Memory total") == "16,383 MB"
+    assert sorted(window.results.results.section("Network Interfaces").column("IP Address")) == [
+        "10.0.0.12",
+        "192.168.10.12",
+    ]
+
+    window.select(ItemRef(conn, Kind.NETWORK, "Cluster Network 2"))
+    ifaces = window.results.results.section("Network Interfaces")
+    assert sorted(ifaces.column("Node")) == ["EXNODE1", "EXNODE2"]
+    window.select(ItemRef(conn, Kind.QUORUM))
+    assert "FSW_EXCH1" in summary(window, "Quorum", "Witness share")
+    for kind in (Kind.SERVICES, Kind.NODES, Kind.STORAGE, Kind.NETWORKS, Kind.REPLICATION):
+        window.select(ItemRef(conn, kind))
+        assert window.results.results.sections, kind
+
+
+@pytest.mark.asyncio
+async def test_move_cms_to_passive_node_and_back_offline_online(window: MainWindow, lab: Any) -> None:
+    conn = await connect(window, lab)
+    cms = ItemRef(conn, Kind.GROUP, "EXCH1")
+    window.select(cms)
+    menu_action(window.context_menu(), MOVE, "EXNODE2").trigger()
+    dialog = await confirm(window, "ccrgui test move")
+    assert "Move-ClusteredMailboxServer" in dialog.commands()
+    await finished(window, conn)
+    entry = window.oplog.model.entries()[-1]
+    assert entry.status == SUCCEEDED, entry.output
+    await wait_for(
+        lambda: summary(window, "Summary of EXCH1", "Current Owner") == "EXNODE2", SLOW, "new owner"
+    )
+    assert lab.engine.group("EXCH1").owner.casefold() == "exnode2"
+
+    window.actions_pane.button("Take this service or application offline").click()
+    await confirm(window, "ccrgui test stop")
+    await finished(window, conn)
+    await wait_for(lambda: summary(window, "Summary of EXCH1", "Status") == "Offline", SLOW, "offline")
+    window.actions_pane.button("Bring this service or application online").click()
+    await finished(window, conn)
+    await wait_for(lambda: summary(window, "Summary of EXCH1", "Status") == "Online", SLOW, "online")
+    assert [e.status for e in window.oplog.model.entries()] == [SUCCEEDED] * 3
+
+
+@pytest.mark.asyncio
+async def test_pause_resume_node(window: MainWindow, lab: Any) -> None:
+    conn = await connect(window, lab)
+    node = ItemRef(conn, Kind.NODE, "EXNODE2")
+    window.select(node)
+    window.actions_pane.button("Pause").click()
+    await finished(window, conn)
+    await wait_for(lambda: tooltip(window, node) == "Paused", SLOW, "paused")
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    target = menu_action(window.context_menu(), MOVE, "EXNODE2")
+    assert not target.isEnabled() and "paused" in target.toolTip()
+    window.select(node)
+    window.actions_pane.button("Resume").click()
+    await finished(window, conn)
+    await wait_for(lambda: tooltip(window, node) == "Up", SLOW, "resumed")
+
+
+@pytest.mark.asyncio
+async def test_node_going_down_while_connected(window: MainWindow, lab: Any) -> None:
+    conn = await connect(window, lab)
+    node = ItemRef(conn, Kind.NODE, "EXNODE2")
+    window.select(node)
+    lab.engine.set_node_down("EXNODE2")
+    await wait_for(lambda: tooltip(window, node).startswith("Down"), SLOW, "node down")
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    target = menu_action(window.context_menu(), MOVE, "EXNODE2")
+    assert not target.isEnabled() and target.toolTip() == "EXNODE2 is down"
+    # The rest keeps working: the cluster is still connected and the CMS still shown online.
+    assert "Connected" in window.connection_status(conn)
+    assert summary(window, "Summary of EXCH1", "Status") == "Online"
+    lab.engine.set_node_up("EXNODE2")
+    await wait_for(lambda: tooltip(window, node) == "Up", SLOW, "node back")
+
+
+@pytest.mark.asyncio
+async def test_action_refused_by_windows_shows_its_error(window: MainWindow, lab: Any) -> None:
+    conn = await connect(window, lab)
+    window.manager.refresh_interval_s = 3600.0  # keep the GUI's view stale on purpose
+    await wait_for(lambda: not window.manager.is_refreshing(conn), SLOW)
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    lab.engine.pause_node("EXNODE2")  # behind the console's back
+    menu_action(window.context_menu(), MOVE, "EXNODE2").trigger()
+    await confirm(window, "should fail")
+    await wait_for(lambda: window.error_boxes, SLOW, "error dialog")
+    entry = window.oplog.model.entries()[-1]
+    assert entry.status == FAILED and entry.output.strip()
+    assert entry.output.strip().splitlines()[0] in window.error_boxes[-1].text()
+    # Then the console re-reads the cluster and shows the paused node.
+    node = ItemRef(conn, Kind.NODE, "EXNODE2")
+    await wait_for(lambda: tooltip(window, node) == "Paused", SLOW, "re-read state")
+    assert lab.engine.group("EXCH1").owner.casefold() == "exnode1"

@@ -360,10 +360,11 @@ def validate(flt: EventFilter) -> list[str]:
         except FilterError as exc:
             problems.append(str(exc))
         else:
-            if expressions > MAX_XPATH_EXPRESSIONS:
+            # One expression stays free for "Load more" (EventRecordID < n, see xpath_older_than).
+            if expressions + 1 > MAX_XPATH_EXPRESSIONS:
                 problems.append(
-                    f"The query needs {expressions} expressions; Windows allows {MAX_XPATH_EXPRESSIONS}. "
-                    "Choose fewer sources, levels or event IDs."
+                    f"The query needs {expressions} expressions; Windows allows {MAX_XPATH_EXPRESSIONS}, "
+                    "and ccrgui keeps one for Load more. Choose fewer sources, levels or event IDs."
                 )
     return problems
 
@@ -468,7 +469,9 @@ def wevtutil_xpath(flt: EventFilter) -> str:
     return "*[System[" + " and ".join(clauses) + "]]" if clauses else "*"
 
 
-_EXPRESSION = re.compile(r"(?:@Name|EventID|Level|@SystemTime|timediff\(@SystemTime\))\s*(?:!=|<=|>=|=|<|>)")
+_EXPRESSION = re.compile(
+    r"(?:@Name|EventID|EventRecordID|Level|@SystemTime|timediff\(@SystemTime\))\s*(?:!=|<=|>=|=|<|>)"
+)
 
 
 def count_expressions(xpath: str) -> int:

@@ -24,7 +24,9 @@ from ccrgui.domain.eventquery import (
     IdRange,
     IdSpec,
     TimeRange,
+    count_expressions,
     to_log_queries,
+    validate,
     xpath_older_than,
 )
 from ccrgui.domain.model import EventLevel
@@ -312,3 +314,16 @@ def test_lab_written_event_found_by_exact_filter(offline_lab: Any) -> None:
         [node],
     )[0]
     assert rec.record_id not in wevtutil_record_ids(offline_lab, node, "System", excluded.xpath)
+
+
+def test_expression_limit_matches_windows_and_leaves_room_for_paging(offline_lab: Any) -> None:
+    node = offline_lab.journal.nodes[0]
+    ids = ",".join(str(1000 + i) for i in range(27))  # + 3 levels + 1 time = 31 expressions
+    flt = EventFilter(logs=("System",), event_ids=ids)
+    assert validate(flt) == []
+    query = to_log_queries(flt, [node])[0]
+    paged = xpath_older_than(query.xpath, 10_000)
+    assert count_expressions(paged) == 32
+    wevtutil_record_ids(offline_lab, node, "System", paged)  # accepted by the lab (exit 0)
+    one_more = EventFilter(logs=("System",), event_ids=ids + ",2000")
+    assert any("Windows allows 32" in p for p in validate(one_more))

@@ -21,7 +21,7 @@ Choices where no capture exists (kept in the constants below):
   nodes have one message language); /u /p /a are accepted with /r and ignored.
 * /sq:true, /bm, /sbm and /lf:true name files; the lab's nodes have none (2 or 3).  A QueryList in
   /q: is evaluated for the command-line log only (its Select Path must name that log).
-* Verbs that change or export logs (cl, epl, sl, im, um, al) and gp/ep are answered with 5.
+* Verbs that change or export logs (cl, epl, sl, im, um, al) and gp are answered with 5.
 """
 
 from __future__ import annotations
@@ -95,6 +95,15 @@ CHANNELS = (
     "Windows PowerShell",
 )
 DEBUG_CHANNELS = frozenset({em.FC_DIAGNOSTIC.casefold()})
+# `wevtutil ep`: the lab's providers among a few standard ones, sorted as Windows sorts them.
+PUBLISHERS = tuple(
+    sorted(
+        {*em.PROVIDERS, "Microsoft-Windows-FailoverClustering-Manager", "Microsoft-Windows-Eventlog",
+         "Microsoft-Windows-Kernel-General", "Microsoft-Windows-WinRM", "MSExchange ADAccess",
+         "MSExchange Common", "MSExchangeSA", "ESE"},
+        key=str.casefold,
+    )
+)  # fmt: skip
 
 OPTION_NAMES = {
     "lf": "lf", "logfile": "lf",
@@ -119,9 +128,10 @@ VERBS = {
     "el": "el", "enum-logs": "el",
     "gl": "gl", "get-log": "gl",
     "gli": "gli", "get-log-info": "gli", "get-loginfo": "gli",
+    "ep": "ep", "enum-publishers": "ep",
 }  # fmt: skip
 OTHER_VERBS = frozenset(
-    {"sl", "set-log", "ep", "enum-publishers", "gp", "get-publisher", "im", "install-manifest",
+    {"sl", "set-log", "gp", "get-publisher", "im", "install-manifest",
      "um", "uninstall-manifest", "epl", "export-log", "al", "archive-log", "cl", "clear-log"}
 )  # fmt: skip
 
@@ -218,6 +228,10 @@ def _dispatch(
     if verb == "el":
         _no_args(positional, 0)
         io.write("".join(f"{name}\r\n" for name in CHANNELS))
+        return 0
+    if verb == "ep":
+        _no_args(positional, 0)
+        io.write("".join(f"{name}\r\n" for name in PUBLISHERS))
         return 0
     if not positional:
         raise WevtutilError(ERROR_INVALID_PARAMETER, "Required argument(s) is/are not specified.")

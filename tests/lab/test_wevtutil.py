@@ -261,6 +261,14 @@ def test_enum_logs(journal: EventJournal) -> None:
     assert names[:-1] == sorted(names[:-1], key=str.casefold)
 
 
+def test_enum_publishers_lists_the_event_sources(journal: EventJournal) -> None:
+    res = run(journal, "enum-publishers")
+    names = res.out.split("\r\n")[:-1]
+    assert set(em.PROVIDERS) <= set(names)
+    assert names == sorted(names, key=str.casefold)
+    assert run(journal, "cl", "System").code == 5
+
+
 def test_get_log_info_counts_records(journal: EventJournal) -> None:
     res = run(journal, "gli", "Application")
     fields = dict(line.split(": ", 1) for line in res.out.split("\r\n") if line)

@@ -397,3 +397,23 @@ def test_console_selection_padding_and_pushed_sql_row() -> None:
         ("SQL IP Address 1 (RVT1DB1)", "RVT1DB1", "RST1DB2", GroupState.OFFLINE_PENDING),
         ("Disk S:", "RVT1DB1", "RST1DB2", GroupState.FAILED),
     ]
+
+
+def test_properties_multi_string_continuation_and_group_owner() -> None:
+    """A multi-string value continues on indented lines; owners come from layout without a title."""
+    text = (
+        "T  Group                Name                           Value\r\n"
+        "-- -------------------- ------------------------------ -----------------------\r\n"
+        "SR Cluster Group        Name                           Cluster Group\r\n"
+        "M  Cluster Group        PreferredOwners                EXNODE1\r\n"
+        "                                                       EXNODE2\r\n"
+        "D  Cluster Group        FailoverThreshold              4294967295 (0xffffffff)\r\n"
+    )
+    props = parse_properties(text)
+    assert [(p.owner, p.name, p.value) for p in props] == [
+        ("Cluster Group", "Name", "Cluster Group"),
+        ("Cluster Group", "PreferredOwners", "EXNODE1\nEXNODE2"),
+        ("Cluster Group", "FailoverThreshold", "4294967295 (0xffffffff)"),
+    ]
+    assert props[2].int_value == 4294967295
+    assert not props[1].private

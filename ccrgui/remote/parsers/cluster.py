@@ -8,6 +8,7 @@ returns domain objects, raises `ParseError` naming the offending line, or raises
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 
@@ -424,7 +425,14 @@ def parse_properties(text: str, owners: Iterable[object] = ()) -> list[ClusterPr
         title = _PROP_TITLE.match(table.title)
         private = bool(title and title.group(1))
         owner_hint = title.group(2) if title else ""
+        first = len(result)
         for line_no, row in table.rows:
+            if row.startswith("   ") and len(result) > first:
+                # A multi-string value continues on lines indented to the value column.
+                last = result[-1]
+                value = f"{last.value}\n{row.strip()}" if last.value else row.strip()
+                result[-1] = dataclasses.replace(last, value=value)
+                continue
             try:
                 result.append(_property_row(line_no, row, table, owner_hint, known_owners, private))
             except ParseError as exc:

@@ -220,13 +220,19 @@ def test_protocol_reuses_one_shell_and_feeds_stdin(node: Node) -> None:
     assert node.service.shell_count == 0
 
 
-def test_codepage_437_and_65001(node: Node) -> None:
+def test_shell_codepages(node: Node) -> None:
     p = node.protocol()
     for codepage, expected in ((437, "Grüße ?\r\n".encode("cp437")), (65001, "Grüße ✓\r\n".encode())):
         shell = p.open_shell(codepage=codepage)
         cmd = p.run_command(shell, "unicode")
         assert p.get_command_output(shell, cmd) == (expected, b"", 0)
         p.close_shell(shell, close_session=False)
+    shell = p.open_shell(codepage=850)
+    cmd = p.run_command(shell, "unicode")
+    assert p.get_command_output(shell, cmd)[0] == "Grüße ?\r\n".encode("cp850")
+    with pytest.raises(WSManFaultError) as info:
+        p.open_shell(codepage=12345)
+    assert info.value.wsman_fault_code == 87
 
 
 def test_environment_and_skip_cmd_shell_reach_the_program(node: Node) -> None:

@@ -9,6 +9,7 @@ Idle shells are deleted after their IdleTimeOut, killing their processes.
 from __future__ import annotations
 
 import base64
+import codecs
 import logging
 import random
 import threading
@@ -193,7 +194,7 @@ class ShellService:
                 codepage = int(cp_text)
             except ValueError as exc:
                 raise soap.fault_invalid_parameter() from exc
-            if codepage not in (437, 65001, 850, 1252):
+            if codepage != 65001 and not _has_codec(f"cp{codepage}"):
                 raise soap.fault_invalid_parameter()
         env: dict[str, str] = {}
         env_el = body.find(qname("rsp", "Environment"))
@@ -393,6 +394,14 @@ class ShellService:
             if data:
                 out.append(Chunk(chunk.stream, data))
         return out
+
+
+def _has_codec(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
 
 
 def _ensure_started(process: LabProcess) -> None:

@@ -502,10 +502,19 @@ def to_log_queries(flt: EventFilter, all_nodes: Sequence[str] = ()) -> list[LogQ
         raise FilterError("Choose at least one node.")
     xpath = wevtutil_xpath(flt)
     return [
-        LogQuery(node=node, log=log, xpath=xpath, max_events=flt.max_events, newest_first=True)
+        LogQuery(
+            node=node, log=log, xpath=xpath, max_events=flt.max_events, newest_first=reads_backwards(log)
+        )
         for node in nodes
         for log in flt.logs
     ]
+
+
+def reads_backwards(log: str) -> bool:
+    """Whether a log can be read newest first (`/rd:true`).  Debug and analytic channels
+    (".../Diagnostic", ".../Analytic", ".../Debug") can only be read oldest first, as
+    Get-WinEvent's `-Oldest` requirement shows (reference events/NOTES.md §4)."""
+    return log.rsplit("/", 1)[-1].casefold() not in ("diagnostic", "analytic", "debug")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1036,6 +1045,7 @@ __all__ = [
     "from_querylist_xml",
     "load_querylist",
     "parse_id_spec",
+    "reads_backwards",
     "save_querylist",
     "select_xpath",
     "suppress_xpath",

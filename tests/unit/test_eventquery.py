@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from ccrgui.domain import event_knowledge
 from ccrgui.domain.eventquery import (
     FAILOVER_CLUSTERING,
+    LOG_FC_DIAGNOSTIC,
     LOG_FC_OPERATIONAL,
     MSEXCHANGE_REPL,
     EventFilter,
@@ -185,6 +186,8 @@ def test_to_log_queries_one_per_node_and_log() -> None:
     ]
     assert {q.max_events for q in queries} == {123}
     assert all(q.newest_first and q.xpath == wevtutil_xpath(flt) for q in queries)
+    diagnostic = to_log_queries(EventFilter(logs=(LOG_FC_DIAGNOSTIC, "System")), ["EXNODE1"])
+    assert [q.newest_first for q in diagnostic] == [False, True]  # debug channels read oldest first
     only_one = to_log_queries(EventFilter(nodes=("EXNODE2",)), ["EXNODE1", "EXNODE2"])
     assert {q.node for q in only_one} == {"EXNODE2"}
     with pytest.raises(FilterError):

@@ -348,7 +348,7 @@ class EventsView(QWidget):
         self.model.add_events(events)
         if batch.error:
             self.model.add_error(query.node, query.log, batch.error)
-        if batch.truncated:
+        if batch.truncated and query.newest_first:  # pages continue below the oldest record
             record_ids = [e.record_id for e in batch.events if e.record_id]
             if record_ids:
                 self._more[(query.node, query.log)] = min(record_ids)

@@ -60,12 +60,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=Path,
         help="render the window with the clustered mailbox server selected, save it and exit",
     )
-    p.add_argument("--refresh", type=float, default=10.0, metavar="SECONDS", help="auto-refresh interval")
+    p.add_argument(
+        "--refresh",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="auto-refresh interval (default: the saved setting, else 10)",
+    )
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
     if args.screenshot and not (args.demo or args.connect):
         p.error("--screenshot needs --demo or --connect")
-    if args.refresh <= 0 or args.lab_speed <= 0:
+    if (args.refresh is not None and args.refresh <= 0) or args.lab_speed <= 0:
         p.error("--refresh and --lab-speed must be positive")
     return args
 
@@ -152,7 +158,9 @@ async def screenshot(window: MainWindow, path: Path, timeout_s: float = 120.0) -
 
 async def run_console(app: QApplication, args: argparse.Namespace) -> int:
     qsettings = QSettings()
-    window = MainWindow(session_factory=make_session, settings=qsettings, refresh_interval_s=args.refresh)
+    window = MainWindow(session_factory=make_session, settings=qsettings)
+    if args.refresh is not None:
+        window.manager.refresh_interval_s = args.refresh
     lab: Lab | None = None
     try:
         if args.screenshot:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPoint, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -175,6 +175,23 @@ class MainWindow(QMainWindow):
         self.refresh_action = self._window_action("&Refresh", "F5", self._refresh_selected)
         view.addAction(self.refresh_action)
         view.addAction(self.oplog.toggleViewAction())
+        self.interval_menu = view.addMenu("&Auto-refresh")
+        group = QActionGroup(self)
+        saved = self.qsettings.value("refresh/interval_s") if self.qsettings is not None else None
+        if saved is not None:
+            try:
+                self.manager.refresh_interval_s = max(1.0, float(str(saved)))
+            except ValueError:
+                pass
+        for seconds in (5, 10, 30, 60, 300):
+            act = QAction(
+                f"Every {seconds} seconds" if seconds < 60 else f"Every {seconds // 60} minute(s)", group
+            )
+            act.setCheckable(True)
+            act.setData(seconds)
+            act.setChecked(abs(self.manager.refresh_interval_s - seconds) < 0.5)
+            act.triggered.connect(lambda *_, s=seconds: self.set_refresh_interval(float(s)))
+            self.interval_menu.addAction(act)
         # Delete never destroys anything: it only says so.
         self.delete_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.tree)
         self.delete_shortcut.activated.connect(
@@ -184,6 +201,14 @@ class MainWindow(QMainWindow):
         )
         self.properties_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Return), self.tree)
         self.properties_shortcut.activated.connect(lambda: self._activated(self.tree.currentIndex()))
+
+    def set_refresh_interval(self, seconds: float) -> None:
+        """The auto-refresh period (a setting kept in QSettings)."""
+        self.manager.refresh_interval_s = seconds
+        if self.qsettings is not None:
+            self.qsettings.setValue("refresh/interval_s", seconds)
+        for act in self.interval_menu.actions():
+            act.setChecked(act.data() == int(seconds))
 
     def _window_action(self, text: str, shortcut: str, slot: Callable[[], Any]) -> QAction:
         act = QAction(text, self)

@@ -85,3 +85,17 @@ def test_cluster_and_unreachable() -> None:
     acts = by_id(A.actions_for(ItemRef("c", Kind.GROUP, "EXCH1"), gone))
     assert not acts[A.OFFLINE].enabled and acts[A.OFFLINE].reason == "EXCLUS1 is unreachable: timed out"
     assert A.actions_for(None, None)[0].id == A.CONNECT
+
+
+def test_storage_group_copy_actions() -> None:
+    import dataclasses
+
+    e = entry()
+    acts = by_id(A.actions_for(ItemRef("c", Kind.COPY, "First Storage Group"), e))
+    assert acts[A.SUSPEND_COPY].enabled and not acts[A.RESUME_COPY].enabled
+    snap = e.snapshot
+    assert snap is not None
+    copies = tuple(dataclasses.replace(c, suspended=True, status=c.status) for c in snap.copies)
+    suspended = dataclasses.replace(e, snapshot=dataclasses.replace(snap, copies=copies))
+    acts = by_id(A.actions_for(ItemRef("c", Kind.COPY, "First Storage Group"), suspended))
+    assert not acts[A.SUSPEND_COPY].enabled and acts[A.RESUME_COPY].enabled

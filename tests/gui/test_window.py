@@ -266,3 +266,35 @@ async def test_context_menu_key_and_accessible_action_names(window: MainWindow) 
     names = [b.accessibleName() for b in window.actions_pane.buttons]
     assert names == ["Pause", "Resume", "Show Critical Events", "Refresh"]
     assert window.actions_pane.buttons[1].accessibleDescription() == "EXNODE1 is not paused (Up)"
+
+
+@pytest.mark.asyncio
+async def test_validate_only_moves_nothing(window: MainWindow) -> None:
+    session = FakeSession()
+    conn = await connected(window, session)
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    menu_action(window.context_menu(), MOVE, "EXNODE2").trigger()
+    await wait_for(lambda: window.confirm_dialog is not None and window.confirm_dialog.isVisible())
+    assert window.confirm_dialog is not None
+    window.confirm_dialog.validate_only.setChecked(True)
+    await confirm(window, "check first")
+    await wait_for(lambda: session.calls == [("validate", "EXNODE2", "check first")], what="validation")
+    await wait_for(
+        lambda: window.oplog.model.entries() and window.oplog.model.entries()[-1].status == SUCCEEDED
+    )
+    assert cms_owner(window) == "EXNODE1"
+
+
+def test_refresh_interval_setting_is_kept(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QSettings
+
+    qs = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(settings=qs)
+    qtbot.addWidget(w)
+    assert w.manager.refresh_interval_s == 10.0
+    every30 = next(a for a in w.interval_menu.actions() if a.data() == 30)
+    every30.trigger()
+    assert w.manager.refresh_interval_s == 30.0 and every30.isChecked()
+    again = MainWindow(settings=qs)
+    qtbot.addWidget(again)
+    assert again.manager.refresh_interval_s == 30.0

@@ -31,6 +31,8 @@ import re
 from collections.abc import Iterable
 
 __all__ = [
+    "MAX_CMD_EXE_LINE",
+    "MAX_CREATEPROCESS_LINE",
     "UnsafeValueError",
     "cluster_name",
     "cluster_option",
@@ -41,6 +43,7 @@ __all__ = [
     "ps_array",
     "ps_literal",
     "ps_native_arg",
+    "ps_native_command",
     "xpath_literal",
 ]
 
@@ -114,9 +117,20 @@ def _program(program: str) -> str:
     return program
 
 
+# CreateProcess accepts 32,767 characters; cmd.exe refuses lines over 8,191.
+MAX_CREATEPROCESS_LINE = 32767
+MAX_CMD_EXE_LINE = 8191
+
+
+def _limit(line: str, limit: int) -> str:
+    if len(line) > limit:
+        raise UnsafeValueError(line[:80] + "...", f"the command line is too long ({len(line)} > {limit})")
+    return line
+
+
 def cmd_line(program: str, *args: str) -> str:
     """A full command line for CreateProcess (WINRS_SKIP_CMD_SHELL=TRUE)."""
-    return " ".join([_program(program), *(cmd_arg(a) for a in args)])
+    return _limit(" ".join([_program(program), *(cmd_arg(a) for a in args)]), MAX_CREATEPROCESS_LINE)
 
 
 def cmd_exe_arg(value: str) -> str:
@@ -139,7 +153,7 @@ def cmd_exe_line(program: str, *args: str) -> str:
     _check_common(program, what="program name")
     if not program or any(ch in _CMD_META_QUOTABLE or ch in '"%!' for ch in program):
         raise UnsafeValueError(program, "the program name must be a plain word for cmd.exe")
-    return " ".join([program, *(cmd_exe_arg(a) for a in args)])
+    return _limit(" ".join([program, *(cmd_exe_arg(a) for a in args)]), MAX_CMD_EXE_LINE)
 
 
 def ps_literal(value: str) -> str:
@@ -173,9 +187,17 @@ def ps_native_arg(value: str) -> str:
         raise UnsafeValueError(value, "PowerShell 2.0 drops empty arguments to native programs")
     if '"' in value:
         raise UnsafeValueError(value, "PowerShell 2.0 passes double quotes to native programs unescaped")
-    if value.endswith("\\") and (" " in value or "\t" in value):
+    if "\t" in value:
+        raise UnsafeValueError(value, "PowerShell 2.0 does not quote tabs in native arguments")
+    if value.endswith("\\") and " " in value:
         raise UnsafeValueError(value, "PowerShell 2.0 would turn the trailing backslash into a quote escape")
     return ps_literal(value)
+
+
+def ps_native_command(program: str, *args: str) -> str:
+    """``& 'cluster.exe' 'group' 'Cluster Group' '/move:NODE2'`` for a PowerShell 2.0 script."""
+    _program(program)
+    return " ".join(["&", ps_literal(program), *(ps_native_arg(a) for a in args)])
 
 
 def cluster_name(name: str) -> str:

@@ -21,6 +21,7 @@ from ccrgui.remote.quoting import (
     ps_array,
     ps_literal,
     ps_native_arg,
+    ps_native_command,
     xpath_literal,
 )
 
@@ -329,3 +330,17 @@ def test_xpath_literal(value: str) -> None:
     assert lit[0] == lit[-1] and lit[0] in "'\""
     assert lit[1:-1] == value
     assert lit[0] not in value
+
+
+def test_ps_native_command_and_line_limits() -> None:
+    """The PowerShell 2.0 native call form, and Windows' command-line length limits."""
+    assert ps_native_command("cluster.exe", "group", "Cluster Group", "/move:NODE 2") == (
+        "& 'cluster.exe' 'group' 'Cluster Group' '/move:NODE 2'"
+    )
+    with pytest.raises(UnsafeValueError):
+        ps_native_command("cluster.exe", "a\tb")
+    with pytest.raises(UnsafeValueError, match="too long"):
+        cmd_exe_line("cluster", "x" * 9000)
+    assert len(cmd_line("cluster", "x" * 9000)) > 9000
+    with pytest.raises(UnsafeValueError, match="too long"):
+        cmd_line("cluster", "x" * 40000)

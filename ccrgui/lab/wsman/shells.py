@@ -120,7 +120,7 @@ class ShellService:
             return len(self._shells)
 
     def _kill(self, shell: Shell) -> None:
-        for cmd in shell.commands.values():
+        for cmd in list(shell.commands.values()):
             cmd.process.io.terminate()
 
     def _reap_loop(self) -> None:

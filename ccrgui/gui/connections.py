@@ -9,6 +9,7 @@ A cluster that cannot be read keeps its last snapshot, greyed, with the error.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from ccrgui.gui.tasks import NamedTasks
 from ccrgui.gui.tree import ClusterEntry, ConnState
 from ccrgui.remote.api import ClusterSession
 
+log = logging.getLogger(__name__)
 ActionCall = Callable[[], Coroutine[Any, Any, ActionResult]]
 
 
@@ -140,6 +142,7 @@ class ConnectionManager(QObject):
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the backend's own failures (network, auth) are shown, not raised
+            log.warning("cannot read %s", conn.entry.label, exc_info=True)
             conn.entry = replace(conn.entry, state=ConnState.UNREACHABLE, error=_describe(exc))
         else:
             conn.entry = ClusterEntry(conn_id, conn.entry.host, ConnState.CONNECTED, snap)
@@ -162,14 +165,21 @@ class ConnectionManager(QObject):
         nodes = [n.name for n in snap.nodes]
         flt = critical_events_filter(TargetKind.CLUSTER, snap.cluster_name, nodes=nodes)
         total, more, failed = 0, False, []
-        async for batch in conn.session.query_events(to_log_queries(flt, nodes)):
-            if batch.error:
-                failed.append(batch.query.node)
-            total += len(batch.events)
-            more = more or batch.truncated
-        text = f"{total}{'+' if more else ''}"
-        if failed:
-            text += " (not read from " + ", ".join(sorted(set(failed))) + ")"
+        try:
+            async for batch in conn.session.query_events(to_log_queries(flt, nodes)):
+                if batch.error:
+                    failed.append(batch.query.node)
+                total += len(batch.events)
+                more = more or batch.truncated
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a summary figure must not take the console down
+            log.warning("cannot count critical events on %s", snap.cluster_name, exc_info=True)
+            text = f"Unavailable: {_describe(exc)}"
+        else:
+            text = f"{total}{'+' if more else ''}"
+            if failed:
+                text += " (not read from " + ", ".join(sorted(set(failed))) + ")"
         conn.critical = text
         if conn_id in self._conns:
             self.changed.emit(conn_id)

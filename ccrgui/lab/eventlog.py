@@ -593,12 +593,15 @@ def generate_history(
         ]
 
     def k_group(t: int, node: str) -> list[Pending]:
+        """A group move: offline on the old owner, online on the new one (or a restart in place)."""
         g = rng.choice(groups)
+        others = [n for n in nodes if n != node]
+        target = rng.choice(others) if others and rng.random() < 0.7 else node
         return [
             ev(t, node, sys_, fc, 1203, 4, (("ResourceGroup", g),)),
             ev(t + 2 * second, node, sys_, fc, 1204, 4, (("ResourceGroup", g),)),
-            ev(t + 5 * second, node, sys_, fc, 1200, 4, (("ResourceGroup", g),)),
-            ev(t + 9 * second, node, sys_, fc, 1201, 4, (("ResourceGroup", g),)),
+            ev(t + 5 * second, target, sys_, fc, 1200, 4, (("ResourceGroup", g),)),
+            ev(t + 9 * second, target, sys_, fc, 1201, 4, (("ResourceGroup", g),)),
         ]
 
     def k_resource_failed(t: int, node: str) -> list[Pending]:

@@ -78,6 +78,12 @@ class _CredentialFile:
         os.replace(tmp, self._path)
         os.environ["NTLM_USER_FILE"] = self._path
 
+    def ensure_env(self) -> None:
+        """Point NTLM_USER_FILE back at our file if something else in the process changed it."""
+        path = self._path
+        if path is not None and self._sets and os.environ.get("NTLM_USER_FILE") != path:
+            os.environ["NTLM_USER_FILE"] = path
+
     def _cleanup(self) -> None:
         if self._path:
             with contextlib.suppress(OSError):
@@ -144,6 +150,7 @@ class NegotiateAcceptor:
 
     def __init__(self, channel_bindings: GssChannelBindings | None = None) -> None:
         self._cbt = channel_bindings
+        CREDENTIALS.ensure_env()
         # use_negotiate pins pyspnego's own SPNEGO/NTLM code: with python-gssapi installed it would
         # otherwise hand the tokens to GSSAPI, which knows nothing of NTLM_USER_FILE's accounts.
         self.ctx: Any = spnego.server(

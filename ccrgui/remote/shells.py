@@ -1,0 +1,479 @@
+"""Persistent remote shells on one node: a cmd shell for programs and a long-running PowerShell.
+
+Why persistent: opening a WinRS shell costs round trips (and pywinrm's `run_cmd` re-authenticates
+every time), and on an Exchange 2007 server loading the Exchange snap-in takes seconds.  So each
+node gets one cmd shell reused for every program (cluster.exe, wevtutil) and one PowerShell
+process fed one line per request through stdin, with the snap-in loaded once.
+
+PowerShell framing: every request is ONE stdin line
+``iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('<b64>')))``; the script gathers
+its output in a variable and writes it once at the end between lines that start with a random
+per-session marker, so a single Receive usually returns the whole answer, and nothing that a
+command prints (a group name, an error message) can fake the end of a frame: the marker is never
+sent in clear (it only exists inside the base64 text) and never echoed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from ccrgui.remote.transport import (
+    ErrorKind,
+    HostConnection,
+    Received,
+    ReceiveTimedOut,
+    TransportError,
+)
+
+log = logging.getLogger(__name__)
+
+UTF8_CODEPAGE = 65001
+POWERSHELL_LINE = "powershell -NoLogo -NoProfile -NonInteractive -Command -"
+EXCHANGE_SNAPIN = "Microsoft.Exchange.Management.PowerShell.Admin"
+_CLEANUP_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class CommandOutput:
+    """One program run: exactly what was sent and what came back."""
+
+    host: str
+    command_line: str
+    stdout: str
+    stderr: str
+    exit_code: int | None
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a PowerShell answer: a named output, or the error that stopped it."""
+
+    name: str
+    text: str
+    exit_code: int | None = None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+@dataclass(frozen=True)
+class PsOutput:
+    host: str
+    script: str
+    sections: tuple[Section, ...]
+    stderr: str
+    duration_s: float
+
+    def section(self, name: str) -> Section | None:
+        return next((s for s in self.sections if s.name == name), None)
+
+
+def _retryable(exc: TransportError) -> bool:
+    """Reads are retried once on shell- or message-level trouble, never on a dead/hung node."""
+    return exc.kind in (ErrorKind.SHELL_GONE, ErrorKind.HTTP, ErrorKind.PROTOCOL, ErrorKind.FAULT)
+
+
+class _Background:
+    """Fire-and-forget cleanup calls (Signal, Delete) that must not delay the caller."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, coro: Awaitable[None]) -> None:
+        async def guarded() -> None:
+            try:
+                await coro
+            except (TransportError, ReceiveTimedOut) as exc:
+                log.debug("cleanup failed: %s", exc)
+            except Exception:  # cleanup must never surface
+                log.debug("cleanup failed", exc_info=True)
+
+        task = asyncio.ensure_future(guarded())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def drain(self, timeout: float = _CLEANUP_TIMEOUT_S) -> None:
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=timeout)
+
+
+class _Shell:
+    """The shell-id lifecycle shared by the cmd shell and the PowerShell host."""
+
+    def __init__(self, conn: HostConnection, codepage: int = UTF8_CODEPAGE) -> None:
+        self.conn = conn
+        self.codepage = codepage
+        self.shell_id: str | None = None
+        self.last_used = time.monotonic()
+        self._open_lock = asyncio.Lock()
+        self._bg = _Background()
+
+    @property
+    def host(self) -> str:
+        return self.conn.host
+
+    async def _ensure_shell(self, timeout: float) -> str:
+        async with self._open_lock:
+            if self.shell_id is None:
+                cp = self.codepage
+                self.shell_id = await self.conn.call(lambda ch: ch.open_shell(codepage=cp), timeout=timeout)
+            return self.shell_id
+
+    def _forget_shell(self) -> None:
+        """Drop the shell (delete it remotely in the background if it may still exist)."""
+        sid, self.shell_id = self.shell_id, None
+        if sid is not None and not self.conn.closed:
+            self._bg.spawn(self.conn.call(lambda ch: ch.close_shell(sid), timeout=_CLEANUP_TIMEOUT_S))
+
+    def _terminate_later(self, shell_id: str, command_id: str) -> None:
+        if self.conn.closed:
+            return
+        self._bg.spawn(
+            self.conn.call(lambda ch: ch.signal_terminate(shell_id, command_id), timeout=_CLEANUP_TIMEOUT_S)
+        )
+
+    async def close(self) -> None:
+        sid, self.shell_id = self.shell_id, None
+        if sid is not None and not self.conn.closed:
+            try:
+                await self.conn.call(lambda ch: ch.close_shell(sid), timeout=_CLEANUP_TIMEOUT_S)
+            except TransportError as exc:
+                log.debug("closing shell on %s: %s", self.host, exc)
+        await self._bg.drain()
+
+
+class CmdShell(_Shell):
+    """One WinRS cmd shell per node, reused for every program run."""
+
+    async def run(
+        self,
+        command_line: str,
+        *,
+        skip_cmd_shell: bool,
+        timeout: float,
+        retry: bool = False,
+    ) -> CommandOutput:
+        """Run one program to completion.  `retry` only for idempotent reads."""
+        started = time.monotonic()
+        deadline = started + timeout
+        attempts = 2 if retry else 1
+        for attempt in range(attempts):
+            try:
+                return await self._run_once(command_line, skip_cmd_shell, deadline, started)
+            except TransportError as exc:
+                if exc.kind in (ErrorKind.SHELL_GONE, ErrorKind.HTTP, ErrorKind.PROTOCOL):
+                    self._forget_shell()
+                if attempt + 1 >= attempts or not _retryable(exc) or time.monotonic() >= deadline:
+                    raise
+                log.info("retrying a read on %s after: %s", self.host, exc)
+        raise AssertionError("unreachable")
+
+    async def _run_once(
+        self, line: str, skip: bool, deadline: float, started: float
+    ) -> CommandOutput:
+        self.last_used = time.monotonic()
+        shell_id = await self._ensure_shell(_left(deadline))
+        command_id = await self.conn.call(
+            lambda ch: ch.run_command(shell_id, line, (), skip_cmd_shell=skip), timeout=_left(deadline)
+        )
+        out = bytearray()
+        err = bytearray()
+        try:
+            while True:
+                try:
+                    chunk: Received = await self.conn.call(
+                        lambda ch: ch.receive(shell_id, command_id), timeout=_left(deadline)
+                    )
+                except ReceiveTimedOut:
+                    if time.monotonic() >= deadline:
+                        raise TransportError(
+                            ErrorKind.TIMEOUT, "the command did not finish in time", self.host
+                        ) from None
+                    continue
+                out += chunk.stdout
+                err += chunk.stderr
+                if chunk.done:
+                    break
+        except BaseException:
+            # Timed out or cancelled: stop the remote program (WinRS Signal terminate).
+            self._terminate_later(shell_id, command_id)
+            raise
+        self._terminate_later(shell_id, command_id)  # frees the command on the server
+        self.last_used = time.monotonic()
+        return CommandOutput(
+            host=self.host,
+            command_line=line,
+            stdout=_decode(bytes(out), self.codepage),
+            stderr=_decode(bytes(err), self.codepage),
+            exit_code=chunk.exit_code,
+            duration_s=time.monotonic() - started,
+        )
+
+
+def _left(deadline: float) -> float:
+    return max(0.05, deadline - time.monotonic())
+
+
+def _decode(data: bytes, codepage: int) -> str:
+    encoding = "utf-8" if codepage == UTF8_CODEPAGE else f"cp{codepage}"
+    text = data.decode(encoding, errors="replace")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def request_line(script: str) -> bytes:
+    """The single stdin line that runs `script` in the remote PowerShell."""
+    b64 = base64.b64encode(script.encode("utf-8")).decode("ascii")
+    return (
+        "iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('" + b64 + "')))\r\n"
+    ).encode("ascii")
+
+
+@dataclass
+class _Frames:
+    """Accumulates PowerShell stdout and cuts complete frames out of it."""
+
+    marker: str
+    buffer: bytearray = field(default_factory=bytearray)
+    frames: dict[int, tuple[Section, ...]] = field(default_factory=dict)
+
+    def feed(self, data: bytes) -> None:
+        self.buffer += data
+        text = self.buffer.decode("utf-8", errors="replace")
+        while True:
+            begin_tag = f"{self.marker}:B:"
+            b = text.find(begin_tag)
+            if b < 0:
+                break
+            nl = text.find("\n", b)
+            if nl < 0:
+                break
+            try:
+                req_id = int(text[b + len(begin_tag) : nl].strip())
+            except ValueError:
+                # Not a frame we wrote (garbled): drop the line and keep looking.
+                text = text[nl + 1 :]
+                continue
+            end_tag = f"{self.marker}:E:{req_id}\n"
+            e = text.find(end_tag, nl)
+            if e < 0:
+                text = text[b:]
+                break
+            body = text[nl + 1 : e]
+            after = text.find("\n", e)
+            text = text[after + 1 :] if after >= 0 else ""
+            self.frames[req_id] = parse_sections(body, self.marker)
+        self.buffer = bytearray(text.encode("utf-8"))
+
+
+def parse_sections(body: str, marker: str) -> tuple[Section, ...]:
+    """Split a frame body into sections (`<m>:S:name:exit` / `<m>:X:name:message` headers)."""
+    sections: list[Section] = []
+    lines = body.splitlines(keepends=True)
+    name: str | None = None
+    code: int | None = None
+    buf: list[str] = []
+
+    def flush() -> None:
+        if name is not None:
+            text = "".join(buf)
+            if text.endswith("\n"):  # the newline the framing added after the payload
+                text = text[:-1]
+            sections.append(Section(name, text, code))
+
+    prefix = marker + ":"
+    for line in lines:
+        if line.startswith(prefix):
+            flush()
+            name, code, buf = None, None, []
+            parts = line[len(prefix) :].rstrip("\r\n").split(":", 2)
+            if len(parts) == 3 and parts[0] == "S":
+                name = parts[1]
+                try:
+                    code = int(parts[2]) if parts[2].strip() not in ("", "None") else None
+                except ValueError:
+                    code = None
+            elif len(parts) == 3 and parts[0] == "X":
+                sections.append(Section(parts[1], "", None, parts[2].strip() or "failed"))
+            continue
+        if name is not None:
+            buf.append(line)
+    flush()
+    return tuple(sections)
+
+
+def frame_script(body: str, marker: str, req_id: int) -> str:
+    """Wrap a script body (which appends to `$o`) with the framing and the single final write."""
+    m = "'" + marker + "'"  # the marker is [0-9a-z] only: a safe literal
+    return "\n".join(
+        [
+            "$ErrorActionPreference = 'Stop'",
+            f"$m = {m}",
+            f"$o = $m + ':B:{req_id}' + \"`n\"",
+            "try {",
+            body,
+            "} catch {",
+            "  $o = $o + $m + ':X:script:' + ($_.Exception.Message -replace \"`r?`n\", ' ') + \"`n\"",
+            "}",
+            f"$o = $o + $m + ':E:{req_id}' + \"`n\"",
+            "[Console]::Out.Write($o)",
+        ]
+    )
+
+
+class PowerShellHost(_Shell):
+    """One long-running `powershell -Command -` per node, Exchange snap-in loaded once."""
+
+    def __init__(
+        self,
+        conn: HostConnection,
+        *,
+        load_exchange: bool = True,
+        codepage: int = UTF8_CODEPAGE,
+        on_broken: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__(conn, codepage)
+        self.marker = "ccrgui" + secrets.token_hex(16)
+        self.load_exchange = load_exchange
+        self.exchange_error: str | None = None  # why the snap-in did not load, if it did not
+        self.command_id: str | None = None
+        self._frames = _Frames(self.marker)
+        self._next_id = 0
+        self._lock = asyncio.Lock()
+        self._start_lock = asyncio.Lock()
+        self._init_id: int | None = None
+        self._on_broken = on_broken
+        self.starts = 0
+
+    @property
+    def started(self) -> bool:
+        return self.command_id is not None
+
+    async def start(self, timeout: float) -> None:
+        """Open the shell, start PowerShell and queue the snap-in load (not waited for)."""
+        async with self._start_lock:
+            if self.command_id is not None:
+                return
+            deadline = time.monotonic() + timeout
+            shell_id = await self._ensure_shell(_left(deadline))
+            command_id = await self.conn.call(
+                lambda ch: ch.run_command(shell_id, POWERSHELL_LINE, ()), timeout=_left(deadline)
+            )
+            self.command_id = command_id
+            self.starts += 1
+            self._frames = _Frames(self.marker)
+            init_id = self._new_id()
+            body = (
+                "try {\n"
+                f"  Add-PSSnapin {EXCHANGE_SNAPIN}\n"
+                "  $o = $o + $m + ':S:snapin:0' + \"`n\"\n"
+                "} catch {\n"
+                "  $o = $o + $m + ':X:snapin:' + ($_.Exception.Message -replace \"`r?`n\", ' ') + \"`n\"\n"
+                "}"
+                if self.load_exchange
+                else "$o = $o + $m + ':S:snapin:0' + \"`n\""
+            )
+            line = request_line(frame_script(body, self.marker, init_id))
+            try:
+                await self.conn.call(
+                    lambda ch: ch.send_input(shell_id, command_id, line), timeout=_left(deadline)
+                )
+            except BaseException:
+                self._broken("sending the start-up line failed")
+                raise
+            self._init_id = init_id
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def _broken(self, why: str) -> None:
+        """Throw the PowerShell process away; the next request starts a new one."""
+        sid, cid = self.shell_id, self.command_id
+        self.command_id = None
+        self._init_id = None
+        if sid is not None and cid is not None:
+            self._terminate_later(sid, cid)
+        self._forget_shell()
+        log.info("PowerShell on %s replaced: %s", self.host, why)
+        if self._on_broken is not None:
+            self._on_broken(why)
+
+    async def run(self, body: str, *, timeout: float, retry: bool = False) -> PsOutput:
+        """Run a script body (appending to `$o` with section headers); one Send + one Receive."""
+        started = time.monotonic()
+        deadline = started + timeout
+        attempts = 2 if retry else 1
+        async with self._lock:
+            for attempt in range(attempts):
+                try:
+                    return await self._run_once(body, deadline, started)
+                except TransportError as exc:
+                    if attempt + 1 >= attempts or not _retryable(exc) or time.monotonic() >= deadline:
+                        raise
+                    log.info("retrying a PowerShell read on %s after: %s", self.host, exc)
+        raise AssertionError("unreachable")
+
+    async def _run_once(self, body: str, deadline: float, started: float) -> PsOutput:
+        self.last_used = time.monotonic()
+        await self.start(_left(deadline))
+        shell_id, command_id = self.shell_id, self.command_id
+        assert shell_id is not None and command_id is not None
+        req_id = self._new_id()
+        script = frame_script(body, self.marker, req_id)
+        line = request_line(script)
+        err = bytearray()
+        try:
+            await self.conn.call(
+                lambda ch: ch.send_input(shell_id, command_id, line), timeout=_left(deadline)
+            )
+            while req_id not in self._frames.frames:
+                try:
+                    chunk = await self.conn.call(
+                        lambda ch: ch.receive(shell_id, command_id), timeout=_left(deadline)
+                    )
+                except ReceiveTimedOut:
+                    if time.monotonic() >= deadline:
+                        raise TransportError(
+                            ErrorKind.TIMEOUT, "PowerShell did not answer in time", self.host
+                        ) from None
+                    continue
+                self._frames.feed(chunk.stdout)
+                err += chunk.stderr
+                if chunk.done and req_id not in self._frames.frames:
+                    self.command_id = None  # the process is gone: no Signal needed
+                    detail = _decode(bytes(err), self.codepage).strip()[:500]
+                    raise TransportError(
+                        ErrorKind.SHELL_GONE,
+                        f"PowerShell exited (exit code {chunk.exit_code})"
+                        + (f": {detail}" if detail else ""),
+                        self.host,
+                    )
+        except TransportError as exc:
+            self._broken(exc.detail)
+            raise
+        except BaseException:
+            self._broken("request cancelled")  # stops the remote script (Signal terminate)
+            raise
+        if self._init_id is not None and self._init_id in self._frames.frames:
+            snap = next((s for s in self._frames.frames.pop(self._init_id) if s.name == "snapin"), None)
+            self.exchange_error = snap.error if snap is not None and snap.error else None
+            self._init_id = None
+        sections = self._frames.frames.pop(req_id)
+        self.last_used = time.monotonic()
+        return PsOutput(
+            host=self.host,
+            script=body,
+            sections=sections,
+            stderr=_decode(bytes(err), self.codepage),
+            duration_s=time.monotonic() - started,
+        )
+

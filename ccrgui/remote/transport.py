@@ -1,0 +1,698 @@
+"""Async WinRM transport: pywinrm's blocking `Protocol` run on daemon worker threads.
+
+Why this shape:
+* pywinrm is blocking and not thread-safe per connection (NTLM authenticates and seals one TCP
+  connection), so every `Channel` is one pywinrm `Protocol` used by one thread at a time, and a
+  host gets a small pool of channels (bounded concurrency per host and overall).
+* Callers see only `Channel` (a handful of WinRS operations) and `HostConnection.call`; another
+  WinRM library (pypsrp's `WSMan`) can replace `PyWinRMChannel` without touching them.
+* Worker threads are daemons: a hung node must never keep the app (or a test run) from exiting.
+* Every failure becomes a `TransportError` with a text an administrator understands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import enum
+import logging
+import os
+import queue
+import socket
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol, TypeVar
+from urllib.parse import urlsplit
+
+from ccrgui.remote.api import AuthMethod, ConnectionError_, ConnectionSettings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# WS-Management fault codes Windows sends (MS-WSMV; see reference/winrm/NOTES.md §1.6).
+WSMAN_TIMED_OUT = 2150858793
+WSMAN_INVALID_SELECTORS = 2150858843  # unknown ShellId / CommandId: the shell is gone
+
+
+class ErrorKind(enum.Enum):
+    UNREACHABLE = "unreachable"  # connection refused, DNS failure, network down
+    TIMEOUT = "timeout"
+    AUTH = "auth"  # 401
+    TLS = "tls"
+    HTTP = "http"  # non-2xx without a SOAP fault
+    FAULT = "fault"  # a WS-Management fault
+    SHELL_GONE = "shell-gone"  # the server no longer knows the shell or command
+    PROTOCOL = "protocol"  # a reply we could not understand
+    SETTINGS = "settings"
+
+
+class TransportError(Exception):
+    """A failure talking to one host, with a message fit for the operations log."""
+
+    def __init__(self, kind: ErrorKind, message: str, host: str = "") -> None:
+        super().__init__(f"{host}: {message}" if host else message)
+        self.kind = kind
+        self.host = host
+        self.detail = message
+
+    @property
+    def node_failed(self) -> bool:
+        """True when the host itself is unusable (try another node), not just this command."""
+        return self.kind in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT, ErrorKind.AUTH, ErrorKind.TLS)
+
+
+class ReceiveTimedOut(Exception):
+    """No output before the WS-Management OperationTimeout: the caller simply receives again."""
+
+
+@dataclass(frozen=True)
+class Received:
+    stdout: bytes
+    stderr: bytes
+    done: bool
+    exit_code: int | None
+
+
+class Channel(Protocol):
+    """One authenticated connection to a WinRM endpoint; blocking; one call at a time."""
+
+    requests_sent: int
+
+    def open_shell(self, *, codepage: int, env: Mapping[str, str] | None = None) -> str: ...
+
+    def run_command(
+        self, shell_id: str, command: str, arguments: Sequence[str] = (), *, skip_cmd_shell: bool = False
+    ) -> str: ...
+
+    def receive(self, shell_id: str, command_id: str) -> Received: ...
+
+    def send_input(self, shell_id: str, command_id: str, data: bytes, end: bool = False) -> None: ...
+
+    def signal_terminate(self, shell_id: str, command_id: str) -> None: ...
+
+    def close_shell(self, shell_id: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+ChannelFactory = Callable[[str], Channel]  # endpoint URL -> a new channel
+
+
+# ---- settings ---------------------------------------------------------------------------------
+
+
+def _kerberos_available() -> bool:
+    from winrm import transport as wt
+
+    return bool(wt.HAVE_KERBEROS)
+
+
+def _credssp_available() -> bool:
+    from winrm import transport as wt
+
+    return bool(wt.HAVE_CREDSSP)
+
+
+def endpoint_for(settings: ConnectionSettings, host: str) -> str:
+    """The WS-Man URL of a host: a configured/learnt endpoint, else built from the settings."""
+    for name, url in settings.node_endpoints.items():
+        if name.casefold() == host.casefold():
+            return url
+    scheme = "https" if settings.https else "http"
+    return f"{scheme}://{host}:{settings.effective_port}/wsman"
+
+
+def validate_settings(settings: ConnectionSettings, password: str) -> list[str]:
+    """Refuse unusable or unsafe settings before anything is sent; return warnings to log.
+
+    The rule that matters: a password never travels over unencrypted HTTP.  NTLM, Kerberos and
+    CredSSP encrypt the WinRM messages themselves; Basic does not, so it needs HTTPS.
+    """
+    warnings: list[str] = []
+    if settings.operation_timeout_s <= 0:
+        raise ConnectionError_("The operation timeout must be a positive number of seconds.")
+    if not settings.host.strip():
+        raise ConnectionError_("Enter the cluster name or the name of one of its nodes.")
+    urls = [endpoint_for(settings, settings.host), *settings.node_endpoints.values()]
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConnectionError_(f"{url!r} is not an http:// or https:// WinRM endpoint URL.")
+    plain_http = [u for u in urls if urlsplit(u).scheme == "http"]
+    auth = settings.auth
+    if auth is AuthMethod.BASIC:
+        if plain_http:
+            raise ConnectionError_(
+                "Basic authentication sends the password readable by anyone on the network; "
+                f"it is only allowed over HTTPS (not {plain_http[0]}). Use HTTPS, or NTLM which "
+                "encrypts the WinRM messages."
+            )
+    if auth in (AuthMethod.NTLM, AuthMethod.BASIC, AuthMethod.CREDSSP):
+        if not settings.username.strip():
+            raise ConnectionError_(f"{auth.value} authentication needs a user name (DOMAIN\\user).")
+        if not password:
+            raise ConnectionError_(f"{auth.value} authentication needs a password.")
+    if auth in (AuthMethod.CURRENT_USER, AuthMethod.KERBEROS) and not _kerberos_available():
+        raise ConnectionError_(
+            "Logging on with the current Windows account needs Kerberos support (pykerberos or "
+            "winkerberos), which is not installed here. Choose NTLM and enter a password."
+        )
+    if auth is AuthMethod.CREDSSP and not _credssp_available():
+        raise ConnectionError_("CredSSP needs the requests-credssp package, which is not installed.")
+    if any(urlsplit(u).scheme == "https" for u in urls):
+        if not settings.verify_tls:
+            warnings.append(
+                "TLS certificate verification is OFF: the identity of the cluster nodes is not checked."
+            )
+        elif settings.ca_file and not os.path.isfile(settings.ca_file):
+            raise ConnectionError_(f"The CA certificate file {settings.ca_file!r} does not exist.")
+    return warnings
+
+
+def pywinrm_options(settings: ConnectionSettings, url: str) -> dict[str, Any]:
+    """The pywinrm `Protocol` keyword arguments for one endpoint (after `validate_settings`)."""
+    https = urlsplit(url).scheme == "https"
+    transport = {
+        AuthMethod.CURRENT_USER: "kerberos",
+        AuthMethod.KERBEROS: "kerberos",
+        AuthMethod.NTLM: "ntlm",
+        AuthMethod.BASIC: "basic",
+        AuthMethod.CREDSSP: "credssp",
+    }[settings.auth]
+    opts: dict[str, Any] = {
+        "transport": transport,
+        # Over plain HTTP the messages must be sealed; over HTTPS TLS already protects them.
+        "message_encryption": "auto" if https else "always",
+        "server_cert_validation": "validate" if settings.verify_tls else "ignore",
+        "ca_trust_path": settings.ca_file or "legacy_requests",
+        "proxy": None,  # a desktop console talks to the nodes directly
+    }
+    if settings.auth is AuthMethod.KERBEROS and settings.username:
+        opts["username"] = settings.username
+    return opts
+
+
+# ---- the pywinrm channel ----------------------------------------------------------------------
+
+
+class PyWinRMChannel:
+    """A `Channel` on one pywinrm `Protocol` (one requests session, one NTLM context)."""
+
+    def __init__(
+        self,
+        url: str,
+        options: Mapping[str, Any],
+        *,
+        username: str | None,
+        password: str | None,
+        operation_timeout_s: int,
+    ) -> None:
+        from winrm.protocol import Protocol as WinRMProtocol
+
+        op = max(1, int(operation_timeout_s))
+        opts = dict(options)
+        opts.setdefault("username", username)
+        self._protocol = WinRMProtocol(
+            url,
+            password=password,
+            read_timeout_sec=op + 10,
+            operation_timeout_sec=op,
+            **opts,
+        )
+        self.url = url
+        self.requests_sent = 0
+        self._count_lock = threading.Lock()
+        original = self._protocol.transport.send_message
+
+        def counted(message: str | bytes) -> bytes:
+            with self._count_lock:
+                self.requests_sent += 1
+            return original(message)
+
+        self._protocol.transport.send_message = counted  # type: ignore[method-assign]
+
+    def open_shell(self, *, codepage: int, env: Mapping[str, str] | None = None) -> str:
+        return self._protocol.open_shell(codepage=codepage, env_vars=dict(env) if env else None)
+
+    def run_command(
+        self, shell_id: str, command: str, arguments: Sequence[str] = (), *, skip_cmd_shell: bool = False
+    ) -> str:
+        return self._protocol.run_command(
+            shell_id, command, list(arguments), console_mode_stdin=True, skip_cmd_shell=skip_cmd_shell
+        )
+
+    def receive(self, shell_id: str, command_id: str) -> Received:
+        from winrm.exceptions import WinRMOperationTimeoutError
+
+        try:
+            out, err, code, done = self._protocol.get_command_output_raw(shell_id, command_id)
+        except WinRMOperationTimeoutError as exc:
+            raise ReceiveTimedOut from exc
+        return Received(out, err, done, code if done else None)
+
+    def send_input(self, shell_id: str, command_id: str, data: bytes, end: bool = False) -> None:
+        self._protocol.send_command_input(shell_id, command_id, data, end=end)
+
+    def signal_terminate(self, shell_id: str, command_id: str) -> None:
+        self._protocol.cleanup_command(shell_id, command_id)
+
+    def close_shell(self, shell_id: str) -> None:
+        self._protocol.close_shell(shell_id, close_session=False)
+
+    def close(self) -> None:
+        self._protocol.transport.close_session()
+
+
+def pywinrm_factory(settings: ConnectionSettings, password: str) -> ChannelFactory:
+    """Validate the settings once, then build channels for any endpoint of the cluster."""
+    for warning in validate_settings(settings, password):
+        log.warning("%s", warning)
+    username = settings.username or None
+    secret = password if settings.auth not in (AuthMethod.CURRENT_USER, AuthMethod.KERBEROS) else None
+
+    def make(url: str) -> Channel:
+        return PyWinRMChannel(
+            url,
+            pywinrm_options(settings, url),
+            username=username,
+            password=secret,
+            operation_timeout_s=min(20, max(1, int(settings.operation_timeout_s))),
+        )
+
+    return make
+
+
+# ---- error mapping ----------------------------------------------------------------------------
+
+
+def map_error(exc: BaseException, host: str, timeout_s: float | None = None) -> TransportError:
+    """Turn pywinrm / requests exceptions into clear texts (why the node could not be used)."""
+    if isinstance(exc, TransportError):
+        return exc
+    import requests
+    from winrm.exceptions import (
+        InvalidCredentialsError,
+        WinRMError,
+        WinRMOperationTimeoutError,
+        WinRMTransportError,
+        WSManFaultError,
+    )
+
+    if isinstance(exc, InvalidCredentialsError):
+        return TransportError(
+            ErrorKind.AUTH,
+            "the user name or password was rejected (HTTP 401 Unauthorized), or this account may not "
+            "use WinRM on the node",
+            host,
+        )
+    if isinstance(exc, WSManFaultError):
+        code = exc.wsman_fault_code
+        reason = " ".join((exc.reason or "").split())
+        if code == WSMAN_INVALID_SELECTORS:
+            return TransportError(ErrorKind.SHELL_GONE, f"the remote shell no longer exists ({reason})", host)
+        wsman = f", WSManFault {code}" if code is not None else ""
+        sub = f" {exc.fault_subcode}" if exc.fault_subcode else ""
+        return TransportError(
+            ErrorKind.FAULT, f"WS-Management fault{sub} (HTTP {exc.code}{wsman}): {reason}", host
+        )
+    if isinstance(exc, WinRMOperationTimeoutError):
+        return TransportError(ErrorKind.TIMEOUT, "the WS-Management operation timed out", host)
+    if isinstance(exc, WinRMTransportError):
+        body = " ".join(str(exc.message or "").split())[:300]
+        return TransportError(
+            ErrorKind.HTTP,
+            f"the WinRM service answered HTTP {exc.code}" + (f": {body}" if body else " with no details"),
+            host,
+        )
+    if isinstance(exc, requests.exceptions.SSLError):
+        return TransportError(ErrorKind.TLS, f"TLS/certificate check failed: {_root_cause(exc)}", host)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return TransportError(ErrorKind.TIMEOUT, "connecting timed out (the node does not answer)", host)
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return TransportError(ErrorKind.TIMEOUT, "the node accepted the connection but did not answer", host)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        cause = _root_cause(exc)
+        if "refused" in cause.lower():
+            return TransportError(
+                ErrorKind.UNREACHABLE,
+                "connection refused: the node is down or WinRM is not listening",
+                host,
+            )
+        return TransportError(ErrorKind.UNREACHABLE, f"cannot connect: {cause}", host)
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        after = f" after {timeout_s:g} s" if timeout_s else ""
+        return TransportError(ErrorKind.TIMEOUT, f"no answer{after}", host)
+    if isinstance(exc, WinRMError):
+        return TransportError(ErrorKind.PROTOCOL, str(exc), host)
+    # Malformed replies surface from pywinrm as parse errors, StopIteration, KeyError or assert.
+    return TransportError(
+        ErrorKind.PROTOCOL, f"unexpected reply from the WinRM service ({type(exc).__name__}: {exc})", host
+    )
+
+
+def _root_cause(exc: BaseException) -> str:
+    seen: BaseException = exc
+    while True:
+        nxt = seen.__cause__ or seen.__context__
+        if nxt is None or nxt is seen:
+            break
+        seen = nxt
+    text = str(seen) or type(seen).__name__
+    for marker in ("[Errno", "CERTIFICATE_VERIFY_FAILED"):
+        i = text.find(marker)
+        if i >= 0:
+            return text[i:].rstrip(")'\"")
+    return text
+
+
+# ---- worker threads ---------------------------------------------------------------------------
+
+
+class DaemonExecutor(concurrent.futures.Executor):
+    """A thread pool of daemon threads: blocked calls to a hung host never delay exit."""
+
+    def __init__(self, max_workers: int = 32, idle_s: float = 30.0) -> None:
+        self._max = max_workers
+        self._idle_s = idle_s
+        self._queue: queue.SimpleQueue[tuple[concurrent.futures.Future[Any], Callable[[], Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._lock = threading.Lock()
+        self._workers = 0
+        self._idle = 0
+        self._shutdown = False
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[T]:
+        fut: concurrent.futures.Future[T] = concurrent.futures.Future()
+        with self._lock:
+            if self._shutdown:
+                raise RuntimeError("executor is shut down")
+            self._queue.put((fut, lambda: fn(*args, **kwargs)))
+            if self._queue.qsize() > self._idle and self._workers < self._max:
+                self._workers += 1
+                threading.Thread(target=self._work, name="winrm-worker", daemon=True).start()
+        return fut
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                self._idle += 1
+            try:
+                item = self._queue.get(timeout=self._idle_s)
+            except queue.Empty:
+                with self._lock:
+                    self._idle -= 1
+                    if self._queue.empty():
+                        self._workers -= 1
+                        return
+                continue
+            with self._lock:
+                self._idle -= 1
+            if item is None:
+                with self._lock:
+                    self._workers -= 1
+                return
+            fut, call = item
+            if fut.set_running_or_notify_cancel():
+                try:
+                    fut.set_result(call())
+                except BaseException as exc:
+                    fut.set_exception(exc)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._shutdown = True
+            for _ in range(self._workers):
+                self._queue.put(None)
+
+
+_SHARED_EXECUTOR: DaemonExecutor | None = None
+
+
+def shared_executor() -> DaemonExecutor:
+    global _SHARED_EXECUTOR
+    if _SHARED_EXECUTOR is None:
+        _SHARED_EXECUTOR = DaemonExecutor(max_workers=64)
+    return _SHARED_EXECUTOR
+
+
+# ---- per-host connection pool -----------------------------------------------------------------
+
+
+class Limits:
+    """Concurrency bounds shared by every host of one or several sessions."""
+
+    def __init__(self, total: int = 32, per_host: int = 4) -> None:
+        self.total = asyncio.Semaphore(total)
+        self.per_host = per_host
+
+
+class HostConnection:
+    """Every WinRM call to one endpoint goes through here: pool, bounds, timeouts, error texts.
+
+    A channel whose call timed out or was cancelled is dropped (its thread may still be blocked
+    in a socket read); the bounds stay taken until that thread really ends, so a hung host can
+    never make the app start unbounded numbers of threads.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        url: str,
+        factory: ChannelFactory,
+        *,
+        limits: Limits | None = None,
+        executor: concurrent.futures.Executor | None = None,
+    ) -> None:
+        self.host = host
+        self.url = url
+        self._factory = factory
+        self._limits = limits or Limits()
+        self._host_sem = asyncio.Semaphore(self._limits.per_host)
+        self._executor = executor or shared_executor()
+        self._idle: list[Channel] = []
+        self._all: set[int] = set()
+        self._retired_requests = 0
+        self._live: list[Channel] = []
+        self.closed = False
+
+    @property
+    def requests_sent(self) -> int:
+        """WS-Management requests sent to this host so far (for the bench and tests)."""
+        return self._retired_requests + sum(c.requests_sent for c in self._live)
+
+    async def call(self, fn: Callable[[Channel], T], *, timeout: float) -> T:
+        """Run `fn(channel)` on a worker thread within `timeout` seconds."""
+        if self.closed:
+            raise TransportError(ErrorKind.PROTOCOL, "the connection was closed", self.host)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        released = False
+        try:
+            async with asyncio.timeout(timeout):
+                await self._host_sem.acquire()
+                try:
+                    await self._limits.total.acquire()
+                except BaseException:
+                    self._host_sem.release()
+                    raise
+        except TimeoutError as exc:
+            raise TransportError(
+                ErrorKind.TIMEOUT, f"no free connection within {timeout:g} s (the node is not answering)",
+                self.host,
+            ) from exc
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self._host_sem.release()
+                self._limits.total.release()
+
+        channel: Channel | None = self._idle.pop() if self._idle else None
+        afut: asyncio.Future[T] = loop.create_future()
+        abandoned = False
+        bridge = ThreadBridge.for_loop(loop)
+
+        def deliver(ok: bool, value: Any, broken: bool) -> None:
+            # On the loop thread: hand the channel back (or drop it), free the slots, answer.
+            if channel is not None:
+                if abandoned or broken or self.closed:
+                    self._drop(channel)
+                else:
+                    self._idle.append(channel)
+            release()
+            if not afut.done():
+                if ok:
+                    afut.set_result(value)
+                else:
+                    afut.set_exception(value)
+
+        def work() -> None:
+            nonlocal channel
+            try:
+                if channel is None:
+                    channel = self._factory(self.url)
+                    self._live.append(channel)
+                result = fn(channel)
+            except BaseException as exc:
+                bridge.post(deliver, False, exc, _is_connection_broken(exc))
+            else:
+                bridge.post(deliver, True, result, False)
+
+        try:
+            self._executor.submit(work)
+        except BaseException:
+            release()
+            raise
+        remaining = max(0.001, deadline - loop.time())
+        try:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation when
+            # the result arrives at the same moment, and cancelling must stop the command.
+            async with asyncio.timeout(remaining):
+                return await afut
+        except TimeoutError as exc:
+            abandoned = True
+            raise TransportError(ErrorKind.TIMEOUT, f"no answer within {timeout:g} s", self.host) from exc
+        except asyncio.CancelledError:
+            abandoned = True
+            raise
+        except ReceiveTimedOut:
+            raise
+        except BaseException as exc:
+            raise map_error(exc, self.host, timeout) from exc
+
+    def _drop(self, ch: Channel) -> None:
+        if ch in self._live:
+            self._live.remove(ch)
+            self._retired_requests += ch.requests_sent
+        try:
+            ch.close()
+        except Exception:  # closing a broken session must not raise
+            log.debug("closing a channel to %s failed", self.host, exc_info=True)
+
+    async def aclose(self) -> None:
+        self.closed = True
+        idle, self._idle = self._idle, []
+        for ch in idle:
+            self._drop(ch)
+
+
+def _is_connection_broken(exc: BaseException) -> bool:
+    """After which failures the channel's HTTP session can not be trusted any more."""
+    if isinstance(exc, ReceiveTimedOut):
+        return False
+    from winrm.exceptions import WSManFaultError
+
+    # A SOAP fault arrived over a healthy, authenticated connection: keep it.  Anything else
+    # (HTTP errors, resets, 401, garbage) may have left the auth/encryption state broken.
+    return not isinstance(exc, WSManFaultError | TransportError)
+
+
+class ThreadBridge:
+    """Hands results from worker threads to the event loop through a socket pair.
+
+    Why not `loop.call_soon_threadsafe` (or `run_in_executor`, `wrap_future`, which use it)?
+    On qasync with PySide6 6.12 it emits a Qt signal from the worker thread, and under load that
+    corrupts reference counts and kills the process ("bool_dealloc: deallocating True or False").
+    A socket pair watched with `add_reader` (a QSocketNotifier under qasync) passes no Python
+    objects through Qt.  Loops without `add_reader` fall back to `call_soon_threadsafe`.
+    """
+
+    _bridges: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ThreadBridge]] = (
+        weakref.WeakKeyDictionary()
+    )
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._queue: queue.SimpleQueue[tuple[Callable[..., None], tuple[Any, ...]]] = queue.SimpleQueue()
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+        self._fallback = False
+        try:
+            loop.add_reader(self._reader.fileno(), self._drain)
+        except (NotImplementedError, RuntimeError):
+            self._fallback = True
+        weakref.finalize(loop, ThreadBridge._close_sockets, self._reader, self._writer)
+
+    @staticmethod
+    def _close_sockets(*socks: socket.socket) -> None:
+        for s in socks:
+            try:
+                s.close()
+            except OSError:
+                pass
+
+    @classmethod
+    def for_loop(cls, loop: asyncio.AbstractEventLoop) -> ThreadBridge:
+        with cls._lock:
+            bridge = cls._bridges.get(loop)
+            if bridge is None:
+                bridge = cls._bridges[loop] = cls(loop)
+            return bridge
+
+    def post(self, fn: Callable[..., None], *args: Any) -> None:
+        """Called from any thread: run `fn(*args)` soon on the loop (dropped if the loop is gone)."""
+        if self._loop.is_closed():
+            return
+        if self._fallback:
+            try:
+                self._loop.call_soon_threadsafe(fn, *args)
+            except RuntimeError:
+                pass
+            return
+        self._queue.put((fn, args))
+        try:
+            self._writer.send(b"\0")
+        except (BlockingIOError, OSError):
+            pass  # a wake-up byte is already pending, or the loop is gone
+
+    def _drain(self) -> None:
+        try:
+            while self._reader.recv(4096):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+        while True:
+            try:
+                fn, args = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                fn(*args)
+            except Exception:
+                log.exception("a worker-thread callback failed")
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+
+__all__ = [
+    "Channel",
+    "ChannelFactory",
+    "DaemonExecutor",
+    "ErrorKind",
+    "HostConnection",
+    "Limits",
+    "PyWinRMChannel",
+    "ReceiveTimedOut",
+    "Received",
+    "TransportError",
+    "endpoint_for",
+    "map_error",
+    "pywinrm_factory",
+    "pywinrm_options",
+    "validate_settings",
+]

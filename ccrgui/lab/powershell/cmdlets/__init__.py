@@ -1,0 +1,14 @@
+"""The cmdlet table: core cmdlets, the Exchange 2007 snap-in's CCR cmdlets, WMI and services."""
+
+from __future__ import annotations
+
+from ..cmdlet import Cmdlet
+
+
+def registry() -> dict[str, Cmdlet]:
+    from . import core, exchange, system
+
+    table: dict[str, Cmdlet] = {}
+    for c in core.cmdlets() + exchange.cmdlets() + system.cmdlets():
+        table[c.name.casefold()] = c
+    return table

@@ -417,3 +417,20 @@ def test_properties_multi_string_continuation_and_group_owner() -> None:
     ]
     assert props[2].int_value == 4294967295
     assert not props[1].private
+
+
+def test_system_error_through_powershell_out_string() -> None:
+    """PowerShell 2.0 wraps native stderr: 'cluster.exe : ' prefix and At line / + decoration."""
+    text = (
+        "cluster.exe : System error 5042 has occurred (0x000013b2).\r\n"
+        "At line:1 char:14\r\n"
+        "+ & cluster.exe <<<<  node NOPE 2>&1 | Out-String\r\n"
+        "    + CategoryInfo          : NotSpecified: (System error 5042 has occurred (0 \r\n"
+        "   x000013b2).:String) [], RemoteException\r\n"
+        "    + FullyQualifiedErrorId : NativeCommandError\r\n"
+        " \r\n\r\nThe cluster node was not found.\r\n\r\n"
+    )
+    with pytest.raises(ClusterExeError) as info:
+        parse_nodes(text)
+    assert (info.value.code, info.value.message) == (5042, "The cluster node was not found.")
+    assert find_system_error("nothing wrong here\r\n") is None

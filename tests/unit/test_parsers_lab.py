@@ -14,6 +14,7 @@ import pytest
 
 from ccrgui.remote.parsers import (
     ClusterExeError,
+    find_system_error,
     parse_cms_status,
     parse_copy_status,
     parse_events,
@@ -156,3 +157,13 @@ def test_wevtutil_xml_and_rendered_xml_from_lab() -> None:
         assert all(e.log == "System" and e.node == host.name for e in events)
     finally:
         rig.close()
+
+
+def test_system_error_through_lab_powershell(rig: Rig) -> None:
+    """The backend's PowerShell path: & cluster.exe ... 2>&1 | Out-String keeps the error readable."""
+    script = "& cluster.exe node NOSUCHNODE 2>&1 | Out-String"
+    out, err, _code = rig.run(f'powershell -NoLogo -NoProfile -NonInteractive -Command "{script}"')
+    error = find_system_error(out + err)
+    assert error is not None
+    assert error.code == 5042
+    assert error.message == "The cluster node was not found."

@@ -29,7 +29,8 @@ DASHES = re.compile(r"^-+(?:[ \t]+-+)*$")
 PROMPT = re.compile(r"^(?:\[PS\] )?(?:[A-Za-z]:\\|\\\\)[^>]*>|^PS [^>]*>")
 TITLE = re.compile(r"^Listing (?:status|properties|private properties) for .*:$", re.IGNORECASE)
 SYSTEM_ERROR = re.compile(
-    r"^System (?:error|warning) (\d+) has occurred(?: \(0x([0-9A-Fa-f]+)\))?\.?", re.IGNORECASE
+    r"(?:^|^[\w.\-]+\.(?:exe|com) : )System (?:error|warning) (\d+) has occurred(?: \(0x([0-9A-Fa-f]+)\))?",
+    re.IGNORECASE,
 )
 # Word counts above this fall back to a linear heuristic, so garbage cannot make parsing explode.
 MAX_WORDS = 16

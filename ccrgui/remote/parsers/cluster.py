@@ -79,16 +79,23 @@ _NODE_ROW = re.compile(r"^(?P<name>\S(?:.*\S)?)[ \t]+(?P<id>\d{1,10})[ \t]+(?P<s
 # ------------------------------------------------------------------------------------- errors
 
 
+_PS_DECORATION = re.compile(r"^(?:At line:\d+|At char:\d+|\+ )")
+_NATIVE_PREFIX = re.compile(r"^[\w.\-]+\.(?:exe|com) : ", re.IGNORECASE)
+
+
 def find_system_error(text: str) -> ClusterExeError | None:
-    """The first ``System error N has occurred (0x...).`` in `text` with its message, or None."""
+    """The first ``System error N has occurred (0x...).`` in `text` with its message, or None.
+
+    Also understood through PowerShell 2.0 (``& cluster.exe ... 2>&1 | Out-String``), which
+    prefixes the first stderr line with ``cluster.exe : `` and adds ``At line:``/``+ ...``
+    decoration before the message.
+    """
     lines = split_lines(text)
     for index, line in enumerate(lines):
-        match = SYSTEM_ERROR.match(line.strip())
+        match = SYSTEM_ERROR.search(line.strip())
         if not match:
             continue
         code = int(match.group(1))
-        if match.group(2):
-            code = int(match.group(2), 16) if code == 0 else code
         message: list[str] = []
         for follow in lines[index + 1 :]:
             stripped = follow.strip()
@@ -96,9 +103,11 @@ def find_system_error(text: str) -> ClusterExeError | None:
                 if message:
                     break
                 continue
-            if SYSTEM_ERROR.match(stripped) or stripped.endswith(">"):
+            if not message and (_PS_DECORATION.match(stripped) or follow[:1] in (" ", "\t")):
+                continue
+            if SYSTEM_ERROR.search(stripped) or stripped.endswith(">"):
                 break
-            message.append(stripped)
+            message.append(_NATIVE_PREFIX.sub("", stripped))
         return ClusterExeError(code, " ".join(message))
     return None
 

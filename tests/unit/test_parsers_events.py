@@ -300,3 +300,21 @@ def test_fuzz_damaged_event(cut: int, junk: str) -> None:
         parse_events(event[:cut] + junk + event[cut:])
     except ParseError:
         pass
+
+
+def test_damaged_event_does_not_slow_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the damaged event goes to the defusedxml tree builder."""
+    calls: list[str] = []
+    real = events_module._parse
+
+    def counting(fragment: str) -> object:
+        calls.append(fragment)
+        return real(fragment)
+
+    monkeypatch.setattr(events_module, "_parse", counting)
+    good = [wevtutil_event(record=i, message="m") for i in range(30)]
+    good[7] = good[7].replace("</Computer>", "</Computr>")
+    with pytest.raises(EventParseError) as info:
+        parse_events("\r\n".join(good))
+    assert len(info.value.events) == 29
+    assert len(calls) == 1

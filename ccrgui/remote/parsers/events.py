@@ -320,15 +320,14 @@ def parse_events(text: str, *, node: str = "", log: str = "", keep_xml: bool = T
     errors: list[ParseError] = []
     _check_outside(text, spans, errors)
     events: list[Event] = []
-    whole_ok = (
-        bool(spans)
-        and "<![CDATA[" not in text
-        and "<!--" not in text
-        and _well_formed(text[spans[0][0] : spans[-1][1]])
-    )
+    plain = "<![CDATA[" not in text and "<!--" not in text
+    # One expat pass for the whole text; if it fails, each event is checked on its own so a
+    # single damaged event does not push all the others onto the slow path.
+    whole_ok = plain and bool(spans) and _well_formed(text[spans[0][0] : spans[-1][1]])
     for index, (start, end) in enumerate(spans):
         try:
-            fast = _fast_event(text, start, end, node, log, keep_xml) if whole_ok else None
+            usable = whole_ok or (plain and _well_formed(text[start:end]))
+            fast = _fast_event(text, start, end, node, log, keep_xml) if usable else None
             if fast is not None:
                 events.append(fast)
                 continue

@@ -342,3 +342,47 @@ def test_convertto_xml_round_trip(props: dict[str, str]) -> None:
     xml = convertto_xml([("T", [(k, "System.String", v) for k, v in props.items()])])
     (obj,) = parse_convertto_xml(xml)
     assert obj.properties == props
+
+
+def render_format_list(records: list[dict[str, str]], width: int = 80) -> str:
+    """The console's Format-List: labels padded to the longest, values hard-wrapped at `width`."""
+    out: list[str] = []
+    for record in records:
+        out.append("")
+        label_width = max(len(k) for k in record)
+        col = label_width + 3
+        for key, value in record.items():
+            head = key.ljust(label_width) + " :"
+            if not value:
+                out.append(head)
+                continue
+            first, rest = value[: width - col], value[width - col :]
+            out.append(head + " " + first)
+            while rest:
+                out.append(" " * col + rest[: width - col])
+                rest = rest[width - col :]
+    out.append("")
+    return "\r\n".join(out)
+
+
+fl_values = st.lists(
+    st.text(
+        st.characters(categories=("L", "N", "P", "S"), exclude_characters="\x85"), min_size=1, max_size=12
+    ),
+    max_size=12,
+).map(" ".join)
+
+
+@settings(max_examples=150)
+@given(
+    st.lists(
+        st.dictionaries(
+            st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,30}", fullmatch=True), fl_values, min_size=1, max_size=6
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_format_list_round_trip_with_wraps(records: list[dict[str, str]]) -> None:
+    """Values of any length (wrapped mid-word or at a blank) come back exactly."""
+    assert parse_format_list(render_format_list(records)) == records

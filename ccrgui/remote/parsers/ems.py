@@ -18,7 +18,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree as SafeET
 
 from ccrgui.domain.model import CmsState, CmsStatus, CopyStatus, ExchangeServer, NodeDetails, StorageGroupCopy
-from ccrgui.remote.parsers._table import PROMPT, split_lines
+from ccrgui.remote.parsers._table import LINE_SPLIT, PROMPT
 from ccrgui.remote.parsers.errors import ParseError
 
 __all__ = [
@@ -123,17 +123,28 @@ def parse_format_list(text: str) -> list[dict[str, str]]:
 
     Lines before the first ``Label : value`` line (prompt, echoed command) are skipped; a prompt
     ends the list.  A continuation line is indented to the value column; the console wraps
-    mid-word, so the pieces are joined without a space.  Objects are separated by blank lines
-    (or, in copies that lost them, by a label repeating).
+    mid-word, so the pieces are joined without a space, and a piece that was wrapped keeps its
+    trailing blanks (they are part of the value).  Objects are separated by blank lines (or, in
+    copies that lost them, by a label repeating).
     """
-    lines = text.splitlines() if isinstance(text, str) else split_lines(text)
+    if not isinstance(text, str):
+        raise ParseError(f"expected text, got {type(text).__name__}")
+    lines = LINE_SPLIT.split(text)
     records: list[dict[str, str]] = []
     current: dict[str, str] = {}
     last_key = ""
     value_col = 0
     started = False
-    for number, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\r\n")
+
+    def continues(index: int) -> bool:
+        """Whether line `index` is a continuation of the current value."""
+        if not last_key or index >= len(lines):
+            return False
+        nxt = lines[index]
+        indent = len(nxt) - len(nxt.lstrip(" "))
+        return bool(nxt.strip()) and indent >= min(value_col, 4) and not _FL_LABEL.match(nxt)
+
+    for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if PROMPT.match(stripped):
             if started:
@@ -141,13 +152,14 @@ def parse_format_list(text: str) -> list[dict[str, str]]:
             continue
         match = _FL_LABEL.match(line) if line[:1] not in (" ", "\t") else None
         if match:
-            key, value = match.group(1), (match.group(2) or "").rstrip()
+            key = match.group(1)
             if key in current:
                 records.append(current)
                 current = {}
-            current[key] = value
             last_key = key
             value_col = line.index(":") + 2
+            value = match.group(2) or ""
+            current[key] = value if continues(number) else value.rstrip()
             started = True
             continue
         if not started:
@@ -160,7 +172,8 @@ def parse_format_list(text: str) -> list[dict[str, str]]:
             continue
         indent = len(line) - len(line.lstrip(" "))
         if last_key and indent >= min(value_col, 4):
-            current[last_key] += line[value_col:].rstrip() if indent >= value_col else stripped
+            piece = line[value_col:] if indent >= value_col else line.lstrip(" ")
+            current[last_key] += piece if continues(number) else piece.rstrip()
             continue
         raise ParseError("not a 'Label : value' line or a continuation", number, line)
     if current:

@@ -17,6 +17,7 @@ from ccrgui.remote.parsers import (
     parse_netinterfaces,
     parse_networks,
     parse_nodes,
+    parse_owners,
     parse_properties,
     parse_quorum,
     parse_resources,
@@ -299,6 +300,7 @@ def test_quorum_table_and_key_value() -> None:
 
 PARSERS = [
     parse_nodes,
+    parse_owners,
     parse_groups,
     parse_resources,
     parse_networks,
@@ -434,3 +436,31 @@ def test_system_error_through_powershell_out_string() -> None:
         parse_nodes(text)
     assert (info.value.code, info.value.message) == (5042, "The cluster node was not found.")
     assert find_system_error("nothing wrong here\r\n") is None
+
+
+def test_quorum_classic_message_table_layout() -> None:
+    """The WS2003 message-table layout (resource, device, max log size); Node Majority is empty."""
+    text = (
+        "Quorum Resource Name Device                                   Max Log Size\r\n"
+        "-------------------- ---------------------------------------- ------------\r\n"
+        "File Share Witness (\\\\HUB1\\FSW_EXCH1) \\\\HUB1\\FSW_EXCH1                        4096\r\n"
+    )
+    q = parse_quorum(text)
+    assert (q.resource, q.path, q.model) == (
+        "File Share Witness (\\\\HUB1\\FSW_EXCH1)",
+        "\\\\HUB1\\FSW_EXCH1",
+        "Node and File Share Majority",
+    )
+    majority = [*text.splitlines()[:2], " " * 20 + " " + " " * 40 + " 4096"]
+    q = parse_quorum("\r\n".join(majority))
+    assert (q.resource, q.path, q.model) == ("", "", "Node Majority")
+
+
+def test_listowners() -> None:
+    """Preferred owners in order, from the one-column listing."""
+    text = (
+        "Listing preferred owners for resource group 'EXCH1':\r\n\r\n"
+        "Preferred Owner Nodes\r\n---------------------\r\nEXNODE2\r\nEXNODE1\r\n"
+    )
+    assert parse_owners(text) == ["EXNODE2", "EXNODE1"]
+    assert parse_owners("Possible Owner Nodes\n--------------------\n") == []

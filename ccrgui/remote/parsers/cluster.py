@@ -45,6 +45,7 @@ __all__ = [
     "parse_netinterfaces",
     "parse_networks",
     "parse_nodes",
+    "parse_owners",
     "parse_properties",
     "parse_quorum",
     "parse_resources",
@@ -503,6 +504,20 @@ _QUORUM_MODELS = (
 )
 
 
+def parse_owners(text: str) -> list[str]:
+    """`cluster group X /listowners` (preferred owners, in order) or `cluster res X /listowners`."""
+    lines = split_lines(text)
+
+    def accept(titles: list[str]) -> bool:
+        return len(titles) == 1 and titles[0].casefold().endswith("owner nodes")
+
+    known = (("Preferred", "Owner", "Nodes"), ("Possible", "Owner", "Nodes"))
+    owners: list[str] = []
+    for table in _tables_or_error(text, find_tables(lines, accept, known, ALL_HEADERS), "listowners"):
+        owners.extend(row.strip() for _line_no, row in table.rows)
+    return owners
+
+
 def parse_quorum(text: str, resources: Iterable[Resource] = ()) -> Quorum:
     """`cluster /quorum` -> the quorum model, witness resource and path.
 
@@ -520,7 +535,14 @@ def parse_quorum(text: str, resources: Iterable[Resource] = ()) -> Quorum:
     for table in tables:
         if not table.rows:
             continue
-        rows = _resolve(table, len(table.titles), [None] * len(table.titles), what="quorum")
+        # Node Majority has no witness: the resource and device columns are then empty.
+        rows = _resolve(
+            table,
+            len(table.titles),
+            [None] * len(table.titles),
+            allow_empty=frozenset(range(len(table.titles) - 1)),
+            what="quorum",
+        )
         _line_no, _row, values = rows[0]
         for title, value in zip(table.titles, values, strict=False):
             fields[_quorum_key(title)] = value
@@ -551,7 +573,7 @@ def parse_quorum(text: str, resources: Iterable[Resource] = ()) -> Quorum:
 
 def _quorum_key(title: str) -> str:
     folded = title.casefold()
-    if "path" in folded or ("share" in folded and "witness" not in folded):
+    if "path" in folded or "device" in folded or ("share" in folded and "witness" not in folded):
         return "path"
     if "type" in folded or "model" in folded or "mode" in folded:
         return "model"

@@ -22,6 +22,9 @@ from ccrgui.remote.parsers import (
     parse_netinterfaces,
     parse_networks,
     parse_nodes,
+    parse_owners,
+    parse_properties,
+    parse_quorum,
     parse_resources,
 )
 
@@ -167,3 +170,27 @@ def test_system_error_through_lab_powershell(rig: Rig) -> None:
     assert error is not None
     assert error.code == 5042
     assert error.message == "The cluster node was not found."
+
+
+def test_properties_quorum_owners_from_lab(rig: Rig) -> None:
+    """/priv values, /quorum and /listowners agree with the engine."""
+    for res in rig.engine.resources():
+        if not res.private:
+            continue
+        out, _err, code = rig.run(f'cluster res "{res.name}" /priv')
+        assert code == 0
+        props = parse_properties(out)
+        assert {p.name: p.value for p in props} == res.private
+        assert all(p.owner == res.name and p.private for p in props)
+    out, _err, _code = rig.run("cluster /quorum")
+    quorum = parse_quorum(out, resources=parse_resources(rig.run("cluster res")[0]))
+    info = rig.engine.quorum()
+    assert (quorum.model, quorum.resource, quorum.path) == (
+        info.model,
+        info.witness_resource,
+        info.witness_path,
+    )
+    assert quorum.witness_state == info.witness_state
+    for group in rig.engine.groups():
+        out, _err, _code = rig.run(f'cluster group "{group.name}" /listowners')
+        assert parse_owners(out) == list(group.preferred_owners)

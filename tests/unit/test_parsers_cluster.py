@@ -181,9 +181,13 @@ def test_resources_round_trip_with_known_names(rows: list[tuple[str, str, str, G
 
 
 @settings(max_examples=150)
-@given(st.lists(st.tuples(names_with_spaces, node_names, group_states), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.tuples(names_with_spaces, st.one_of(node_names, st.just("")), group_states), min_size=1, max_size=8
+    )
+)
 def test_groups_round_trip(rows: list[tuple[str, str, GroupState]]) -> None:
-    """Group names with spaces and any state, owner a node name: exact round trip, no hints."""
+    """Group names with spaces, any state, owner a node name or empty: exact round trip, no hints."""
     text = printf_table(["Group", "Node", "Status"], [20, 15, 6], [[g, o, s.value] for g, o, s in rows])
     parsed = parse_groups(text)
     assert [(g.name, g.owner, g.state) for g in parsed] == list(rows)

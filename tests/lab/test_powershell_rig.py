@@ -84,3 +84,26 @@ def rig() -> Iterator[PSRig]:
     r = PSRig()
     yield r
     r.close()
+
+
+def unwrap(err: str) -> str:
+    """Undo the console's error layout: lines hard-wrapped at column 79, and the CategoryInfo /
+    FullyQualifiedErrorId lines cut in 74-character pieces each indented by 4 spaces."""
+    out: list[str] = []
+    carry = ""
+    for line in err.split("\r\n"):
+        carry += line
+        if len(line) == 79:
+            continue
+        out.append(carry)
+        carry = ""
+    if carry:
+        out.append(carry)
+    logical: list[str] = []
+    for line in out:
+        if line.startswith("    + "):
+            pieces = [line[i : i + 78] for i in range(0, len(line), 78)]
+            line = "".join(p[4:] if p.startswith("    ") else p for p in pieces)
+            line = "    " + line
+        logical.append(line)
+    return "\r\n".join(logical)

@@ -89,7 +89,7 @@ def parse_command_line(argv: list[str]) -> CommandLine:
                 cl.error = "Missing argument for parameter EncodedCommand."
                 return cl
             try:
-                cl.command = base64.b64decode(args[i], validate=False).decode("utf-16-le")
+                cl.command = base64.b64decode(args[i], validate=True).decode("utf-16-le")
             except (binascii.Error, ValueError, UnicodeDecodeError):
                 cl.error = (
                     "Cannot process the command because the value specified with -EncodedCommand is not "

@@ -806,8 +806,7 @@ class Parser:
                 return self.parse_postfix()
             nxt = self.token()
             if (
-                (not nxt.spaced
-                and nxt.kind in ("var", "num", "str", "xstr"))
+                (not nxt.spaced and nxt.kind in ("var", "num", "str", "xstr"))
                 or self.is_punct(nxt, "(", "$(", "@(", "[", "@{")
                 or (nxt.kind == "punct" and nxt.value == "-" and not nxt.spaced)
             ):

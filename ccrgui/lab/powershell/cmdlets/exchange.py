@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cmdlet import Cmdlet, CmdletContext, Param
 from ..errors import ErrorRecord, PSRuntimeError
-from ..values import PSEnum, PSObject, PSProperty, StrArray, TimeSpan, UInt32, to_bool, to_string
+from ..values import Int64, PSEnum, PSObject, PSProperty, StrArray, TimeSpan, UInt32, to_bool, to_string
 
 if TYPE_CHECKING:
     from ccrgui.lab.engine import ClusterEngine, CmsInfo, CopyInfo, LabError
@@ -195,18 +195,18 @@ def copy_status_object(info: CopyInfo) -> PSObject:
         PSProperty("Seeding", info.seeding, "System.Boolean"),
         PSProperty("Suspend", info.suspended, "System.Boolean"),
         PSProperty("SuspendComment", info.suspend_comment or None, "System.String"),
-        PSProperty("CopyQueueLength", info.copy_queue_length, "System.Int64"),
-        PSProperty("ReplayQueueLength", info.replay_queue_length, "System.Int64"),
+        PSProperty("CopyQueueLength", Int64(info.copy_queue_length), "System.Int64"),
+        PSProperty("ReplayQueueLength", Int64(info.replay_queue_length), "System.Int64"),
         PSProperty("LatestAvailableLogTime", _local(info.latest_available_log_time), t),
         PSProperty("LastCopyNotificationedLogTime", _local(info.last_copied_log_time), t),
         PSProperty("LastCopiedLogTime", _local(info.last_copied_log_time), t),
         PSProperty("LastInspectedLogTime", _local(info.last_inspected_log_time), t),
         PSProperty("LastReplayedLogTime", _local(info.last_replayed_log_time), t),
-        PSProperty("LastLogGenerated", info.last_log_generated, "System.Int64"),
-        PSProperty("LastLogCopyNotified", info.last_log_copied, "System.Int64"),
-        PSProperty("LastLogCopied", info.last_log_copied, "System.Int64"),
-        PSProperty("LastLogInspected", info.last_log_inspected, "System.Int64"),
-        PSProperty("LastLogReplayed", info.last_log_replayed, "System.Int64"),
+        PSProperty("LastLogGenerated", Int64(info.last_log_generated), "System.Int64"),
+        PSProperty("LastLogCopyNotified", Int64(info.last_log_copied), "System.Int64"),
+        PSProperty("LastLogCopied", Int64(info.last_log_copied), "System.Int64"),
+        PSProperty("LastLogInspected", Int64(info.last_log_inspected), "System.Int64"),
+        PSProperty("LastLogReplayed", Int64(info.last_log_replayed), "System.Int64"),
         PSProperty("LatestFullBackupTime", None, t),
         PSProperty("LatestIncrementalBackupTime", None, t),
         PSProperty("SnapshotBackup", None, "System.Nullable`1[[System.Boolean]]"),
@@ -390,7 +390,7 @@ def get_cms_status(ctx: CmdletContext) -> None:
     host = ctx.interp.host
     assert host is not None
     eng = _engine(ctx)
-    _admin(ctx, ctx.get("Identity"), "ServerIdParameter")
+    _admin(ctx, ctx.get("Identity") or host.topology.cms_name, "ServerIdParameter")
     _run(
         ctx,
         lambda: eng.require_cluster(host.name),
@@ -497,7 +497,7 @@ def _copies(ctx: CmdletContext) -> list[CopyInfo] | None:
 
 
 def get_copy_status(ctx: CmdletContext) -> None:
-    _admin(ctx, ctx.get("Identity"), "StorageGroupIdParameter")
+    _admin(ctx, ctx.get("Identity") or ctx.get("Server"), "StorageGroupIdParameter")
     copies = _copies(ctx)
     for info in copies or []:
         ctx.emit(copy_status_object(info))

@@ -203,6 +203,10 @@ def processors(info: NodeInfo) -> list[PSObject]:
     return out
 
 
+def _running(info: NodeInfo, name: str) -> bool:
+    return any(k.casefold() == name.casefold() and v for k, v in info.services.items())
+
+
 def _service_names() -> list[str]:
     from ccrgui.lab.engine import SERVICES
 
@@ -216,7 +220,7 @@ def _display(name: str) -> str:
 
 
 def service_wmi(info: NodeInfo, name: str) -> PSObject:
-    running = info.services.get(name.casefold(), False)
+    running = _running(info, name)
     props: dict[str, Any] = {
         "Caption": _display(name),
         "DisplayName": _display(name),
@@ -284,7 +288,7 @@ def _wql_match(obj: PSObject, flt: str) -> bool:
 
 
 def service_object(info: NodeInfo, name: str) -> PSObject:
-    running = info.services.get(name.casefold(), False)
+    running = _running(info, name)
     status = PSEnum(
         "System.ServiceProcess.ServiceControllerStatus",
         "Running" if running else "Stopped",

@@ -357,6 +357,16 @@ class PowerShellHost(_Shell):
     def started(self) -> bool:
         return self.command_id is not None
 
+    @property
+    def ready(self) -> bool:
+        """Started and the snap-in load answered: a request now costs one Send + one Receive."""
+        return self.command_id is not None and self._init_id is None
+
+    async def close(self) -> None:
+        self.command_id = None
+        self._init_id = None
+        await super().close()
+
     async def start(self, timeout: float) -> None:
         """Open the shell, start PowerShell and queue the snap-in load (not waited for)."""
         async with self._start_lock:

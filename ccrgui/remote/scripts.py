@@ -1,0 +1,261 @@
+"""Every command line and PowerShell script the backend runs, built only from quoted values.
+
+Why one module: the confirmation dialog shows exactly these strings (`preview_*`), the audit
+log records them, and a reviewer can check in one place that every name goes through
+`ccrgui.remote.quoting`.  Script sections append to `$o` under headers carrying the per-session
+marker `$m` (see `ccrgui.remote.shells.frame_script`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ccrgui.remote import quoting
+
+CLUSTER_EXE = "cluster.exe"
+SECTION_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
+
+# Properties read from Exchange and WMI (explicit lists: never console-width formatted text).
+MAILBOX_SERVER_PROPS = ("Name", "ClusteredStorageType", "RedundantMachines", "AdminDisplayVersion")
+COPY_STATUS_PROPS = (
+    "Identity",
+    "StorageGroupName",
+    "SummaryCopyStatus",
+    "Failed",
+    "FailedMessage",
+    "Seeding",
+    "Suspend",
+    "SuspendComment",
+    "CopyQueueLength",
+    "ReplayQueueLength",
+    "LastInspectedLogTime",
+    "LastCopiedLogTime",
+    "LastReplayedLogTime",
+)
+OS_PROPS = (
+    "Caption",
+    "Version",
+    "CSDVersion",
+    "TotalVisibleMemorySize",
+    "FreePhysicalMemory",
+    "LastBootUpTime",
+)
+CPU_PROPS = ("Name", "NumberOfLogicalProcessors")
+
+
+def _check_section(name: str) -> str:
+    if not name or not set(name) <= SECTION_NAME_CHARS:
+        raise ValueError(f"invalid section name {name!r}")
+    return name
+
+
+# ---- cluster.exe command lines (cmd shell, WINRS_SKIP_CMD_SHELL=TRUE: MSVCRT argv rules) --------
+
+
+def cluster_line(*tokens: str) -> str:
+    """Join cluster.exe tokens that are constants or came out of `quoting`."""
+    return " ".join((CLUSTER_EXE, *tokens))
+
+
+def cluster_read_line(keyword: str) -> str:
+    """A listing such as `cluster.exe group`: the keyword is a constant of this module."""
+    return cluster_line(keyword)
+
+
+def group_move_line(group: str, node: str | None) -> str:
+    option = quoting.cluster_option("move", node) if node else quoting.cluster_option("move")
+    return cluster_line("group", quoting.cluster_name(group), option)
+
+
+def group_online_line(group: str) -> str:
+    return cluster_line("group", quoting.cluster_name(group), quoting.cluster_option("online"))
+
+
+def group_offline_line(group: str) -> str:
+    return cluster_line("group", quoting.cluster_name(group), quoting.cluster_option("offline"))
+
+
+def node_pause_line(node: str) -> str:
+    return cluster_line("node", quoting.cluster_name(node), quoting.cluster_option("pause"))
+
+
+def node_resume_line(node: str) -> str:
+    return cluster_line("node", quoting.cluster_name(node), quoting.cluster_option("resume"))
+
+
+# ---- wevtutil (cmd shell, WINRS_SKIP_CMD_SHELL=TRUE) ---------------------------------------------
+
+
+def wevtutil_query_line(log: str, xpath: str, count: int, newest_first: bool) -> str:
+    """`wevtutil qe LOG /q:XPATH /f:RenderedXml /rd:true /c:N`; the XPath is the caller's filter."""
+    if count <= 0:
+        raise ValueError("the event count must be positive")
+    args = [
+        "qe",
+        log,
+        f"/q:{xpath}",
+        "/f:RenderedXml",
+        f"/rd:{'true' if newest_first else 'false'}",
+        f"/c:{int(count)}",
+    ]
+    return quoting.cmd_line("wevtutil.exe", *args)
+
+
+# ---- PowerShell sections ---------------------------------------------------------------------
+
+
+def _catch(name: str) -> str:
+    return (
+        "} catch {\n"
+        f"  $o = $o + $m + ':X:{name}:' + ($_.Exception.Message -replace \"`r?`n\", ' ') + \"`n\"\n"
+        "}\n"
+    )
+
+
+def native_section(name: str, program: str, args: Sequence[str]) -> str:
+    """Run a native program inside the script; its text and exit code become a section."""
+    name = _check_section(name)
+    if not program.replace(".", "").isalnum():
+        raise ValueError(f"invalid program name {program!r}")
+    call = " ".join(["&", program, *(quoting.ps_native_arg(a) for a in args)])
+    return (
+        "try {\n"
+        "  $ErrorActionPreference = 'Continue'\n"  # native stderr must not become a terminating error
+        f"  $r = {call} 2>&1 | Out-String\n"
+        "  $c = $LASTEXITCODE\n"
+        "  $ErrorActionPreference = 'Stop'\n"
+        f'  $o = $o + $m + \':S:{name}:\' + $c + "`n" + $r + "`n"\n' + _catch(name)
+    )
+
+
+def xml_section(name: str, pipeline: str) -> str:
+    """A cmdlet pipeline (already quoted) whose objects come back as ConvertTo-Xml text."""
+    name = _check_section(name)
+    return (
+        "try {\n"
+        f"  $r = {pipeline} | ConvertTo-Xml -As String\n"
+        f'  $o = $o + $m + \':S:{name}:0\' + "`n" + $r + "`n"\n' + _catch(name)
+    )
+
+
+def action_section(name: str, command: str) -> str:
+    """An action cmdlet (already quoted): its output text, or the error Windows gave."""
+    name = _check_section(name)
+    return (
+        "try {\n"
+        f"  $r = {command} | Out-String\n"
+        f'  $o = $o + $m + \':S:{name}:0\' + "`n" + $r + "`n"\n' + _catch(name)
+    )
+
+
+def select(props: Sequence[str]) -> str:
+    return "Select-Object " + ",".join(props)
+
+
+def cluster_read_section(name: str, keyword: str) -> str:
+    return native_section(name, CLUSTER_EXE, [keyword])
+
+
+def cms_status_pipeline(cms: str | None) -> str:
+    ident = f" -Identity {quoting.ps_literal(cms)}" if cms else ""
+    return "Get-ClusteredMailboxServerStatus" + ident
+
+
+def mailbox_servers_pipeline() -> str:
+    return "Get-MailboxServer | " + select(MAILBOX_SERVER_PROPS)
+
+
+def copy_status_pipeline(cms: str) -> str:
+    return f"Get-StorageGroupCopyStatus -Server {quoting.ps_literal(cms)} | " + select(COPY_STATUS_PROPS)
+
+
+def os_pipeline() -> str:
+    return "Get-WmiObject Win32_OperatingSystem | " + select(OS_PROPS)
+
+
+def cpu_pipeline() -> str:
+    return "Get-WmiObject Win32_Processor | " + select(CPU_PROPS)
+
+
+# ---- Exchange actions (one line each: what the confirmation dialog shows) ------------------------
+
+
+def move_cms_command(cms: str, node: str, comment: str, *, validate_only: bool = False) -> str:
+    parts = [
+        "Move-ClusteredMailboxServer",
+        "-Identity",
+        quoting.ps_literal(cms),
+        "-TargetMachine",
+        quoting.ps_literal(node),
+        "-MoveComment",
+        quoting.ps_literal(comment),
+    ]
+    if validate_only:
+        parts.append("-ValidateOnly")
+    parts.append("-Confirm:$false")
+    return " ".join(parts)
+
+
+def start_cms_command(cms: str) -> str:
+    return f"Start-ClusteredMailboxServer -Identity {quoting.ps_literal(cms)} -Confirm:$false"
+
+
+def stop_cms_command(cms: str, reason: str) -> str:
+    return (
+        f"Stop-ClusteredMailboxServer -Identity {quoting.ps_literal(cms)} "
+        f"-StopReason {quoting.ps_literal(reason)} -Confirm:$false"
+    )
+
+
+def suspend_copy_command(identity: str, comment: str) -> str:
+    return (
+        f"Suspend-StorageGroupCopy -Identity {quoting.ps_literal(identity)} "
+        f"-SuspendComment {quoting.ps_literal(comment)} -Confirm:$false"
+    )
+
+
+def resume_copy_command(identity: str) -> str:
+    return f"Resume-StorageGroupCopy -Identity {quoting.ps_literal(identity)} -Confirm:$false"
+
+
+def update_copy_command(identity: str) -> str:
+    return f"Update-StorageGroupCopy -Identity {quoting.ps_literal(identity)} -Force -Confirm:$false"
+
+
+@dataclass(frozen=True)
+class ReadItem:
+    """One cluster-wide read of a snapshot, runnable on any node."""
+
+    name: str
+    cost_s: float  # rough server-side cost, used to spread reads over the nodes
+    keyword: str = ""  # cluster.exe listing keyword, or "" for an Exchange read
+
+    def section(self, cms: str | None) -> str:
+        if self.keyword:
+            return cluster_read_section(self.name, self.keyword)
+        if self.name == "cms":
+            return xml_section("cms", cms_status_pipeline(cms))
+        if self.name == "mbx":
+            return xml_section("mbx", mailbox_servers_pipeline())
+        if self.name == "copies":
+            if not cms:
+                raise ValueError("the copy status needs the clustered mailbox server's name")
+            return xml_section("copies", copy_status_pipeline(cms))
+        raise ValueError(f"unknown read {self.name!r}")
+
+
+CLUSTER_READS = (
+    ReadItem("nodes", 0.08, "node"),
+    ReadItem("groups", 0.08, "group"),
+    ReadItem("resources", 0.08, "res"),
+    ReadItem("networks", 0.08, "network"),
+    ReadItem("netifs", 0.08, "netinterface"),
+    ReadItem("quorum", 0.08, "/quorum"),
+)
+EXCHANGE_READS = (ReadItem("mbx", 0.05), ReadItem("cms", 0.05), ReadItem("copies", 0.05))
+
+
+def details_sections() -> str:
+    """Per-node facts (each node answers for itself)."""
+    return xml_section("os", os_pipeline()) + xml_section("cpu", cpu_pipeline())

@@ -1,0 +1,805 @@
+"""`WinRMClusterSession`: the `ClusterSession` the GUI uses, over WinRM to every node.
+
+How a snapshot is read with few round trips:
+* every node runs one long-lived PowerShell; a snapshot sends each node ONE script (one Send,
+  one Receive) holding that node's own facts (WMI) plus a share of the cluster-wide reads
+  (cluster.exe listings run inside the script, Exchange cmdlets), spread by estimated cost so
+  the nodes work in parallel;
+* on the first snapshot PowerShell is still loading the Exchange snap-in, so the cluster.exe
+  listings run through the node's cmd shell meanwhile;
+* a node that fails or hangs is reported in `node_errors`, and its share of the cluster-wide
+  reads is run again on a node that answered (failover); a hung node gets a short timeout and
+  no cluster-wide reads in the following snapshots until it answers again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from ccrgui.domain.model import (
+    ActionResult,
+    ClusterSnapshot,
+    CmsStatus,
+    CommandRun,
+    NetInterface,
+    Network,
+    Node,
+    NodeDetails,
+    NodeError,
+    NodeState,
+    Quorum,
+    Resource,
+    StorageGroupCopy,
+)
+from ccrgui.remote import parsers, scripts
+from ccrgui.remote.api import AuthMethod, ConnectionSettings, EventBatch, LogQuery
+from ccrgui.remote.audit import AuditLog
+from ccrgui.remote.quoting import UnsafeValueError
+from ccrgui.remote.shells import CmdShell, CommandOutput, PowerShellHost, PsOutput, Section
+from ccrgui.remote.transport import (
+    ChannelFactory,
+    ErrorKind,
+    HostConnection,
+    Limits,
+    TransportError,
+    endpoint_for,
+    pywinrm_factory,
+    validate_settings,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CORE_GROUP = "Cluster Group"
+STORAGE_GROUP = "Available Storage"
+SUSPECT_TIMEOUT_S = 3.0
+
+
+@dataclass
+class _NodeLink:
+    """Everything the session keeps per node: its connection and its two shells."""
+
+    name: str
+    conn: HostConnection
+    cmd: CmdShell
+    ps: PowerShellHost
+    suspect: bool = False  # failed or hung last time: short timeouts, no cluster-wide reads
+    last_error: str = ""
+
+
+@dataclass
+class _Reads:
+    """Raw outputs of the cluster-wide reads, by read name, and who produced them."""
+
+    text: dict[str, str] = field(default_factory=dict)
+    host: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def settings_from_lab_info(info: dict[str, Any]) -> tuple[ConnectionSettings, str]:
+    """Connection settings for a running lab from its info JSON (`ccrgui-lab` prints it)."""
+    cluster = str(info["cluster"])
+    endpoints = {str(k): str(v) for k, v in dict(info["nodes"]).items()}
+    if info.get("cluster_endpoint"):
+        endpoints[cluster] = str(info["cluster_endpoint"])
+    https = all(url.lower().startswith("https://") for url in endpoints.values())
+    auth = AuthMethod.BASIC if str(info.get("auth", "ntlm")).startswith("basic") else AuthMethod.NTLM
+    settings = ConnectionSettings(
+        host=cluster,
+        https=https,
+        auth=auth,
+        username=str(info["username"]),
+        ca_file=str(info.get("ca_file") or ""),
+        operation_timeout_s=30.0,
+        node_endpoints=endpoints,
+    )
+    return settings, str(info["password"])
+
+
+class WinRMClusterSession:
+    """A connection to one cluster through any of its nodes (see the module docstring)."""
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        password: str = "",
+        *,
+        channel_factory: ChannelFactory | None = None,
+        audit: AuditLog | None = None,
+        audit_reads: bool = False,
+        limits: Limits | None = None,
+        idle_timeout_s: float = 600.0,
+    ) -> None:
+        if channel_factory is None:
+            channel_factory = pywinrm_factory(settings, password)  # validates first
+        else:
+            validate_settings(settings, password)
+        self._settings = settings
+        self._factory = channel_factory
+        self._limits = limits
+        self._audit = audit if audit is not None else AuditLog(remote_user=settings.username)
+        self._audit_reads = audit_reads
+        self._idle_timeout_s = idle_timeout_s
+        self._links: dict[str, _NodeLink] = {}
+        self._nodes: list[str] = [
+            n for n in settings.node_endpoints if n.casefold() != settings.host.casefold()
+        ]
+        self._preferred: str | None = None
+        self._cms: str | None = None  # the clustered mailbox server's name, once known
+        self._cms_group: str | None = None
+        self._last: ClusterSnapshot | None = None
+        self._cluster_name = settings.host
+        self._reaper: asyncio.Task[None] | None = None
+        self._closed = False
+        self._snapshot_lock = asyncio.Lock()
+
+    # ---- properties ----------------------------------------------------------------------
+
+    @property
+    def cluster_name(self) -> str:
+        return self._cluster_name
+
+    @property
+    def settings(self) -> ConnectionSettings:
+        return self._settings
+
+    @property
+    def last_snapshot(self) -> ClusterSnapshot | None:
+        return self._last
+
+    @property
+    def requests_sent(self) -> int:
+        """WS-Management requests sent so far over every connection (bench and tests)."""
+        return sum(link.conn.requests_sent for link in self._links.values())
+
+    # ---- links -----------------------------------------------------------------------------
+
+    def _link(self, name: str) -> _NodeLink:
+        key = name.casefold()
+        link = self._links.get(key)
+        if link is None:
+            conn = HostConnection(
+                name, endpoint_for(self._settings, name), self._factory, limits=self._limits
+            )
+            link = _NodeLink(name, conn, CmdShell(conn), PowerShellHost(conn))
+            self._links[key] = link
+        self._ensure_reaper()
+        return link
+
+    def _timeout(self, link: _NodeLink | None = None) -> float:
+        t = self._settings.operation_timeout_s
+        return min(t, SUSPECT_TIMEOUT_S) if link is not None and link.suspect else t
+
+    def _entry_points(self) -> list[str]:
+        """Where to run cluster-wide commands, best first: last good node, others, the cluster name."""
+        order: list[str] = []
+        if self._preferred:
+            order.append(self._preferred)
+        healthy = [n for n in self._nodes if not self._link_suspect(n)]
+        order += healthy + [n for n in self._nodes if n not in healthy]
+        if self._settings.host.casefold() not in (n.casefold() for n in self._nodes):
+            order.append(self._settings.host)
+        seen: set[str] = set()
+        out = []
+        for n in order:
+            if n.casefold() not in seen:
+                seen.add(n.casefold())
+                out.append(n)
+        return out
+
+    def _link_suspect(self, name: str) -> bool:
+        link = self._links.get(name.casefold())
+        return link is not None and link.suspect
+
+    def _ensure_reaper(self) -> None:
+        if self._reaper is None and not self._closed:
+            try:
+                self._reaper = asyncio.get_running_loop().create_task(self._reap_idle())
+            except RuntimeError:
+                pass
+
+    async def _reap_idle(self) -> None:
+        """Close shells nobody used for `idle_timeout_s` (they hold server resources)."""
+        while not self._closed:
+            await asyncio.sleep(max(1.0, self._idle_timeout_s / 4))
+            now = time.monotonic()
+            for link in list(self._links.values()):
+                for shell in (link.cmd, link.ps):
+                    if shell.shell_id is not None and now - shell.last_used > self._idle_timeout_s:
+                        await shell.close()
+
+    # ---- snapshot --------------------------------------------------------------------------
+
+    async def snapshot(self) -> ClusterSnapshot:
+        async with self._snapshot_lock:
+            snap = await self._snapshot()
+        self._last = snap
+        return snap
+
+    async def _discover(self, errors: dict[str, str]) -> None:
+        """Learn the node names through the cluster name when none are configured."""
+        for host in self._entry_points():
+            link = self._link(host)
+            try:
+                out = await link.cmd.run(
+                    scripts.cluster_read_line("node"),
+                    skip_cmd_shell=True,
+                    timeout=self._timeout(),
+                    retry=True,
+                )
+                nodes = parsers.parse_nodes(out.stdout)
+            except (TransportError, parsers.ParseError, parsers.WindowsCommandError) as exc:
+                errors[host] = _text(exc)
+                continue
+            self._nodes = [n.name for n in nodes]
+            return
+
+    async def _snapshot(self) -> ClusterSnapshot:
+        node_errors: dict[str, str] = {}
+        if not self._nodes:
+            await self._discover(node_errors)
+        targets = list(self._nodes) or [self._settings.host]
+        links = [self._link(n) for n in targets]
+        reads = _Reads()
+
+        # PowerShell on every node (starting it is cheap; the snap-in loads in the background).
+        await asyncio.gather(*(self._start_ps(link, node_errors) for link in links))
+        ready = [lk for lk in links if lk.ps.started and lk.name not in node_errors]
+        warm = [lk for lk in ready if lk.ps.ready and not lk.suspect]
+
+        cluster_items = list(scripts.CLUSTER_READS)
+        cold_task: asyncio.Task[None] | None = None
+        if not warm:
+            # First snapshot: run cluster.exe through the cmd shell while the snap-in loads.
+            cold_task = asyncio.ensure_future(self._cold_cluster_reads(cluster_items, reads, node_errors))
+            cluster_items = []
+        exchange_items = [i for i in scripts.EXCHANGE_READS if i.name != "copies" or self._cms]
+        plan = self._assign(warm or ready, cluster_items, exchange_items)
+        node_results = await asyncio.gather(
+            *(self._node_request(lk, plan.get(lk.name, []), reads, node_errors) for lk in ready)
+        )
+        details = {name: d for name, d in node_results if d is not None}
+        if cold_task is not None:
+            await cold_task
+        await self._failover(reads, node_errors, [lk for lk in ready if lk.name not in node_errors])
+        return self._assemble(reads, details, node_errors)
+
+    async def _start_ps(self, link: _NodeLink, errors: dict[str, str]) -> None:
+        try:
+            await link.ps.start(self._timeout(link))
+        except TransportError as exc:
+            self._mark_failed(link, exc, errors)
+
+    def _mark_failed(self, link: _NodeLink, exc: BaseException, errors: dict[str, str]) -> None:
+        text = _text(exc)
+        errors[link.name] = text
+        link.last_error = text
+        if isinstance(exc, TransportError) and exc.node_failed:
+            link.suspect = True
+            if self._preferred and self._preferred.casefold() == link.name.casefold():
+                self._preferred = None
+
+    def _assign(
+        self,
+        links: Sequence[_NodeLink],
+        cluster_items: Sequence[scripts.ReadItem],
+        exchange_items: Sequence[scripts.ReadItem],
+    ) -> dict[str, list[scripts.ReadItem]]:
+        """Spread the cluster-wide reads over the nodes by estimated cost (greedy)."""
+        plan: dict[str, list[scripts.ReadItem]] = {lk.name: [] for lk in links}
+        if not links:
+            return plan
+        load = {lk.name: 0.0 for lk in links}
+        exch_ok = [lk for lk in links if lk.ps.exchange_error is None] or list(links)
+        if exchange_items:
+            target = min(exch_ok, key=lambda lk: load[lk.name]).name
+            plan[target] += exchange_items
+            load[target] += sum(i.cost_s for i in exchange_items)
+        for item in sorted(cluster_items, key=lambda i: -i.cost_s):
+            target = min(links, key=lambda lk: (load[lk.name], lk.name != self._preferred)).name
+            plan[target].append(item)
+            load[target] += item.cost_s
+        return plan
+
+    async def _node_request(
+        self, link: _NodeLink, items: list[scripts.ReadItem], reads: _Reads, errors: dict[str, str]
+    ) -> tuple[str, NodeDetails | None]:
+        """One PowerShell request: this node's facts plus its share of the cluster-wide reads."""
+        body = scripts.details_sections() + "".join(i.section(self._cms) for i in items)
+        try:
+            out = await link.ps.run(body, timeout=self._timeout(link), retry=True)
+        except TransportError as exc:
+            self._mark_failed(link, exc, errors)
+            return link.name, None
+        link.suspect = False
+        self._audit_read(out)
+        for item in items:
+            self._take_section(out.section(item.name), item.name, link.name, reads)
+        if "copies" not in reads.text and "mbx" in reads.text and not self._cms:
+            self._learn_cms(reads)
+            if self._cms:
+                await self._follow_up_copies(link, reads)
+        return link.name, _details(out)
+
+    async def _follow_up_copies(self, link: _NodeLink, reads: _Reads) -> None:
+        item = next(i for i in scripts.EXCHANGE_READS if i.name == "copies")
+        try:
+            out = await link.ps.run(item.section(self._cms), timeout=self._timeout(link), retry=True)
+        except TransportError as exc:
+            reads.errors["copies"] = _text(exc)
+            return
+        self._take_section(out.section("copies"), "copies", link.name, reads)
+
+    def _take_section(self, sec: Section | None, name: str, host: str, reads: _Reads) -> None:
+        if sec is None:
+            reads.errors[name] = f"{host}: no answer for {name} (the output was cut or damaged)"
+        elif not sec.ok:
+            reads.errors[name] = f"{host}: {sec.error}"
+            reads.host[name] = host
+        else:
+            reads.text[name] = sec.text
+            reads.host[name] = host
+            reads.errors.pop(name, None)
+
+    async def _cold_cluster_reads(
+        self, items: Sequence[scripts.ReadItem], reads: _Reads, errors: dict[str, str]
+    ) -> None:
+        """cluster.exe listings through the cmd shell, failing over from node to node."""
+        pending = list(items)
+        for host in self._entry_points():
+            if not pending:
+                return
+            if host in errors:
+                continue
+            link = self._link(host)
+            for item in list(pending):
+                try:
+                    out = await link.cmd.run(
+                        scripts.cluster_read_line(item.keyword),
+                        skip_cmd_shell=True,
+                        timeout=self._timeout(link),
+                        retry=True,
+                    )
+                except TransportError as exc:
+                    self._mark_failed(link, exc, errors)
+                    break
+                self._audit_cmd(out)
+                if (
+                    out.exit_code not in (0, None)
+                    and parsers.find_system_error(out.stdout + out.stderr) is None
+                ):
+                    reads.errors[item.name] = f"{host}: cluster.exe exited with {out.exit_code}: {out.stderr}"
+                else:
+                    reads.text[item.name] = out.stdout
+                    reads.host[item.name] = host
+                    reads.errors.pop(item.name, None)
+                pending.remove(item)
+
+    async def _failover(self, reads: _Reads, errors: dict[str, str], good: list[_NodeLink]) -> None:
+        """Re-run the cluster-wide reads whose node failed on a node that answered."""
+        wanted = [i for i in (*scripts.CLUSTER_READS, *scripts.EXCHANGE_READS) if i.name not in reads.text]
+        wanted = [i for i in wanted if i.name != "copies" or self._cms]
+        # Reads that answered with a Windows error are answers, not failures: keep them.
+        wanted = [i for i in wanted if not (i.name in reads.errors and i.name in reads.host)]
+        if not wanted:
+            return
+        for link in good:
+            if link.name in errors:
+                continue
+            body = "".join(i.section(self._cms) for i in wanted)
+            try:
+                out = await link.ps.run(body, timeout=self._timeout(link), retry=True)
+            except TransportError as exc:
+                self._mark_failed(link, exc, errors)
+                continue
+            for item in wanted:
+                self._take_section(out.section(item.name), item.name, link.name, reads)
+            wanted = [i for i in wanted if i.name not in reads.text]
+            if not wanted:
+                return
+        if wanted and any(i.keyword for i in wanted):
+            await self._cold_cluster_reads([i for i in wanted if i.keyword], reads, errors)
+
+    def _learn_cms(self, reads: _Reads) -> None:
+        try:
+            servers = parsers.parse_exchange_servers(reads.text["mbx"])
+        except parsers.ParseError:
+            return
+        nodes = {n.casefold() for n in self._nodes}
+        for s in servers:
+            if s.clustered_storage_type.casefold() == "nonshared" and (
+                not nodes or nodes & {m.casefold() for m in s.redundant_machines}
+            ):
+                self._cms = s.name
+                return
+
+    def _assemble(
+        self, reads: _Reads, details: dict[str, NodeDetails], node_errors: dict[str, str]
+    ) -> ClusterSnapshot:
+        problems: list[NodeError] = [NodeError(n, e) for n, e in node_errors.items()]
+
+        def parse(name: str, fn: Callable[[str], T]) -> T | None:
+            if name not in reads.text:
+                if name in reads.errors:
+                    problems.append(NodeError(reads.host.get(name, ""), reads.errors[name]))
+                return None
+            try:
+                return fn(reads.text[name])
+            except (parsers.ParseError, parsers.WindowsCommandError) as exc:
+                problems.append(NodeError(reads.host.get(name, ""), f"{name}: {_text(exc)}"))
+                return None
+
+        self._learn_cms(reads) if "mbx" in reads.text else None
+        nodes_raw = parse("nodes", parsers.parse_nodes) or []
+        node_names = [n.name for n in nodes_raw]
+        if node_names:
+            self._nodes = node_names
+        groups_raw = parse("groups", lambda t: parsers.parse_groups(t, nodes=node_names)) or []
+        group_names = [g.name for g in groups_raw]
+        resources: list[Resource] = (
+            parse("resources", lambda t: parsers.parse_resources(t, groups=group_names, nodes=node_names))
+            or []
+        )
+        networks: list[Network] = parse("networks", parsers.parse_networks) or []
+        net_names = [n.name for n in networks]
+        interfaces: list[NetInterface] = (
+            parse("netifs", lambda t: parsers.parse_netinterfaces(t, nodes=node_names, networks=net_names))
+            or []
+        )
+        quorum: Quorum | None = parse("quorum", lambda t: parsers.parse_quorum(t, resources))
+        cms: CmsStatus | None = parse("cms", parsers.parse_cms_status)
+        copies: list[StorageGroupCopy] = parse("copies", parsers.parse_copy_status) or []
+        version = ""
+        if "mbx" in reads.text and self._cms:
+            try:
+                version = next(
+                    (
+                        s.version
+                        for s in parsers.parse_exchange_servers(reads.text["mbx"])
+                        if s.name == self._cms
+                    ),
+                    "",
+                )
+            except parsers.ParseError:
+                version = ""
+        cms_short = (cms.name.split(".")[0] if cms and cms.name else "") or (self._cms or "")
+        groups = [
+            replace(
+                g,
+                is_cms=bool(cms_short) and g.name.casefold() == cms_short.casefold(),
+                is_core=g.name.casefold() == CORE_GROUP.casefold(),
+                is_storage=g.name.casefold() == STORAGE_GROUP.casefold(),
+            )
+            for g in groups_raw
+        ]
+        cms_group = next((g.name for g in groups if g.is_cms), None)
+        if cms_group:
+            self._cms_group = cms_group
+        if not nodes_raw:  # no cluster.exe answer: still list the nodes we tried
+            nodes_raw = [Node(n, NodeState.UNKNOWN) for n in self._nodes]
+        errors_by_node = {e.node.casefold(): e.message for e in problems if e.node}
+        nodes = []
+        for n in nodes_raw:
+            d = details.get(n.name) or next(
+                (v for k, v in details.items() if k.casefold() == n.name.casefold()), None
+            )
+            if d is not None and version:
+                d = replace(d, exchange_version=version)
+            err = node_errors.get(n.name) or next(
+                (v for k, v in node_errors.items() if k.casefold() == n.name.casefold()), ""
+            )
+            nodes.append(replace(n, details=d, reachable=not err, error=err or ""))
+        served = reads.host.get("nodes", "") or reads.host.get("groups", "")
+        if served:
+            self._preferred = served if served.casefold() in {x.casefold() for x in self._nodes} else None
+        _ = errors_by_node
+        return ClusterSnapshot(
+            cluster_name=self._cluster_name,
+            taken_at=datetime.now(UTC),
+            nodes=tuple(nodes),
+            groups=tuple(groups),
+            resources=tuple(resources),
+            networks=tuple(networks),
+            interfaces=tuple(interfaces),
+            quorum=quorum,
+            cms=cms,
+            copies=tuple(copies),
+            node_errors=tuple(_dedupe(problems)),
+            served_by=served,
+        )
+
+    # ---- actions ---------------------------------------------------------------------------
+
+    def _is_cms(self, group: str) -> bool:
+        names = {x.casefold() for x in (self._cms, self._cms_group) if x}
+        return group.casefold() in names
+
+    def _cms_target(self, node: str | None) -> str | None:
+        """ "Best possible node" for the CMS: a node other than the active one, Up first."""
+        if node:
+            return node
+        snap = self._last
+        active = snap.cms.active_node if snap and snap.cms else ""
+        if not active and snap and snap.cms_group:
+            active = snap.cms_group.owner
+        candidates = [n for n in (snap.nodes if snap else ()) if n.name.casefold() != active.casefold()]
+        candidates.sort(key=lambda n: n.state is not NodeState.UP)
+        return candidates[0].name if candidates else None
+
+    def preview_move_group(self, group: str, node: str | None, comment: str = "") -> list[str]:
+        if self._is_cms(group):
+            target = self._cms_target(node) or ""
+            return [scripts.move_cms_command(self._cms or group, target, comment)]
+        return [scripts.group_move_line(group, node)]
+
+    def preview_take_offline(self, group: str, reason: str = "") -> list[str]:
+        if self._is_cms(group):
+            return [scripts.stop_cms_command(self._cms or group, reason)]
+        return [scripts.group_offline_line(group)]
+
+    def preview_bring_online(self, group: str) -> list[str]:
+        if self._is_cms(group):
+            return [scripts.start_cms_command(self._cms or group)]
+        return [scripts.group_online_line(group)]
+
+    def preview_pause_node(self, node: str) -> list[str]:
+        return [scripts.node_pause_line(node)]
+
+    def preview_resume_node(self, node: str) -> list[str]:
+        return [scripts.node_resume_line(node)]
+
+    def preview_validate_move_cms(self, node: str, comment: str) -> list[str]:
+        return [scripts.move_cms_command(self._cms or "", node, comment, validate_only=True)]
+
+    async def _know_cms(self) -> None:
+        if self._cms is None and self._last is None:
+            await self.snapshot()
+
+    async def move_group(self, group: str, node: str | None, comment: str = "") -> ActionResult:
+        await self._know_cms()
+        if self._is_cms(group):
+            target = self._cms_target(node)
+            title = f"Move {group} to {target or '?'}"
+            if not comment.strip():
+                return ActionResult(
+                    title, False, error="Moving the clustered mailbox server needs a move comment."
+                )
+            if not target:
+                return ActionResult(
+                    title, False, error="There is no other node to move the clustered mailbox server to."
+                )
+            return await self._ps_action(
+                title, lambda: scripts.move_cms_command(self._cms or group, target, comment)
+            )
+        title = f"Move {group} to {node}" if node else f"Move {group} to the best possible node"
+        return await self._cluster_action(title, lambda: scripts.group_move_line(group, node))
+
+    async def validate_move_cms(self, node: str, comment: str) -> ActionResult:
+        await self._know_cms()
+        title = f"Validate moving {self._cms or 'the clustered mailbox server'} to {node}"
+        if not self._cms:
+            return ActionResult(title, False, error="No clustered mailbox server was found on this cluster.")
+        return await self._ps_action(
+            title, lambda: scripts.move_cms_command(self._cms or "", node, comment, validate_only=True)
+        )
+
+    async def bring_online(self, group: str) -> ActionResult:
+        await self._know_cms()
+        if self._is_cms(group):
+            return await self._ps_action(
+                f"Start {group}", lambda: scripts.start_cms_command(self._cms or group)
+            )
+        return await self._cluster_action(f"Bring {group} online", lambda: scripts.group_online_line(group))
+
+    async def take_offline(self, group: str, reason: str = "") -> ActionResult:
+        await self._know_cms()
+        if self._is_cms(group):
+            title = f"Stop {group}"
+            if not reason.strip():
+                return ActionResult(
+                    title, False, error="Stopping the clustered mailbox server needs a reason."
+                )
+            return await self._ps_action(title, lambda: scripts.stop_cms_command(self._cms or group, reason))
+        return await self._cluster_action(f"Take {group} offline", lambda: scripts.group_offline_line(group))
+
+    async def pause_node(self, node: str) -> ActionResult:
+        return await self._cluster_action(f"Pause {node}", lambda: scripts.node_pause_line(node))
+
+    async def resume_node(self, node: str) -> ActionResult:
+        return await self._cluster_action(f"Resume {node}", lambda: scripts.node_resume_line(node))
+
+    def _copy_identity(self, storage_group: str) -> str:
+        if "\\" in storage_group or not self._cms:
+            return storage_group
+        return f"{self._cms}\\{storage_group}"
+
+    async def suspend_copy(self, storage_group: str, comment: str) -> ActionResult:
+        await self._know_cms()
+        ident = self._copy_identity(storage_group)
+        return await self._ps_action(
+            f"Suspend copy {ident}", lambda: scripts.suspend_copy_command(ident, comment)
+        )
+
+    async def resume_copy(self, storage_group: str) -> ActionResult:
+        await self._know_cms()
+        ident = self._copy_identity(storage_group)
+        return await self._ps_action(f"Resume copy {ident}", lambda: scripts.resume_copy_command(ident))
+
+    async def update_copy(self, storage_group: str) -> ActionResult:
+        await self._know_cms()
+        ident = self._copy_identity(storage_group)
+        return await self._ps_action(
+            f"Update (reseed) copy {ident}", lambda: scripts.update_copy_command(ident)
+        )
+
+    async def _on_first_reachable(
+        self, title: str, line: str, run: Callable[[_NodeLink], Awaitable[CommandRun]]
+    ) -> ActionResult:
+        """Run an action on the first node that can be reached.  Never retried once it may have
+        started: only a refused connection (nothing was sent) moves on to the next node."""
+        failures: list[str] = []
+        for host in self._entry_points():
+            link = self._link(host)
+            try:
+                cr = await run(link)
+            except TransportError as exc:
+                run_ = CommandRun(host, line, None, stderr=_text(exc))
+                self._audit.record(host, line, None, 0.0, action=title, error=_text(exc))
+                if exc.kind is ErrorKind.UNREACHABLE:
+                    failures.append(_text(exc))
+                    link.suspect = True
+                    continue
+                return ActionResult(title, False, (run_,), _text(exc))
+            except asyncio.CancelledError:
+                self._audit.record(host, line, None, 0.0, action=title, error="cancelled")
+                raise
+            ok = cr.exit_code == 0
+            error = "" if ok else _windows_error(cr)
+            self._audit.record(host, line, cr.exit_code, cr.duration_s, action=title, error=error)
+            return ActionResult(title, ok, (cr,), error)
+        return ActionResult(
+            title, False, (), "No node of the cluster could be reached: " + "; ".join(failures)
+        )
+
+    async def _cluster_action(self, title: str, build: Callable[[], str]) -> ActionResult:
+        try:
+            line = build()
+        except UnsafeValueError as exc:
+            return ActionResult(title, False, (), f"Not sent: {exc}")
+
+        async def run(link: _NodeLink) -> CommandRun:
+            out = await link.cmd.run(line, skip_cmd_shell=True, timeout=self._action_timeout())
+            return _command_run(out)
+
+        return await self._on_first_reachable(title, line, run)
+
+    async def _ps_action(self, title: str, build: Callable[[], str]) -> ActionResult:
+        try:
+            command = build()
+        except UnsafeValueError as exc:
+            return ActionResult(title, False, (), f"Not sent: {exc}")
+        body = scripts.action_section("action", command)
+
+        async def run(link: _NodeLink) -> CommandRun:
+            out = await link.ps.run(body, timeout=self._action_timeout())
+            sec = out.section("action")
+            if sec is None:
+                return CommandRun(
+                    link.name, command, None, stderr=out.stderr or "no answer", duration_s=out.duration_s
+                )
+            return CommandRun(
+                link.name,
+                command,
+                0 if sec.ok else 1,
+                stdout=sec.text,
+                stderr=sec.error or out.stderr,
+                duration_s=out.duration_s,
+            )
+
+        return await self._on_first_reachable(title, command, run)
+
+    def _action_timeout(self) -> float:
+        # Moves wait for the cluster; give actions more room than reads.
+        return max(self._settings.operation_timeout_s, 120.0)
+
+    # ---- events ----------------------------------------------------------------------------
+
+    async def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:
+        tasks = [asyncio.ensure_future(self._query_one(q)) for q in queries]
+        try:
+            for fut in asyncio.as_completed(tasks):
+                yield await fut
+        finally:
+            for t in tasks:
+                t.cancel()
+
+    async def _query_one(self, q: LogQuery) -> EventBatch:
+        try:
+            line = scripts.wevtutil_query_line(q.log, q.xpath, q.max_events, q.newest_first)
+        except (UnsafeValueError, ValueError) as exc:
+            return EventBatch(q, error=f"Not sent: {exc}")
+        link = self._link(q.node)
+        try:
+            out = await link.cmd.run(line, skip_cmd_shell=True, timeout=self._timeout(link), retry=True)
+        except TransportError as exc:
+            self._mark_failed(link, exc, {})
+            return EventBatch(q, error=_text(exc))
+        self._audit.record(q.node, line, out.exit_code, out.duration_s, action="Query events")
+        if out.exit_code not in (0, None):
+            msg = (out.stderr or out.stdout).strip() or f"wevtutil exited with {out.exit_code}"
+            return EventBatch(q, error=msg)
+        try:
+            events = parsers.parse_events(out.stdout, node=q.node, log=q.log)
+        except parsers.EventParseError as exc:
+            got = tuple(getattr(exc, "events", ()) or ())
+            return EventBatch(q, got, error=_text(exc))
+        except parsers.ParseError as exc:
+            return EventBatch(q, error=_text(exc))
+        return EventBatch(q, tuple(events), truncated=len(events) >= q.max_events)
+
+    # ---- audit and shutdown ----------------------------------------------------------------
+
+    def _audit_read(self, out: PsOutput) -> None:
+        if self._audit_reads:
+            self._audit.record(out.host, out.script, 0, out.duration_s, action="Read")
+
+    def _audit_cmd(self, out: CommandOutput) -> None:
+        if self._audit_reads:
+            self._audit.record(out.host, out.command_line, out.exit_code, out.duration_s, action="Read")
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._reaper is not None:
+            self._reaper.cancel()
+        await asyncio.gather(
+            *(s.close() for link in self._links.values() for s in (link.ps, link.cmd)), return_exceptions=True
+        )
+        for link in self._links.values():
+            await link.conn.aclose()
+
+
+def _details(out: PsOutput) -> NodeDetails | None:
+    parts = []
+    for name, fn in (("os", parsers.parse_wmi_os), ("cpu", parsers.parse_wmi_processor)):
+        sec = out.section(name)
+        if sec is not None and sec.ok:
+            try:
+                parts.append(fn(sec.text))
+            except parsers.ParseError:
+                continue
+    return parsers.merge_details(*parts) if parts else None
+
+
+def _command_run(out: CommandOutput) -> CommandRun:
+    return CommandRun(out.host, out.command_line, out.exit_code, out.stdout, out.stderr, out.duration_s)
+
+
+def _windows_error(cr: CommandRun) -> str:
+    err = parsers.find_system_error(cr.stdout + "\n" + cr.stderr)
+    if err is not None:
+        return str(err)
+    text = (cr.stderr or cr.stdout).strip()
+    return text or f"exit code {cr.exit_code}"
+
+
+def _text(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+def _dedupe(errors: list[NodeError]) -> list[NodeError]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for e in errors:
+        if (e.node, e.message) not in seen:
+            seen.add((e.node, e.message))
+            out.append(e)
+    return out
+
+
+__all__ = ["WinRMClusterSession", "settings_from_lab_info"]

@@ -215,3 +215,11 @@ def test_services(rig: PSRig) -> None:  # noqa: F811
     assert rig.cmd("Restart-Service MSExchangeRepl").err == ""
     assert rig.engine.service_running("EXNODE1", "MSExchangeRepl")
     assert "Cannot find any service with service name 'nope'." in rig.cmd("Get-Service nope").err
+
+
+def test_wmi_query_and_filter(rig: PSRig) -> None:  # noqa: F811
+    r = rig.cmd(
+        "(Get-WmiObject -Query \"select * from Win32_Service where Name='ClusSvc'\").State;"
+        " (Get-WmiObject Win32_Service -Filter \"Name='MSExchangeIS'\").State"
+    )
+    assert r.out == "Running\r\nRunning\r\n"

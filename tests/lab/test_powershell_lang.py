@@ -257,3 +257,28 @@ def interp() -> Iterator[Interpreter]:
 def test_variables_are_case_insensitive(interp: Interpreter) -> None:
     interp.run_text("$Abc = 5")
     assert interp.get_var("aBC") == 5
+
+
+def test_switch_statement() -> None:
+    script = (
+        "switch ('b') { 'a' { 'A' } 'b' { 'B' } default { 'D' } }\n"
+        "switch -wildcard ('abc', 'x') { 'a*' { \"W:$_\" } default { \"D:$_\" } }\n"
+        "switch -regex ('n42') { '^n(\\d+)$' { 'R' ; break } 'n' { 'never' } }"
+    )
+    assert out(script) == "B\r\nW:abc\r\nD:x\r\nR\r\n"
+
+
+def test_hashtable_enumeration_and_dates() -> None:
+    script = (
+        "$h = @{b=2; a=1}; $h.GetEnumerator() | Sort-Object Name |\n"
+        ' ForEach-Object { "$($_.Key)=$($_.Value)" }\n'
+        "$d = [datetime]'2020-01-02 03:04:05'; '{0:yyyy-MM-dd HH:mm:ss}' -f $d\n"
+        "($d.AddMinutes(2) - $d).TotalSeconds"
+    )
+    assert out(script) == "a=1\r\nb=2\r\n2020-01-02 03:04:05\r\n120\r\n"
+
+
+def test_method_errors_point_at_the_member() -> None:
+    _, e = run("$x = $null; $x.Foo()")
+    assert e.startswith("You cannot call a method on a null-valued expression.\r\nAt line:1 char:19\r\n")
+    assert "+ $x = $null; $x.Foo <<<< ()" in e

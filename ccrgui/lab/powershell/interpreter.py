@@ -345,6 +345,8 @@ class Interpreter:
                         break
                     if fc.kind != "continue":
                         raise
+        elif isinstance(stmt, n.Switch):
+            self.exec_switch(stmt, emit)
         elif isinstance(stmt, n.Try):
             self.exec_try(stmt, emit)
         elif isinstance(stmt, n.Throw):
@@ -361,6 +363,50 @@ class Interpreter:
             self.functions[stmt.name.casefold()] = stmt
         else:
             raise PSRuntimeError(ErrorRecord("Unsupported statement.", "UnsupportedStatement"))
+
+    def exec_switch(self, stmt: n.Switch, emit: Emit) -> None:
+        from .operators import equals, like
+
+        value = self.eval_pipeline_value(stmt.value)
+        items = enumerate_value(value) if isinstance(value, list) else [value]
+        case = "c" in stmt.flags
+        for item in items:
+            matched = False
+            try:
+                for pattern, body in stmt.clauses:
+                    if pattern is None:
+                        continue
+                    if isinstance(pattern, n.ScriptBlockExpr):
+                        sb = ScriptBlock(pattern.body, pattern.text)
+                        hit = to_bool(self.scriptblock_value(sb, item))
+                    else:
+                        pat = self.eval(pattern)
+                        if "r" in stmt.flags:
+                            flags = 0 if case else re.IGNORECASE
+                            hit = re.search(to_string(pat), to_string(item), flags) is not None
+                        elif "w" in stmt.flags:
+                            hit = like(item, pat, case)
+                        else:
+                            hit = (
+                                equals(to_string(item), to_string(pat), case)
+                                if isinstance(item, str)
+                                else equals(item, pat, case)
+                            )
+                    if hit:
+                        matched = True
+                        self.set_var("_", item)
+                        self.exec_block(body, emit)
+                if not matched:
+                    for pattern, body in stmt.clauses:
+                        if pattern is None:
+                            self.set_var("_", item)
+                            self.exec_block(body, emit)
+            except FlowControl as fc:
+                if fc.kind == "break":
+                    return
+                if fc.kind == "continue":
+                    continue
+                raise
 
     def exec_try(self, stmt: n.Try, emit: Emit) -> None:
         try:
@@ -439,6 +485,13 @@ class Interpreter:
         elif isinstance(target, n.Member):
             obj = self.eval(target.target)
             name = to_string(self.eval(target.name))
+            if (
+                target.static
+                and isinstance(obj, TypeRef)
+                and obj.name.casefold() == "system.console"
+                and (name.casefold() in ("outputencoding", "inputencoding"))
+            ):
+                return  # the console encoding stays the shell's code page
             if isinstance(obj, PSHashtable):
                 obj.put(name, value)
             elif isinstance(obj, PSObject):

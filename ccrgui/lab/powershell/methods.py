@@ -204,6 +204,9 @@ def _ticks(d: dt.datetime) -> int:
 
 def _method_not_found(target: Any, name: str, node: n.Node, interp: Interpreter) -> PSRuntimeError:
     tname = dotnet_type(target)
+    name_node = getattr(node, "name", None)
+    if name_node is not None and hasattr(name_node, "end"):
+        node = name_node
     rec = ErrorRecord(
         f"Method invocation failed because [{tname}] doesn't contain a method named '{name}'.",
         "MethodNotFound",
@@ -211,7 +214,7 @@ def _method_not_found(target: Any, name: str, node: n.Node, interp: Interpreter)
         target=name,
         target_type="String",
         reason="RuntimeException",
-        position=Position(interp.current_text(node), node.pos),
+        position=Position(interp.current_text(node), node.end),
     )
     return PSRuntimeError(rec)
 
@@ -227,12 +230,13 @@ def _argc(args: list[Any], *counts: int) -> None:
 def call_method(interp: Interpreter, target: Any, name: str, args: list[Any], node: n.Node) -> Any:
     low = name.casefold()
     if target is None:
+        node = getattr(node, "name", node)
         rec = ErrorRecord(
             "You cannot call a method on a null-valued expression.",
             "InvokeMethodOnNull",
             "InvalidOperation",
             reason="RuntimeException",
-            position=Position(interp.current_text(node), node.pos),
+            position=Position(interp.current_text(node), node.end),
         )
         raise PSRuntimeError(rec)
     if low == "gettype" and not args:
@@ -292,6 +296,17 @@ def call_method(interp: Interpreter, target: Any, name: str, args: list[Any], no
             return None
         if low == "containsvalue":
             return any(v == args[0] for v in target.values())
+        if low == "getenumerator":
+            entries = []
+            for k, v in target.items():
+                e = PSObject("System.Collections.DictionaryEntry", default_view="table")
+                e.set("Name", k)
+                e.set("Key", k)
+                e.set("Value", v)
+                e.table_columns = ("Name", "Value")
+                e.column_widths = [30, None]
+                entries.append(e)
+            return entries
     if isinstance(target, list):
         if low == "contains":
             from .operators import equals

@@ -183,6 +183,13 @@ class While(Node):
 
 
 @dataclass
+class Switch(Node):
+    value: Node
+    flags: list[str]
+    clauses: list[tuple[Node | None, ScriptAst]]  # None pattern = default
+
+
+@dataclass
 class Catch:
     types: list[str]
     body: ScriptAst

@@ -67,6 +67,10 @@ def arithmetic(op: str, left: Any, right: Any) -> Any:
     if op == "-":
         if left is None:
             return -_num(right)
+        if isinstance(left, dt.datetime) and isinstance(right, dt.datetime):
+            from .values import TimeSpan
+
+            return TimeSpan((left - right).total_seconds())
         a, b = _num(left), _num(right)
         return _int_result(a - b, a, b)
     if op == "*":

@@ -423,6 +423,8 @@ class Parser:
                     self.lx.pos,
                 )
             return n.Try(start, self.lx.pos, body, catches, final)
+        if kw == "switch":
+            return self.parse_switch(tok)
         if kw in ("throw", "return", "break", "continue", "exit"):
             self.take()
             value = None
@@ -465,6 +467,60 @@ class Parser:
             tok.end,
             tok.value,
         )
+
+    def parse_switch(self, tok: Token) -> n.Switch:
+        self.take()
+        flags: list[str] = []
+        while True:
+            self.lx.skip_space()
+            nxt = self.token()
+            if nxt.kind in ("param", "op") and nxt.text[1:].lower() in (
+                "regex",
+                "wildcard",
+                "exact",
+                "casesensitive",
+                "r",
+                "w",
+                "e",
+                "c",
+            ):
+                self.take()
+                flags.append(nxt.text[1:].lower()[:1])
+                continue
+            break
+        value = self.parse_condition("switch")
+        self.skip_nl_only()
+        lb = self.token()
+        if not self.is_punct(lb, "{"):
+            raise PSParseError(
+                "Missing opening '{' in switch statement.", "MissingCurlyBraceInSwitchStatement", lb.start
+            )
+        self.take()
+        clauses: list[tuple[n.Node | None, n.ScriptAst]] = []
+        while True:
+            self.skip_newlines()
+            t = self.token()
+            if self.is_punct(t, "}"):
+                self.take()
+                break
+            if t.kind == "eof":
+                raise PSParseError("Missing closing '}' in switch statement.", "MissingEndCurlyBrace", t.end)
+            pattern: n.Node | None
+            if t.kind == "word" and t.value.lower() == "default":
+                self.take()
+                pattern = None
+            elif t.kind == "word":
+                self.take()
+                pattern = n.Const(t.start, t.end, t.value)
+            else:
+                self._no_comma.append(True)
+                try:
+                    pattern = self.parse_postfix()
+                finally:
+                    self._no_comma.pop()
+            body = self.parse_block("switch clause")
+            clauses.append((pattern, body))
+        return n.Switch(tok.start, self.lx.pos, value, flags, clauses)
 
     # ---- pipelines and commands ---------------------------------------------------------------
 

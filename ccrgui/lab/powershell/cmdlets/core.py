@@ -310,6 +310,36 @@ def get_date(ctx: CmdletContext) -> None:
     if ctx.has("Format"):
         ctx.emit(format_datetime(value, to_string(ctx.get("Format"))))
         return
+    if ctx.has("UFormat"):
+        codes = {
+            "Y": "%Y",
+            "y": "%y",
+            "m": "%m",
+            "d": "%d",
+            "H": "%H",
+            "M": "%M",
+            "S": "%S",
+            "Z": "+00",
+            "A": "%A",
+            "a": "%a",
+            "B": "%B",
+            "b": "%b",
+            "j": "%j",
+            "s": str(int(value.timestamp())),
+        }
+        fmt = to_string(ctx.get("UFormat"))
+        out = ""
+        i = 0
+        while i < len(fmt):
+            if fmt[i] == "%" and i + 1 < len(fmt):
+                code = codes.get(fmt[i + 1], fmt[i + 1])
+                out += value.strftime(code) if code.startswith("%") else code
+                i += 2
+            else:
+                out += fmt[i]
+                i += 1
+        ctx.emit(out)
+        return
     ctx.emit(value)
 
 

@@ -242,6 +242,14 @@ def service_wmi(info: NodeInfo, name: str) -> PSObject:
 
 def get_wmiobject(ctx: CmdletContext) -> None:
     cls = to_string(ctx.get("Class"))
+    query = ctx.get("Query")
+    if query is not None:
+        import re
+
+        m = re.search(r"\bfrom\s+(\w+)(?:\s+where\s+(.*))?$", to_string(query), re.IGNORECASE)
+        cls = m.group(1) if m else ""
+        if m and m.group(2):
+            ctx.args["Filter"] = m.group(2)
     info = _node_for(ctx)
     if info is None:
         return
@@ -468,7 +476,7 @@ def cmdlets() -> list[Cmdlet]:
             "Get-WmiObject",
             M + "GetWmiObjectCommand",
             [
-                P("Class", mandatory=True, position=0),
+                P("Class", position=0),
                 P("Property", position=1),
                 P("ComputerName", aliases=("cn",)),
                 P("Namespace"),

@@ -96,8 +96,7 @@ def demo_connection(info: dict[str, Any]) -> tuple[ConnectionSettings, str]:
     """How to reach the lab described by `Lab.info()` (the backend's own translation)."""
     from ccrgui.remote.session import settings_from_lab_info
 
-    settings = settings_from_lab_info(info)
-    return settings, str(info["password"])
+    return settings_from_lab_info(info)
 
 
 def recent_connections(qsettings: QSettings) -> list[tuple[ConnectionSettings, str]]:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ccrgui.domain.eventquery import EventFilter, TargetKind, critical_events_filter
-from ccrgui.domain.model import Group
+from ccrgui.domain.model import ClusterSnapshot, Group
 from ccrgui.gui import actions as A
 from ccrgui.gui import icons
 from ccrgui.gui.connections import ConnectionManager
@@ -39,6 +39,7 @@ from ccrgui.gui.oplog import OpLogDock
 from ccrgui.gui.results import ResultContext, ResultsPane, build_results
 from ccrgui.gui.tasks import spawn
 from ccrgui.gui.tree import ClusterTreeModel, ConnState, ItemRef, Kind
+from ccrgui.remote import scripts
 from ccrgui.remote.api import ClusterSession, ConnectionSettings
 
 SessionFactory = Callable[[ConnectionSettings, str], ClusterSession]
@@ -530,7 +531,7 @@ class MainWindow(QMainWindow):
                 ref.conn_id,
                 target,
                 f"Resume copy of {name}",
-                [f"Resume-StorageGroupCopy '{name}'"],
+                [scripts.resume_copy_command(_copy_identity(snap, name))],
                 lambda: session.resume_copy(name),
             )
 
@@ -594,10 +595,10 @@ class MainWindow(QMainWindow):
             return
         comment = dialog.text()
         if g.is_cms and node is not None and dialog.validate_only.isChecked():
-            commands = [
-                c.replace("Move-ClusteredMailboxServer", "Move-ClusteredMailboxServer -ValidateOnly", 1)
-                for c in session.preview_move_group(g.name, node, comment)
-            ]
+            preview = getattr(session, "preview_validate_move_cms", None)  # not in the protocol
+            commands = (
+                preview(node, comment) if callable(preview) else [f"Validate moving {g.name} to {node}"]
+            )
             result = await self.manager.run_action(
                 conn_id,
                 target,
@@ -625,12 +626,15 @@ class MainWindow(QMainWindow):
         )
 
     async def _suspend_copy(self, conn_id: str, target: str, sg: str) -> None:
-        session = self.manager.get(conn_id).session  # type: ignore[union-attr]
+        conn = self.manager.get(conn_id)
+        assert conn is not None and conn.entry.snapshot is not None
+        session = conn.session
+        identity = _copy_identity(conn.entry.snapshot, sg)
         dialog = ConfirmDialog(
             self,
             f"Suspend copy of {sg}",
             f"The passive copy of {sg} stops receiving logs until resumed; a failover now could lose data.",
-            lambda comment: [f"Suspend-StorageGroupCopy -Identity '{sg}' -SuspendComment '{comment}'"],
+            lambda comment: [scripts.suspend_copy_command(identity, comment)],
             "Suspend",
             "Suspend comment:",
         )
@@ -714,6 +718,10 @@ class MainWindow(QMainWindow):
             else:
                 spawn(self.manager.close())
         super().closeEvent(event)
+
+
+def _copy_identity(snap: ClusterSnapshot, storage_group: str) -> str:
+    return next((c.identity for c in snap.copies if c.storage_group == storage_group), storage_group)
 
 
 _ACTION_ICONS = {

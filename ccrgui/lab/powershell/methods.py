@@ -74,7 +74,7 @@ def _as_bytes(v: Any) -> bytes:
 def exception_object(rec: ErrorRecord) -> PSObject:
     inner = exception_object(rec.inner) if rec.inner is not None else None
     obj = PSObject(rec.exception_type, to_string=rec.message)
-    obj.set("ErrorRecord", rec)
+    obj.set("ErrorRecord", rec.inner if rec.extra.get("stopped") and rec.inner is not None else rec)
     obj.set("Message", rec.message)
     obj.set("Data", PSHashtable())
     obj.set("InnerException", inner)

@@ -595,6 +595,10 @@ class _SectionView(QFrame):
         self.model.set_section(section, grey)
         is_props = section.headers == ("Property", "Value")
         self.table.horizontalHeader().setVisible(not is_props)
+        for col in range(len(section.headers)):
+            # A column nobody filled (e.g. resource types the backend did not read) only wastes room.
+            empty = bool(section.rows) and all(not row[col].text for row in section.rows)
+            self.table.setColumnHidden(col, empty and not is_props)
         self.table.setVisible(bool(section.rows))
         self.empty.setVisible(not section.rows)
         self.empty.setText(section.empty_text)

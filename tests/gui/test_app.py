@@ -1,0 +1,47 @@
+"""`ccrgui` entry point: argument rules and the --demo --screenshot smoke run (real lab, real backend)."""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ccrgui.app import parse_args
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_arguments() -> None:
+    args = parse_args(["--connect", "EXCLUS1", "--connect", "OTHER", "--http", "--port", "5990"])
+    assert args.connect == ["EXCLUS1", "OTHER"] and args.http and args.port == 5990
+    assert parse_args([]).refresh is None
+    with pytest.raises(SystemExit):
+        parse_args(["--screenshot", "x.png"])  # needs --demo or --connect
+    with pytest.raises(SystemExit):
+        parse_args(["--demo", "--refresh", "0"])
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(180)
+def test_demo_screenshot(tmp_path: Path) -> None:
+    pytest.importorskip("ccrgui.remote.session")
+    out = tmp_path / "demo.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-m", "ccrgui.app", "--demo", "--screenshot", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=150,
+    )
+    assert done.returncode == 0, done.stderr
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width >= 1000 and height >= 700
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".png"] == ["demo.png"]  # no temp left

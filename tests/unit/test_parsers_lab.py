@@ -15,9 +15,11 @@ import pytest
 from ccrgui.remote.parsers import (
     ClusterExeError,
     find_system_error,
+    merge_details,
     parse_cms_status,
     parse_copy_status,
     parse_events,
+    parse_exchange_servers,
     parse_groups,
     parse_netinterfaces,
     parse_networks,
@@ -26,6 +28,8 @@ from ccrgui.remote.parsers import (
     parse_properties,
     parse_quorum,
     parse_resources,
+    parse_wmi_os,
+    parse_wmi_processor,
 )
 
 pytest.importorskip("ccrgui.lab.engine")
@@ -194,3 +198,47 @@ def test_properties_quorum_owners_from_lab(rig: Rig) -> None:
     for group in rig.engine.groups():
         out, _err, _code = rig.run(f'cluster group "{group.name}" /listowners')
         assert parse_owners(out) == list(group.preferred_owners)
+
+
+def ps_xml(rig: Rig, pipeline: str) -> str:
+    script = (
+        f"Add-PSSnapin Microsoft.Exchange.Management.PowerShell.Admin; {pipeline} | ConvertTo-Xml -As String"
+    )
+    out, err, code = rig.run(f'powershell -NoLogo -NoProfile -NonInteractive -Command "{script}"')
+    assert code == 0, err
+    return out
+
+
+def test_exchange_and_wmi_from_lab(rig: Rig) -> None:
+    """Get-MailboxServer / Get-ExchangeServer and WMI through the lab's ConvertTo-Xml."""
+    (mailbox,) = [
+        s
+        for s in parse_exchange_servers(
+            ps_xml(rig, "Get-MailboxServer | Select-Object Name,ClusteredStorageType,RedundantMachines")
+        )
+        if s.name == "EXCH1"
+    ]
+    assert mailbox.clustered_storage_type == "NonShared"
+    assert mailbox.redundant_machines == tuple(rig.engine.cms_status().redundant_machines)
+    servers = parse_exchange_servers(
+        ps_xml(
+            rig,
+            "Get-ExchangeServer | Select-Object Name,Fqdn,AdminDisplayVersion,ServerRole,IsMemberOfCluster",
+        )
+    )
+    cms = next(s for s in servers if s.name == "EXCH1")
+    assert cms.is_member_of_cluster and cms.version.startswith("Version 8.1")
+    details = merge_details(
+        parse_wmi_os(
+            ps_xml(
+                rig,
+                "Get-WmiObject Win32_OperatingSystem | Select-Object Caption,Version,CSDVersion,"
+                "TotalVisibleMemorySize,FreePhysicalMemory,LastBootUpTime",
+            )
+        ),
+        parse_wmi_processor(ps_xml(rig, "Get-WmiObject Win32_Processor | Select-Object Name")),
+    )
+    assert details.os_version.startswith("6.0.")
+    assert details.memory_total_mb > details.memory_in_use_mb > 0
+    assert details.last_boot is not None and details.last_boot.tzinfo is not None
+    assert details.cpu.startswith("Intel")

@@ -57,7 +57,7 @@ GROUP_TITLES = ("Group", "Node", "Status")
 RESOURCE_TITLES = ("Resource", "Group", "Node", "Status")
 ALL_HEADERS = (" ".join(NODE_TITLES), " ".join(GROUP_TITLES), " ".join(RESOURCE_TITLES))
 
-# Longest first is not needed here (split_row sorts), but keep the two-word states listed.
+# Display strings cluster.exe prints for groups and resources; split_row tries the longest first.
 GROUP_STATES = (
     "Partially Online",
     "Online Pending",

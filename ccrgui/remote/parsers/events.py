@@ -1,10 +1,10 @@
 """Parser for ``wevtutil qe ... /f:xml`` (and ``/f:RenderedXml``) output.
 
 wevtutil prints a bare sequence of ``<Event xmlns=...>`` elements (no root) unless ``/e:Root``
-names a wrapper; both are accepted.  ``RenderingInfo`` (RenderedXml) supplies the message,
-rendered task name and level text.  Parsing is one defusedxml pass over the whole text; only if
-that fails is each event parsed on its own, so one damaged event costs only itself: the good
-events travel on the `EventParseError` that reports the bad ones.
+names a wrapper; both are accepted.  ``RenderingInfo`` (RenderedXml) supplies the message and
+the rendered task name.  Events are located by their ``<Event ...>``/``</Event>`` tags and read
+one by one, so one damaged event costs only itself: the good events travel on the
+`EventParseError` that reports the bad ones (with the event's index and line).
 
 Speed (the GUI loads tens of thousands of events): defusedxml's tree builder calls Python for
 every element (~4,000 events/s).  The fast path instead checks the whole text with expat hardened

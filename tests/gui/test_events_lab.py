@@ -117,6 +117,9 @@ async def test_malformed_output_from_a_node_is_an_error_row(view: EventsView, la
     await view.query(EventFilter(logs=("System",), levels=frozenset(), time_range=TimeRange.LAST_30_DAYS))
     lab.faults.garble_next.pop(bad, None)
     assert [n.upper() for n, _, _ in view.model.errors] == [bad.upper()]
+    reason = view.model.errors[0][2]
+    assert "unreadable" in reason or "not well-formed" in reason, reason
+    assert not any(ord(c) < 32 and c not in "\n\t\r" for c in reason)  # shown readable
     good = lab.journal.nodes[1]
     assert {e.node.upper() for e in view.model.visible_events()} == {good.upper()}
     assert len(view.model.visible_events()) >= len(
@@ -157,3 +160,21 @@ async def test_critical_events_of_the_cms_group(view: EventsView, lab: Any) -> N
     view.select_proxy_row(row)
     assert "Cluster resource failed" in view.general_text.toPlainText()
     assert cms in view.data_text.toPlainText()
+
+
+@pytest.mark.asyncio
+async def test_a_node_going_down_mid_query(view: EventsView, lab: Any) -> None:
+    await view.query(EventFilter(logs=("System",), levels=frozenset(), time_range=TimeRange.LAST_HOUR))
+    lab.faults.costs.wevtutil_s = 1.0  # both nodes are still busy in wevtutil ...
+    try:
+        task = view.run_filter(
+            EventFilter(logs=("System",), levels=frozenset(), time_range=TimeRange.LAST_30_DAYS)
+        )
+        await wait_for(lambda: view.busy and "Waiting for" in view.status_label.text(), 10, "the query")
+        lost = lab.journal.nodes[1]
+        lab.faults.down.add(lost)  # ... when one of them stops answering
+        await task
+    finally:
+        lab.faults.costs.wevtutil_s = 0.0
+    assert [n.upper() for n, _, _ in view.model.errors] == [lost.upper()]
+    assert {e.node.upper() for e in view.model.visible_events()} == {lab.journal.nodes[0].upper()}

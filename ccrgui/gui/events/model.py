@@ -11,6 +11,7 @@ Error rows (a node that could not answer) are always shown, first.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -78,6 +79,7 @@ class EventRow:
 
 
 _FOLDED: dict[str, str] = {}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _folded(name: str) -> str:
@@ -175,8 +177,11 @@ class EventTableModel(QAbstractTableModel):
         return len(added)
 
     def add_error(self, node: str, log: str, message: str) -> None:
+        """An error row: `message` says why the node's log could not be read (control characters
+        from damaged output are shown as U+FFFD so the row stays readable)."""
+        clean = _CONTROL.sub("\ufffd", message)
         self.beginResetModel()
-        self._errors.append(EventRow(node, log, error=message))
+        self._errors.append(EventRow(node, log, error=clean))
         self._refilter()
         self.endResetModel()
 
@@ -310,7 +315,8 @@ class EventTableModel(QAbstractTableModel):
     def display_text(row: EventRow, column: int) -> str:
         event = row.event
         if event is None:
-            return {COL_LEVEL: "Error", COL_NODE: row.node, COL_LOG: row.log, COL_MESSAGE: row.error}.get(
+            first = row.error.strip().split("\n", 1)[0]
+            return {COL_LEVEL: "Error", COL_NODE: row.node, COL_LOG: row.log, COL_MESSAGE: first}.get(
                 column, ""
             )
         if column == COL_LEVEL:

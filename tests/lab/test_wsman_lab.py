@@ -193,3 +193,9 @@ def test_long_running_powershell_fed_through_stdin(lab: Lab) -> None:
     p.send_command_input(shell, cmd, "exit\r\n", end=True)
     assert p.get_command_output(shell, cmd) == (b"", b"", 0)
     p.close_shell(shell)
+
+
+def test_pywinrm_run_ps_through_the_lab(lab: Lab) -> None:
+    session = winrm.Session(lab.cluster_endpoint, auth=(lab.username, lab.password), transport="ntlm")
+    r = session.run_ps("Write-Output $env:COMPUTERNAME")
+    assert (r.std_out, r.std_err, r.status_code) == (b"EXNODE1\r\n", b"", 0)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from PySide6.QtCore import Qt
 
 from ccrgui.domain.eventquery import FAILOVER_CLUSTERING, EventFilter, TargetKind, TimeRange
 from ccrgui.domain.model import EventLevel
@@ -178,3 +179,27 @@ async def test_a_node_going_down_mid_query(view: EventsView, lab: Any) -> None:
         lab.faults.costs.wevtutil_s = 0.0
     assert [n.upper() for n, _, _ in view.model.errors] == [lost.upper()]
     assert {e.node.upper() for e in view.model.visible_events()} == {lab.journal.nodes[0].upper()}
+
+
+@pytest.mark.asyncio
+async def test_filter_dialog_drives_a_lab_query(view: EventsView, lab: Any) -> None:
+    node = lab.journal.nodes[0]
+    removed = lab.journal.nodes[1]
+    rec = lab.journal.write(
+        node, "System", FAILOVER_CLUSTERING, 1135, int(EventLevel.CRITICAL), data=[("NodeName", removed)]
+    )
+    view.filter_button.click()
+    dialog = view._dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.ids_edit.setText("1135,-1136")
+    dialog.any_source_check.setChecked(False)
+    dialog.sources_list.item(0).setCheckState(Qt.CheckState.Checked)  # FailoverClustering
+    dialog.time_combo.setCurrentIndex(1)  # last hour
+    assert dialog.ok_button.isEnabled()
+    dialog.ok_button.click()
+    await wait_for(lambda: not view.busy and view.model.event_count > 0, what="the dialog's query")
+    events = view.model.visible_events()
+    assert {(e.node.upper(), e.record_id) for e in events} >= {(node.upper(), rec.record_id)}
+    assert {(e.provider, e.event_id) for e in events} == {(FAILOVER_CLUSTERING, 1135)}
+    view.select_proxy_row(0)
+    assert "check the network between the nodes" in view.general_text.toPlainText().lower()

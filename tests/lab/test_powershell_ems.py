@@ -75,9 +75,10 @@ def test_move_cms_to_active_node_is_refused(rig: PSRig) -> None:  # noqa: F811
     r = rig.ems(
         "$ErrorActionPreference = 'Stop'; try { Move-ClusteredMailboxServer -Identity EXCH1"
         " -TargetMachine EXNODE1"
-        " -MoveComment x -Confirm:$false } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }"
+        " -MoveComment x -Confirm:$false } catch {"
+        " [Console]::Out.Write($_.FullyQualifiedErrorId + '|' + $_.Exception.Message) }"
     )
-    fqid, message = r.out.split("\r\n")[:2]
+    fqid, message = r.out.split("|")
     assert fqid.endswith(",Microsoft.Exchange.Management.SystemConfigurationTasks.MoveClusteredMailboxServer")
     assert len(fqid.split(",")[0]) == 8
     assert "EXNODE1" in message
@@ -207,7 +208,8 @@ def test_wmi_remote_node_down(rig: PSRig) -> None:  # noqa: F811
 def test_services(rig: PSRig) -> None:  # noqa: F811
     r = rig.cmd("Get-Service MSExchangeRepl")
     assert r.out == (
-        "\r\nStatus   Name               DisplayName\r\n------   ----               -----------\r\n"
+        "\r\nStatus   Name               DisplayName" + " " * 27 + "\r\n"
+        "------   ----               -----------" + " " * 27 + "\r\n"
         "Running  MSExchangeRepl     Microsoft Exchange Replication Service\r\n\r\n\r\n"
     )
     assert rig.cmd("Stop-Service MSExchangeRepl").err == ""

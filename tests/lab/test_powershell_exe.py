@@ -176,6 +176,12 @@ def test_native_stderr_under_stop_is_terminating(rig: PSRig) -> None:  # noqa: F
     assert r.out == "caught: NativeCommandError\r\n"
 
 
+def test_console_breaks_long_output_lines_at_80(rig: PSRig) -> None:  # noqa: F811
+    # PowerShell 2.0 over WinRM (pywinrm issue #216); [Console]::Out.Write is not wrapped
+    r = rig.cmd("'a' * 90; [Console]::Out.Write('b' * 90)")
+    assert r.out == "a" * 80 + "\r\n" + "a" * 10 + "\r\n" + "b" * 90
+
+
 def test_startup_cost_is_slept(rig: PSRig) -> None:  # noqa: F811
     rig.faults.costs.powershell_start_s = 0.2
     started = time.monotonic()

@@ -141,7 +141,7 @@ def test_convertto_xml_collections_nulls_and_types(rig: PSRig) -> None:  # noqa:
         "Get-ClusteredMailboxServerStatus | Select-Object Identity, State, OperationalMachines,"
         " FailedResources,"
         " @{n='Nothing';e={$null}}, @{n='Count';e={3}}, @{n='Flag';e={$true}}, @{n='Empty';e={''}}"
-        " | ConvertTo-Xml -As String"
+        ' | ConvertTo-Xml -As String | ForEach-Object { [Console]::Out.Write($_ + "`r`n") }'
     )
     assert r.err == ""
     assert r.out == (
@@ -168,6 +168,7 @@ def test_convertto_xml_of_wmi_values(rig: PSRig) -> None:  # noqa: F811
         "Get-WmiObject Win32_OperatingSystem | Select-Object Caption, Version, CSDVersion,"
         " TotalVisibleMemorySize,"
         " FreePhysicalMemory, LastBootUpTime | ConvertTo-Xml -As String"
+        " | ForEach-Object { [Console]::Out.Write($_) }"
     )
     assert '<Property Name="Version" Type="System.String">6.0.6001</Property>' in r.out
     assert '<Property Name="CSDVersion" Type="System.String">Service Pack 1</Property>' in r.out

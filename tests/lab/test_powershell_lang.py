@@ -150,11 +150,14 @@ def test_try_catch_finally_and_exception_message() -> None:
 
 def test_error_action_stop_wraps_non_terminating_errors() -> None:
     # PowerShell 2.0's ActionPreferenceStopException message carries this prefix
-    script = "$ErrorActionPreference = 'Stop'; try { Write-Error 'bad thing' } catch { $_.Exception.Message }"
+    script = (
+        "$ErrorActionPreference = 'Stop'; try { Write-Error 'bad thing' }"
+        " catch { [Console]::Out.Write($_.Exception.Message) }"
+    )
     assert out(script) == (
         'Command execution stopped because the preference variable "ErrorActionPreference" or common '
         "parameter "
-        "is set to Stop: bad thing\r\n"
+        "is set to Stop: bad thing"
     )
 
 

@@ -184,12 +184,10 @@ def format_table(
     else:
         widths = column_widths(len(names), width, fixed)
     lines = []
-    lines.append(" ".join(_fit(names[i], widths[i], numeric[i]) for i in range(len(names))).rstrip())
-    lines.append(
-        " ".join(_fit("-" * len(names[i]), widths[i], numeric[i]) for i in range(len(names))).rstrip()
-    )
+    lines.append(" ".join(_fit(names[i], widths[i], numeric[i]) for i in range(len(names))))
+    lines.append(" ".join(_fit("-" * len(names[i]), widths[i], numeric[i]) for i in range(len(names))))
     for row in texts:
-        lines.append(" ".join(_fit(row[i], widths[i], numeric[i]) for i in range(len(names))).rstrip())
+        lines.append(" ".join(_fit(row[i], widths[i], numeric[i]) for i in range(len(names))))
     return "\r\n" + "".join(line + "\r\n" for line in lines) + "\r\n\r\n"
 
 
@@ -274,6 +272,21 @@ def _scalar(v: Any) -> str:
     if isinstance(v, bytes):
         return "\r\n".join(str(b) for b in v)
     return value_text(v)
+
+
+def host_wrap(text: str, width: int = 80) -> str:
+    """PowerShell 2.0's console host breaks every output line longer than the buffer width
+    (pywinrm issue #216: "a line break appear every 80 chars in the returned std_out")."""
+    if len(text) <= width:
+        return text
+    out: list[str] = []
+    for segment in text.split("\n"):
+        cr = segment.endswith("\r")
+        body = segment[:-1] if cr else segment
+        if len(body) > width:
+            body = "\r\n".join(body[i : i + width] for i in range(0, len(body), width))
+        out.append(body + ("\r" if cr else ""))
+    return "\n".join(out)
 
 
 class FormattedText:

@@ -1179,7 +1179,9 @@ class ConsoleOut:
         from .formatting import is_scalar
 
         if is_scalar(obj) and not self.pending:
-            self.interp.io.write(scalar_line(obj) + "\r\n")
+            from .formatting import host_wrap
+
+            self.interp.io.write(host_wrap(scalar_line(obj), self.interp.width) + "\r\n")
             return
         self.pending.append(obj)
 
@@ -1188,8 +1190,10 @@ class ConsoleOut:
 
         if not self.pending:
             return
+        from .formatting import host_wrap
+
         items, self.pending = self.pending, []
-        self.interp.io.write(out_string(items, self.interp.width))
+        self.interp.io.write(host_wrap(out_string(items, self.interp.width), self.interp.width))
 
     def write_raw(self, text: str) -> None:
         self.flush()

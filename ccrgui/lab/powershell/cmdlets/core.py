@@ -61,7 +61,9 @@ def write_host(ctx: CmdletContext) -> None:
     objs = ctx.input if ctx.had_input else enumerate_value(ctx.get("Object"))
     text = sep.join(to_string(o) for o in objs)
     _console_flush(ctx)
-    ctx.interp.io.write(text + ("" if ctx.switch("NoNewline") else "\r\n"))
+    from ..formatting import host_wrap
+
+    ctx.interp.io.write(host_wrap(text, ctx.interp.width) + ("" if ctx.switch("NoNewline") else "\r\n"))
 
 
 def write_warning(ctx: CmdletContext) -> None:

@@ -40,6 +40,7 @@ WSMAN_INVALID_SELECTORS = 2150858843  # unknown ShellId / CommandId: the shell i
 
 class ErrorKind(enum.Enum):
     UNREACHABLE = "unreachable"  # connection refused, DNS failure, network down
+    DROPPED = "dropped"  # an open connection closed without an answer (node went down?)
     TIMEOUT = "timeout"
     AUTH = "auth"  # 401
     TLS = "tls"
@@ -62,7 +63,13 @@ class TransportError(Exception):
     @property
     def node_failed(self) -> bool:
         """True when the host itself is unusable (try another node), not just this command."""
-        return self.kind in (ErrorKind.UNREACHABLE, ErrorKind.TIMEOUT, ErrorKind.AUTH, ErrorKind.TLS)
+        return self.kind in (
+            ErrorKind.UNREACHABLE,
+            ErrorKind.DROPPED,
+            ErrorKind.TIMEOUT,
+            ErrorKind.AUTH,
+            ErrorKind.TLS,
+        )
 
 
 class ReceiveTimedOut(Exception):
@@ -336,7 +343,15 @@ def map_error(exc: BaseException, host: str, timeout_s: float | None = None) -> 
         return TransportError(ErrorKind.TIMEOUT, "the node accepted the connection but did not answer", host)
     if isinstance(exc, requests.exceptions.ConnectionError):
         cause = _root_cause(exc)
-        if "refused" in cause.lower():
+        lowered = cause.lower()
+        if "without response" in lowered or "reset by peer" in lowered or "aborted" in lowered:
+            return TransportError(
+                ErrorKind.DROPPED,
+                "the connection was dropped without an answer: the node went down or its WinRM "
+                "service restarted",
+                host,
+            )
+        if "refused" in lowered:
             return TransportError(
                 ErrorKind.UNREACHABLE,
                 "connection refused: the node is down or WinRM is not listening",
@@ -525,6 +540,12 @@ class HostConnection:
                     self._drop(channel)
                 else:
                     self._idle.append(channel)
+            if broken:
+                # The other pooled connections most likely died the same way (node restarted,
+                # connections reset): their NTLM contexts are useless now, so start afresh.
+                idle, self._idle = self._idle, []
+                for ch in idle:
+                    self._drop(ch)
             release()
             if not afut.done():
                 if ok:

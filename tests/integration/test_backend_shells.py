@@ -173,7 +173,7 @@ def test_audit_appends_whole_lines_without_secrets(tmp_path: object) -> None:
 
     path = Path(str(tmp_path)) / "sub" / "audit.jsonl"
     audit = AuditLog(path, remote_user="CONTOSO\\Administrator")
-    audit.record("EXNODE1", "cluster.exe group \"EXCH1\" /move", 0, 1.5, action="Move EXCH1")
+    audit.record("EXNODE1", 'cluster.exe group "EXCH1" /move', 0, 1.5, action="Move EXCH1")
     audit.record("EXNODE1", "net use x: -password S3cret!", 5, 0.1)
     recs = audit.read()
     assert [r.exit_code for r in recs] == [0, 5]

@@ -1,0 +1,374 @@
+"""The backend against the lab over real WinRM (NTLM with message encryption on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from ccrgui.domain.model import CopyStatus, GroupState, NodeState
+from ccrgui.remote.api import LogQuery
+from ccrgui.remote.audit import AuditLog
+from ccrgui.remote.session import WinRMClusterSession, settings_from_lab_info
+
+pytestmark = pytest.mark.integration
+
+
+def _session(lab: Any, tmp_path: Path, **changes: Any) -> WinRMClusterSession:
+    settings, password = settings_from_lab_info(lab.info())
+    password = changes.pop("password", password)
+    if changes:
+        settings = dataclasses.replace(settings, **changes)
+    return WinRMClusterSession(settings, password, audit=AuditLog(tmp_path / "audit.jsonl"))
+
+
+@pytest_asyncio.fixture
+async def session(lab: Any, tmp_path: Path) -> AsyncIterator[WinRMClusterSession]:
+    s = _session(lab, tmp_path, operation_timeout_s=15.0)
+    yield s
+    await s.close()
+
+
+async def _until(predicate: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.asyncio
+async def test_snapshot_reads_the_whole_cluster(lab: Any, session: WinRMClusterSession) -> None:
+    snap = await session.snapshot()
+    topo = lab.topology
+    assert snap.node_errors == ()
+    assert [n.name for n in snap.nodes] == [n.name for n in topo.nodes]
+    assert all(n.state is NodeState.UP and n.reachable for n in snap.nodes)
+    for node, spec in zip(snap.nodes, topo.nodes, strict=True):
+        assert node.node_id == spec.node_id
+        assert node.details is not None
+        assert node.details.os_version == spec.os_version
+        assert node.details.service_pack == spec.service_pack
+        assert node.details.memory_total_mb == spec.memory_total_mb
+        assert node.details.exchange_version == "Version 8.1 (Build 240.6)"
+    assert {g.name for g in snap.groups} == {g.name for g in topo.groups}
+    cms = snap.cms_group
+    assert cms is not None and cms.name == topo.cms_name and cms.state is GroupState.ONLINE
+    assert snap.group("Cluster Group").is_core  # type: ignore[union-attr]
+    assert snap.group("Available Storage").is_storage  # type: ignore[union-attr]
+    assert {r.name for r in snap.resources} == {r.name for g in topo.groups for r in g.resources}
+    assert all(r.group for r in snap.resources)
+    assert {n.name for n in snap.networks} == {n.name for n in topo.networks}
+    assert len(snap.interfaces) == sum(len(n.nics) for n in topo.nodes)
+    assert snap.quorum is not None and snap.quorum.model == topo.quorum_model
+    assert snap.quorum.witness_state is GroupState.ONLINE
+    assert snap.cms is not None and snap.cms.active_node == topo.groups[0].owner
+    assert {c.storage_group for c in snap.copies} == {sg.name for sg in topo.storage_groups}
+    assert all(c.status is CopyStatus.HEALTHY for c in snap.copies)
+    assert snap.served_by in {n.name for n in topo.nodes}
+
+    before = session.requests_sent
+    again = await session.snapshot()
+    assert again.node_errors == ()
+    # One Send and one Receive per node on the persistent PowerShell hosts.
+    assert session.requests_sent - before <= 2 * len(topo.nodes)
+    assert {g.name: g.owner for g in again.groups} == {g.name: g.owner for g in snap.groups}
+
+
+@pytest.mark.asyncio
+async def test_cluster_exe_actions_and_previews(
+    lab: Any, session: WinRMClusterSession, tmp_path: Path
+) -> None:
+    await session.snapshot()
+    assert session.preview_move_group("Cluster Group", "EXNODE2") == [
+        'cluster.exe group "Cluster Group" /move:EXNODE2'
+    ]
+    assert session.preview_pause_node("EXNODE2") == ["cluster.exe node EXNODE2 /pause"]
+    assert session.preview_resume_node("EXNODE2") == ["cluster.exe node EXNODE2 /resume"]
+    assert session.preview_take_offline("Available Storage") == [
+        'cluster.exe group "Available Storage" /offline'
+    ]
+    assert session.preview_bring_online("Available Storage") == [
+        'cluster.exe group "Available Storage" /online'
+    ]
+
+    moved = await session.move_group("Cluster Group", "EXNODE2")
+    assert moved.ok, moved.error
+    assert moved.runs[0].command == 'cluster.exe group "Cluster Group" /move:EXNODE2'
+    assert moved.runs[0].exit_code == 0
+    snap = await session.snapshot()
+    assert snap.group("Cluster Group").owner == "EXNODE2"  # type: ignore[union-attr]
+
+    off = await session.take_offline("Available Storage")
+    assert off.ok, off.error
+    await _until(lambda: True)
+    snap = await session.snapshot()
+    assert snap.group("Available Storage").state is GroupState.OFFLINE  # type: ignore[union-attr]
+    on = await session.bring_online("Available Storage")
+    assert on.ok, on.error
+
+    paused = await session.pause_node("EXNODE2")
+    assert paused.ok, paused.error
+    snap = await session.snapshot()
+    assert snap.node("EXNODE2").state is NodeState.PAUSED  # type: ignore[union-attr]
+    resumed = await session.resume_node("EXNODE2")
+    assert resumed.ok
+    snap = await session.snapshot()
+    assert snap.node("EXNODE2").state is NodeState.UP  # type: ignore[union-attr]
+
+    audit = AuditLog(tmp_path / "audit.jsonl").read()
+    assert [r.command for r in audit][:1] == ['cluster.exe group "Cluster Group" /move:EXNODE2']
+    assert all(r.exit_code == 0 and r.host for r in audit)
+    assert lab.password not in (tmp_path / "audit.jsonl").read_text(encoding="utf-8")
+
+
+@pytest.mark.asyncio
+async def test_cms_actions_go_through_exchange(lab: Any, session: WinRMClusterSession) -> None:
+    snap = await session.snapshot()
+    cms = lab.topology.cms_name
+    assert session.preview_move_group(cms, "EXNODE2", "patching") == [
+        f"Move-ClusteredMailboxServer -Identity '{cms}' -TargetMachine 'EXNODE2' "
+        "-MoveComment 'patching' -Confirm:$false"
+    ]
+    refused = await session.move_group(cms, "EXNODE2", "")
+    assert not refused.ok and refused.runs == ()  # nothing sent without a comment
+
+    valid = await session.validate_move_cms("EXNODE2", "patching")
+    assert valid.ok, valid.error
+    assert "-ValidateOnly" in valid.runs[0].command
+    snap = await session.snapshot()
+    assert snap.cms is not None and snap.cms.active_node == "EXNODE1"
+
+    moved = await session.move_group(cms, None, "patching")  # None: the other node
+    assert moved.ok, moved.error
+    assert moved.runs[0].command.startswith("Move-ClusteredMailboxServer")
+    await _until(lambda: True)
+    snap = await session.snapshot()
+    assert snap.cms is not None and snap.cms.active_node == "EXNODE2"
+    assert snap.cms_group.owner == "EXNODE2"  # type: ignore[union-attr]
+
+    stopped = await session.take_offline(cms, "maintenance window")
+    assert stopped.ok, stopped.error
+    assert "-StopReason 'maintenance window'" in stopped.runs[0].command
+    snap = await session.snapshot()
+    assert snap.cms_group.state is GroupState.OFFLINE  # type: ignore[union-attr]
+    started = await session.bring_online(cms)
+    assert started.ok, started.error
+    assert started.runs[0].command == f"Start-ClusteredMailboxServer -Identity '{cms}' -Confirm:$false"
+
+
+@pytest.mark.asyncio
+async def test_move_to_paused_node_returns_windows_error(lab: Any, session: WinRMClusterSession) -> None:
+    await session.snapshot()
+    cms = lab.topology.cms_name
+    assert (await session.pause_node("EXNODE2")).ok
+    result = await session.move_group(cms, "EXNODE2", "should fail")
+    assert not result.ok
+    assert "paused" in result.error.lower()
+    assert result.runs and result.runs[0].exit_code != 0
+    snap = await session.snapshot()
+    assert snap.node("EXNODE2").state is NodeState.PAUSED  # type: ignore[union-attr]
+    assert snap.cms is not None and snap.cms.active_node == "EXNODE1"
+    assert snap.cms_group.state is GroupState.ONLINE  # type: ignore[union-attr]
+
+    plain = await session.move_group("Cluster Group", "EXNODE2")
+    assert not plain.ok and plain.error  # cluster.exe refuses too: its System error text
+    snap = await session.snapshot()
+    assert snap.group("Cluster Group").owner == "EXNODE1"  # type: ignore[union-attr]
+
+
+@pytest.mark.asyncio
+async def test_copy_actions(lab: Any, session: WinRMClusterSession) -> None:
+    snap = await session.snapshot()
+    sg = snap.copies[0].storage_group
+    suspended = await session.suspend_copy(sg, "backup window")
+    assert suspended.ok, suspended.error
+    snap = await session.snapshot()
+    copy = next(c for c in snap.copies if c.storage_group == sg)
+    assert copy.suspended and copy.suspend_comment == "backup window"
+    assert copy.status is CopyStatus.SUSPENDED
+    resumed = await session.resume_copy(sg)
+    assert resumed.ok, resumed.error
+    snap = await session.snapshot()
+    assert not next(c for c in snap.copies if c.storage_group == sg).suspended
+    again = await session.resume_copy(sg)  # Windows refuses: its text reaches the caller
+    assert not again.ok and "not suspended" in again.error
+    assert (await session.suspend_copy(sg, "reseed")).ok
+    updated = await session.update_copy(sg)
+    assert (
+        updated.runs[0].command == f"Update-StorageGroupCopy -Identity 'EXCH1\\{sg}' -Force -Confirm:$false"
+    )
+    assert updated.ok, updated.error
+
+
+@pytest.mark.asyncio
+async def test_query_events_streams_per_node(lab: Any, session: WinRMClusterSession) -> None:
+    queries = [LogQuery(n.name, "System", max_events=20) for n in lab.topology.nodes]
+    queries.append(LogQuery("EXNODE1", "No-Such-Log/Operational", max_events=5))
+    batches = [b async for b in session.query_events(queries)]
+    assert len(batches) == len(queries)
+    by_node = {(b.query.node, b.query.log): b for b in batches}
+    for n in lab.topology.nodes:
+        batch = by_node[(n.name, "System")]
+        assert batch.error == "", batch.error
+        assert 0 < len(batch.events) <= 20
+        assert all(e.node == n.name for e in batch.events)
+        times = [e.time_created for e in batch.events]
+        assert times == sorted(times, reverse=True)  # /rd:true: newest first
+    assert by_node[("EXNODE1", "No-Such-Log/Operational")].error
+
+
+@pytest.mark.asyncio
+async def test_query_events_node_down_gives_error_batch(lab: Any, session: WinRMClusterSession) -> None:
+    lab.faults.down.add("EXNODE2")
+    batches = [b async for b in session.query_events([LogQuery("EXNODE2", "System", max_events=5)])]
+    assert len(batches) == 1 and batches[0].events == ()
+    assert "refused" in batches[0].error or "dropped" in batches[0].error
+
+
+@pytest.mark.asyncio
+async def test_node_down_mid_snapshot_other_node_serves(lab: Any, session: WinRMClusterSession) -> None:
+    await session.snapshot()
+    lab.faults.down.add("EXNODE1")
+    snap = await session.snapshot()
+    assert {g.name for g in snap.groups} == {g.name for g in lab.topology.groups}
+    assert len(snap.resources) > 0 and snap.cms is not None and snap.quorum is not None
+    assert snap.served_by == "EXNODE2"
+    down = snap.node("EXNODE1")
+    assert down is not None and not down.reachable
+    assert "refused" in down.error or "dropped" in down.error
+    assert any(e.node == "EXNODE1" for e in snap.node_errors)
+    lab.faults.down.discard("EXNODE1")
+    assert lab.wait_listening("EXNODE1")
+    snap = await session.snapshot()
+    assert snap.node("EXNODE1").reachable  # type: ignore[union-attr]
+
+
+@pytest.mark.asyncio
+async def test_hanging_node_times_out_then_other_node(lab: Any, tmp_path: Path) -> None:
+    s = _session(lab, tmp_path, operation_timeout_s=4.0)
+    try:
+        await s.snapshot()
+        lab.faults.hang.add("EXNODE1")
+        t0 = time.monotonic()
+        snap = await s.snapshot()
+        took = time.monotonic() - t0
+        assert took < 4.0 * 2 + 2
+        assert {g.name for g in snap.groups} == {g.name for g in lab.topology.groups}
+        assert snap.served_by == "EXNODE2"
+        assert not snap.node("EXNODE1").reachable  # type: ignore[union-attr]
+        # The hung node is now suspect: the next snapshot does not wait the full timeout again.
+        t0 = time.monotonic()
+        snap = await s.snapshot()
+        assert time.monotonic() - t0 < 4.0
+        assert snap.groups
+    finally:
+        lab.faults.hang.discard("EXNODE1")
+        await s.close()
+
+
+@pytest.mark.asyncio
+async def test_wrong_credentials_reported_not_raised(lab: Any, tmp_path: Path) -> None:
+    s = _session(lab, tmp_path, password="wrong password")
+    try:
+        snap = await s.snapshot()
+        assert snap.groups == ()
+        assert snap.node_errors
+        assert all("401" in e.message for e in snap.node_errors)
+        result = await s.pause_node("EXNODE2")
+        assert not result.ok and "401" in result.error
+    finally:
+        await s.close()
+
+
+@pytest.mark.asyncio
+async def test_http_500_and_damaged_output_are_retried(lab: Any, session: WinRMClusterSession) -> None:
+    first = await session.snapshot()
+    for node in ("EXNODE1", "EXNODE2"):
+        lab.faults.arm(lab.faults.http500_next, node, 1)
+    snap = await session.snapshot()
+    assert {g.name for g in snap.groups} == {g.name for g in first.groups}
+    assert snap.cms is not None
+
+    lab.faults.arm(lab.faults.garble_next, "EXNODE1", 1)
+    snap = await session.snapshot()
+    assert {g.name for g in snap.groups} == {g.name for g in first.groups}
+
+    lab.faults.arm(lab.faults.truncate_next, "EXNODE2", 1)
+    snap = await session.snapshot()
+    assert {g.name for g in snap.groups} == {g.name for g in first.groups}
+    assert snap.cms is not None and len(snap.copies) == len(first.copies)
+
+
+@pytest.mark.asyncio
+async def test_cancel_a_long_command_terminates_it(tmp_path: Path) -> None:
+    from ccrgui.lab.lab import Lab
+
+    with Lab(speed=1.0, events=50) as slow:
+        s = _session(slow, tmp_path, operation_timeout_s=15.0)
+        try:
+            await s.snapshot()
+            cms = slow.topology.cms_name
+            task = asyncio.ensure_future(s.move_group(cms, "EXNODE2", "long move"))
+            await asyncio.sleep(1.0)
+            assert not task.done()
+            task.cancel()
+            t0 = time.monotonic()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert time.monotonic() - t0 < 2.0
+            audit = AuditLog(tmp_path / "audit.jsonl").read()
+            assert audit[-1].error == "cancelled"
+            snap = await s.snapshot()  # the PowerShell host is replaced transparently
+            assert snap.groups and snap.cms is not None
+        finally:
+            await s.close()
+
+
+HOSTILE = "Grp \"q\" & %PATH% 'x' $env:X `t ^! ‘y’ Ünïcødé"
+
+
+@pytest.fixture
+def hostile_lab() -> Iterator[Any]:
+    from ccrgui.lab.lab import Lab
+    from ccrgui.lab.topology import default_topology, topology_from_json
+
+    raw = default_topology().to_json()
+    raw["groups"].append(
+        {
+            "name": HOSTILE,
+            "owner": "EXNODE1",
+            "kind": "generic",
+            "resources": [{"name": "Res of " + HOSTILE, "type": "Generic Service"}],
+        }
+    )
+    with Lab(topology_from_json(raw), speed=50.0, events=50) as lab:
+        yield lab
+
+
+@pytest.mark.asyncio
+async def test_hostile_group_name_end_to_end(hostile_lab: Any, tmp_path: Path) -> None:
+    s = _session(hostile_lab, tmp_path)
+    try:
+        snap = await s.snapshot()
+        group = snap.group(HOSTILE)
+        assert group is not None and group.owner == "EXNODE1", [g.name for g in snap.groups]
+        assert [r.name for r in snap.resources_of(HOSTILE)] == ["Res of " + HOSTILE]
+        preview = s.preview_move_group(HOSTILE, "EXNODE2")
+        result = await s.move_group(HOSTILE, "EXNODE2")
+        assert result.ok, result.error
+        assert result.runs[0].command == preview[0]
+        snap = await s.snapshot()
+        assert snap.group(HOSTILE).owner == "EXNODE2"  # type: ignore[union-attr]
+        off = await s.take_offline(HOSTILE)
+        assert off.ok, off.error
+        snap = await s.snapshot()
+        assert snap.group(HOSTILE).state is GroupState.OFFLINE  # type: ignore[union-attr]
+    finally:
+        await s.close()

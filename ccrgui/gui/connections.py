@@ -18,7 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ccrgui.domain.eventquery import TargetKind, critical_events_filter, to_log_queries
-from ccrgui.domain.model import ActionResult
+from ccrgui.domain.model import ActionResult, ClusterSnapshot
 from ccrgui.gui.oplog import CANCELLED, FAILED, OpLogModel
 from ccrgui.gui.tasks import NamedTasks
 from ccrgui.gui.tree import ClusterEntry, ConnState
@@ -145,7 +145,13 @@ class ConnectionManager(QObject):
             log.warning("cannot read %s", conn.entry.label, exc_info=True)
             conn.entry = replace(conn.entry, state=ConnState.UNREACHABLE, error=_describe(exc))
         else:
-            conn.entry = ClusterEntry(conn_id, conn.entry.host, ConnState.CONNECTED, snap)
+            if nothing_read(snap):
+                # No node answered: the cluster is unreachable; keep showing what was last read.
+                error = "; ".join(dict.fromkeys(e.message for e in snap.node_errors))
+                last = conn.entry.snapshot or snap
+                conn.entry = ClusterEntry(conn_id, conn.entry.host, ConnState.UNREACHABLE, last, error)
+            else:
+                conn.entry = ClusterEntry(conn_id, conn.entry.host, ConnState.CONNECTED, snap)
         finally:
             conn.last_refresh = time.monotonic()
         if conn_id in self._conns:
@@ -243,6 +249,11 @@ class ConnectionManager(QObject):
             self.changed.emit(conn_id)
             self.refresh(conn_id)
         return result
+
+
+def nothing_read(snap: ClusterSnapshot) -> bool:
+    """True when no node answered (the backend returns errors for all and no cluster state)."""
+    return bool(snap.node_errors) and not snap.served_by and not snap.groups
 
 
 def _describe(exc: BaseException) -> str:

@@ -298,3 +298,27 @@ def test_refresh_interval_setting_is_kept(qtbot, tmp_path) -> None:  # type: ign
     again = MainWindow(settings=qs)
     qtbot.addWidget(again)
     assert again.manager.refresh_interval_s == 30.0
+
+
+@pytest.mark.asyncio
+async def test_no_node_answering_greys_the_cluster_but_keeps_its_last_state(window: MainWindow) -> None:
+    import dataclasses
+
+    from ccrgui.domain.model import NodeError
+
+    session = FakeSession()
+    conn = await connected(window, session)
+    good = session.snap
+    errors = tuple(NodeError(n, f"{n}: the connection was refused") for n in ("EXNODE1", "EXNODE2"))
+    session.snap = dataclasses.replace(good, groups=(), resources=(), served_by="", node_errors=errors)
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    window.refresh_action.trigger()
+    await wait_for(lambda: "Unreachable" in window.connection_status(conn), what="unreachable")
+    assert "EXNODE1: the connection was refused" in window.connection_status(conn)
+    cms = window.tree_model.find(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    assert cms.isValid() and cms.data(Qt.ItemDataRole.ForegroundRole) is not None
+    assert cms_owner(window) == "EXNODE1" and window.results.results.grey
+    assert not window.actions_pane.button("Take this service or application offline").isEnabled()
+    session.snap = good
+    window.refresh_action.trigger()
+    await wait_for(lambda: "Connected" in window.connection_status(conn), what="recovery")

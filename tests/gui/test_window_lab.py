@@ -192,3 +192,19 @@ async def test_action_refused_by_windows_shows_its_error(window: MainWindow, lab
     node = ItemRef(conn, Kind.NODE, "EXNODE2")
     await wait_for(lambda: tooltip(window, node) == "Paused", SLOW, "re-read state")
     assert lab.engine.group("EXCH1").owner.casefold() == "exnode1"
+
+
+@pytest.mark.asyncio
+async def test_whole_cluster_unreachable_then_back(window: MainWindow, lab: Any) -> None:
+    conn = await connect(window, lab)
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    lab.faults.down.update({"EXNODE1", "EXNODE2"})
+    window.refresh_action.trigger()
+    await wait_for(lambda: "Unreachable" in window.connection_status(conn), SLOW, "unreachable")
+    # The last state stays visible, greyed, and nothing can be changed.
+    assert summary(window, "Summary of EXCH1", "Current Owner") == "EXNODE1"
+    assert window.results.results.grey
+    assert not window.actions_pane.button("Take this service or application offline").isEnabled()
+    lab.faults.down.clear()
+    await wait_for(lambda: window.connection_status(conn).startswith("EXCLUS1: Connected"), SLOW, "back")
+    await wait_for(lambda: "cannot read" not in window.connection_status(conn), SLOW, "every node read again")

@@ -106,6 +106,12 @@ def parse_command_line(argv: list[str]) -> CommandLine:
         if sw:
             cl.options[sw] = True
             continue
+        if low == "file" or (len(low) >= 2 and "file".startswith(low)):
+            if i >= len(args):
+                cl.error = "Missing argument for parameter File."
+                return cl
+            cl.options["File"] = args[i]
+            return cl
         valued = _match(low, VALUED, 2) or {
             "ep": "ExecutionPolicy",
             "ex": "ExecutionPolicy",
@@ -143,6 +149,17 @@ def run_powershell(io: ProcessIO, host: NodeHost, account: Account, argv: list[s
     interp = Interpreter(io, host, account, error_xml=cl.encoded, env=env)
     interp.noninteractive = bool(cl.options.get("NonInteractive"))
     try:
+        script_file = cl.options.get("File")
+        if isinstance(script_file, str):
+            text = interp.files.get(script_file.casefold())
+            if text is None:
+                io.write(
+                    f"The argument '{script_file}' to the -File parameter does not exist. Provide the path to an "
+                    "existing '.ps1' file as an argument to the -File parameter.\r\n",
+                    "stderr",
+                )
+                return 196608
+            return 0 if interp.run_text(text) else 1
         if cl.stdin:
             return _run_stdin(io, interp)
         ok = interp.run_text(cl.command or "")

@@ -1003,6 +1003,10 @@ class Interpreter:
         try:
             return convert_to(self, resolve_type_name(type_name), value)
         except PSValueError as exc:
+            if exc.error_id == "TypeNotFound":
+                raise self.runtime_error(
+                    exc.message, "TypeNotFound", node, "InvalidOperation", target=type_name
+                ) from None
             raise self.runtime_error(
                 exc.message, exc.error_id, node, "InvalidArgument", reason="RuntimeException"
             ) from None

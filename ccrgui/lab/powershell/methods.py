@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ErrorRecord, Position, PSRuntimeError
 from .values import (
+    ArrayList,
     Byte,
     Int64,
     PSEnum,
@@ -312,8 +313,14 @@ def call_method(interp: Interpreter, target: Any, name: str, args: list[Any], no
             from .operators import equals
 
             return any(equals(v, args[0], True) for v in target)
-        if low == "add" and not isinstance(target, StrArray):
+        if low == "clear" and target is interp.errors:
+            target.clear()
+            return None
+        if low == "add" and not isinstance(target, ArrayList):
             raise PSValueError("Collection was of a fixed size.", "NotSupportedException")
+        if low == "add":
+            target.append(args[0])
+            return len(target) - 1
         if low == "indexof":
             return next((i for i, v in enumerate(target) if v == args[0]), -1)
     if isinstance(target, dt.datetime):

@@ -270,6 +270,8 @@ def dotnet_type(v: Any) -> str:
         return "System.Byte[]"
     if isinstance(v, StrArray):
         return "System.String[]"
+    if isinstance(v, ArrayList):
+        return "System.Collections.ArrayList"
     if isinstance(v, list):
         return "System.Object[]"
     if isinstance(v, ScriptBlock):
@@ -288,6 +290,10 @@ def dotnet_type(v: Any) -> str:
 
 class StrArray(list[Any]):
     """A typed string[] (e.g. OperationalMachines): ConvertTo-Xml reports System.String[]."""
+
+
+class ArrayList(list[Any]):
+    """System.Collections.ArrayList (growable, unlike PowerShell arrays)."""
 
 
 # ---- conversions ------------------------------------------------------------------------------

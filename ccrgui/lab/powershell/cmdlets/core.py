@@ -394,9 +394,9 @@ def new_object(ctx: CmdletContext) -> None:
         ctx.emit(obj)
         return
     if tname in ("system.collections.arraylist", "collections.arraylist"):
-        from ..values import StrArray
+        from ..values import ArrayList
 
-        ctx.emit(StrArray())
+        ctx.emit(ArrayList())
         return
     ctx.throw(
         ctx.error(

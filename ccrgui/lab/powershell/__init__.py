@@ -154,8 +154,8 @@ def run_powershell(io: ProcessIO, host: NodeHost, account: Account, argv: list[s
             text = interp.files.get(script_file.casefold())
             if text is None:
                 io.write(
-                    f"The argument '{script_file}' to the -File parameter does not exist. Provide the path to "
-                    "an existing '.ps1' file as an argument to the -File parameter.\r\n",
+                    f"The argument '{script_file}' to the -File parameter does not exist. "
+                    "Provide the path to an existing '.ps1' file as an argument to the -File parameter.\r\n",
                     "stderr",
                 )
                 return 196608

@@ -225,3 +225,15 @@ def test_wmi_query_and_filter(rig: PSRig) -> None:  # noqa: F811
         " (Get-WmiObject Win32_Service -Filter \"Name='MSExchangeIS'\").State"
     )
     assert r.out == "Running\r\nRunning\r\n"
+
+
+def test_restart_computer_reboots_the_node(rig: PSRig) -> None:  # noqa: F811
+    assert rig.cmd("Restart-Computer -ComputerName EXNODE2 -Force").err == ""
+    import time
+
+    deadline = time.monotonic() + 10
+    while rig.engine.node("EXNODE2").powered and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not rig.engine.node("EXNODE2").powered or rig.engine.node("EXNODE2").booting
+    denied = rig.cmd("Restart-Computer -ComputerName EXNODE1", admin=False)
+    assert "Access is denied." in unwrap(denied.err)

@@ -8,6 +8,19 @@ returns the exit code: the argument of `exit`, else 1 when the last statement fa
 Errors go to stderr as text, or -- when the command came from -EncodedCommand (the host's
 "minishell" rule: non-interactive, stderr redirected, encoded initial command) -- as CLIXML
 (`#< CLIXML` + `<Objs ...><S S="Error">...</S></Objs>`), which is what pywinrm's run_ps parses.
+
+Formats and where they come from:
+* error text: PS 2.0 ErrorRecord view ("Cmd : message", "At line:N char:M", "+ text <<<< rest",
+  CategoryInfo/FullyQualifiedErrorId cut in 74-character pieces), lines hard-wrapped at 79 --
+  byte-identical to pywinrm's captured run_ps fixture (shared/reference/winrm/samples);
+  the ErrorFormat=XML rule is ConsoleHost's `ErrorFormat` property (PowerShell source);
+* console output: 80-column buffer; PS 2.0's host breaks longer output lines at 80 (pywinrm
+  issue #216); tables share 79 columns equally and keep their padding (pywinrm issue #301, a real
+  run_ps capture); Format-List padding/wrapping matches the real EMS console sample;
+* ConvertTo-Xml: PowerShell's CustomSerialization rules and its ConvertTo-Xml tests, with Windows
+  PowerShell's `<?xml version="1.0"?>` declaration;
+* non-terminating errors stopped by 'Stop' carry PS 2.0's ActionPreferenceStopException text
+  ("Command execution stopped because the preference variable ... is set to Stop: ...").
 """
 
 from __future__ import annotations

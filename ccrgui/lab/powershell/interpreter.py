@@ -292,6 +292,22 @@ class Interpreter:
             self.exec_statement(stmt, emit)
 
     def exec_statement(self, stmt: n.Node, emit: Emit) -> None:
+        from ccrgui.lab.process import Terminated
+
+        try:
+            self._exec_statement(stmt, emit)
+        except (PSRuntimeError, FlowControl, ExitScript, Terminated):
+            raise
+        except Exception as exc:
+            rec = ErrorRecord(
+                f"Lab internal error: {type(exc).__name__}: {exc}",
+                "LabInternalError",
+                "NotSpecified",
+                position=Position(self.current_text(stmt), stmt.end),
+            )
+            raise PSRuntimeError(rec) from exc
+
+    def _exec_statement(self, stmt: n.Node, emit: Emit) -> None:
         if isinstance(stmt, n.Pipeline | n.ExprStatement | n.Command):
             self.run_pipeline(stmt, emit)
         elif isinstance(stmt, n.Assign):

@@ -208,3 +208,26 @@ async def test_whole_cluster_unreachable_then_back(window: MainWindow, lab: Any)
     lab.faults.down.clear()
     await wait_for(lambda: window.connection_status(conn).startswith("EXCLUS1: Connected"), SLOW, "back")
     await wait_for(lambda: "cannot read" not in window.connection_status(conn), SLOW, "every node read again")
+
+
+@pytest.mark.asyncio
+async def test_show_critical_events_of_a_node_streams_from_the_lab(window: MainWindow, lab: Any) -> None:
+    from ccrgui.gui.events import EventsView
+
+    conn = await connect(window, lab)
+    # Something critical happens on EXNODE2: it goes down, the cluster logs it (1135 and friends).
+    lab.engine.set_node_down("EXNODE2")
+    node = ItemRef(conn, Kind.NODE, "EXNODE2")
+    await wait_for(lambda: tooltip(window, node).startswith("Down"), SLOW, "node down")
+    lab.engine.set_node_up("EXNODE2")
+    await wait_for(lambda: tooltip(window, node) == "Up", SLOW, "node back")
+    window.select(node)
+    window.actions_pane.button("Show Critical Events").click()
+    await wait_for(lambda: isinstance(window.center.currentWidget(), EventsView), SLOW, "event view")
+    view = window.center.currentWidget()
+    assert isinstance(view, EventsView)
+    assert view.current_filter().mentions == ("EXNODE2",)
+    await wait_for(lambda: not view.busy and view.model.shown_count > 0, SLOW, "events")
+    events = view.model.visible_events()
+    assert all(int(e.level) in (1, 2) for e in events)
+    assert any(e.event_id == 1135 for e in events), sorted({e.event_id for e in events})

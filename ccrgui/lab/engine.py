@@ -174,6 +174,7 @@ class NodeInfo:
     paused: bool  # the pause flag (survives a reboot)
     powered: bool  # the machine is running (answers WinRM) even if the cluster service is not
     booting: bool
+    shutting_down: bool  # a restart is under way (groups moving away, then power off)
     exchange_version: str  # e.g. "8.1.240.6"
     services: dict[str, bool]  # service name -> running
     last_boot: datetime
@@ -575,6 +576,7 @@ class ClusterEngine:
             paused=n.paused,
             powered=n.powered,
             booting=n.booting,
+            shutting_down=n.shutting_down,
             exchange_version=n.exchange_version,
             services={_display_service(k): v for k, v in n.services.items()},
             last_boot=n.last_boot,
@@ -901,9 +903,8 @@ class ClusterEngine:
 
     def _relocate(self, g: _Group, target: str, *, failover: bool, offline_first: bool = True) -> None:
         """Move `g` to `target`: offline (if it had anything online), change owner, online again."""
-        was_up = self._group_state(g) not in (GroupState.OFFLINE,) or (
-            not g.resources and g.empty_state is GroupState.ONLINE
-        )
+        # A group being taken offline (or already offline) just changes owner.
+        was_up = self._group_state(g) not in (GroupState.OFFLINE, GroupState.OFFLINE_PENDING)
         if g.spec.kind == "cms" and self._cms_stopped:
             was_up = False
         g.gen += 1
@@ -912,15 +913,12 @@ class ClusterEngine:
         if failover:
             self._event(target, em.FAILOVER_CLUSTERING, 1153, g.spec.name, source, target)
         if not was_up:
+            self._force_offline(g)
             g.owner = target
-            for r in g.resources:
-                if r.state is not GroupState.FAILED:
-                    r.state = GroupState.OFFLINE
             return
         if not offline_first:
             # The old owner is gone: its resources are simply offline now.
-            for r in g.resources:
-                r.state = GroupState.OFFLINE
+            self._force_offline(g)
             g.owner = target
             self._begin_online(g)
             return
@@ -934,7 +932,7 @@ class ClusterEngine:
             if g.gen != gen:
                 return
             for r in g.resources:
-                if r.state is GroupState.OFFLINE_PENDING:
+                if r.state in (GroupState.OFFLINE_PENDING, GroupState.FAILED):
                     r.state = GroupState.OFFLINE
             self._event(source, em.FAILOVER_CLUSTERING, 1204, g.spec.name)
             if not g.resources:
@@ -1061,7 +1059,7 @@ class ClusterEngine:
             if g.gen != gen:
                 return
             for r in g.resources:
-                if r.state is GroupState.OFFLINE_PENDING:
+                if r.state in (GroupState.OFFLINE_PENDING, GroupState.FAILED):
                     r.state = GroupState.OFFLINE
             if not g.resources:
                 g.empty_state = GroupState.OFFLINE
@@ -1102,6 +1100,10 @@ class ClusterEngine:
                 return
             if r.state.is_pending:
                 raise win32(ERROR_INVALID_STATE)
+            if g.spec.kind == "cms":
+                # Cluster tools bypass Exchange: the CMS is no longer "stopped" once any of its
+                # resources is brought online by hand.
+                self._cms_stopped = False
             todo = self._with_dependencies(r)
             gen = g.gen
             for x in todo:
@@ -1148,7 +1150,8 @@ class ClusterEngine:
             self._notify()
 
     def fail_resource(self, resource: str, *, persistent: bool = False) -> None:
-        """Fault injection: the resource fails now (1069 on the owner; 1564 for a file share witness).
+        """Fault injection: a running resource fails now (1069 on the owner; 1564 for a file share
+        witness).  An offline resource only keeps the fault for its next online (if persistent).
 
         Its dependents go offline; the group becomes Partially Online or Failed; the cluster's
         restart policy is not modelled (it stays failed until brought online).  `persistent`
@@ -1158,7 +1161,8 @@ class ClusterEngine:
             r = self._resource(resource)
             r.fault = persistent
             g = self._groups[_fold(r.group)]
-            if self._quorum_lost:
+            if self._quorum_lost or r.state in (GroupState.OFFLINE, GroupState.FAILED):
+                # Only a running resource can fail; an offline one fails at its next online.
                 return
             r.state = GroupState.FAILED
             for x in g.resources:
@@ -1265,27 +1269,21 @@ class ClusterEngine:
                 continue
             target = self._best_target(g, exclude=[n.name])
             if target is None:
-                g.gen += 1
-                for r in g.resources:
-                    r.state = GroupState.OFFLINE if r.state is not GroupState.FAILED else r.state
-                if not g.resources:
-                    g.empty_state = GroupState.OFFLINE
+                self._force_offline(g)
                 continue
             if crash:
-                g.gen += 1
-                for r in g.resources:
-                    if r.state is not GroupState.FAILED:
-                        r.state = GroupState.OFFLINE
-                tname = target.name
+                # The survivors notice the loss after the heartbeat timeout, then fail over to
+                # the best node available at that moment.
+                self._force_offline(g)
 
-                def later(g: _Group = g, tname: str = tname, gen: int = g.gen) -> None:
-                    if g.gen != gen:
+                def later(g: _Group = g, gen: int = g.gen) -> None:
+                    if g.gen != gen or self._quorum_lost:
                         return
-                    t = self._nodes[_fold(tname)]
-                    if not t.in_cluster or self._quorum_lost:
+                    t = self._best_target(g, exclude=[n.name])
+                    if t is None:
                         return
-                    self._event(tname, em.FAILOVER_CLUSTERING, 1153, g.spec.name, n.name, tname)
-                    g.owner = tname
+                    self._event(t.name, em.FAILOVER_CLUSTERING, 1153, g.spec.name, n.name, t.name)
+                    g.owner = t.name
                     self._refresh_copies()
                     if g.spec.kind == "cms" and self._cms_stopped:
                         return
@@ -1295,6 +1293,15 @@ class ClusterEngine:
             else:
                 self._relocate(g, target.name, failover=True, offline_first=False)
         self._refresh_copies()
+
+    def _force_offline(self, g: _Group) -> None:
+        """Everything of `g` stops at once (its node is gone); pending steps become stale."""
+        g.gen += 1
+        for r in g.resources:
+            if r.state is not GroupState.FAILED:
+                r.state = GroupState.OFFLINE
+        if not g.resources:
+            g.empty_state = GroupState.OFFLINE
 
     def _boot(self, n: _Node) -> None:
         n.powered = True

@@ -80,6 +80,7 @@ class _Reads:
     text: dict[str, str] = field(default_factory=dict)
     host: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    unreadable: set[str] = field(default_factory=set)  # answered, but the text did not parse
 
 
 def settings_from_lab_info(info: dict[str, Any]) -> tuple[ConnectionSettings, str]:
@@ -267,8 +268,19 @@ class WinRMClusterSession:
         details = {name: d for name, d in node_results if d is not None}
         if cold_task is not None:
             await cold_task
-        await self._failover(reads, node_errors, [lk for lk in ready if lk.name not in node_errors])
-        return self._assemble(reads, details, node_errors)
+        good = [lk for lk in ready if lk.name not in node_errors]
+        await self._failover(reads, node_errors, good)
+        snap = self._assemble(reads, details, node_errors)
+        if reads.unreadable:
+            # Damaged or cut output (reads are idempotent): read those parts once more.
+            for name in reads.unreadable:
+                reads.text.pop(name, None)
+                reads.errors.pop(name, None)
+                reads.host.pop(name, None)
+            reads.unreadable.clear()
+            await self._failover(reads, node_errors, [lk for lk in good if lk.name not in node_errors])
+            snap = self._assemble(reads, details, node_errors)
+        return snap
 
     async def _start_ps(self, link: _NodeLink, errors: dict[str, str]) -> None:
         try:
@@ -431,7 +443,11 @@ class WinRMClusterSession:
                 return None
             try:
                 return fn(reads.text[name])
-            except (parsers.ParseError, parsers.WindowsCommandError) as exc:
+            except parsers.WindowsCommandError as exc:  # Windows' own answer (System error N)
+                problems.append(NodeError(reads.host.get(name, ""), f"{name}: {_text(exc)}"))
+                return None
+            except parsers.ParseError as exc:
+                reads.unreadable.add(name)
                 problems.append(NodeError(reads.host.get(name, ""), f"{name}: {_text(exc)}"))
                 return None
 

@@ -37,6 +37,7 @@ UTF8_CODEPAGE = 65001
 POWERSHELL_LINE = "powershell -NoLogo -NoProfile -NonInteractive -Command -"
 EXCHANGE_SNAPIN = "Microsoft.Exchange.Management.PowerShell.Admin"
 _CLEANUP_TIMEOUT_S = 10.0
+PARTIAL_WAIT_S = 2.0  # the rest of a frame already being written arrives within this
 
 
 @dataclass(frozen=True)
@@ -246,32 +247,40 @@ class _Frames:
     frames: dict[int, tuple[Section, ...]] = field(default_factory=dict)
 
     def feed(self, data: bytes) -> None:
+        """Add output; complete frames move to `frames` (bytes until then: a UTF-8 character may
+        be split between two Receives)."""
         self.buffer += data
-        text = self.buffer.decode("utf-8", errors="replace")
+        begin_tag = f"{self.marker}:B:".encode()
         while True:
-            begin_tag = f"{self.marker}:B:"
-            b = text.find(begin_tag)
+            b = self.buffer.find(begin_tag)
             if b < 0:
                 break
-            nl = text.find("\n", b)
+            nl = self.buffer.find(b"\n", b)
             if nl < 0:
+                del self.buffer[:b]
                 break
             try:
-                req_id = int(text[b + len(begin_tag) : nl].strip())
+                req_id = int(self.buffer[b + len(begin_tag) : nl].strip())
             except ValueError:
-                # Not a frame we wrote (garbled): drop the line and keep looking.
-                text = text[nl + 1 :]
+                del self.buffer[: nl + 1]  # not a frame header we wrote: skip the line
                 continue
-            end_tag = f"{self.marker}:E:{req_id}\n"
-            e = text.find(end_tag, nl)
+            end_tag = f"{self.marker}:E:{req_id}\n".encode()
+            e = self.buffer.find(end_tag, nl)
             if e < 0:
-                text = text[b:]
+                del self.buffer[:b]
                 break
-            body = text[nl + 1 : e]
-            after = text.find("\n", e)
-            text = text[after + 1 :] if after >= 0 else ""
+            body = bytes(self.buffer[nl + 1 : e]).decode("utf-8", errors="replace")
+            del self.buffer[: e + len(end_tag)]
             self.frames[req_id] = parse_sections(body, self.marker)
-        self.buffer = bytearray(text.encode("utf-8"))
+
+    def garbage(self) -> bool:
+        """Unconsumed output that is not the start of one of our frames: damaged in transit."""
+        tag = f"{self.marker}:B:".encode()
+        data = bytes(self.buffer)
+        return bool(data) and not (data.startswith(tag) or tag.startswith(data))
+
+    def in_frame(self, req_id: int) -> bool:
+        return self.buffer.startswith(f"{self.marker}:B:{req_id}".encode())
 
 
 def parse_sections(body: str, marker: str) -> tuple[Section, ...]:
@@ -445,12 +454,18 @@ class PowerShellHost(_Shell):
             await self.conn.call(
                 lambda ch: ch.send_input(shell_id, command_id, line), timeout=_left(deadline)
             )
+            partial = False  # part of our frame arrived: the rest must follow at once
             while req_id not in self._frames.frames:
+                wait = PARTIAL_WAIT_S if partial else None
                 try:
                     chunk = await self.conn.call(
-                        lambda ch: ch.receive(shell_id, command_id), timeout=_left(deadline)
+                        lambda ch, w=wait: ch.receive(shell_id, command_id, w), timeout=_left(deadline)
                     )
                 except ReceiveTimedOut:
+                    if partial:
+                        raise TransportError(
+                            ErrorKind.PROTOCOL, "PowerShell's answer was cut off", self.host
+                        ) from None
                     if time.monotonic() >= deadline:
                         raise TransportError(
                             ErrorKind.TIMEOUT, "PowerShell did not answer in time", self.host
@@ -458,7 +473,13 @@ class PowerShellHost(_Shell):
                     continue
                 self._frames.feed(chunk.stdout)
                 err += chunk.stderr
-                if chunk.done and req_id not in self._frames.frames:
+                if req_id in self._frames.frames:
+                    break
+                if self._frames.garbage():
+                    raise TransportError(
+                        ErrorKind.PROTOCOL, "PowerShell's answer was damaged (no valid framing)", self.host
+                    )
+                if chunk.done:
                     self.command_id = None  # the process is gone: no Signal needed
                     detail = _decode(bytes(err), self.codepage).strip()[:500]
                     raise TransportError(
@@ -467,6 +488,7 @@ class PowerShellHost(_Shell):
                         + (f": {detail}" if detail else ""),
                         self.host,
                     )
+                partial = partial or self._frames.in_frame(req_id)
         except TransportError as exc:
             self._broken(exc.detail)
             raise

@@ -95,7 +95,9 @@ class Channel(Protocol):
         self, shell_id: str, command: str, arguments: Sequence[str] = (), *, skip_cmd_shell: bool = False
     ) -> str: ...
 
-    def receive(self, shell_id: str, command_id: str) -> Received: ...
+    def receive(self, shell_id: str, command_id: str, wait_s: float | None = None) -> Received:
+        """Output so far; `wait_s` shortens the server-side wait (OperationTimeout) for this call."""
+        ...
 
     def send_input(self, shell_id: str, command_id: str, data: bytes, end: bool = False) -> None: ...
 
@@ -252,13 +254,19 @@ class PyWinRMChannel:
             shell_id, command, list(arguments), console_mode_stdin=True, skip_cmd_shell=skip_cmd_shell
         )
 
-    def receive(self, shell_id: str, command_id: str) -> Received:
+    def receive(self, shell_id: str, command_id: str, wait_s: float | None = None) -> Received:
         from winrm.exceptions import WinRMOperationTimeoutError
 
+        normal = self._protocol.operation_timeout_sec
+        if wait_s is not None:
+            # pywinrm puts this attribute into every header it builds; one thread uses a channel.
+            self._protocol.operation_timeout_sec = max(1, min(normal, int(wait_s)))
         try:
             out, err, code, done = self._protocol.get_command_output_raw(shell_id, command_id)
         except WinRMOperationTimeoutError as exc:
             raise ReceiveTimedOut from exc
+        finally:
+            self._protocol.operation_timeout_sec = normal
         return Received(out, err, done, code if done else None)
 
     def send_input(self, shell_id: str, command_id: str, data: bytes, end: bool = False) -> None:

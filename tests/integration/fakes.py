@@ -92,7 +92,7 @@ class FakeChannel:
         cmds[cid] = c
         return cid
 
-    def receive(self, shell_id: str, command_id: str) -> Received:
+    def receive(self, shell_id: str, command_id: str, wait_s: float | None = None) -> Received:
         self._enter()
         c = self._shell(shell_id)[command_id]
         if not c.out and not c.done:

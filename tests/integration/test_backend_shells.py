@@ -65,6 +65,21 @@ async def test_output_cannot_forge_the_frame() -> None:
     assert out.sections[0].text == forged
 
 
+def test_frames_keep_split_utf8_and_spot_garbage() -> None:
+    from ccrgui.remote.shells import _Frames
+
+    frames = _Frames("MK")
+    data = "MK:B:3\nMK:S:g:0\nGrüße ‘x’\nMK:E:3\n".encode()
+    cut = data.index("ü".encode()) + 1  # inside the two-byte character
+    frames.feed(data[:cut])
+    assert frames.frames == {} and frames.in_frame(3) and not frames.garbage()
+    frames.feed(data[cut:])
+    assert frames.frames[3][0].text == "Grüße ‘x’"
+    damaged = _Frames("MK")
+    damaged.feed(b"M\x9bK:B:4\nMK:S:g:0\nx\nMK:E:4\n")
+    assert damaged.frames == {} and damaged.garbage()
+
+
 def test_parse_sections_error_and_exit_codes() -> None:
     body = "M:S:a:0\nline1\r\nline2\r\n\nM:X:b:access denied\nM:S:c:5\n\n"
     secs = parse_sections(body, "M")

@@ -372,3 +372,16 @@ async def test_hostile_group_name_end_to_end(hostile_lab: Any, tmp_path: Path) -
         assert snap.group(HOSTILE).state is GroupState.OFFLINE  # type: ignore[union-attr]
     finally:
         await s.close()
+
+
+@pytest.mark.asyncio
+async def test_damaged_output_on_first_snapshot_is_read_again(lab: Any, tmp_path: Path) -> None:
+    s = _session(lab, tmp_path, operation_timeout_s=15.0)
+    try:
+        lab.faults.arm(lab.faults.garble_next, "EXNODE1", 2)  # cmd shell cluster.exe listings
+        snap = await s.snapshot()
+        assert {g.name for g in snap.groups} == {g.name for g in lab.topology.groups}
+        assert {n.name for n in snap.nodes} == {n.name for n in lab.topology.nodes}
+        assert snap.cms is not None and snap.quorum is not None
+    finally:
+        await s.close()

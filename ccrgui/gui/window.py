@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         self.ctx = ResultContext()
         self.error_boxes: list[QMessageBox] = []
         self._action_holder: QObject | None = None
+        self._shown_actions: tuple[ItemRef | None, str, list[A.ActionSpec]] | None = None
         self.confirm_dialog: ConfirmDialog | None = None
         self._conn_labels: dict[str, QLabel] = {}
         self._build_status_bar()
@@ -256,16 +257,20 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         ref = self.selected_ref()
+        specs = self._specs(ref)
+        title = str(self.tree.currentIndex().data() or APP_TITLE) if ref else APP_TITLE
+        if (ref, title, specs) == self._shown_actions:
+            return  # unchanged: keep the buttons (and any menu the admin has open)
+        self._shown_actions = (ref, title, specs)
         holder = QObject(self)  # owns this selection's QActions; replaced on the next update
-        qactions = self._make_qactions(self._specs(ref), ref, holder)
+        qactions = self._make_qactions(specs, ref, holder)
         self.action_menu.clear()
         for act in qactions:
             if act is None:
                 self.action_menu.addSeparator()
             else:
                 self.action_menu.addAction(act)
-        title = self.tree.currentIndex().data() if ref else APP_TITLE
-        self.actions_pane.show_actions(str(title or APP_TITLE), qactions)
+        self.actions_pane.show_actions(title, qactions)
         if self._action_holder is not None:
             self._action_holder.deleteLater()
         self._action_holder = holder

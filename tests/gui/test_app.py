@@ -45,3 +45,19 @@ def test_demo_screenshot(tmp_path: Path) -> None:
     width, height = struct.unpack(">II", data[16:24])
     assert width >= 1000 and height >= 700
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".png"] == ["demo.png"]  # no temp left
+
+
+def test_recent_clusters_reopen_without_asking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtCore import QSettings
+
+    import ccrgui.app as app
+    from ccrgui.gui.connect import remember_recent
+    from ccrgui.remote.api import AuthMethod, ConnectionSettings
+
+    qs = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    remember_recent(qs, ConnectionSettings("KERB", auth=AuthMethod.CURRENT_USER))
+    remember_recent(qs, ConnectionSettings("STORED", auth=AuthMethod.NTLM, username="C\\a"))
+    remember_recent(qs, ConnectionSettings("ASK", auth=AuthMethod.NTLM, username="C\\b"))
+    monkeypatch.setattr(app, "keyring_password", lambda host, user: "pw" if host == "STORED" else "")
+    found = [(s.host, p) for s, p in app.recent_connections(qs)]
+    assert found == [("STORED", "pw"), ("KERB", "")]

@@ -322,3 +322,25 @@ async def test_no_node_answering_greys_the_cluster_but_keeps_its_last_state(wind
     session.snap = good
     window.refresh_action.trigger()
     await wait_for(lambda: "Connected" in window.connection_status(conn), what="recovery")
+
+
+@pytest.mark.asyncio
+async def test_refresh_without_changes_keeps_the_action_buttons(window: MainWindow) -> None:
+    session = FakeSession()
+    conn = await connected(window, session)
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    buttons = list(window.actions_pane.buttons)
+    calls = session.snapshot_calls
+    window.refresh_action.trigger()
+    await wait_for(lambda: session.snapshot_calls > calls and not window.manager.is_refreshing(conn))
+    assert all(a is b for a, b in zip(window.actions_pane.buttons, buttons, strict=True))
+    import dataclasses
+
+    session.snap = dataclasses.replace(
+        session.snap,
+        groups=tuple(
+            dataclasses.replace(g, state=GroupState.OFFLINE) if g.is_cms else g for g in session.snap.groups
+        ),
+    )
+    window.refresh_action.trigger()
+    await wait_for(lambda: window.actions_pane.button("Bring this service or application online").isEnabled())

@@ -555,7 +555,27 @@ class ClusterExe:
     # ---- network / netinterface -----------------------------------------------------------------
 
     def _network(self, name: str | None, opts: list[Option]) -> int:
-        self._action(opts, {"status"})
+        action = self._action(opts, {"status", "properties", "privproperties"})
+        kind = action.name if action else "status"
+        if kind != "status":
+            if name is None:
+                raise SyntaxFailure("An object name must be specified.")
+            net = self.engine.network(name)
+            if kind == "privproperties":
+                return self._props("priv", "network", net.name, [])
+            role = {"Disabled": 0, "Internal use": 1, "Client access only": 2}.get(net.role, 3)
+            return self._props(
+                "prop",
+                "network",
+                net.name,
+                [
+                    ("S ", "Name", net.name),
+                    ("SR", "Address", net.address),
+                    ("SR", "AddressMask", net.mask),
+                    ("S ", "Description", ""),
+                    ("D ", "Role", _dword(role)),
+                ],
+            )
         if name is None:
             self.text(TITLES["network_all"])
             self.table("network", [(n.name, n.state.value) for n in self.engine.networks()])

@@ -366,6 +366,10 @@ def test_network_netinterface_quorum_prop_listowners(rig: Rig) -> None:
     assert rig.run('cluster res "Cluster Name" /off')[0].startswith(
         "Taking resource 'Cluster Name' offline...\r\n\r\n"
     )
+    nprop = rig.run('cluster net "Cluster Network 2" /prop')[0].split("\r\n")
+    assert nprop[2] == "T  Network              Name                           Value"
+    assert "SR Cluster Network 2    Address                        192.168.10.0" in nprop
+    assert "D  Cluster Network 2    Role                           1 (0x1)" in nprop
     by_node = rig.run("cluster group /node:EXNODE1")[0]
     assert by_node.startswith("Listing status of resource group for node 'EXNODE1':\r\n\r\nGroup ")
 

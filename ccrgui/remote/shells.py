@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import logging
 import secrets
 import time
@@ -24,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from ccrgui.remote.transport import (
+    Channel,
     ErrorKind,
     HostConnection,
     Received,
@@ -218,6 +220,10 @@ class CmdShell(_Shell):
             exit_code=chunk.exit_code,
             duration_s=time.monotonic() - started,
         )
+
+
+def _receive(shell_id: str, command_id: str, wait_s: float | None, ch: Channel) -> Received:
+    return ch.receive(shell_id, command_id, wait_s)
 
 
 def _left(deadline: float) -> float:
@@ -456,11 +462,11 @@ class PowerShellHost(_Shell):
             )
             partial = False  # part of our frame arrived: the rest must follow at once
             while req_id not in self._frames.frames:
-                wait = PARTIAL_WAIT_S if partial else None
+                receive = functools.partial(
+                    _receive, shell_id, command_id, PARTIAL_WAIT_S if partial else None
+                )
                 try:
-                    chunk = await self.conn.call(
-                        lambda ch, w=wait: ch.receive(shell_id, command_id, w), timeout=_left(deadline)
-                    )
+                    chunk = await self.conn.call(receive, timeout=_left(deadline))
                 except ReceiveTimedOut:
                     if partial:
                         raise TransportError(

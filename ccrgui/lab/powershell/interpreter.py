@@ -298,6 +298,24 @@ class Interpreter:
             self._exec_statement(stmt, emit)
         except (PSRuntimeError, FlowControl, ExitScript, Terminated):
             raise
+        except PSValueError as exc:
+            rec = ErrorRecord(
+                exc.message,
+                exc.error_id,
+                "InvalidArgument",
+                reason="RuntimeException",
+                position=Position(self.current_text(stmt), stmt.end),
+            )
+            raise PSRuntimeError(rec) from None
+        except re.error as exc:
+            rec = ErrorRecord(
+                f"The regular expression pattern is not valid: {exc}.",
+                "InvalidRegularExpression",
+                "InvalidOperation",
+                reason="RuntimeException",
+                position=Position(self.current_text(stmt), stmt.end),
+            )
+            raise PSRuntimeError(rec) from None
         except Exception as exc:
             rec = ErrorRecord(
                 f"Lab internal error: {type(exc).__name__}: {exc}",
@@ -749,7 +767,12 @@ class Interpreter:
         )
         if cmdlet.snapin and self.host is not None:
             self.io.sleep(self.host.faults.costs.cmdlet_s)
-        cmdlet.run(ctx)
+        try:
+            cmdlet.run(ctx)
+        except PSValueError as exc:
+            raise PSRuntimeError(
+                ctx.error(exc.message, exc.error_id, "InvalidArgument", reason="ParameterBindingException")
+            ) from None
 
     def call_function(self, fn: n.FunctionDef, cmd: n.Command, data: list[Any], emit: Emit) -> None:
         named: dict[str, Any] = {}

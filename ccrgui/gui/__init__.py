@@ -13,8 +13,8 @@ def _pin_true_if_emit_leaks() -> bool:
     or False".  Detect the leak once and give True enough references never to reach zero.
     CPython 3.12+ makes True immortal, so nothing is needed there.
     """
-    if sys.version_info >= (3, 12):
-        return False
+    if sys.version_info >= (3, 12) or hasattr(sys, "gettotalrefcount"):
+        return False  # immortal True; or a debug build, whose object header differs
     from PySide6.QtCore import QObject, Signal
 
     class _Probe(QObject):
@@ -26,7 +26,10 @@ def _pin_true_if_emit_leaks() -> bool:
         probe.ping.emit()
     if sys.getrefcount(True) >= before:
         return False
-    ctypes.c_ssize_t.from_address(id(True)).value += 1 << 40
+    refcnt = ctypes.c_ssize_t.from_address(id(True))  # ob_refcnt leads the object header
+    if refcnt.value != sys.getrefcount(True) - 1:
+        return False  # not the layout we expect: leave it alone
+    refcnt.value += 1 << 40
     return True
 
 

@@ -183,9 +183,11 @@ def test_convertto_csv(rig: PSRig) -> None:  # noqa: F811
 
 def test_out_string_of_objects_and_strings(rig: PSRig) -> None:  # noqa: F811
     r = rig.cmd(
-        "$t = 'a','b' | Out-String; $t.Length; $u = Get-Date | Out-String -Stream; $u.GetType().FullName"
+        "$t = 'a','b' | Out-String; $t.Length;"
+        " $u = [datetime]'2009-01-26 14:02:03' | Out-String -Stream; $u.Count;"
+        " [datetime]'2009-01-26 14:02:03'"
     )
-    assert r.out == "6\r\nSystem.String\r\n"
+    assert r.out == "6\r\n4\r\n\r\nMonday, January 26, 2009 2:02:03 PM\r\n\r\n\r\n"
 
 
 def test_snapin_listing(rig: PSRig) -> None:  # noqa: F811

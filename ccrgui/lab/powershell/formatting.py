@@ -232,6 +232,13 @@ def out_string(items: list[Any], width: int = 80, limit: int = ENUM_LIMIT) -> st
             parts.append(obj.text)
             i += 1
             continue
+        if isinstance(obj, dt.datetime):
+            # DateTime's own view: a blank line, the long date and time, two blank lines
+            from .dotnetfmt import format_datetime
+
+            parts.append("\r\n" + format_datetime(obj, "dddd, MMMM dd, yyyy h:mm:ss tt") + "\r\n\r\n\r\n")
+            i += 1
+            continue
         if is_scalar(obj):
             parts.append(_scalar(obj) + "\r\n")
             i += 1

@@ -3,6 +3,7 @@ programs), operators, member access and error handling with PowerShell 2.0's sem
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -1221,7 +1222,7 @@ class ConsoleOut:
     def emit(self, obj: Any) -> None:
         from .formatting import is_scalar
 
-        if is_scalar(obj) and not self.pending:
+        if is_scalar(obj) and not self.pending and not isinstance(obj, dt.datetime):
             from .formatting import host_wrap
 
             self.interp.io.write(host_wrap(scalar_line(obj), self.interp.width) + "\r\n")

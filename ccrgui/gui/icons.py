@@ -49,9 +49,10 @@ def _renderer(name: str) -> QSvgRenderer:
     return renderer
 
 
-# Device-pixel sizes rendered for each icon: 16/20/24/32 px at 100–200 % scaling and larger
-# views; QIcon picks the closest size for the requested size times the screen's scale factor.
-_SIZES = (16, 20, 24, 32, 40, 48, 64, 96, 128)
+# Device-pixel sizes rendered for each icon: 16 px icons at 100–400 % scaling (and 24/32 px ones
+# at up to 200 %); QIcon picks the closest size for the requested size times the scale factor.
+# Larger sizes are left out: each render costs time on the GUI thread at first display.
+_SIZES = (16, 20, 24, 32, 40, 48, 64)
 
 
 def _render(base: str, badge: str, grey: bool, px: int) -> QPixmap:

@@ -468,3 +468,31 @@ def test_listowners() -> None:
     )
     assert parse_owners(text) == ["EXNODE2", "EXNODE1"]
     assert parse_owners("Possible Owner Nodes\n--------------------\n") == []
+
+
+def host_wrap(text: str, width: int = 80) -> str:
+    """PowerShell 2.0's console host: every line longer than `width` is broken into pieces."""
+    out = []
+    for line in text.split("\r\n"):
+        while len(line) > width:
+            out.append(line[:width])
+            line = line[width:]
+        out.append(line)
+    return "\r\n".join(out)
+
+
+def test_rows_broken_at_80_columns_are_joined() -> None:
+    """Wrapped tails (a short fragment or a blank-led piece) rejoin their row; 80-wide rows stay."""
+    rows = [
+        ("Cluster Name", "Cluster Group", "EXNODE1", "Online"),
+        ("File Share Witness (\\\\HUB1\\FSW_EXCH1)", "Cluster Group", "EXNODE1", "Online"),
+        ("Exchange System Attendant Instance (EXCH1)", "EXCH1", "EXNODE1", "Online"),
+        ("Exchange Information Store Instance (EXCH1)", "EXCH1", "EXNODE1", "Partially Online"),
+        ("Second Storage Group/Executives (EXCH1)", "EXCH1", "EXNODE1", "Offline Pending"),
+        ("A" * 36, "EXCH1", "EXNODE1", "Online"),  # exactly 80 wide: not joined with the next row
+        ("Network Name (EXCH1)", "EXCH1", "EXNODE1", "Online"),
+    ]
+    text = printf_table(["Resource", "Group", "Node", "Status"], [20, 20, 15, 6], [list(r) for r in rows])
+    assert any(len(line) == 80 for line in text.split("\r\n"))
+    parsed = parse_resources(host_wrap(text))
+    assert [(r.name, r.group, r.owner, r.state.value) for r in parsed] == rows

@@ -34,13 +34,64 @@ SYSTEM_ERROR = re.compile(
 )
 # Word counts above this fall back to a linear heuristic, so garbage cannot make parsing explode.
 MAX_WORDS = 16
+# PowerShell 2.0's console host buffer width (output lines are broken there).
+HOST_WIDTH = 80
 
 
 def split_lines(text: object) -> list[str]:
-    """Lines without CR/LF and without trailing blanks (console copies pad to the window width)."""
+    """Lines without CR/LF and without trailing blanks (console copies pad to the window width).
+
+    Output that went through PowerShell 2.0's console host (``& cluster.exe ... | Out-String``
+    written with Write-Output) is broken at 80 columns; a wrapped row's tail (a line starting
+    with a blank, or of at most two words, after a line exactly 80 wide) is joined back, and its
+    own line is left blank so line numbers stay those of the text.
+    """
     if not isinstance(text, str):
         raise ParseError(f"expected text, got {type(text).__name__}")
-    return [line.rstrip(" \t\x00") for line in LINE_SPLIT.split(text)]
+    raw = LINE_SPLIT.split(text)
+    if host_wrapped(text):
+        raw = _join_fragments(raw)
+    return [line.rstrip(" \t\x00") for line in raw]
+
+
+def _join_fragments(raw: list[str], width: int = HOST_WIDTH) -> list[str]:
+    out = list(raw)
+    target = -1
+    piece = 0
+    for index, line in enumerate(raw):
+        fragment = bool(line) and (line[0] in " \t" or len(line.split()) <= 2)
+        if target >= 0 and piece == width and fragment:
+            out[target] += line
+            out[index] = ""
+            piece = len(line)
+            continue
+        target, piece = index, len(line)
+    return out
+
+
+def host_wrapped(text: str, width: int = HOST_WIDTH) -> bool:
+    """Whether `text` looks hard-wrapped by PowerShell 2.0's console host: no line is longer
+    than the buffer width and at least one line is exactly that wide (pywinrm issue #216)."""
+    lengths = [len(line) for line in LINE_SPLIT.split(text)]
+    return len(lengths) > 1 and max(lengths) == width
+
+
+def unwrap_host_lines(text: str, width: int = HOST_WIDTH) -> str:
+    """Undo the console host's hard wraps: a line exactly `width` long continues on the next.
+
+    Only for text that `host_wrapped` recognises; a genuine line of exactly `width` characters
+    would be joined with the next, which markup (XML) tolerates between elements.
+    """
+    lines = LINE_SPLIT.split(text)
+    out: list[str] = []
+    joining = False
+    for line in lines:
+        if joining and out:
+            out[-1] += line
+        else:
+            out.append(line)
+        joining = len(line) == width
+    return "\r\n".join(out)
 
 
 def collapse(line: str) -> str:

@@ -18,7 +18,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import ElementTree as SafeET
 
 from ccrgui.domain.model import CmsState, CmsStatus, CopyStatus, ExchangeServer, NodeDetails, StorageGroupCopy
-from ccrgui.remote.parsers._table import LINE_SPLIT, PROMPT
+from ccrgui.remote.parsers._table import LINE_SPLIT, PROMPT, host_wrapped, unwrap_host_lines
 from ccrgui.remote.parsers.errors import ParseError
 
 __all__ = [
@@ -63,11 +63,19 @@ class PsObject:
 _XML_DECL = re.compile(r"<\?xml[^>]*\?>")
 
 
-def _parse_xml_fragment(text: str, root_tag: str = "_root") -> Element:
+def _parse_xml_fragment(text: str, root_tag: str = "_root", *, unwrap: bool = True) -> Element:
     """Parse one or more concatenated documents safely, wrapped in one synthetic root."""
     if not isinstance(text, str):
         raise ParseError(f"expected text, got {type(text).__name__}")
-    body = _XML_DECL.sub(lambda m: " " * len(m.group(0)), text.lstrip("\ufeff"))
+    text = text.lstrip("\ufeff")
+    if unwrap and host_wrapped(text):
+        # Written through the PowerShell 2.0 host, which breaks lines at 80 columns even inside
+        # tags and values: join them back first, fall back to the text as it is.
+        try:
+            return _parse_xml_fragment(unwrap_host_lines(text), root_tag, unwrap=False)
+        except ParseError:
+            pass
+    body = _XML_DECL.sub(lambda m: " " * len(m.group(0)), text)
     wrapped = f"<{root_tag}>{body}</{root_tag}>"
     try:
         root: Element = SafeET.fromstring(wrapped)

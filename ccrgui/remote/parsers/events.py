@@ -25,6 +25,7 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from ccrgui.domain.model import Event, EventLevel
+from ccrgui.remote.parsers._table import host_wrapped, unwrap_host_lines
 from ccrgui.remote.parsers.errors import ParseError
 
 __all__ = ["EventParseError", "parse_events", "parse_system_time"]
@@ -240,6 +241,7 @@ _F_SYSTEM = re.compile(
     r"(?:<Security[^>]*/>\s*)?</System>"
 )
 _F_DATA = re.compile(r"<(Data|Binary)(?:\s+Name=(['\"])([^'\"]*)\2)?\s*(?:/>|>([^<]*)</\1>)")
+_F_NAMED_DATA = re.compile(r"<Data Name='([^'<]*)'>([^<]*)</Data>")
 _LEVELS = {level.value: level for level in EventLevel}
 
 
@@ -272,12 +274,18 @@ def _fast_event(text: str, start: int, end: int, node: str, log: str, keep_xml: 
     if data_at >= 0:
         close = text.find("</EventData>", data_at, end)
         body = text[data_at + 10 : close] if close >= 0 else ""
-        for index, item in enumerate(_F_DATA.finditer(body), start=1):
-            if item.group(1) == "Binary":
-                data["Binary"] = item.group(4) or ""
-            else:
-                name = _unescape(item.group(3)) if item.group(3) else str(index)
-                data[name] = _unescape(item.group(4) or "")
+        named = _F_NAMED_DATA.findall(body)
+        if len(named) == body.count("<Data") and "<Binary" not in body:
+            # wevtutil's usual shape: every item is <Data Name='x'>value</Data> (one C call).
+            for name, value in named:
+                data[_unescape(name)] = _unescape(value)
+        else:
+            for index, item in enumerate(_F_DATA.finditer(body), start=1):
+                if item.group(1) == "Binary":
+                    data["Binary"] = item.group(4) or ""
+                else:
+                    name = _unescape(item.group(3)) if item.group(3) else str(index)
+                    data[name] = _unescape(item.group(4) or "")
     message = ""
     if not task.strip("0"):
         task = ""
@@ -316,6 +324,9 @@ def parse_events(text: str, *, node: str = "", log: str = "", keep_xml: bool = T
     if not isinstance(text, str):
         raise ParseError(f"expected text, got {type(text).__name__}")
     text = text.lstrip("\ufeff")
+    if host_wrapped(text):
+        # Read through PowerShell 2.0's host, which breaks every line at 80 columns.
+        text = unwrap_host_lines(text)
     spans = _spans(text)
     errors: list[ParseError] = []
     _check_outside(text, spans, errors)

@@ -386,3 +386,29 @@ fl_values = st.lists(
 def test_format_list_round_trip_with_wraps(records: list[dict[str, str]]) -> None:
     """Values of any length (wrapped mid-word or at a blank) come back exactly."""
     assert parse_format_list(render_format_list(records)) == records
+
+
+def host_wrap(text: str, width: int = 80) -> str:
+    """PowerShell 2.0's console host: every line longer than `width` is broken into pieces."""
+    out = []
+    for line in text.split("\r\n"):
+        while len(line) > width:
+            out.append(line[:width])
+            line = line[width:]
+        out.append(line)
+    return "\r\n".join(out)
+
+
+@settings(max_examples=60)
+@given(
+    st.dictionaries(
+        st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,30}", fullmatch=True), fl_values, min_size=1, max_size=6
+    )
+)
+def test_convertto_xml_broken_at_80_columns(props: dict[str, str]) -> None:
+    """XML written through the PowerShell host (broken mid-tag and mid-value) reads the same."""
+    xml = convertto_xml(
+        [("System.Management.Automation.PSCustomObject", [(k, "System.String", v) for k, v in props.items()])]
+    )
+    (obj,) = parse_convertto_xml(host_wrap(xml))
+    assert obj.properties == props

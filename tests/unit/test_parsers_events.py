@@ -318,3 +318,15 @@ def test_damaged_event_does_not_slow_the_others(monkeypatch: pytest.MonkeyPatch)
         parse_events("\r\n".join(good))
     assert len(info.value.events) == 29
     assert len(calls) == 1
+
+
+def test_events_broken_at_80_columns() -> None:
+    """wevtutil output read through the PowerShell host (lines broken at 80) parses the same."""
+    text = "\r\n".join(
+        wevtutil_event(record=i, message=f"Cluster resource 'Disk {i}' failed.") for i in range(5)
+    )
+    wrapped = "\r\n".join(
+        "\r\n".join(line[i : i + 80] for i in range(0, len(line), 80)) for line in text.split("\r\n")
+    )
+    assert max(len(line) for line in wrapped.split("\r\n")) == 80
+    assert parse_events(wrapped, keep_xml=False) == parse_events(text, keep_xml=False)

@@ -479,8 +479,8 @@ class ClusterEngine:
     def resolve_cluster_target(self, name: str) -> str:
         """The node that answers for `name` (the cluster name or a node name), or error 1722.
 
-        A cluster name resolves to the owner of "Cluster Group" while its IP address and network
-        name resources are online; an unknown name or a down node cannot be reached over RPC.
+        A cluster name resolves to the owner of "Cluster Group" unless its IP address or network
+        name resource is offline or failed; an unknown name or a down node cannot be reached.
         """
         with self.lock:
             if _fold(name) in (_fold(self.topology.cluster_name), "."):
@@ -488,11 +488,12 @@ class ClusterEngine:
                     raise win32(RPC_S_SERVER_UNAVAILABLE)
                 core = self._core_group()
                 if core is not None and any(
-                    r.state is not GroupState.ONLINE
+                    r.state in (GroupState.OFFLINE, GroupState.FAILED)
                     for r in core.resources
                     if r.spec.type in ("IP Address", "Network Name")
                 ):
-                    # The cluster name and address are offline: nothing answers for the name.
+                    # The cluster name or address is down: nothing answers for the name.  (While
+                    # they move, pending, the old and then the new owner answer.)
                     raise win32(RPC_S_SERVER_UNAVAILABLE)
                 owner = self._nodes[_fold(core.owner)] if core else None
                 if owner is not None and owner.in_cluster:

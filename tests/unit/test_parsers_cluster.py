@@ -496,3 +496,20 @@ def test_rows_broken_at_80_columns_are_joined() -> None:
     assert any(len(line) == 80 for line in text.split("\r\n"))
     parsed = parse_resources(host_wrap(text))
     assert [(r.name, r.group, r.owner, r.state.value) for r in parsed] == rows
+
+
+def test_long_error_message_broken_at_80_columns() -> None:
+    """A Win32 message the PowerShell host broke mid-word is joined back without a blank."""
+    message = (
+        "The cluster resource could not be brought online by the resource monitor because the "
+        "resource is not in a state in which it can come online."
+    )
+    text = host_wrap(
+        "cluster.exe : System error 5023 has occurred (0x0000139f).\r\n"
+        "At line:1 char:14\r\n"
+        "+ & cluster.exe <<<<  res X /online 2>&1 | Out-String\r\n"
+        " \r\n\r\n" + message + "\r\n\r\n"
+    )
+    error = find_system_error(text)
+    assert error is not None
+    assert (error.code, error.message) == (5023, message)

@@ -28,12 +28,15 @@ from ccrgui.domain.model import (
 )
 from ccrgui.remote.parsers._table import (
     DASHES,
+    HOST_WIDTH,
+    LINE_SPLIT,
     SYSTEM_ERROR,
     Cut,
     Table,
     best_unique,
     collapse,
     find_tables,
+    host_wrapped,
     split_lines,
     split_row,
 )
@@ -92,13 +95,17 @@ def find_system_error(text: str) -> ClusterExeError | None:
     decoration before the message.
     """
     lines = split_lines(text)
+    raw = LINE_SPLIT.split(text)
+    wrapped = host_wrapped(text)
     for index, line in enumerate(lines):
         match = SYSTEM_ERROR.search(line.strip())
         if not match:
             continue
         code = int(match.group(1))
-        message: list[str] = []
-        for follow in lines[index + 1 :]:
+        message = ""
+        previous_full = False
+        for number in range(index + 1, len(lines)):
+            follow = lines[number]
             stripped = follow.strip()
             if not stripped:
                 if message:
@@ -108,8 +115,11 @@ def find_system_error(text: str) -> ClusterExeError | None:
                 continue
             if SYSTEM_ERROR.search(stripped) or stripped.endswith(">"):
                 break
-            message.append(_NATIVE_PREFIX.sub("", stripped))
-        return ClusterExeError(code, " ".join(message))
+            piece = _NATIVE_PREFIX.sub("", stripped)
+            # A line the PowerShell host broke at 80 columns continues without a blank.
+            message += piece if previous_full else (" " + piece if message else piece)
+            previous_full = wrapped and len(raw[number]) == HOST_WIDTH
+        return ClusterExeError(code, message)
     return None
 
 

@@ -235,14 +235,32 @@ class ReadItem:
         if self.keyword:
             return cluster_read_section(self.name, self.keyword)
         if self.name == "cms":
-            return xml_section("cms", cms_status_pipeline(cms))
+            return cms_status_section(cms)
         if self.name == "mbx":
             return xml_section("mbx", mailbox_servers_pipeline())
         if self.name == "copies":
-            if not cms:
-                raise ValueError("the copy status needs the clustered mailbox server's name")
-            return xml_section("copies", copy_status_pipeline(cms))
+            return copy_status_section(cms)
         raise ValueError(f"unknown read {self.name!r}")
+
+
+def cms_status_section(cms: str | None) -> str:
+    """The CMS status; also leaves the CMS name in `$cmsName` for `copy_status_section`."""
+    known = f"$cmsName = {quoting.ps_literal(cms)}\n" if cms else ""
+    return (
+        known + "try {\n"
+        f"  $s = @({cms_status_pipeline(cms)})\n"
+        "  $r = $s | ConvertTo-Xml -As String\n"
+        '  $o = $o + $m + \':S:cms:0\' + "`n" + $r + "`n"\n'
+        "  if ($s.Count -gt 0) { $cmsName = [string]$s[0].Identity }\n" + _catch("cms")
+    )
+
+
+def copy_status_section(cms: str | None) -> str:
+    """Copy status of the CMS named `cms`, or of the one the status section found."""
+    known = f"$cmsName = {quoting.ps_literal(cms)}\n" if cms else ""
+    return known + xml_section(
+        "copies", "Get-StorageGroupCopyStatus -Server $cmsName | " + select(COPY_STATUS_PROPS)
+    )
 
 
 CLUSTER_READS = (

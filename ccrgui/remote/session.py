@@ -260,7 +260,7 @@ class WinRMClusterSession:
             # First snapshot: run cluster.exe through the cmd shell while the snap-in loads.
             cold_task = asyncio.ensure_future(self._cold_cluster_reads(cluster_items, reads, node_errors))
             cluster_items = []
-        exchange_items = [i for i in scripts.EXCHANGE_READS if i.name != "copies" or self._cms]
+        exchange_items = list(scripts.EXCHANGE_READS)
         plan = self._assign(warm or ready, cluster_items, exchange_items)
         node_results = await asyncio.gather(
             *(self._node_request(lk, plan.get(lk.name, []), reads, node_errors) for lk in ready)
@@ -333,20 +333,7 @@ class WinRMClusterSession:
         self._audit_read(out)
         for item in items:
             self._take_section(out.section(item.name), item.name, link.name, reads)
-        if "copies" not in reads.text and "mbx" in reads.text and not self._cms:
-            self._learn_cms(reads)
-            if self._cms:
-                await self._follow_up_copies(link, reads)
         return link.name, _details(out)
-
-    async def _follow_up_copies(self, link: _NodeLink, reads: _Reads) -> None:
-        item = next(i for i in scripts.EXCHANGE_READS if i.name == "copies")
-        try:
-            out = await link.ps.run(item.section(self._cms), timeout=self._timeout(link), retry=True)
-        except TransportError as exc:
-            reads.errors["copies"] = _text(exc)
-            return
-        self._take_section(out.section("copies"), "copies", link.name, reads)
 
     def _take_section(self, sec: Section | None, name: str, host: str, reads: _Reads) -> None:
         if sec is None:
@@ -396,7 +383,9 @@ class WinRMClusterSession:
     async def _failover(self, reads: _Reads, errors: dict[str, str], good: list[_NodeLink]) -> None:
         """Re-run the cluster-wide reads whose node failed on a node that answered."""
         wanted = [i for i in (*scripts.CLUSTER_READS, *scripts.EXCHANGE_READS) if i.name not in reads.text]
-        wanted = [i for i in wanted if i.name != "copies" or self._cms]
+        if any(i.name == "copies" for i in wanted) and not self._cms:
+            wanted = [i for i in wanted if i.name != "cms"]
+            wanted.insert(len(wanted) - 1, next(i for i in scripts.EXCHANGE_READS if i.name == "cms"))
         # Reads that answered with a Windows error are answers, not failures: keep them.
         wanted = [i for i in wanted if not (i.name in reads.errors and i.name in reads.host)]
         if not wanted:

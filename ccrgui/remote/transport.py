@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TypeVar
 from urllib.parse import urlsplit
 
+import winrm.protocol  # imported up front: the import takes a noticeable part of a second
+
 from ccrgui.remote.api import AuthMethod, ConnectionError_, ConnectionSettings
 
 log = logging.getLogger(__name__)
@@ -220,12 +222,10 @@ class PyWinRMChannel:
         password: str | None,
         operation_timeout_s: int,
     ) -> None:
-        from winrm.protocol import Protocol as WinRMProtocol
-
         op = max(1, int(operation_timeout_s))
         opts = dict(options)
         opts.setdefault("username", username)
-        self._protocol = WinRMProtocol(
+        self._protocol = winrm.protocol.Protocol(
             url,
             password=password,
             read_timeout_sec=op + 10,

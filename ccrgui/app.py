@@ -83,6 +83,11 @@ def make_session(settings: ConnectionSettings, password: str) -> ClusterSession:
     return WinRMClusterSession(settings, password)
 
 
+def preload_backend() -> None:
+    """Import the backend (a few hundred ms) off the GUI thread, before the first connection."""
+    import ccrgui.remote.session  # noqa: F401
+
+
 def start_lab(topology_file: str | None, speed: float) -> Lab:
     """The simulated cluster, started on free ports of 127.0.0.1 (blocking; run in a thread)."""
     from ccrgui.lab.lab import Lab
@@ -165,6 +170,7 @@ async def run_console(app: QApplication, args: argparse.Namespace) -> int:
         if args.screenshot:
             window.resize(1360, 860)
         window.show()
+        await asyncio.to_thread(preload_backend)
         if args.demo:
             window.statusBar().showMessage("Starting the simulated cluster…")
             lab = await asyncio.to_thread(start_lab, args.lab_topology, args.lab_speed)

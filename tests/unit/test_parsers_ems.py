@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_parsers_cluster import host_wrap
 
 from ccrgui.domain.model import CmsState, CopyStatus, NodeDetails
 from ccrgui.remote.parsers import (
@@ -386,17 +387,6 @@ fl_values = st.lists(
 def test_format_list_round_trip_with_wraps(records: list[dict[str, str]]) -> None:
     """Values of any length (wrapped mid-word or at a blank) come back exactly."""
     assert parse_format_list(render_format_list(records)) == records
-
-
-def host_wrap(text: str, width: int = 80) -> str:
-    """PowerShell 2.0's console host: every line longer than `width` is broken into pieces."""
-    out = []
-    for line in text.split("\r\n"):
-        while len(line) > width:
-            out.append(line[:width])
-            line = line[width:]
-        out.append(line)
-    return "\r\n".join(out)
 
 
 @settings(max_examples=60)

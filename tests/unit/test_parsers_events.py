@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_parsers_cluster import host_wrap
 
 from ccrgui.domain.model import EventLevel
 from ccrgui.remote.parsers import EventParseError, ParseError, parse_events, parse_system_time
@@ -325,8 +326,6 @@ def test_events_broken_at_80_columns() -> None:
     text = "\r\n".join(
         wevtutil_event(record=i, message=f"Cluster resource 'Disk {i}' failed.") for i in range(5)
     )
-    wrapped = "\r\n".join(
-        "\r\n".join(line[i : i + 80] for i in range(0, len(line), 80)) for line in text.split("\r\n")
-    )
+    wrapped = host_wrap(text)
     assert max(len(line) for line in wrapped.split("\r\n")) == 80
     assert parse_events(wrapped, keep_xml=False) == parse_events(text, keep_xml=False)

@@ -194,7 +194,7 @@ class CmdShell(_Shell):
             while True:
                 try:
                     chunk: Received = await self.conn.call(
-                        lambda ch: ch.receive(shell_id, command_id), timeout=_left(deadline)
+                        lambda ch: ch.receive(shell_id, command_id), timeout=_left(deadline), long_poll=True
                     )
                 except ReceiveTimedOut:
                     if time.monotonic() >= deadline:
@@ -466,7 +466,7 @@ class PowerShellHost(_Shell):
                     _receive, shell_id, command_id, PARTIAL_WAIT_S if partial else None
                 )
                 try:
-                    chunk = await self.conn.call(receive, timeout=_left(deadline))
+                    chunk = await self.conn.call(receive, timeout=_left(deadline), long_poll=True)
                 except ReceiveTimedOut:
                     if partial:
                         raise TransportError(

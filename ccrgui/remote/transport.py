@@ -467,11 +467,31 @@ def shared_executor() -> DaemonExecutor:
 
 
 class Limits:
-    """Concurrency bounds shared by every host of one or several sessions."""
+    """Concurrency bounds shared by every host of one or several sessions.
 
-    def __init__(self, total: int = 32, per_host: int = 4) -> None:
+    `total` bounds the calls that do work at once (everything except Receive long-polls, which
+    mostly wait on the server and count only against `per_host`).  It is small on purpose:
+    pywinrm's request building, XML and NTLM sealing are Python code holding the GIL, and many
+    busy worker threads starve the event loop thread (measured: 20 clusters at once stalled
+    the loop for 380 ms with 64 workers, about 30 ms with 4).
+    """
+
+    _defaults: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Limits]] = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self, total: int = 4, per_host: int = 4) -> None:
         self.total = asyncio.Semaphore(total)
         self.per_host = per_host
+
+    @classmethod
+    def default(cls) -> Limits:
+        """The bounds shared by every session on the running event loop."""
+        loop = asyncio.get_running_loop()
+        limits = cls._defaults.get(loop)
+        if limits is None:
+            limits = cls._defaults[loop] = cls()
+        return limits
 
 
 class HostConnection:
@@ -494,8 +514,9 @@ class HostConnection:
         self.host = host
         self.url = url
         self._factory = factory
-        self._limits = limits or Limits()
-        self._host_sem = asyncio.Semaphore(self._limits.per_host)
+        self._given_limits = limits
+        self._limits_obj: Limits | None = limits
+        self._host_sem = asyncio.Semaphore(limits.per_host if limits else 4)
         self._executor = executor or shared_executor()
         self._idle: list[Channel] = []
         self._all: set[int] = set()
@@ -508,18 +529,29 @@ class HostConnection:
         """WS-Management requests sent to this host so far (for the bench and tests)."""
         return self._retired_requests + sum(c.requests_sent for c in self._live)
 
-    async def call(self, fn: Callable[[Channel], T], *, timeout: float) -> T:
-        """Run `fn(channel)` on a worker thread within `timeout` seconds."""
+    @property
+    def _limits(self) -> Limits:
+        if self._limits_obj is None:
+            self._limits_obj = Limits.default()
+        return self._limits_obj
+
+    async def call(self, fn: Callable[[Channel], T], *, timeout: float, long_poll: bool = False) -> T:
+        """Run `fn(channel)` on a worker thread within `timeout` seconds.
+
+        `long_poll`: a Receive that mostly waits on the server; not counted in `Limits.total`.
+        """
         if self.closed:
             raise TransportError(ErrorKind.PROTOCOL, "the connection was closed", self.host)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         released = False
+        total = None if long_poll else self._limits.total
         try:
             async with asyncio.timeout(timeout):
                 await self._host_sem.acquire()
                 try:
-                    await self._limits.total.acquire()
+                    if total is not None:
+                        await total.acquire()
                 except BaseException:
                     self._host_sem.release()
                     raise
@@ -529,12 +561,22 @@ class HostConnection:
                 self.host,
             ) from exc
 
+        total_released = False
+
+        def release_total() -> None:
+            # A call abandoned to a hung host burns no CPU: its global slot is freed at once,
+            # while the per-host slot stays taken until the blocked thread really returns.
+            nonlocal total_released
+            if total is not None and not total_released:
+                total_released = True
+                total.release()
+
         def release() -> None:
             nonlocal released
             if not released:
                 released = True
                 self._host_sem.release()
-                self._limits.total.release()
+                release_total()
 
         channel: Channel | None = self._idle.pop() if self._idle else None
         afut: asyncio.Future[T] = loop.create_future()
@@ -586,9 +628,11 @@ class HostConnection:
                 return await afut
         except TimeoutError as exc:
             abandoned = True
+            release_total()
             raise TransportError(ErrorKind.TIMEOUT, f"no answer within {timeout:g} s", self.host) from exc
         except asyncio.CancelledError:
             abandoned = True
+            release_total()
             raise
         except ReceiveTimedOut:
             raise

@@ -57,6 +57,14 @@ class HttpCounter:
         requests.adapters.HTTPAdapter.send = counted  # type: ignore[method-assign]
 
 
+def report_incomplete(snaps: Any) -> int:
+    """Count incomplete snapshots and say why on stderr (the figures stay on stdout)."""
+    bad = [snap for snap in snaps if snap.node_errors or not snap.groups]
+    for snap in bad[:3]:
+        print(f"incomplete snapshot: {[e.message for e in snap.node_errors]}", file=sys.stderr)
+    return len(bad)
+
+
 def out(name: str, value: float | int, unit: str) -> None:
     text = f"{value:.3f}" if isinstance(value, float) else str(value)
     print(f"{name}: {text} {unit}", flush=True)
@@ -166,7 +174,9 @@ def naive_snapshot(lab: LabProcess, counter: HttpCounter) -> tuple[float, int, i
 
 async def bench_many(lab: LabProcess, clusters: int) -> None:
     """N sessions (N clusters' worth of work) snapshotted at once; the loop's longest stall."""
-    limits = Limits(total=int(os.environ.get("BENCH_TOTAL", "4")), per_host=4)
+    limits = Limits(
+        total=int(os.environ.get("BENCH_TOTAL", "4")), long_polls=int(os.environ.get("BENCH_POLLS", "8"))
+    )
     sessions = [session_for(lab, limits) for _ in range(clusters)]
     stall = 0.0
     stop = asyncio.Event()
@@ -185,11 +195,11 @@ async def bench_many(lab: LabProcess, clusters: int) -> None:
         first_s, snaps = await timed(asyncio.gather(*(s.snapshot() for s in sessions)))
         stalls.append(stall)
         stall = 0.0
-        bad = sum(1 for snap in snaps if snap.node_errors or not snap.groups)
+        bad = report_incomplete(snaps)
         out(f"clusters_{clusters}_first_snapshot_total_time", first_s, "s")
         later_s, snaps = await timed(asyncio.gather(*(s.snapshot() for s in sessions)))
         stalls.append(stall)
-        bad += sum(1 for snap in snaps if snap.node_errors or not snap.groups)
+        bad += report_incomplete(snaps)
         out(f"clusters_{clusters}_later_snapshot_total_time", later_s, "s")
         out(f"clusters_{clusters}_incomplete_snapshots", bad, "snapshots")
     finally:

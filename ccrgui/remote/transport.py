@@ -469,19 +469,20 @@ def shared_executor() -> DaemonExecutor:
 class Limits:
     """Concurrency bounds shared by every host of one or several sessions.
 
-    `total` bounds the calls that do work at once (everything except Receive long-polls, which
-    mostly wait on the server and count only against `per_host`).  It is small on purpose:
-    pywinrm's request building, XML and NTLM sealing are Python code holding the GIL, and many
-    busy worker threads starve the event loop thread (measured: 20 clusters at once stalled
-    the loop for 380 ms with 64 workers, about 30 ms with 4).
+    `total` bounds the busy calls in flight; Receive long-polls, which mostly wait on the
+    server, count against `long_polls` instead, so a slow command never blocks the others.
+    Both are small on purpose: pywinrm's request building, XML and NTLM sealing are Python code
+    holding the GIL, and many busy worker threads starve the event loop thread (measured with
+    20 clusters read at once: 380 ms loop stalls with 64 workers, about 30-50 ms with 4).
     """
 
     _defaults: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Limits]] = (
         weakref.WeakKeyDictionary()
     )
 
-    def __init__(self, total: int = 4, per_host: int = 4) -> None:
+    def __init__(self, total: int = 4, per_host: int = 4, long_polls: int = 8) -> None:
         self.total = asyncio.Semaphore(total)
+        self.long_polls = asyncio.Semaphore(long_polls)
         self.per_host = per_host
 
     @classmethod
@@ -545,7 +546,7 @@ class HostConnection:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         released = False
-        total = None if long_poll else self._limits.total
+        total = self._limits.long_polls if long_poll else self._limits.total
         try:
             async with asyncio.timeout(timeout):
                 await self._host_sem.acquire()

@@ -213,6 +213,8 @@ class WinRMClusterSession:
             for link in list(self._links.values()):
                 for shell in (link.cmd, link.ps):
                     if shell.shell_id is not None and now - shell.last_used > self._idle_timeout_s:
+                        if shell is link.ps and link.ps.busy:
+                            continue
                         await shell.close()
 
     # ---- snapshot --------------------------------------------------------------------------

@@ -373,6 +373,10 @@ class PowerShellHost(_Shell):
         return self.command_id is not None
 
     @property
+    def busy(self) -> bool:
+        return self._lock.locked()
+
+    @property
     def ready(self) -> bool:
         """Started and the snap-in load answered: a request now costs one Send + one Receive."""
         return self.command_id is not None and self._init_id is None

@@ -385,3 +385,42 @@ async def test_damaged_output_on_first_snapshot_is_read_again(lab: Any, tmp_path
         assert snap.cms is not None and snap.quorum is not None
     finally:
         await s.close()
+
+
+@pytest.mark.asyncio
+async def test_idle_shells_are_closed_and_reopened(lab: Any, tmp_path: Path) -> None:
+    settings, password = settings_from_lab_info(lab.info())
+    s = WinRMClusterSession(settings, password, audit=AuditLog(tmp_path / "a.jsonl"), idle_timeout_s=0.5)
+    try:
+        await s.snapshot()
+        links = list(s._links.values())
+        assert any(link.ps.shell_id for link in links)
+        await _until(lambda: all(link.ps.shell_id is None and link.cmd.shell_id is None for link in links), 5)
+        snap = await s.snapshot()  # reopened on demand
+        assert snap.node_errors == () and snap.groups
+    finally:
+        await s.close()
+
+
+@pytest.mark.asyncio
+async def test_basic_over_https_verifies_the_certificate(tmp_path: Path) -> None:
+    from ccrgui.lab.lab import Lab
+
+    with Lab(auth="basic-https", speed=50.0, events=20) as tls_lab:
+        settings, password = settings_from_lab_info(tls_lab.info())
+        assert settings.https and settings.ca_file
+        s = WinRMClusterSession(settings, password, audit=AuditLog(tmp_path / "a.jsonl"))
+        try:
+            snap = await s.snapshot()
+            assert snap.node_errors == () and snap.cms is not None
+        finally:
+            await s.close()
+        # Without the lab's CA the self-signed certificate is refused, clearly.
+        untrusted = dataclasses.replace(settings, ca_file="")
+        s = WinRMClusterSession(untrusted, password, audit=AuditLog(tmp_path / "b.jsonl"))
+        try:
+            snap = await s.snapshot()
+            assert snap.groups == ()
+            assert snap.node_errors and all("certificate" in e.message.lower() for e in snap.node_errors)
+        finally:
+            await s.close()

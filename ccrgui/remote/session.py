@@ -133,6 +133,7 @@ class WinRMClusterSession:
         ]
         self._preferred: str | None = None
         self._cms: str | None = None  # the clustered mailbox server's name, once known
+        self._cms_nodes: tuple[str, ...] = ()  # its RedundantMachines (possible CCR targets)
         self._cms_group: str | None = None
         self._last: ClusterSnapshot | None = None
         self._cluster_name = settings.host
@@ -420,6 +421,7 @@ class WinRMClusterSession:
                 not nodes or nodes & {m.casefold() for m in s.redundant_machines}
             ):
                 self._cms = s.name
+                self._cms_nodes = s.redundant_machines
                 return
 
     def _assemble(
@@ -535,8 +537,15 @@ class WinRMClusterSession:
         active = snap.cms.active_node if snap and snap.cms else ""
         if not active and snap and snap.cms_group:
             active = snap.cms_group.owner
+        redundant = {m.casefold() for m in self._cms_nodes}
         candidates = [n for n in (snap.nodes if snap else ()) if n.name.casefold() != active.casefold()]
-        candidates.sort(key=lambda n: n.state is not NodeState.UP)
+        # A CCR CMS can only go to its other redundant machine; prefer nodes that are Up.
+        candidates.sort(
+            key=lambda n: (
+                bool(redundant) and n.name.casefold() not in redundant,
+                n.state is not NodeState.UP,
+            )
+        )
         return candidates[0].name if candidates else None
 
     def preview_move_group(self, group: str, node: str | None, comment: str = "") -> list[str]:

@@ -424,3 +424,34 @@ async def test_basic_over_https_verifies_the_certificate(tmp_path: Path) -> None
             assert snap.node_errors and all("certificate" in e.message.lower() for e in snap.node_errors)
         finally:
             await s.close()
+
+
+@pytest.mark.asyncio
+async def test_three_nodes_node_majority_and_hostile_storage_group(tmp_path: Path) -> None:
+    from ccrgui.lab.lab import Lab
+    from ccrgui.lab.topology import topology_from_json
+
+    sg = "SG ‘01’ & Co $x"
+    raw = {
+        "nodes": [{"name": "MBX-NODE-A"}, {"name": "MBX-NODE-B"}, {"name": "FSW-NODE-C"}],
+        "cluster_name": "PRODCLU02",
+        "cms_name": "MAILBOX-PROD",
+        "quorum_model": "Node Majority",
+        "storage_groups": [{"name": sg, "database": "DB 'x'"}],
+    }
+    with Lab(topology_from_json(raw), speed=50.0, events=20) as lab:
+        s = _session(lab, tmp_path)
+        try:
+            snap = await s.snapshot()
+            assert snap.node_errors == ()
+            assert [n.name for n in snap.nodes] == ["MBX-NODE-A", "MBX-NODE-B", "FSW-NODE-C"]
+            assert snap.quorum is not None and snap.quorum.model == "Node Majority"
+            assert snap.cms_group is not None and snap.cms_group.name == "MAILBOX-PROD"
+            assert [c.storage_group for c in snap.copies] == [sg]
+            result = await s.suspend_copy(sg, "it's ‘quoted’")
+            assert result.ok, result.error
+            snap = await s.snapshot()
+            assert snap.copies[0].suspended and snap.copies[0].suspend_comment == "it's ‘quoted’"
+            assert (await s.resume_copy(sg)).ok
+        finally:
+            await s.close()

@@ -20,7 +20,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ccrgui.domain.model import (
     ActionResult,
@@ -38,7 +38,7 @@ from ccrgui.domain.model import (
     StorageGroupCopy,
 )
 from ccrgui.remote import parsers, scripts
-from ccrgui.remote.api import AuthMethod, ConnectionSettings, EventBatch, LogQuery
+from ccrgui.remote.api import AuthMethod, ClusterSession, ConnectionSettings, EventBatch, LogQuery
 from ccrgui.remote.audit import AuditLog
 from ccrgui.remote.quoting import UnsafeValueError
 from ccrgui.remote.shells import CmdShell, CommandOutput, PowerShellHost, PsOutput, Section
@@ -819,3 +819,6 @@ def _dedupe(errors: list[NodeError]) -> list[NodeError]:
 
 
 __all__ = ["WinRMClusterSession", "settings_from_lab_info"]
+
+if TYPE_CHECKING:  # the session must keep satisfying the API the GUI codes against
+    _conforms: type[ClusterSession] = WinRMClusterSession

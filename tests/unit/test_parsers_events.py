@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_parsers_cluster import host_wrap
 
-from ccrgui.domain.model import EventLevel
+from ccrgui.domain.model import Event, EventLevel
 from ccrgui.remote.parsers import EventParseError, ParseError, parse_events, parse_system_time
 from ccrgui.remote.parsers import events as events_module
 
@@ -235,7 +235,7 @@ def test_fast_path_equals_tree_path(
     """Whatever the values, the pattern fast path reads exactly what defusedxml's tree reads."""
     events_xml = []
     for i, (provider, eid, level, task, data, message, computer) in enumerate(rows):
-        unique = {}
+        unique: dict[str | None, str] = {}
         for name, value in data:
             unique.setdefault(name if name is not None else None, value)
         events_xml.append(
@@ -329,3 +329,111 @@ def test_events_broken_at_80_columns() -> None:
     wrapped = host_wrap(text)
     assert max(len(line) for line in wrapped.split("\r\n")) == 80
     assert parse_events(wrapped, keep_xml=False) == parse_events(text, keep_xml=False)
+
+
+def _fields(events: list[Event]) -> list[tuple[object, ...]]:
+    return [
+        (
+            e.provider,
+            e.event_id,
+            e.level,
+            e.task,
+            e.record_id,
+            e.time_created,
+            dict(e.data),
+            e.message,
+            e.computer,
+            e.log,
+        )
+        for e in events
+    ]
+
+
+def _readable(text: str) -> tuple[list[tuple[object, ...]], int]:
+    """The events read from `text` and how many problems were reported."""
+    try:
+        return _fields(parse_events(text, node="N", log="L")), 0
+    except EventParseError as exc:
+        return _fields(exc.events), len(exc.errors)
+    except ParseError:
+        return [], 1
+
+
+def test_raw_xml_is_the_text_received() -> None:
+    """The raw XML the details pane shows is each event's text exactly as received, on the fast
+    path (kept as shared pieces) as on the tree path."""
+    texts = [
+        wevtutil_event(record=1, message="Disk <4> & 'more'", rendered_task="Resource Control"),
+        wevtutil_event(record=2, data=[("A", "x &amp; y")], computer="N&amp;1"),
+        wevtutil_event(record=3, qualifiers=True, data=[(None, "v")]),
+        wevtutil_event(record=4).replace("<System>", "<System>\r\n  "),  # blanks: tree path
+    ]
+    events = parse_events("<Events>\r\n" + "\r\n".join(texts) + "\r\n</Events>")
+    assert [e.raw_xml for e in events] == texts
+    assert len(events[0].xml_parts) == 4 and len(events[3].xml_parts) == 1
+    assert all(e.raw_xml == "" for e in parse_events("\r\n".join(texts), keep_xml=False))
+
+
+def test_repeated_pieces_are_shared() -> None:
+    """Events that repeat a provider header, execution block or event data share one copy, and
+    the shared data cannot be changed through one event."""
+    first, second, other = parse_events(
+        wevtutil_event(record=1) + wevtutil_event(record=2) + wevtutil_event(record=3, data=[("A", "b")])
+    )
+    assert first.xml_parts[0] is second.xml_parts[0] and first.xml_parts[1] is not second.xml_parts[1]
+    assert first.data is second.data and first.data is not other.data
+    assert first.provider is other.provider and first.computer is other.computer
+    with pytest.raises(TypeError):
+        first.data["ResourceName"] = "x"  # type: ignore[index]
+
+
+def test_events_are_numbered_after_text_outside() -> None:
+    """Text outside the events is not counted as an event in the error messages."""
+    good = wevtutil_event(record=1)
+    bad = wevtutil_event(record=2).replace("</Computer>", "</Comp>")
+    with pytest.raises(EventParseError) as info:
+        parse_events("junk\r\n" + good + "\r\n" + bad)
+    assert [e.message.split(":")[0] for e in info.value.errors] == [
+        "text outside any <Event> element",
+        "event 2",
+    ]
+    assert info.value.errors[1].line_no == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "readable"),
+    [
+        ("Cluster\x01Disk", False),  # a character XML forbids
+        ("a]]>b", False),  # ]]> is not allowed in character data
+        ("&foo;", False),  # no entity but the five predefined ones exists
+        ("&#65;&#x42;", True),  # character references: the tree path expands them
+        ("<![CDATA[x]]>", True),
+    ],
+)
+def test_what_the_strict_patterns_leave_to_the_tree(value: str, readable: bool) -> None:
+    """Text the strict patterns do not accept is decided by defusedxml, not silently read."""
+    text = wevtutil_event(data=[("ResourceName", "@")]).replace("@", value)
+    events, problems = _readable(text)
+    assert (len(events), problems) == ((1, 0) if readable else (0, 1))
+    if readable:
+        assert events[0][6] == {"ResourceName": "AB" if value.startswith("&#") else "x"}
+
+
+_MUTATIONS = st.sampled_from(
+    ["<", ">", "&", "'", '"', "/", " ", "\r\n", "\x01", "]]>", "&amp;", "x", "</Data>", ""]
+)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 2500), st.integers(0, 6), _MUTATIONS), min_size=1, max_size=3))
+def test_fast_path_reads_only_what_the_tree_reads(edits: list[tuple[int, int, str]]) -> None:
+    """Damaged output: the strict fast path never accepts an event that defusedxml refuses, and
+    reads the same values from the ones both accept."""
+    text = "\r\n".join(
+        wevtutil_event(record=i, message="Disk 'x' failed." if i % 2 else None, qualifiers=i == 2)
+        for i in range(3)
+    )
+    for at, cut, insert in edits:
+        at %= len(text) + 1
+        text = text[:at] + insert + text[at + cut :]
+    assert _readable(text)[0] == _readable("<!-- tree path -->" + text)[0]

@@ -6,26 +6,29 @@ the rendered task name.  Events are located by their ``<Event ...>``/``</Event>`
 one by one, so one damaged event costs only itself: the good events travel on the
 `EventParseError` that reports the bad ones (with the event's index and line).
 
-Speed (the GUI loads tens of thousands of events): defusedxml's tree builder calls Python for
-every element (~4,000 events/s).  The fast path instead checks the whole text with expat hardened
-exactly as defusedxml hardens it (DTD, entity declarations and external references forbidden,
-so only the five predefined entities and character references can occur) and without per-element
-callbacks, then reads the fields of wevtutil's fixed layout with regular expressions.  An event
-with anything unusual (CDATA, comments, UserData, missing fields) takes the defusedxml tree path.
+Speed and memory (the GUI loads 100,000 events): defusedxml's tree builder calls Python for
+every element (~4,000 events/s).  Events of wevtutil's own layout are instead read with strict
+patterns whose every match is well-formed XML without DTD, entity or external reference (see
+`_PIECE_A`), cut into four pieces; the pieces that repeat between events (provider header,
+execution block, event data) are checked, read and stored once and shared, so an event costs
+~400 bytes instead of ~2 KB and parsing runs at ~100,000 events/s.  Anything unusual (CDATA,
+comments, UserData, blanks inside an event, other attributes) goes to the defusedxml tree.
 """
 
 from __future__ import annotations
 
+import gc
 import re
+import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 from xml.etree.ElementTree import Element
-from xml.parsers import expat
 
 from defusedxml import ElementTree as SafeET
-from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from ccrgui.domain.model import Event, EventLevel
-from ccrgui.remote.parsers._table import host_wrapped, unwrap_host_lines
+from ccrgui.remote.parsers._table import HOST_WIDTH, host_wrapped, unwrap_host_lines
 from ccrgui.remote.parsers.errors import ParseError
 
 __all__ = ["EventParseError", "parse_events", "parse_system_time"]
@@ -58,19 +61,6 @@ def parse_system_time(text: str) -> datetime:
         value = value[:-1] + "+00:00"
     parsed = datetime.fromisoformat(value)
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _spans(text: str) -> list[tuple[int, int]]:
-    """Start/end offsets of every ``<Event ...>...</Event>`` (events never nest)."""
-    spans: list[tuple[int, int]] = []
-    for match in _EVENT_START.finditer(text):
-        start = match.start()
-        if spans and start < spans[-1][1]:
-            continue
-        end = text.find(_EVENT_END, start)
-        end = len(text) if end < 0 else end + len(_EVENT_END)
-        spans.append((start, end))
-    return spans
 
 
 def _line_of(text: str, offset: int) -> tuple[int, str]:
@@ -163,46 +153,6 @@ def _event(elem: Element, node: str, log: str, raw: str) -> Event:
 # ------------------------------------------------------------------------------ fast path
 
 
-def _forbid_dtd(name: str, sysid: str | None, pubid: str | None, has_internal_subset: bool) -> None:
-    raise DTDForbidden(name, sysid, pubid)
-
-
-def _forbid_entity(
-    name: str,
-    is_pe: bool,
-    value: str | None,
-    base: str | None,
-    sysid: str | None,
-    pubid: str | None,
-    notation: str | None,
-) -> None:
-    raise EntitiesForbidden(name, value, base, sysid, pubid, notation)
-
-
-def _forbid_unparsed(
-    name: str, base: str | None, sysid: str | None, pubid: str | None, notation: str | None
-) -> None:
-    raise EntitiesForbidden(name, None, base, sysid, pubid, notation)
-
-
-def _forbid_external(context: str, base: str | None, sysid: str | None, pubid: str | None) -> int:
-    raise ExternalReferenceForbidden(context, base, sysid, pubid)
-
-
-def _well_formed(fragment: str) -> bool:
-    """Expat (C speed, no element callbacks) with defusedxml's restrictions; False if malformed."""
-    parser = expat.ParserCreate()
-    parser.StartDoctypeDeclHandler = _forbid_dtd
-    parser.EntityDeclHandler = _forbid_entity
-    parser.UnparsedEntityDeclHandler = _forbid_unparsed
-    parser.ExternalEntityRefHandler = _forbid_external
-    try:
-        parser.Parse("<_r>" + fragment + "</_r>", True)
-    except (expat.ExpatError, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden):
-        return False
-    return True
-
-
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
@@ -224,94 +174,194 @@ def _unescape(text: str) -> str:
     return _ENTITY.sub(sub, text)
 
 
-# wevtutil's System block in its fixed order, read in one match; anything else takes the tree path.
-_F_SYSTEM = re.compile(
-    r"<Event(?:\s[^>]*)?>\s*<System>\s*"
-    r"<Provider\s[^>]*?\bName=(?P<q1>['\"])(?P<prov>[^'\"<&]*)(?P=q1)[^>]*>\s*"
-    r"<EventID(?:\s[^>]*)?>(?P<id>\d+)</EventID>\s*"
-    r"(?:<Version>\d*</Version>\s*)?"
-    r"<Level>(?P<level>\d+)</Level>\s*"
-    r"<Task>(?P<task>\d+)</Task>\s*"
-    r"(?:<Opcode>\d*</Opcode>\s*)?(?:<Keywords>[^<]*</Keywords>\s*)?"
-    r"<TimeCreated\s+SystemTime=(?P<q2>['\"])(?P<time>[^'\"]*)(?P=q2)\s*/>\s*"
-    r"<EventRecordID>(?P<rec>\d+)</EventRecordID>\s*"
-    r"(?:<Correlation[^>]*/>\s*)?(?:<Execution[^>]*/>\s*)?"
-    r"<Channel>(?P<chan>[^<&]*)</Channel>\s*"
-    r"<Computer>(?P<comp>[^<&]*)</Computer>\s*"
-    r"(?:<Security[^>]*/>\s*)?</System>"
+# The strict patterns: wevtutil's EvtRender layout, written so that everything they match is
+# well-formed XML by construction -- fixed element and attribute names in a fixed order (no
+# duplicate attributes), no markup, comments, CDATA, PIs or DTD anywhere, ``&`` only in one of
+# the five predefined entities (so nothing can be expanded), no character XML forbids (control
+# characters, surrogates, U+FFFE/U+FFFF) and no ``]]>`` in text.  Blanks between the elements
+# of an event are not in them either (EvtRender prints none; allowing them costs a third of the
+# time).  An event they do not match goes to defusedxml's tree builder, which decides.
+#
+# An event is read as four consecutive pieces, each checked by its own pattern (the four
+# patterns concatenated are the whole event's pattern; the cuts fall on fixed markup that text
+# cannot contain).  Pieces A, C and D repeat between events, so each distinct one is checked and
+# read once, then shared by every event carrying it -- the raw XML is kept as these pieces.
+_BAD = r"\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+_REF = r"&(?:amp|lt|gt|quot|apos);"
+_TX = rf"[^<&>{_BAD}]*(?:(?:{_REF}|(?<!\]\])>)[^<&>{_BAD}]*)*"  # character data
+_AV = rf"[^'<&\t\n\r{_BAD}]*(?:{_REF}[^'<&\t\n\r{_BAD}]*)*"  # attribute value inside '...'
+_N = r"[0-9]"
+_TIME_MARK = "<TimeCreated SystemTime='"
+_SYSTEM_END = "</System>"
+
+
+def _element(name: str, body: str) -> str:
+    """``<name>body</name>`` or ``<name/>``."""
+    return rf"(?:<{name}>{body}</{name}>|<{name}/>)"
+
+
+# A: up to the time stamp (shared by the events of one provider, ID, level and task)
+_PIECE_A = re.compile(
+    r"<Event(?: xmlns='http://schemas\.microsoft\.com/win/2004/08/events/event')?>"
+    rf"<System><Provider Name='(?P<prov>{_AV})'(?: Guid='{_AV}')?(?: EventSourceName='{_AV}')?/>"
+    rf"<EventID(?: Qualifiers='{_N}{{1,5}}')?>(?P<id>{_N}{{1,10}})</EventID>"
+    rf"(?:<Version>{_N}{{1,3}}</Version>)?"
+    rf"<Level>(?P<level>{_N}{{1,3}})</Level><Task>(?P<task>{_N}{{1,5}})</Task>"
+    rf"(?:<Opcode>{_N}{{1,3}}</Opcode>)?(?:<Keywords>0x[0-9A-Fa-f]{{1,16}}</Keywords>)?"
+    + re.escape(_TIME_MARK)
 )
-_F_DATA = re.compile(r"<(Data|Binary)(?:\s+Name=(['\"])([^'\"]*)\2)?\s*(?:/>|>([^<]*)</\1>)")
-_F_NAMED_DATA = re.compile(r"<Data Name='([^'<]*)'>([^<]*)</Data>")
+# B: time stamp and record number (the event's own)
+_PIECE_B = re.compile(
+    rf"({_N}{{4}}-{_N}{{2}}-{_N}{{2}}T{_N}{{2}}:{_N}{{2}}:{_N}{{2}}(?:\.{_N}{{1,9}})?Z)'/>"
+    rf"<EventRecordID>({_N}{{1,20}})</EventRecordID>"
+)
+# C: correlation, execution, channel, computer, security (shared per process, thread and log)
+_PIECE_C = re.compile(
+    rf"(?:<Correlation(?: ActivityID='{_AV}')?(?: RelatedActivityID='{_AV}')?/>)?"
+    rf"(?:<Execution ProcessID='{_N}{{1,10}}' ThreadID='{_N}{{1,10}}'/>)?"
+    rf"<Channel>(?P<chan>{_TX})</Channel><Computer>(?P<comp>{_TX})</Computer>"
+    rf"(?:<Security(?: UserID='{_AV}')?/>)?" + _SYSTEM_END
+)
+# D: event data, rendering info and the end tag (shared by events with the same strings)
+_PIECE_D = re.compile(
+    rf"(?:<EventData/>|<EventData>(?P<data>(?:<Data(?: Name='{_AV}')?>{_TX}</Data>"
+    rf"|<Data(?: Name='{_AV}')?/>|<Binary>[0-9A-Fa-f]*</Binary>|<Binary/>)*)</EventData>)?"
+    rf"(?:<RenderingInfo Culture='{_AV}'>"
+    rf"(?:<Message>(?P<msg>{_TX})</Message>|<Message/>)"
+    rf"{_element('Level', _TX)}(?:<Task>(?P<rtask>{_TX})</Task>|<Task/>)"
+    rf"{_element('Opcode', _TX)}{_element('Channel', _TX)}{_element('Provider', _TX)}"
+    rf"{_element('Keywords', f'(?:<Keyword>{_TX}</Keyword>)*')}</RenderingInfo>)?" + _EVENT_END
+)
+_NON_BLANK = re.compile(r"[^ \t\r\n]")
+_DATA_ITEM = re.compile(r"<(Data|Binary)(?: Name='([^']*)')?(?:/>|>([^<]*)</\1>)")
 _LEVELS = {level.value: level for level in EventLevel}
 
-
-def _between(text: str, opening: str, closing: str, start: int, end: int) -> str:
-    at = text.find(opening, start, end)
-    if at < 0:
-        return ""
-    at += len(opening)
-    stop = text.find(closing, at, end)
-    return text[at:stop] if stop >= 0 else ""
+_Head = tuple[str, str, int, EventLevel, str]  # piece, provider, event ID, level, task number
+_System = tuple[str, str, str]  # piece, channel, computer
+_Body = tuple[str, Mapping[str, str], str, str]  # piece, data, message, rendered task
 
 
-def _fast_event(text: str, start: int, end: int, node: str, log: str, keep_xml: bool) -> Event | None:
-    """Fields of one well-formed wevtutil event by pattern; None if its layout is unusual."""
-    match = _F_SYSTEM.match(text, start, end)
-    if match is None:
-        return None
-    provider, event_id, level_num, task, stamp, record_id, channel, computer = match.group(
-        "prov", "id", "level", "task", "time", "rec", "chan", "comp"
-    )
-    pos = match.end()
-    if text.find("<UserData", pos, end) >= 0 or "\t" in provider or "\n" in provider or "\r" in provider:
-        return None
-    try:
-        when = parse_system_time(stamp)
-    except ValueError:
-        return None
-    data: dict[str, str] = {}
-    data_at = text.find("<EventData", pos, end)
-    if data_at >= 0:
-        close = text.find("</EventData>", data_at, end)
-        body = text[data_at + 10 : close] if close >= 0 else ""
-        named = _F_NAMED_DATA.findall(body)
-        if len(named) == body.count("<Data") and "<Binary" not in body:
-            # wevtutil's usual shape: every item is <Data Name='x'>value</Data> (one C call).
-            for name, value in named:
-                data[_unescape(name)] = _unescape(value)
-        else:
-            for index, item in enumerate(_F_DATA.finditer(body), start=1):
-                if item.group(1) == "Binary":
-                    data["Binary"] = item.group(4) or ""
+def _name(text: str) -> str:
+    """Names repeat in every event: one shared string each, across parses too."""
+    return sys.intern(_unescape(text))
+
+
+class _Reader:
+    """Reads events of the strict layout piece by piece; each distinct piece A, C and D is
+    checked and read once per parse (the dictionaries), then shared."""
+
+    def __init__(self, node: str, log: str, keep_xml: bool) -> None:
+        self.node = node
+        self.log = log
+        self.keep_xml = keep_xml
+        self.heads: dict[str, _Head] = {}
+        self.systems: dict[str, _System] = {}
+        self.bodies: dict[str, _Body] = {}
+
+    def read(self, text: str, pos: int) -> tuple[Event, int] | None:
+        """The event starting at `pos` and the offset after it; None if it is not of the strict
+        layout (nothing is consumed then)."""
+        cut = text.find(_TIME_MARK, pos)
+        if cut < 0:
+            return None
+        cut += len(_TIME_MARK)
+        a = text[pos:cut]
+        head = self.heads.get(a)
+        if head is None:
+            head = self._head(a)
+            if head is None:
+                return None
+        b = _PIECE_B.match(text, cut)
+        if b is None:
+            return None
+        start_c = b.end()
+        cut = text.find(_SYSTEM_END, start_c)
+        if cut < 0:
+            return None
+        cut += len(_SYSTEM_END)
+        c = text[start_c:cut]
+        system = self.systems.get(c)
+        if system is None:
+            system = self._system(c)
+            if system is None:
+                return None
+        start_d = cut
+        cut = text.find(_EVENT_END, start_d)
+        if cut < 0:
+            return None
+        cut += len(_EVENT_END)
+        d = text[start_d:cut]
+        body = self.bodies.get(d)
+        if body is None:
+            body = self._body(d)
+            if body is None:
+                return None
+        stamp, record = b.group(1, 2)
+        event = Event(
+            self.node,
+            system[1] or self.log,
+            head[1],
+            head[2],
+            head[3],
+            datetime.fromisoformat(stamp),
+            int(record),
+            body[3] or head[4],
+            system[2],
+            body[2],
+            body[1],
+            "",
+            (head[0], b.group(), system[0], body[0]) if self.keep_xml else (),
+        )
+        return event, cut
+
+    def _head(self, a: str) -> _Head | None:
+        match = _PIECE_A.fullmatch(a)
+        if match is None:
+            return None
+        provider, event_id, level, task = match.group("prov", "id", "level", "task")
+        head = (a, _name(provider), int(event_id), _level(int(level)), str(int(task)) if int(task) else "")
+        self.heads[a] = head
+        return head
+
+    def _system(self, c: str) -> _System | None:
+        match = _PIECE_C.fullmatch(c)
+        if match is None:
+            return None
+        channel, computer = match.group("chan", "comp")
+        system = (c, _name(channel), _name(computer))
+        self.systems[c] = system
+        return system
+
+    def _body(self, d: str) -> _Body | None:
+        match = _PIECE_D.fullmatch(d)
+        if match is None:
+            return None
+        items, message, rendered_task = match.group("data", "msg", "rtask")
+        data: dict[str, str] = {}  # shared by the events with this piece, so read-only (below)
+        if items:
+            # Same keys as the tree path: Name (or the 1-based position), "Binary" for Binary.
+            for index, (kind, name, value) in enumerate(_DATA_ITEM.findall(items), start=1):
+                if kind == "Binary":
+                    data["Binary"] = value
                 else:
-                    name = _unescape(item.group(3)) if item.group(3) else str(index)
-                    data[name] = _unescape(item.group(4) or "")
-    message = ""
-    if not task.strip("0"):
-        task = ""
-    info_at = text.find("<RenderingInfo", pos, end)
-    if info_at >= 0:
-        message = _unescape(_between(text, "<Message>", "</Message>", info_at, end))
-        rendered_task = _between(text, "<Task>", "</Task>", info_at, end)
-        if rendered_task:
-            task = _unescape(rendered_task)
-    return Event(
-        node=node,
-        log=_unescape(channel) or log,
-        provider=provider,
-        event_id=int(event_id),
-        level=_level(int(level_num)),
-        time_created=when,
-        record_id=int(record_id),
-        task=task,
-        computer=_unescape(computer),
-        message=message.replace("\r\n", "\n") if message else "",
-        data=data,
-        raw_xml=text[start:end] if keep_xml else "",
-    )
+                    data[_name(name) if name else str(index)] = _unescape(value)
+        body = (
+            d,
+            MappingProxyType(data),
+            _unescape(message) if message else "",
+            _unescape(rendered_task or ""),
+        )
+        self.bodies[d] = body
+        return body
 
 
 # ------------------------------------------------------------------------------ public
+
+
+def _short_first_line(text: str) -> bool:
+    """Cheap necessary condition for `host_wrapped` (whose line split costs 20 ms per MB): text
+    broken at 80 columns has a line break within its first 81 characters."""
+    return len(text) <= HOST_WIDTH or "\n" in text[: HOST_WIDTH + 2] or "\r" in text[: HOST_WIDTH + 1]
 
 
 def parse_events(text: str, *, node: str = "", log: str = "", keep_xml: bool = True) -> list[Event]:
@@ -324,62 +374,96 @@ def parse_events(text: str, *, node: str = "", log: str = "", keep_xml: bool = T
     if not isinstance(text, str):
         raise ParseError(f"expected text, got {type(text).__name__}")
     text = text.lstrip("\ufeff")
-    if host_wrapped(text):
+    if _short_first_line(text) and host_wrapped(text):
         # Read through PowerShell 2.0's host, which breaks every line at 80 columns.
         text = unwrap_host_lines(text)
-    spans = _spans(text)
-    errors: list[ParseError] = []
-    _check_outside(text, spans, errors)
+    collecting = gc.isenabled()
+    # Building 100,000 events triggers a full garbage collection every few thousand: a quarter
+    # of the time, for objects that cannot form cycles.  Collected normally afterwards.
+    gc.disable()
+    try:
+        return _parse_all(text, node, log, keep_xml)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _parse_all(text: str, node: str, log: str, keep_xml: bool) -> list[Event]:
     events: list[Event] = []
-    plain = "<![CDATA[" not in text and "<!--" not in text
-    # One expat pass for the whole text; if it fails, each event is checked on its own so a
-    # single damaged event does not push all the others onto the slow path.
-    whole_ok = plain and bool(spans) and _well_formed(text[spans[0][0] : spans[-1][1]])
-    for index, (start, end) in enumerate(spans):
+    errors: list[ParseError] = []
+    # Comments and CDATA sections are outside the strict patterns' language: all tree path.
+    fast = _Reader(node, log, keep_xml).read if "<![CDATA[" not in text and "<!--" not in text else None
+    add = events.append
+    non_blank = _NON_BLANK.search
+    wrapper: str | None = None
+    bad = 0  # unreadable events so far (error messages number the events)
+    pos = 0
+    end = len(text)
+    while True:
+        while fast is not None:
+            at = pos
+            if not text.startswith("<Event", at):
+                after = non_blank(text, at)
+                if after is None or not text.startswith("<Event", after.start()):
+                    break
+                at = after.start()
+            got = fast(text, at)
+            if got is None:
+                break
+            add(got[0])
+            pos = got[1]
+        found = _EVENT_START.search(text, pos)
+        start = found.start() if found is not None else end
+        if start > pos:
+            wrapper = _check_outside(text, pos, start, wrapper, errors)
+        if found is None:
+            break
+        if fast is not None and start > pos and fast(text, start) is not None:
+            pos = start  # after text before the first event (or between events): read on
+            continue
+        stop = text.find(_EVENT_END, start)
+        stop = end if stop < 0 else stop + len(_EVENT_END)
+        index = len(events) + bad + 1
         try:
-            usable = whole_ok or (plain and _well_formed(text[start:end]))
-            fast = _fast_event(text, start, end, node, log, keep_xml) if usable else None
-            if fast is not None:
-                events.append(fast)
-                continue
-            raw = text[start:end]
-            try:
-                parsed = _parse(raw)
-            except Exception as exc:  # expat errors and defusedxml refusals alike
-                raise ParseError(f"event {index + 1}: malformed XML ({exc})") from None
-            found = [e for e in parsed if _local(e.tag) == "Event"]
-            if len(found) != 1:
-                raise ParseError(f"event {index + 1}: not a single <Event> element")
-            events.append(_event(found[0], node, log, raw if keep_xml else ""))
+            events.append(_slow_event(text[start:stop], index, node, log, keep_xml))
         except ParseError as exc:
+            bad += 1
             line_no, line = _line_of(text, start)
-            message = exc.message if exc.message.startswith("event ") else f"event {index + 1}: {exc.message}"
+            message = exc.message if exc.message.startswith("event ") else f"event {index}: {exc.message}"
             errors.append(ParseError(message, line_no, line))
+        pos = stop
     if errors:
         raise EventParseError(events, errors)
     return events
 
 
-def _check_outside(text: str, spans: list[tuple[int, int]], errors: list[ParseError]) -> None:
-    """Text between events may only be blanks, an XML declaration and one wrapper element."""
-    pieces = []
-    previous = 0
-    for start, end in spans:
-        pieces.append((previous, text[previous:start]))
-        previous = end
-    pieces.append((previous, text[previous:]))
-    wrapper = ""
-    for offset, original in pieces:
-        piece = _COMMENT.sub(lambda m: " " * len(m.group(0)), original)
-        stripped = piece.strip()
-        if not stripped:
-            continue
-        if offset == 0:
-            match = _WRAPPER.match(piece)
-            if match and not piece[match.end() :].strip():
-                wrapper = match.group(1) or ""
-                continue
-        if wrapper and stripped == f"</{wrapper}>":
-            continue
-        line_no, line = _line_of(text, offset + (len(piece) - len(piece.lstrip())))
-        errors.append(ParseError("text outside any <Event> element", line_no, line))
+def _slow_event(raw: str, index: int, node: str, log: str, keep_xml: bool) -> Event:
+    """An event outside the strict pattern: expat's verdict, then defusedxml's tree."""
+    try:
+        parsed = _parse(raw)
+    except Exception as exc:  # expat errors and defusedxml refusals alike
+        raise ParseError(f"event {index}: malformed XML ({exc})") from None
+    found = [e for e in parsed if _local(e.tag) == "Event"]
+    if len(found) != 1:
+        raise ParseError(f"event {index}: not a single <Event> element")
+    return _event(found[0], node, log, raw if keep_xml else "")
+
+
+def _check_outside(
+    text: str, start: int, end: int, wrapper: str | None, errors: list[ParseError]
+) -> str | None:
+    """Text between events may only be blanks, comments, an XML declaration and one wrapper
+    element (opened before the first event); returns the wrapper's name once known."""
+    piece = _COMMENT.sub(lambda m: " " * len(m.group(0)), text[start:end])
+    stripped = piece.strip()
+    if not stripped:
+        return wrapper
+    if start == 0 and wrapper is None:
+        match = _WRAPPER.match(piece)
+        if match and not piece[match.end() :].strip():
+            return match.group(1) or ""
+    if wrapper and stripped == f"</{wrapper}>":
+        return wrapper
+    line_no, line = _line_of(text, start + (len(piece) - len(piece.lstrip())))
+    errors.append(ParseError("text outside any <Event> element", line_no, line))
+    return wrapper

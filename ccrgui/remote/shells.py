@@ -237,10 +237,13 @@ def _decode(data: bytes, codepage: int) -> str:
 
 
 def request_line(script: str) -> bytes:
-    """The single stdin line that runs `script` in the remote PowerShell."""
+    """The single stdin line that runs `script` in the remote PowerShell.
+
+    An empty line follows it: `powershell -Command -` runs a statement once it knows the
+    statement is complete, and an empty line guarantees that (it is a no-op otherwise)."""
     b64 = base64.b64encode(script.encode("utf-8")).decode("ascii")
     return (
-        "iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('" + b64 + "')))\r\n"
+        "iex ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('" + b64 + "')))\r\n\r\n"
     ).encode("ascii")
 
 

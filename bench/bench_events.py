@@ -12,7 +12,9 @@ Prints `name: value unit` lines:
                           model (the last is the figure for the target < 300)
 
 The XML is rendered by the lab's event journal (`ccrgui.lab.eventlog`) exactly as its wevtutil
-prints it, so the parser sees wevtutil's layout.  Run: `.venv/bin/python bench/bench_events.py`.
+prints it, so the parser sees wevtutil's layout: /f:xml by default, /f:RenderedXml (message
+text included, as the app queries) with `--rendered`.
+Run: `.venv/bin/python bench/bench_events.py [--rendered]`.
 """
 
 from __future__ import annotations
@@ -72,8 +74,9 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def build_xml() -> list[tuple[str, str, str]]:
-    """(node, log, wevtutil XML text) for each node and log, newest first like /rd:true."""
+def build_xml(rendered: bool = False) -> list[tuple[str, str, str]]:
+    """(node, log, wevtutil XML text) for each node and log, newest first like /rd:true;
+    `rendered`: /f:RenderedXml (with message text, what the app asks for) instead of /f:xml."""
     topology = default_topology(2)
     journal = EventJournal(topology, history=TOTAL, seed=3)
     out = []
@@ -82,16 +85,20 @@ def build_xml() -> list[tuple[str, str, str]]:
         for log in ("System", "Application"):
             records = list(reversed(journal.records(node, log)))
             if records:
-                text = "<Events>" + "".join(render_xml(r, computer) for r in records) + "</Events>"
+                text = (
+                    "<Events>"
+                    + "".join(render_xml(r, computer, rendered=rendered) for r in records)
+                    + "</Events>"
+                )
                 out.append((node, log, text))
     return out
 
 
-def main() -> None:
+def main(rendered: bool) -> None:
     """Render the XML with the lab, then measure in a fresh process that only sees the text (as
     the app receives it), so the lab's own memory does not count in the RSS figure."""
     with tempfile.TemporaryDirectory(prefix="bench-events-") as tmp:
-        for i, (node, log, text) in enumerate(build_xml()):
+        for i, (node, log, text) in enumerate(build_xml(rendered)):
             Path(tmp, f"{i}.xml").write_text(f"{node}\n{log}\n{text}", encoding="utf-8")
         subprocess.run([sys.executable, __file__, "--measure", tmp], check=True)
 
@@ -161,4 +168,4 @@ if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--measure":
         measure(sys.argv[2])
     else:
-        main()
+        main(rendered="--rendered" in sys.argv[1:])

@@ -34,6 +34,7 @@ from ccrgui.gui.events.dialog import EventFilterDialog
 from ccrgui.gui.events.model import COL_ID, COL_LEVEL, COL_NODE, COL_TIME, EventProxyModel, EventTableModel
 from ccrgui.gui.events.view import EventsView
 from ccrgui.remote.api import ConnectionSettings, EventBatch, LogQuery
+from ccrgui.remote.parsers import parse_events
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -183,6 +184,34 @@ def test_model_newest_first_sorting_and_error_rows_first(qtbot) -> None:  # type
     proxy.sort(COL_TIME, Qt.SortOrder.AscendingOrder)
     assert [proxy.row_at(r).event.record_id for r in range(1, 6)] == [5, 4, 3, 2, 1]  # type: ignore[union-attr]
     assert model.add_events([make_event("EXNODE1", 3, minutes_ago=3)]) == 0  # duplicate record
+
+
+def test_model_rows_from_parsed_events_share_search_text(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Parsed events repeating the same text share one search string; a record already shown
+    is skipped even when the node name is spelled in another case; keys find rows again."""
+    ns = "http://schemas.microsoft.com/win/2004/08/events/event"
+    xml = "".join(
+        f"<Event xmlns='{ns}'><System><Provider Name='Service Control Manager'/><EventID>7036</EventID>"
+        f"<Level>4</Level><Task>0</Task><TimeCreated SystemTime='2026-11-25T21:4{r}:03.000000000Z'/>"
+        f"<EventRecordID>{r}</EventRecordID><Channel>System</Channel><Computer>EXNODE1.contoso.com</Computer>"
+        f"</System><EventData><Data Name='param1'>{'Cluster Service' if r % 2 else 'DNS Client'}</Data>"
+        "</EventData></Event>"
+        for r in range(1, 7)
+    )
+    model = EventTableModel()
+    assert model.add_events(parse_events(xml, node="EXNODE1", log="System")) == 6
+    assert model.add_events(parse_events(xml, node="exnode1", log="SYSTEM")) == 0
+    rows = [model.row_at(i) for i in range(6)]
+    searches = {id(r.search) for r in rows if r is not None}
+    assert len(searches) == 2
+    model.set_search("dns client")
+    assert [model.event_at(i).record_id for i in range(model.rowCount())] == [6, 4, 2]  # type: ignore[union-attr]
+    row = model.row_at(1)
+    assert row is not None and row.key == ("exnode1", "system", 4)
+    assert (
+        model.row_of_event(("exnode1", "system", 4)) == 1
+        and model.row_of_event(("exnode1", "system", 5)) == -1
+    )
 
 
 def test_quick_search_filters_instantly_and_keeps_errors(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ Error rows (a node that could not answer) are always shown, first.
 
 from __future__ import annotations
 
+import gc
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -59,27 +60,34 @@ _Index = QModelIndex | QPersistentModelIndex
 class EventRow:
     """One row: an event, or an error saying why a node's log could not be read."""
 
-    __slots__ = ("error", "event", "key", "log", "node", "search", "time_key")
+    __slots__ = ("error", "event", "log", "node", "search", "time_key")
 
-    def __init__(self, node: str, log: str, event: Event | None = None, error: str = "") -> None:
+    def __init__(
+        self, node: str, log: str, event: Event | None = None, error: str = "", search: str | None = None
+    ) -> None:
         self.node = node
         self.log = log
         self.event = event
         self.error = error
         if event is not None:
             self.time_key = event.time_created.timestamp()
-            self.search = _search_text(event)
-            self.key: tuple[str, str, int] | None = (
-                (_folded(node), _folded(log), event.record_id) if event.record_id else None
-            )
+            self.search = _search_text(event) if search is None else search
         else:
             self.time_key = float("inf")
             self.search = ""
-            self.key = None
+
+    @property
+    def key(self) -> tuple[str, str, int] | None:
+        """What identifies the event across queries (None: no record number, or an error row)."""
+        event = self.event
+        if event is None or not event.record_id:
+            return None
+        return (_folded(self.node), _folded(self.log), event.record_id)
 
 
 _FOLDED: dict[str, str] = {}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LEVEL_TEXT = {level: level.display for level in EventLevel}
 
 
 def _folded(name: str) -> str:
@@ -95,7 +103,7 @@ def _search_text(event: Event) -> str:
     event data (the names and values that make a message specific, without its boilerplate)."""
     return "\x1f".join(
         (
-            event.level.display,
+            _LEVEL_TEXT[event.level],
             event.node,
             event.log,
             event.provider,
@@ -113,7 +121,7 @@ def local_time_text(when: datetime) -> str:
 
 
 def _level_text(row: EventRow) -> str:
-    return "Error" if row.event is None else row.event.level.display
+    return "Error" if row.event is None else _LEVEL_TEXT[row.event.level]
 
 
 def _sort_key(column: int) -> Callable[[EventRow], Any]:
@@ -142,7 +150,8 @@ class EventTableModel(QAbstractTableModel):
         self._events: list[EventRow] = []  # in the current sort order
         self._errors: list[EventRow] = []
         self._visible: list[EventRow] = []
-        self._keys: set[tuple[str, str, int]] = set()
+        # Record numbers already shown, per (node, log) as given and case-folded (same set).
+        self._keys: dict[tuple[str, str], set[int]] = {}
         self._nodes: set[str] = set()
         self._needle = ""
         self._sort_column = COL_TIME
@@ -159,22 +168,53 @@ class EventTableModel(QAbstractTableModel):
 
     def add_events(self, events: Iterable[Event]) -> int:
         """Append events (duplicates of rows already present are skipped); returns how many."""
-        added: list[EventRow] = []
-        for event in events:
-            row = EventRow(event.node, event.log, event)
-            if row.key is not None:
-                if row.key in self._keys:
-                    continue
-                self._keys.add(row.key)
-            added.append(row)
+        collecting = gc.isenabled()
+        gc.disable()  # 100,000 new rows would trigger a full collection every few thousand
+        try:
+            added = self._new_rows(events)
+        finally:
+            if collecting:
+                gc.enable()
         if added:
-            self._nodes.update(_folded(r.node) for r in added)
+            self._nodes.update(_folded(node) for node in {r.node for r in added})
             self.beginResetModel()
             self._events.extend(added)
             self._sort_rows()
             self._refilter()
             self.endResetModel()
         return len(added)
+
+    def _new_rows(self, events: Iterable[Event]) -> list[EventRow]:
+        """Rows for the events not shown yet.  Events repeating the same text (the parser shares
+        their data and message) share one search string: computed once, stored once."""
+        added: list[EventRow] = []
+        searches: dict[tuple[object, ...], str] = {}
+        keys = self._keys
+        for event in events:
+            node, log, record = event.node, event.log, event.record_id
+            if record:
+                seen = keys.get((node, log))
+                if seen is None:
+                    seen = keys.setdefault((_folded(node), _folded(log)), set())
+                    keys[(node, log)] = seen
+                if record in seen:
+                    continue
+                seen.add(record)
+            same = (
+                node,
+                log,
+                event.provider,
+                event.event_id,
+                event.level,
+                event.task,
+                event.message,
+                id(event.data),
+            )
+            search = searches.get(same)
+            if search is None:
+                search = searches[same] = _search_text(event)
+            added.append(EventRow(node, log, event, search=search))
+        return added
 
     def add_error(self, node: str, log: str, message: str) -> None:
         """An error row: `message` says why the node's log could not be read (control characters
@@ -214,8 +254,10 @@ class EventTableModel(QAbstractTableModel):
         return [r.event for r in self._visible if r.event is not None]
 
     def row_of_event(self, key: tuple[str, str, int]) -> int:
+        record = key[2]
         for i, r in enumerate(self._visible):
-            if r.key == key:
+            event = r.event
+            if event is not None and event.record_id == record and r.key == key:
                 return i
         return -1
 

@@ -455,3 +455,16 @@ async def test_three_nodes_node_majority_and_hostile_storage_group(tmp_path: Pat
             assert (await s.resume_copy(sg)).ok
         finally:
             await s.close()
+
+
+@pytest.mark.asyncio
+async def test_unsafe_names_are_refused_before_anything_is_sent(session: WinRMClusterSession) -> None:
+    await session.snapshot()
+    before = session.requests_sent
+    result = await session.move_group("evil\r\ncluster.exe node X /pause", "EXNODE2")
+    assert not result.ok and result.runs == () and result.error.startswith("Not sent")
+    result = await session.pause_node("-fake")
+    assert not result.ok and result.runs == ()
+    batches = [b async for b in session.query_events([LogQuery("EXNODE1", "System", xpath="a\nb")])]
+    assert batches[0].error.startswith("Not sent")
+    assert session.requests_sent == before

@@ -27,7 +27,7 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
 
-from ccrgui.domain.model import Event, EventLevel
+from ccrgui.domain.model import Event, EventLevel, new_event
 from ccrgui.remote.parsers._table import HOST_WIDTH, host_wrapped, unwrap_host_lines
 from ccrgui.remote.parsers.errors import ParseError
 
@@ -297,7 +297,7 @@ class _Reader:
             if body is None:
                 return None
         stamp, record = b.group(1, 2)
-        event = Event(
+        event = new_event(
             self.node,
             system[1] or self.log,
             head[1],
@@ -309,7 +309,6 @@ class _Reader:
             system[2],
             body[2],
             body[1],
-            "",
             (head[0], b.group(), system[0], body[0]) if self.keep_xml else (),
         )
         return event, cut

@@ -252,22 +252,21 @@ class WinRMClusterSession:
         links = [self._link(n) for n in targets]
         reads = _Reads()
 
-        # PowerShell on every node (starting it is cheap; the snap-in loads in the background).
-        await asyncio.gather(*(self._start_ps(link, node_errors) for link in links))
-        ready = [lk for lk in links if lk.ps.started and lk.name not in node_errors]
-        warm = [lk for lk in ready if lk.ps.ready and not lk.suspect]
-
+        # Each node's request starts its PowerShell if needed (no waiting for the other nodes:
+        # the snap-in load is the critical path of a first snapshot).
+        warm = [lk for lk in links if lk.ps.ready and not lk.suspect]
         cluster_items = list(scripts.CLUSTER_READS)
         cold_task: asyncio.Task[None] | None = None
         if not warm:
             # First snapshot: run cluster.exe through the cmd shell while the snap-in loads.
             cold_task = asyncio.ensure_future(self._cold_cluster_reads(cluster_items, reads, node_errors))
             cluster_items = []
-        exchange_items = list(scripts.EXCHANGE_READS)
-        plan = self._assign(warm or ready, cluster_items, exchange_items)
+        candidates = warm or [lk for lk in links if not lk.suspect] or links
+        plan = self._assign(candidates, cluster_items, list(scripts.EXCHANGE_READS))
         node_results = await asyncio.gather(
-            *(self._node_request(lk, plan.get(lk.name, []), reads, node_errors) for lk in ready)
+            *(self._node_request(lk, plan.get(lk.name, []), reads, node_errors) for lk in links)
         )
+        ready = links
         details = {name: d for name, d in node_results if d is not None}
         if cold_task is not None:
             await cold_task
@@ -284,12 +283,6 @@ class WinRMClusterSession:
             await self._failover(reads, node_errors, [lk for lk in good if lk.name not in node_errors])
             snap = self._assemble(reads, details, node_errors)
         return snap
-
-    async def _start_ps(self, link: _NodeLink, errors: dict[str, str]) -> None:
-        try:
-            await link.ps.start(self._timeout(link))
-        except TransportError as exc:
-            self._mark_failed(link, exc, errors)
 
     def _mark_failed(self, link: _NodeLink, exc: BaseException, errors: dict[str, str]) -> None:
         text = _text(exc)

@@ -468,3 +468,16 @@ async def test_unsafe_names_are_refused_before_anything_is_sent(session: WinRMCl
     batches = [b async for b in session.query_events([LogQuery("EXNODE1", "System", xpath="a\nb")])]
     assert batches[0].error.startswith("Not sent")
     assert session.requests_sent == before
+
+
+@pytest.mark.asyncio
+async def test_action_hit_by_http_500_is_reported_not_retried(lab: Any, session: WinRMClusterSession) -> None:
+    await session.snapshot()
+    for node in ("EXNODE1", "EXNODE2", lab.topology.cluster_name):
+        lab.faults.arm(lab.faults.http500_next, node, 1)
+    result = await session.pause_node("EXNODE2")
+    assert not result.ok
+    assert "WS-Management fault" in result.error or "HTTP 500" in result.error
+    assert len(result.runs) == 1 and result.runs[0].exit_code is None
+    snap = await session.snapshot()  # reads retry past the remaining injected 500s
+    assert snap.node("EXNODE2").state is NodeState.UP  # type: ignore[union-attr]

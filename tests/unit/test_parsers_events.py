@@ -437,3 +437,29 @@ def test_fast_path_reads_only_what_the_tree_reads(edits: list[tuple[int, int, st
         at %= len(text) + 1
         text = text[:at] + insert + text[at + cut :]
     assert _readable(text)[0] == _readable("<!-- tree path -->" + text)[0]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("<Message>m</Message>", ""),  # message that could not be rendered
+        ("<Task>T</Task>", "<Task/>"),
+        ("ThreadID='5678'/>", "ThreadID='5678' ProcessorID='1' KernelTime='10' UserTime='2'/>"),
+        ("<Correlation/>", "<Correlation ActivityID='{5F2E1A3B-0000-0000-0000-000000000000}'/>"),
+        ("<Keywords><Keyword>Classic</Keyword></Keywords>", "<Keywords></Keywords>"),
+        ("<Version>0</Version>", ""),
+        (
+            "<EventData><Data Name='ResourceName'>",
+            "<EventData><Data Name='ResourceName'/><Binary>0A0B</Binary><Data>",
+        ),
+    ],
+)
+def test_layout_variants_stay_on_the_fast_path(monkeypatch: pytest.MonkeyPatch, old: str, new: str) -> None:
+    """Variants of the EvtRender layout real nodes print are read by the strict patterns, with
+    the values the tree path reads."""
+    text = wevtutil_event(message="m", rendered_task="T")
+    assert old in text
+    text = text.replace(old, new)
+    tree = _readable("<!-- tree path -->" + text)
+    monkeypatch.setattr(events_module, "_parse", lambda fragment: pytest.fail("tree path used"))
+    assert _readable(text) == tree and len(tree[0]) == 1

@@ -219,7 +219,9 @@ _PIECE_B = re.compile(
 # C: correlation, execution, channel, computer, security (shared per process, thread and log)
 _PIECE_C = re.compile(
     rf"(?:<Correlation(?: ActivityID='{_AV}')?(?: RelatedActivityID='{_AV}')?/>)?"
-    rf"(?:<Execution ProcessID='{_N}{{1,10}}' ThreadID='{_N}{{1,10}}'/>)?"
+    rf"(?:<Execution ProcessID='{_N}{{1,10}}' ThreadID='{_N}{{1,10}}'(?: ProcessorID='{_N}{{1,5}}')?"
+    rf"(?: SessionID='{_N}{{1,10}}')?(?: KernelTime='{_N}{{1,20}}')?(?: UserTime='{_N}{{1,20}}')?"
+    rf"(?: ProcessorTime='{_N}{{1,20}}')?/>)?"
     rf"<Channel>(?P<chan>{_TX})</Channel><Computer>(?P<comp>{_TX})</Computer>"
     rf"(?:<Security(?: UserID='{_AV}')?/>)?" + _SYSTEM_END
 )
@@ -227,11 +229,11 @@ _PIECE_C = re.compile(
 _PIECE_D = re.compile(
     rf"(?:<EventData/>|<EventData>(?P<data>(?:<Data(?: Name='{_AV}')?>{_TX}</Data>"
     rf"|<Data(?: Name='{_AV}')?/>|<Binary>[0-9A-Fa-f]*</Binary>|<Binary/>)*)</EventData>)?"
-    rf"(?:<RenderingInfo Culture='{_AV}'>"
-    rf"(?:<Message>(?P<msg>{_TX})</Message>|<Message/>)"
-    rf"{_element('Level', _TX)}(?:<Task>(?P<rtask>{_TX})</Task>|<Task/>)"
-    rf"{_element('Opcode', _TX)}{_element('Channel', _TX)}{_element('Provider', _TX)}"
-    rf"{_element('Keywords', f'(?:<Keyword>{_TX}</Keyword>)*')}</RenderingInfo>)?" + _EVENT_END
+    rf"(?:<RenderingInfo Culture='{_AV}'>"  # each part left out when it cannot be rendered
+    rf"(?:<Message>(?P<msg>{_TX})</Message>|<Message/>)?"
+    rf"{_element('Level', _TX)}?(?:<Task>(?P<rtask>{_TX})</Task>|<Task/>)?"
+    rf"{_element('Opcode', _TX)}?{_element('Channel', _TX)}?{_element('Provider', _TX)}?"
+    rf"{_element('Keywords', f'(?:<Keyword>{_TX}</Keyword>)*')}?</RenderingInfo>)?" + _EVENT_END
 )
 _NON_BLANK = re.compile(r"[^ \t\r\n]")
 _DATA_ITEM = re.compile(r"<(Data|Binary)(?: Name='([^']*)')?(?:/>|>([^<]*)</\1>)")

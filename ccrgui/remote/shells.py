@@ -180,9 +180,7 @@ class CmdShell(_Shell):
                 log.info("retrying a read on %s after: %s", self.host, exc)
         raise AssertionError("unreachable")
 
-    async def _run_once(
-        self, line: str, skip: bool, deadline: float, started: float
-    ) -> CommandOutput:
+    async def _run_once(self, line: str, skip: bool, deadline: float, started: float) -> CommandOutput:
         self.last_used = time.monotonic()
         shell_id = await self._ensure_shell(_left(deadline))
         command_id = await self.conn.call(
@@ -521,4 +519,3 @@ class PowerShellHost(_Shell):
             stderr=_decode(bytes(err), self.codepage),
             duration_s=time.monotonic() - started,
         )
-

@@ -558,7 +558,8 @@ class HostConnection:
                     raise
         except TimeoutError as exc:
             raise TransportError(
-                ErrorKind.TIMEOUT, f"no free connection within {timeout:g} s (the node is not answering)",
+                ErrorKind.TIMEOUT,
+                f"no free connection within {timeout:g} s (the node is not answering)",
                 self.host,
             ) from exc
 

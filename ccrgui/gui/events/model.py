@@ -6,6 +6,9 @@ quick-search keystroke.  So the source model sorts and searches its own Python l
 precomputed lower-case search text per row, a substring test per row in a list comprehension)
 and publishes only the matching rows; `EventProxyModel` (the `QSortFilterProxyModel` the view
 talks to) forwards sorting and the quick search to it and never calls back into Python per row.
+Memory: rows of events with the same text share one search string (the parser already shares
+their data and message), and record numbers seen are kept as ints per node and log: ~200 bytes
+a row.
 Error rows (a node that could not answer) are always shown, first.
 """
 

@@ -183,6 +183,11 @@ def test_no_events() -> None:
     """Empty output is no events; other text is a ParseError."""
     assert parse_events("") == []
     assert parse_events("\r\n") == []
+    # /e:Events when nothing matched: the wrapper opened and closed, or empty-element form.
+    assert parse_events('<?xml version="1.0" encoding="UTF-8"?>\r\n<Events>\r\n</Events>\r\n') == []
+    assert parse_events("<Events/>") == []
+    with pytest.raises(ParseError):
+        parse_events("<Events></Other>")
     with pytest.raises(ParseError):
         parse_events("wevtutil: the specified channel could not be found.")
 

@@ -37,7 +37,7 @@ __all__ = ["EventParseError", "parse_events", "parse_system_time"]
 EVENT_NS = "http://schemas.microsoft.com/win/2004/08/events/event"
 _EVENT_START = re.compile(r"<Event(?=[\s>/])")
 _EVENT_END = "</Event>"
-_WRAPPER = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<([A-Za-z_][\w.\-]*)(?:\s[^>]*)?>)?", re.DOTALL)
+_WRAPPER = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<([A-Za-z_][\w.\-]*)(?:\s[^>]*?)?(/?)>)?", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
@@ -470,8 +470,12 @@ def _check_outside(
         return wrapper
     if start == 0 and wrapper is None:
         match = _WRAPPER.match(piece)
-        if match and not piece[match.end() :].strip():
-            return match.group(1) or ""
+        if match:
+            rest = piece[match.end() :].strip()
+            name = match.group(1) or ""
+            # The wrapper alone, or (no event matched the query) opened and closed, or <Events/>.
+            if not rest or (name and not match.group(2) and rest == f"</{name}>"):
+                return "" if match.group(2) else name
     if wrapper and stripped == f"</{wrapper}>":
         return wrapper
     line_no, line = _line_of(text, start + (len(piece) - len(piece.lstrip())))

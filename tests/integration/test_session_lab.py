@@ -35,6 +35,13 @@ async def session(lab: Any, tmp_path: Path) -> AsyncIterator[WinRMClusterSession
     await s.close()
 
 
+async def _settle(session: WinRMClusterSession) -> None:
+    """Wait for the background clean-up (Signal after each command) of earlier calls."""
+    for link in session._links.values():
+        await link.cmd._bg.drain()
+        await link.ps._bg.drain()
+
+
 async def _until(predicate: Any, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -290,9 +297,11 @@ async def test_wrong_credentials_reported_not_raised(lab: Any, tmp_path: Path) -
 @pytest.mark.asyncio
 async def test_http_500_and_damaged_output_are_retried(lab: Any, session: WinRMClusterSession) -> None:
     first = await session.snapshot()
+    await _settle(session)
     for node in ("EXNODE1", "EXNODE2"):
         lab.faults.arm(lab.faults.http500_next, node, 1)
     snap = await session.snapshot()
+    assert all(lab.faults.http500_next.get(n.casefold(), 0) == 0 for n in ("EXNODE1", "EXNODE2"))
     assert {g.name for g in snap.groups} == {g.name for g in first.groups}
     assert snap.cms is not None
 
@@ -460,6 +469,7 @@ async def test_three_nodes_node_majority_and_hostile_storage_group(tmp_path: Pat
 @pytest.mark.asyncio
 async def test_unsafe_names_are_refused_before_anything_is_sent(session: WinRMClusterSession) -> None:
     await session.snapshot()
+    await _settle(session)
     before = session.requests_sent
     result = await session.move_group("evil\r\ncluster.exe node X /pause", "EXNODE2")
     assert not result.ok and result.runs == () and result.error.startswith("Not sent")
@@ -473,8 +483,7 @@ async def test_unsafe_names_are_refused_before_anything_is_sent(session: WinRMCl
 @pytest.mark.asyncio
 async def test_action_hit_by_http_500_is_reported_not_retried(lab: Any, session: WinRMClusterSession) -> None:
     await session.snapshot()
-    await session.snapshot()  # warm: no clean-up requests of the first one still in flight
-    await asyncio.sleep(0.3)
+    await _settle(session)  # no clean-up request of the first snapshot may eat the 500s
     for node in ("EXNODE1", "EXNODE2", lab.topology.cluster_name):
         lab.faults.arm(lab.faults.http500_next, node, 1)
     result = await session.pause_node("EXNODE2")

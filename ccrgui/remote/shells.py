@@ -85,6 +85,13 @@ def _retryable(exc: TransportError) -> bool:
     return exc.kind in (ErrorKind.SHELL_GONE, ErrorKind.HTTP, ErrorKind.PROTOCOL, ErrorKind.FAULT)
 
 
+def _may_retry(exc: TransportError, idempotent: bool) -> bool:
+    """Reads: once on shell/message trouble.  Actions: only if they certainly never ran."""
+    if exc.not_sent and exc.kind is ErrorKind.SHELL_GONE:
+        return True
+    return idempotent and _retryable(exc)
+
+
 class _Background:
     """Fire-and-forget cleanup calls (Signal, Delete) that must not delay the caller."""
 
@@ -168,24 +175,28 @@ class CmdShell(_Shell):
         """Run one program to completion.  `retry` only for idempotent reads."""
         started = time.monotonic()
         deadline = started + timeout
-        attempts = 2 if retry else 1
-        for attempt in range(attempts):
+        for attempt in range(2):
             try:
                 return await self._run_once(command_line, skip_cmd_shell, deadline, started)
             except TransportError as exc:
                 if exc.kind in (ErrorKind.SHELL_GONE, ErrorKind.HTTP, ErrorKind.PROTOCOL):
                     self._forget_shell()
-                if attempt + 1 >= attempts or not _retryable(exc) or time.monotonic() >= deadline:
+                if attempt > 0 or not _may_retry(exc, retry) or time.monotonic() >= deadline:
                     raise
-                log.info("retrying a read on %s after: %s", self.host, exc)
+                log.info("running again on %s after: %s", self.host, exc)
         raise AssertionError("unreachable")
 
     async def _run_once(self, line: str, skip: bool, deadline: float, started: float) -> CommandOutput:
         self.last_used = time.monotonic()
-        shell_id = await self._ensure_shell(_left(deadline))
-        command_id = await self.conn.call(
-            lambda ch: ch.run_command(shell_id, line, (), skip_cmd_shell=skip), timeout=_left(deadline)
-        )
+        try:
+            shell_id = await self._ensure_shell(_left(deadline))
+            command_id = await self.conn.call(
+                lambda ch: ch.run_command(shell_id, line, (), skip_cmd_shell=skip), timeout=_left(deadline)
+            )
+        except TransportError as exc:
+            # No shell, or the server no longer knew it: the program was never started.
+            exc.not_sent = exc.kind is ErrorKind.SHELL_GONE or self.shell_id is None
+            raise
         out = bytearray()
         err = bytearray()
         try:
@@ -441,20 +452,23 @@ class PowerShellHost(_Shell):
         """Run a script body (appending to `$o` with section headers); one Send + one Receive."""
         started = time.monotonic()
         deadline = started + timeout
-        attempts = 2 if retry else 1
         async with self._lock:
-            for attempt in range(attempts):
+            for attempt in range(2):
                 try:
                     return await self._run_once(body, deadline, started)
                 except TransportError as exc:
-                    if attempt + 1 >= attempts or not _retryable(exc) or time.monotonic() >= deadline:
+                    if attempt > 0 or not _may_retry(exc, retry) or time.monotonic() >= deadline:
                         raise
-                    log.info("retrying a PowerShell read on %s after: %s", self.host, exc)
+                    log.info("running again in a new PowerShell on %s after: %s", self.host, exc)
         raise AssertionError("unreachable")
 
     async def _run_once(self, body: str, deadline: float, started: float) -> PsOutput:
         self.last_used = time.monotonic()
-        await self.start(_left(deadline))
+        try:
+            await self.start(_left(deadline))
+        except TransportError as exc:
+            exc.not_sent = exc.kind is ErrorKind.SHELL_GONE
+            raise
         shell_id, command_id = self.shell_id, self.command_id
         assert shell_id is not None and command_id is not None
         req_id = self._new_id()
@@ -462,9 +476,13 @@ class PowerShellHost(_Shell):
         line = request_line(script)
         err = bytearray()
         try:
-            await self.conn.call(
-                lambda ch: ch.send_input(shell_id, command_id, line), timeout=_left(deadline)
-            )
+            try:
+                await self.conn.call(
+                    lambda ch: ch.send_input(shell_id, command_id, line), timeout=_left(deadline)
+                )
+            except TransportError as exc:
+                exc.not_sent = exc.kind is ErrorKind.SHELL_GONE  # shell expired: line not taken
+                raise
             partial = False  # part of our frame arrived: the rest must follow at once
             while req_id not in self._frames.frames:
                 receive = functools.partial(

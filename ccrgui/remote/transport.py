@@ -61,6 +61,9 @@ class TransportError(Exception):
         self.kind = kind
         self.host = host
         self.detail = message
+        # Set by the shells when the command certainly never reached the node (e.g. its shell
+        # had expired): then even an action may be sent again on a fresh shell.
+        self.not_sent = False
 
     @property
     def node_failed(self) -> bool:

@@ -492,3 +492,23 @@ async def test_action_hit_by_http_500_is_reported_not_retried(lab: Any, session:
     assert len(result.runs) == 1 and result.runs[0].exit_code is None
     snap = await session.snapshot()  # reads retry past the remaining injected 500s
     assert snap.node("EXNODE2").state is NodeState.UP  # type: ignore[union-attr]
+
+
+@pytest.mark.asyncio
+async def test_action_after_the_server_expired_the_shells(tmp_path: Path) -> None:
+    from ccrgui.lab.lab import Lab
+
+    with Lab(speed=50.0, events=20, idle_timeout_s=1.0) as short_lab:
+        s = _session(short_lab, tmp_path)
+        try:
+            await s.snapshot()
+            await s.snapshot()
+            await asyncio.sleep(2.5)  # the lab drops shells idle for more than 1 s
+            paused = await s.pause_node("EXNODE2")  # cmd shell expired: never ran, so re-sent
+            assert paused.ok, paused.error
+            moved = await s.validate_move_cms("EXNODE1", "x")  # PowerShell shell expired too
+            assert moved.runs and "expired" not in moved.error and "no longer exists" not in moved.error
+            snap = await s.snapshot()
+            assert snap.node("EXNODE2").state is NodeState.PAUSED  # type: ignore[union-attr]
+        finally:
+            await s.close()

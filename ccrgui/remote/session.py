@@ -271,6 +271,11 @@ class WinRMClusterSession:
         if cold_task is not None:
             await cold_task
         good = [lk for lk in ready if lk.name not in node_errors]
+        host = self._settings.host
+        if not good and host.casefold() not in {n.casefold() for n in self._nodes}:
+            # No node answered by its own name (e.g. names that do not resolve from here):
+            # the cluster name still reaches one of them.
+            good = [self._link(host)]
         await self._failover(reads, node_errors, good)
         snap = self._assemble(reads, details, node_errors)
         if reads.unreadable:

@@ -512,3 +512,23 @@ async def test_action_after_the_server_expired_the_shells(tmp_path: Path) -> Non
             assert snap.node("EXNODE2").state is NodeState.PAUSED  # type: ignore[union-attr]
         finally:
             await s.close()
+
+
+@pytest.mark.asyncio
+async def test_only_the_cluster_endpoint_known(lab: Any, tmp_path: Path) -> None:
+    """Node names that do not resolve from here: everything cluster-wide comes through the
+    cluster name; each node is reported as unreachable, nothing raises."""
+    info = lab.info()
+    settings, password = settings_from_lab_info(info)
+    only_cluster = dataclasses.replace(
+        settings, node_endpoints={info["cluster"]: info["cluster_endpoint"]}, operation_timeout_s=10.0
+    )
+    s = WinRMClusterSession(only_cluster, password, audit=AuditLog(tmp_path / "a.jsonl"))
+    try:
+        snap = await s.snapshot()
+        assert {g.name for g in snap.groups} == {g.name for g in lab.topology.groups}
+        assert snap.cms is not None and snap.copies
+        assert [n.name for n in snap.nodes] == [n.name for n in lab.topology.nodes]
+        assert all(not n.reachable for n in snap.nodes)
+    finally:
+        await s.close()

@@ -27,16 +27,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.gui, pytest.mark.timeout(240)
 SLOW = 120.0
 
 
-def _install_refcount_fix() -> None:
-    """PySide6 6.12 on CPython 3.11 aborts long qasync runs; the backend tests' work-around."""
-    try:
-        from tests.integration import qt_refcount_fix
-    except ImportError:
-        return
-    qt_refcount_fix.install()
-
-
-_install_refcount_fix()
 
 
 async def wait_for(predicate: Callable[[], object], timeout: float = SLOW, what: str = "") -> None:

@@ -31,7 +31,9 @@ from ccrgui.lab.engine import (
     ERROR_IO_PENDING,
     ClusterEngine,
     GroupInfo,
+    InterfaceInfo,
     LabError,
+    NetworkInfo,
     NodeInfo,
     ResourceInfo,
     win32,
@@ -109,6 +111,18 @@ FORMATS: dict[str, TableFormat] = {
         "-- -------------------- ------------------------------ -----------------------",
         ((2, "<"), (20, "<"), (30, "<"), (0, "<")),
     ),
+    # MSG_PROPERTY_HEADER_NETINT + MSG_PROPERTY_*_WITH_NODE_AND_NET "%1!-15s! %2!-15s! %3!-20s! %4".
+    "prop_netinterface": TableFormat(
+        "T  Node            Network         Name                 Value",
+        "-- --------------- --------------- -------------------- ----------------------",
+        ((2, "<"), (15, "<"), (15, "<"), (20, "<"), (0, "<")),
+    ),
+    # MSG_PROPERTY_HEADER_CLUSTER_ALL (`cluster /prop`).
+    "prop_cluster": TableFormat(
+        "T  Cluster              Name                           Value",
+        "-- -------------------- ------------------------------ -----------------------",
+        ((2, "<"), (20, "<"), (30, "<"), (0, "<")),
+    ),
     # MSG_GROUPCMD_LISTOWNERS_HEADER / MSG_NODELIST_HEADER, rows "%1".
     "owners_group": TableFormat("Preferred Owner Nodes", "---------------------", ((0, "<"),)),
     "owners_resource": TableFormat("Possible Owner Nodes", "--------------------", ((0, "<"),)),
@@ -136,6 +150,13 @@ TITLES: dict[str, str] = {
     "netinterface_one": "Listing status for network interface at node '{node}'\nand network '{network}':\n",
     "prop": "Listing properties for '{name}':\n",
     "priv": "Listing private properties for '{name}':\n",
+    # MSG_PROPERTY_LISTING_*_ALL / MSG_PRIVATE_LISTING_*_ALL (no object name given).
+    "prop_all": "Listing properties for all {what}:\n",
+    "priv_all": "Listing private properties for all {what}:\n",
+    "prop_netinterface": "Listing properties for interface at node '{node}'\nand network '{network}':\n",
+    "priv_netinterface": (
+        "Listing private properties for interface at node '{node}'\nand network '{network}':\n"
+    ),
     "owners_group": "Listing preferred owners for resource group '{name}':\n",
     "owners_resource": "Listing possible owners for resource '{name}':",  # no blank line in the table
 }
@@ -323,6 +344,22 @@ class ClusterExe:
 
     def _cluster_level(self, args: list[str]) -> int:
         opt = _parse_option(args[0])
+        if opt is not None and opt.name in ("properties", "privproperties") and len(args) == 1:
+            name = self.engine.topology.cluster_name
+            if opt.name == "privproperties":
+                return self._props("priv", "cluster", name, [])
+            return self._props(
+                "prop",
+                "cluster",
+                name,
+                [
+                    ("SR", "Name", name),  # the cluster's NetBIOS name (MSG_PROPERTY_LISTING title too)
+                    ("S ", "Description", ""),
+                    ("D ", "QuorumArbitrationTimeMax", _dword(20)),
+                    ("D ", "ClusterLogLevel", _dword(3)),
+                    ("D ", "ClusterLogSize", _dword(100)),
+                ],
+            )
         if opt is None or opt.name != "quorumresource":
             raise SyntaxFailure(INVALID_OPTION.format(option=args[0]))
         q = self.engine.quorum()
@@ -373,6 +410,48 @@ class ClusterExe:
         self.text(TITLES[title], name=obj)
         self.table("prop_" + kind, [(t, obj, n, v) for t, n, v in rows])
         return 0
+
+    def _props_all(self, private: bool, kind: str, what: str, rows: Sequence[Sequence[str]]) -> int:
+        """No object named: every object's rows under one header (MSG_PROPERTY_LISTING_*_ALL)."""
+        self.text(TITLES["priv_all" if private else "prop_all"], what=what)
+        self.table("prop_" + kind, rows)
+        return 0
+
+    @staticmethod
+    def _res_props(res: ResourceInfo) -> list[tuple[str, str, str]]:
+        return [
+            ("SR", "Name", res.name),
+            ("SR", "Type", res.type),
+            ("S ", "Description", ""),
+            ("D ", "PersistentState", _dword(0 if res.state.value == "Offline" else 1)),
+            ("D ", "RestartAction", _dword(2)),
+            ("D ", "RestartThreshold", _dword(1)),
+            ("D ", "RestartPeriod", _dword(900000)),
+            ("D ", "PendingTimeout", _dword(180000)),
+        ]
+
+    @staticmethod
+    def _net_props(net: NetworkInfo) -> list[tuple[str, str, str]]:
+        role = {"Disabled": 0, "Internal use": 1, "Client access only": 2}.get(net.role, 3)
+        return [
+            ("S ", "Name", net.name),
+            ("SR", "Address", net.address),
+            ("SR", "AddressMask", net.mask),
+            ("S ", "Description", ""),
+            ("D ", "Role", _dword(role)),
+        ]
+
+    @staticmethod
+    def _netif_props(i: InterfaceInfo) -> list[tuple[str, str, str, str, str]]:
+        rows = [
+            ("SR", "Name", i.name),
+            ("SR", "Node", i.node),
+            ("SR", "Network", i.network),
+            ("SR", "Adapter", i.adapter),
+            ("SR", "Address", i.address),
+            ("S ", "Description", ""),
+        ]
+        return [(t, i.node, i.network, n, v) for t, n, v in rows]
 
     # ---- node -----------------------------------------------------------------------------------
 
@@ -506,6 +585,12 @@ class ClusterExe:
                 self.text(TITLES["resource_node"], name=action.value or "")
                 self.table("resource", self._res_rows([r for r in resources if r.owner == node.name]))
                 return 0
+            if kind == "properties":
+                rows = [(t, r.name, n, v) for r in resources for t, n, v in self._res_props(r)]
+                return self._props_all(False, "resource", "resources", rows)
+            if kind == "privproperties":
+                rows = [("S ", r.name, k, v) for r in resources for k, v in r.private.items()]
+                return self._props_all(True, "resource", "resources", rows)
             if kind != "status":
                 raise SyntaxFailure("A resource name must be specified.")
             self.text(TITLES["resource_all"])
@@ -517,21 +602,7 @@ class ClusterExe:
             self.table("resource", self._res_rows([res]))
             return 0
         if kind == "properties":
-            return self._props(
-                "prop",
-                "resource",
-                res.name,
-                [
-                    ("SR", "Name", res.name),
-                    ("SR", "Type", res.type),
-                    ("S ", "Description", ""),
-                    ("D ", "PersistentState", _dword(0 if res.state.value == "Offline" else 1)),
-                    ("D ", "RestartAction", _dword(2)),
-                    ("D ", "RestartThreshold", _dword(1)),
-                    ("D ", "RestartPeriod", _dword(900000)),
-                    ("D ", "PendingTimeout", _dword(180000)),
-                ],
-            )
+            return self._props("prop", "resource", res.name, self._res_props(res))
         if kind == "privproperties":
             return self._props("priv", "resource", res.name, [("S ", k, v) for k, v in res.private.items()])
         if kind == "listowners":
@@ -559,23 +630,14 @@ class ClusterExe:
         kind = action.name if action else "status"
         if kind != "status":
             if name is None:
-                raise SyntaxFailure("An object name must be specified.")
+                if kind == "privproperties":
+                    return self._props_all(True, "network", "networks", [])
+                rows = [(t, n.name, p, v) for n in self.engine.networks() for t, p, v in self._net_props(n)]
+                return self._props_all(False, "network", "networks", rows)
             net = self.engine.network(name)
             if kind == "privproperties":
                 return self._props("priv", "network", net.name, [])
-            role = {"Disabled": 0, "Internal use": 1, "Client access only": 2}.get(net.role, 3)
-            return self._props(
-                "prop",
-                "network",
-                net.name,
-                [
-                    ("S ", "Name", net.name),
-                    ("SR", "Address", net.address),
-                    ("SR", "AddressMask", net.mask),
-                    ("S ", "Description", ""),
-                    ("D ", "Role", _dword(role)),
-                ],
-            )
+            return self._props("prop", "network", net.name, self._net_props(net))
         if name is None:
             self.text(TITLES["network_all"])
             self.table("network", [(n.name, n.state.value) for n in self.engine.networks()])
@@ -594,11 +656,24 @@ class ClusterExe:
                 node = name
             elif network is None:
                 network = name
-        if any(o.name not in ("node", "network", "status") for o in opts):
-            bad = next(o for o in opts if o.name not in ("node", "network", "status"))
+        verbs = ("status", "properties", "privproperties")
+        if any(o.name not in ("node", "network", *verbs) for o in opts):
+            bad = next(o for o in opts if o.name not in ("node", "network", *verbs))
             raise SyntaxFailure(INVALID_OPTION.format(option=bad.typed))
+        action = self._action([o for o in opts if o.name in verbs], set(verbs))
+        kind = action.name if action else "status"
         if (node is None) != (network is None):
             raise SyntaxFailure("Required parameters are missing.")
+        if kind != "status":
+            private = kind == "privproperties"
+            if node is not None and network is not None:
+                i = self.engine.interface(node, network)
+                key = "priv_netinterface" if private else "prop_netinterface"
+                self.text(TITLES[key], node=node, network=network)
+                self.table("prop_netinterface", [] if private else self._netif_props(i))
+                return 0
+            rows = [] if private else [r for i in self.engine.interfaces() for r in self._netif_props(i)]
+            return self._props_all(private, "netinterface", "network interfaces", rows)
         if node is not None and network is not None:
             i = self.engine.interface(node, network)
             self.text(TITLES["netinterface_one"], node=node, network=network)

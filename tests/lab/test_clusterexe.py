@@ -380,3 +380,49 @@ def test_costs_are_spent_per_call(rig: Rig) -> None:
     t0 = time.monotonic()
     rig.run("cluster node & cluster group")
     assert time.monotonic() - t0 >= 0.1
+
+
+def test_prop_listings_for_all_objects_netinterfaces_and_the_cluster(rig: Rig) -> None:
+    """WS2003 message table: MSG_PROPERTY_LISTING_*_ALL titles, the NETINT header and its
+    `%1!-15s! %2!-15s! %3!-20s! %4` rows, and `cluster /prop` titled with the cluster's name."""
+    res = rig.run("cluster res /prop")[0].split("\r\n")
+    assert res[:4] == [
+        "Listing properties for all resources:",
+        "",
+        "T  Resource             Name                           Value",
+        "-- -------------------- ------------------------------ -----------------------",
+    ]
+    assert "SR Cluster Name         Type                           Network Name" in res
+    assert (
+        "SR File Share Witness (\\\\HUB1\\FSW_EXCH1) Type                           File Share Witness" in res
+    )
+    assert sum(1 for r in res if r.startswith("SR ") and " Type " in r) == len(rig.engine.resources())
+    net = rig.run("cluster network /prop")[0].split("\r\n")
+    assert net[0] == "Listing properties for all networks:"
+    assert "D  Cluster Network 2    Role                           1 (0x1)" in net
+    assert "SR Cluster Network 1    AddressMask                    255.255.255.0" in net
+    nif = rig.run("cluster netint /prop")[0].split("\r\n")
+    assert nif[:4] == [
+        "Listing properties for all network interfaces:",
+        "",
+        "T  Node            Network         Name                 Value",
+        "-- --------------- --------------- -------------------- ----------------------",
+    ]
+    # A network name longer than 15 characters pushes the later columns right by one space.
+    assert "SR EXNODE2         Cluster Network 1 Address              10.0.0.12" in nif
+    assert "SR EXNODE1         Cluster Network 2 Name                 EXNODE1 - Private" in nif
+    one = rig.run('cluster netint /node:EXNODE2 /net:"Cluster Network 2" /prop')[0]
+    assert one.startswith(
+        "Listing properties for interface at node 'EXNODE2'\r\nand network 'Cluster Network 2':\r\n\r\n"
+        "T  Node            Network         Name"
+    )
+    assert "SR EXNODE2         Cluster Network 2 Adapter              Intel(R) PRO/1000" in one
+    assert rig.run("cluster netint /prop /stat")[2] == 87
+    cl = rig.run("cluster /prop")[0].split("\r\n")
+    assert cl[:3] == [
+        "Listing properties for 'EXCLUS1':",
+        "",
+        "T  Cluster              Name                           Value",
+    ]
+    assert "SR EXCLUS1              Name                           EXCLUS1" in cl
+    assert rig.run("cluster res /priv")[0].startswith("Listing private properties for all resources:\r\n")

@@ -7,7 +7,10 @@ cluster.exe error output raises `ClusterExeError` (a `WindowsCommandError`, not 
 from ccrgui.remote.parsers.clixml import clixml_to_text, decode_ps_escapes, parse_clixml
 from ccrgui.remote.parsers.cluster import (
     find_system_error,
+    network_role,
+    parse_cluster_name,
     parse_groups,
+    parse_netinterface_properties,
     parse_netinterfaces,
     parse_networks,
     parse_nodes,
@@ -47,7 +50,9 @@ __all__ = [
     "decode_ps_escapes",
     "find_system_error",
     "merge_details",
+    "network_role",
     "parse_clixml",
+    "parse_cluster_name",
     "parse_cms_status",
     "parse_convertto_xml",
     "parse_copy_status",
@@ -55,6 +60,7 @@ __all__ = [
     "parse_exchange_servers",
     "parse_format_list",
     "parse_groups",
+    "parse_netinterface_properties",
     "parse_netinterfaces",
     "parse_networks",
     "parse_nodes",

@@ -44,7 +44,10 @@ from ccrgui.remote.parsers.errors import ClusterExeError, ParseError
 
 __all__ = [
     "find_system_error",
+    "network_role",
+    "parse_cluster_name",
     "parse_groups",
+    "parse_netinterface_properties",
     "parse_netinterfaces",
     "parse_networks",
     "parse_nodes",
@@ -499,6 +502,75 @@ def _property_row(
     candidates.sort(key=lambda c: c[0], reverse=True)
     _score, owner, prop, value = candidates[0]
     return ClusterProperty(owner=owner, name=prop, value=value, type_code=code, private=private)
+
+
+_NETIF_PROP_TITLES = ("T", "Node", "Network", "Name", "Value")
+
+
+def parse_netinterface_properties(
+    text: str, nodes: Iterable[object] = (), networks: Iterable[object] = ()
+) -> dict[tuple[str, str], dict[str, str]]:
+    """`cluster netinterface /prop` -> ``{(node, network): {property: value}}`` (values as printed).
+
+    Interfaces have no owner column: rows are ``T  Node  Network  Name  Value``
+    (MSG_PROPERTY_HEADER_NETINT, row format ``%1!-15s! %2!-15s! %3!-20s! %4``).  Network names
+    hold spaces and overflow their 15 columns, so known node and network names (from the status
+    listings) and the printf layout decide the cut, as for the other listings.
+    """
+    lines = split_lines(text)
+
+    def accept(titles: list[str]) -> bool:
+        folded = [t.casefold() for t in titles]
+        return len(titles) == 5 and folded[0] in ("t", "type") and folded[1:3] == ["node", "network"]
+
+    tables = find_tables(lines, accept, (_NETIF_PROP_TITLES,), ALL_HEADERS)
+    known: list[frozenset[str] | None] = [None, _known(nodes) or None, _known(networks) or None, None, None]
+    result: dict[tuple[str, str], dict[str, str]] = {}
+    for table in _tables_or_error(text, tables, "netinterface properties"):
+        rows = _resolve(
+            table,
+            5,
+            known,
+            allow_empty=frozenset({4}),
+            single_word=frozenset({0, 1, 3}),
+            what="network interface property",
+        )
+        for line_no, row, (code, node, network, name, value) in rows:
+            if not _TYPE_CODE.match(code) or not _PROP_NAME.match(name):
+                raise ParseError("not a property row (type, node, network, name, value)", line_no, row)
+            result.setdefault((node, network), {})[name] = value
+    return result
+
+
+_ANY_PROP_TITLE = re.compile(r"^[ \t]*Listing properties for '(.+)':[ \t]*$", re.IGNORECASE | re.MULTILINE)
+
+
+def parse_cluster_name(text: str) -> str:
+    """`cluster /prop` -> the cluster's name.
+
+    The title ``Listing properties for 'EXCLUS1':`` carries it (Hyperic's ClusterDetect reads the
+    same line); without a title, the ``Name`` property row does.
+    """
+    match = _ANY_PROP_TITLE.search(text if isinstance(text, str) else "")
+    if match:
+        return match.group(1)
+    raise_for_system_error(text)
+    for prop in parse_properties(text):
+        if prop.name.casefold() == "name" and prop.value.strip():
+            return prop.value.strip()
+    raise ParseError("no cluster name in the 'cluster /prop' output")
+
+
+# ClusterNetworkRole values (clusapi.h) as Failover Cluster Manager words them.
+_NETWORK_ROLES = {0: "Disabled", 1: "Internal use", 2: "Client access only", 3: "Internal and client use"}
+
+
+def network_role(prop: ClusterProperty) -> str:
+    """A network's Role property (a DWORD printed ``3 (0x3)``) as a display string."""
+    number = prop.int_value
+    if number is None:
+        return prop.value.strip()
+    return _NETWORK_ROLES.get(number, f"Role {number}")
 
 
 # ------------------------------------------------------------------------------------ quorum

@@ -14,7 +14,6 @@ import asyncio
 import logging
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from ccrgui.atomicfile import atomic_path
 from ccrgui.gui import asyncqt
 from ccrgui.gui.connect import keyring_password, load_recent
 from ccrgui.gui.tree import ItemRef, Kind
@@ -147,15 +147,13 @@ async def screenshot(window: MainWindow, path: Path, timeout_s: float = 120.0) -
     window.refresh_view()
     await asyncio.sleep(0.3)
     path = path.resolve()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(fd)
     try:
-        if not window.grab().save(tmp, "PNG"):
-            print(f"ccrgui: cannot write {path}", file=sys.stderr)
-            return 1
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+        with atomic_path(path, suffix=".png") as tmp:
+            if not window.grab().save(str(tmp), "PNG"):
+                raise OSError(f"cannot write {path}")
+    except OSError as exc:
+        print(f"ccrgui: {exc}", file=sys.stderr)
+        return 1
     print(f"ccrgui: saved {path}")
     return 0
 

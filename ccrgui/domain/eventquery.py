@@ -34,7 +34,6 @@ import functools
 import json
 import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET  # only to build trees and for its types; parsing uses defusedxml
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -44,6 +43,7 @@ from xml.sax.saxutils import escape as _xml_escape  # escaping only, no parsing
 
 import defusedxml.ElementTree as DET
 
+from ccrgui.atomicfile import write_text_atomic
 from ccrgui.domain.model import Event, EventLevel
 from ccrgui.remote.api import LogQuery
 
@@ -998,23 +998,6 @@ def load_querylist(path: str | os.PathLike[str]) -> EventFilter:
     except UnicodeDecodeError:
         text = data.decode("utf-16")  # Event Viewer may save UTF-16 with a BOM
     return from_querylist_xml(text)
-
-
-def write_text_atomic(path: Path, text: str, encoding: str = "utf-8") -> None:
-    """Write to a temporary file beside `path`, flush it to disk, then rename over `path`."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 __all__ = [

@@ -8,8 +8,6 @@ crash never leaves half a log.
 from __future__ import annotations
 
 import itertools
-import os
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ccrgui.atomicfile import write_text_atomic
 from ccrgui.domain.model import ActionResult
 
 RUNNING, SUCCEEDED, FAILED, CANCELLED = "Running", "Succeeded", "Failed", "Cancelled"
@@ -66,21 +65,6 @@ def result_output(result: ActionResult) -> str:
     if result.error and all(result.error.strip() not in p for p in parts):
         parts.append(result.error.strip())
     return "\n".join(parts)
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder and os.replace."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 AnyIndex = QModelIndex | QPersistentModelIndex

@@ -360,12 +360,16 @@ class EventsView(QWidget):
         shown = self.model.shown_count
         total = self.model.event_count
         nodes = self.model.node_count
-        parts = [f"{total:,} events" + (f" ({shown:,} match the search)" if self.model.search_text else "")]
+        parts = [
+            f"{total:,} event{'s' if total != 1 else ''}"
+            + (f" ({shown:,} match the search)" if self.model.search_text else "")
+        ]
         if nodes:
             parts.append(f"from {nodes} node{'s' if nodes != 1 else ''}")
         text = " ".join(parts) + "."
         if self.model.errors:
-            text += f" {len(self.model.errors)} node/log could not be read (red rows)."
+            failed = len(self.model.errors)
+            text += f" {failed} {'logs' if failed != 1 else 'log'} could not be read (red rows)."
         if self._more:
             text += " More events are available: Load more."
         return text

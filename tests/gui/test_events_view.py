@@ -414,7 +414,7 @@ async def test_view_node_failure_gives_error_row_others_display(qtbot, session) 
     assert view.model.errors == [("EXNODE2", "System", "wevtutil failed: The RPC server is unavailable.")]
     assert view.proxy.index(0, COL_NODE).data() == "EXNODE2"
     assert view.model.event_count == 7
-    assert "1 node/log could not be read" in view.status_label.text()
+    assert "1 log could not be read" in view.status_label.text()
     view.select_proxy_row(0)
     assert "RPC server is unavailable" in view.general_text.toPlainText()
 

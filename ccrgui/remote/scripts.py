@@ -40,6 +40,7 @@ OS_PROPS = (
     "TotalVisibleMemorySize",
     "FreePhysicalMemory",
     "LastBootUpTime",
+    "CurrentTimeZone",
 )
 CPU_PROPS = ("Name", "NumberOfLogicalProcessors")
 
@@ -230,10 +231,11 @@ class ReadItem:
     name: str
     cost_s: float  # rough server-side cost, used to spread reads over the nodes
     keyword: str = ""  # cluster.exe listing keyword, or "" for an Exchange read
+    args: tuple[str, ...] = ()  # further cluster.exe arguments (values quoted when the section is built)
 
     def section(self, cms: str | None) -> str:
         if self.keyword:
-            return cluster_read_section(self.name, self.keyword)
+            return native_section(self.name, CLUSTER_EXE, [self.keyword, *self.args])
         if self.name == "cms":
             return cms_status_section(cms)
         if self.name == "mbx":
@@ -272,6 +274,32 @@ CLUSTER_READS = (
     ReadItem("quorum", 0.08, "/quorum"),
 )
 EXCHANGE_READS = (ReadItem("mbx", 0.05), ReadItem("cms", 0.05), ReadItem("copies", 0.05))
+
+# Facts that rarely change (resource types, network roles and addresses, interface adapters, the
+# cluster's name): read on the first snapshot, again when the names change or every few minutes.
+STATIC_READS = (
+    ReadItem("resprops", 0.08, "res", ("/prop",)),
+    ReadItem("netprops", 0.08, "network", ("/prop",)),
+    ReadItem("nifprops", 0.08, "netinterface", ("/prop",)),
+    ReadItem("clusterprops", 0.08, "/prop"),
+)
+OWNERS_PREFIX = "owners-"
+
+
+def owners_reads(groups: Sequence[str]) -> list[tuple[str, ReadItem]]:
+    """`cluster group NAME /listowners` per group (preferred owners have no listing for all
+    groups).  Names PowerShell 2.0 cannot pass to a native program, or that cluster.exe would
+    take for an option, are left out."""
+    out = []
+    for i, group in enumerate(groups):
+        if group[:1] in "/-":
+            continue
+        try:
+            quoting.ps_native_arg(group)
+        except quoting.UnsafeValueError:
+            continue
+        out.append((group, ReadItem(f"{OWNERS_PREFIX}{i}", 0.08, "group", (group, "/listowners"))))
+    return out
 
 
 def details_sections() -> str:

@@ -59,6 +59,7 @@ T = TypeVar("T")
 CORE_GROUP = "Cluster Group"
 STORAGE_GROUP = "Available Storage"
 SUSPECT_TIMEOUT_S = 3.0
+STATIC_REFRESH_S = 300.0  # re-read resource types, roles, addresses, owners at least this often
 
 
 @dataclass
@@ -71,6 +72,21 @@ class _NodeLink:
     ps: PowerShellHost
     suspect: bool = False  # failed or hung last time: short timeouts, no cluster-wide reads
     last_error: str = ""
+
+
+@dataclass
+class _Static:
+    """Facts that rarely change, read with `scripts.STATIC_READS` and kept between snapshots."""
+
+    types: dict[str, str] = field(default_factory=dict)  # resource (casefolded) -> type
+    networks: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # -> role, address, mask
+    interfaces: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
+    owners: dict[str, tuple[str, ...]] = field(default_factory=dict)  # group (casefolded) -> nodes
+    cluster_name: str = ""
+    props_key: tuple[object, ...] | None = None  # the names they were read for
+    owners_key: tuple[str, ...] | None = None
+    props_at: float = 0.0
+    owners_at: float = 0.0
 
 
 @dataclass
@@ -137,6 +153,7 @@ class WinRMClusterSession:
         self._cms_group: str | None = None
         self._last: ClusterSnapshot | None = None
         self._cluster_name = settings.host
+        self._static = _Static()
         self._reaper: asyncio.Task[None] | None = None
         self._closed = False
         self._snapshot_lock = asyncio.Lock()
@@ -262,7 +279,8 @@ class WinRMClusterSession:
             cold_task = asyncio.ensure_future(self._cold_cluster_reads(cluster_items, reads, node_errors))
             cluster_items = []
         candidates = warm or [lk for lk in links if not lk.suspect] or links
-        plan = self._assign(candidates, cluster_items, list(scripts.EXCHANGE_READS))
+        static_items, owner_groups = self._static_due()
+        plan = self._assign(candidates, cluster_items + static_items, list(scripts.EXCHANGE_READS))
         node_results = await asyncio.gather(
             *(self._node_request(lk, plan.get(lk.name, []), reads, node_errors) for lk in links)
         )
@@ -277,6 +295,7 @@ class WinRMClusterSession:
             # the cluster name still reaches one of them.
             good = [self._link(host)]
         await self._failover(reads, node_errors, good)
+        static_text = _take_static(reads, owner_groups)
         snap = self._assemble(reads, details, node_errors)
         if reads.unreadable:
             # Damaged or cut output (reads are idempotent): read those parts once more.
@@ -287,7 +306,119 @@ class WinRMClusterSession:
             reads.unreadable.clear()
             await self._failover(reads, node_errors, [lk for lk in good if lk.name not in node_errors])
             snap = self._assemble(reads, details, node_errors)
-        return snap
+        self._learn_static(static_text, owner_groups, snap)
+        return self._apply_static(snap)
+
+    @staticmethod
+    def _names_key(snap: ClusterSnapshot | None) -> tuple[object, ...] | None:
+        if snap is None:
+            return None
+        return (
+            tuple(sorted(r.name.casefold() for r in snap.resources)),
+            tuple(sorted(n.name.casefold() for n in snap.networks)),
+            tuple(sorted((i.node.casefold(), i.network.casefold()) for i in snap.interfaces)),
+        )
+
+    def _static_due(self) -> tuple[list[scripts.ReadItem], dict[str, str]]:
+        """The static reads this snapshot needs: none unless names changed or they are old."""
+        st = self._static
+        now = time.monotonic()
+        items: list[scripts.ReadItem] = []
+        key = self._names_key(self._last)
+        if st.props_key is None or st.props_key != key or now - st.props_at > STATIC_REFRESH_S:
+            items += scripts.STATIC_READS
+        owner_groups: dict[str, str] = {}
+        if self._last is not None and self._last.groups:
+            groups = tuple(g.name for g in self._last.groups)
+            if st.owners_key != groups or now - st.owners_at > STATIC_REFRESH_S:
+                for group, item in scripts.owners_reads(groups):
+                    items.append(item)
+                    owner_groups[item.name] = group
+        return items, owner_groups
+
+    def _learn_static(self, got: dict[str, str], owner_groups: dict[str, str], snap: ClusterSnapshot) -> None:
+        """Parse the static reads that answered into `self._static`.  Failures keep the old facts
+        and are read again next snapshot (the names key is not advanced)."""
+        st = self._static
+        now = time.monotonic()
+        due = [i.name for i in scripts.STATIC_READS]
+        complete = bool(got) and all(n in got for n in due)
+        try:
+            if "resprops" in got:
+                st.types = {
+                    p.owner.casefold(): p.value.strip()
+                    for p in parsers.parse_properties(got["resprops"], owners=snap.resources)
+                    if p.name.casefold() == "type"
+                }
+            if "netprops" in got:
+                nets: dict[str, dict[str, str]] = {}
+                for p in parsers.parse_properties(got["netprops"], owners=snap.networks):
+                    value = parsers.network_role(p) if p.name.casefold() == "role" else p.value.strip()
+                    nets.setdefault(p.owner.casefold(), {})[p.name.casefold()] = value
+                st.networks = {
+                    k: (v.get("role", ""), v.get("address", ""), v.get("addressmask", ""))
+                    for k, v in nets.items()
+                }
+            if "nifprops" in got:
+                props = parsers.parse_netinterface_properties(
+                    got["nifprops"], nodes=snap.nodes, networks=snap.networks
+                )
+                st.interfaces = {
+                    (node.casefold(), net.casefold()): (
+                        v.get("Name", ""),
+                        v.get("Adapter", ""),
+                        v.get("Address", ""),
+                    )
+                    for (node, net), v in props.items()
+                }
+            if "clusterprops" in got:
+                st.cluster_name = parsers.parse_cluster_name(got["clusterprops"])
+                self._cluster_name = st.cluster_name
+        except (parsers.ParseError, parsers.WindowsCommandError) as exc:
+            log.info("static cluster facts not read: %s", exc)
+            complete = False
+        if complete:
+            st.props_key = self._names_key(snap)
+            st.props_at = now
+        owners_ok = bool(owner_groups)
+        for name, group in owner_groups.items():
+            try:
+                if name not in got:
+                    raise parsers.ParseError(f"no answer for the preferred owners of {group}")
+                st.owners[group.casefold()] = tuple(parsers.parse_owners(got[name]))
+            except (parsers.ParseError, parsers.WindowsCommandError) as exc:
+                log.info("preferred owners not read: %s", exc)
+                owners_ok = False
+        if owners_ok:
+            st.owners_key = tuple(g.name for g in snap.groups)
+            st.owners_at = now
+
+    def _apply_static(self, snap: ClusterSnapshot) -> ClusterSnapshot:
+        """The snapshot with the kept static facts filled in."""
+        st = self._static
+
+        def net(n: Network) -> Network:
+            facts = st.networks.get(n.name.casefold())
+            return replace(n, role=facts[0], address=facts[1], address_mask=facts[2]) if facts else n
+
+        def nif(i: NetInterface) -> NetInterface:
+            facts = st.interfaces.get((i.node.casefold(), i.network.casefold()))
+            return replace(i, name=facts[0], adapter=facts[1], address=facts[2]) if facts else i
+
+        return replace(
+            snap,
+            cluster_name=self._cluster_name,
+            groups=tuple(
+                replace(g, preferred_owners=st.owners.get(g.name.casefold(), g.preferred_owners))
+                for g in snap.groups
+            ),
+            resources=tuple(
+                replace(r, resource_type=st.types.get(r.name.casefold(), r.resource_type))
+                for r in snap.resources
+            ),
+            networks=tuple(net(n) for n in snap.networks),
+            interfaces=tuple(nif(i) for i in snap.interfaces),
+        )
 
     def _mark_failed(self, link: _NodeLink, exc: BaseException, errors: dict[str, str]) -> None:
         text = _text(exc)
@@ -788,6 +919,17 @@ def _details(out: PsOutput) -> NodeDetails | None:
             except parsers.ParseError:
                 continue
     return parsers.merge_details(*parts) if parts else None
+
+
+def _take_static(reads: _Reads, owner_groups: dict[str, str]) -> dict[str, str]:
+    """Move the static reads' answers out of `reads` (they are not part of the status reads'
+    failover and error reporting: a missing one is simply read again next snapshot)."""
+    names = [i.name for i in scripts.STATIC_READS] + list(owner_groups)
+    got = {n: reads.text.pop(n) for n in names if n in reads.text}
+    for n in names:
+        reads.errors.pop(n, None)
+        reads.host.pop(n, None)
+    return got
 
 
 def _command_run(out: CommandOutput) -> CommandRun:

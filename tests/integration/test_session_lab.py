@@ -79,6 +79,16 @@ async def test_snapshot_reads_the_whole_cluster(lab: Any, session: WinRMClusterS
     assert {c.storage_group for c in snap.copies} == {sg.name for sg in topo.storage_groups}
     assert all(c.status is CopyStatus.HEALTHY for c in snap.copies)
     assert snap.served_by in {n.name for n in topo.nodes}
+    # Static facts from the /prop listings: the real cluster name (not the host connected to),
+    # resource types, network roles and addresses, interface names, adapters and addresses.
+    assert snap.cluster_name == topo.cluster_name == session.cluster_name
+    types = {r.name: r.type for g in topo.groups for r in g.resources}
+    assert {r.name: r.resource_type for r in snap.resources} == types
+    nets = {n.name: (n.role, n.address, n.mask) for n in topo.networks}
+    assert {n.name: (n.role, n.address, n.address_mask) for n in snap.networks} == nets
+    nics = {(i.node, i.network): (i.name, i.adapter, i.address) for i in lab.engine.interfaces()}
+    assert {(i.node, i.network): (i.name, i.adapter, i.address) for i in snap.interfaces} == nics
+    assert all(i.name and i.adapter and i.address for i in snap.interfaces)
 
     before = session.requests_sent
     again = await session.snapshot()
@@ -86,6 +96,18 @@ async def test_snapshot_reads_the_whole_cluster(lab: Any, session: WinRMClusterS
     # One Send and one Receive per node on the persistent PowerShell hosts.
     assert session.requests_sent - before <= 2 * len(topo.nodes)
     assert {g.name: g.owner for g in again.groups} == {g.name: g.owner for g in snap.groups}
+    # Preferred owners are read once the group names are known (the second snapshot).
+    owners = {g.name: g.preferred_owners for g in lab.engine.groups()}
+    assert {g.name: g.preferred_owners for g in again.groups} == owners
+    assert again.cluster_name == topo.cluster_name
+    assert {r.name: r.resource_type for r in again.resources} == types
+    # Later snapshots do not read the static facts again.
+    await _settle(session)
+    before = session.requests_sent
+    third = await session.snapshot()
+    assert session.requests_sent - before <= 2 * len(topo.nodes)
+    assert {g.name: g.preferred_owners for g in third.groups} == owners
+    assert {n.name: (n.role, n.address, n.address_mask) for n in third.networks} == nets
 
 
 @pytest.mark.asyncio
@@ -532,3 +554,25 @@ async def test_only_the_cluster_endpoint_known(lab: Any, tmp_path: Path) -> None
         assert all(not n.reachable for n in snap.nodes)
     finally:
         await s.close()
+
+
+@pytest.mark.asyncio
+async def test_snapshot_reads_preferred_owners_in_order(tmp_path: Path) -> None:
+    from ccrgui.lab.lab import Lab
+    from ccrgui.lab.topology import default_topology
+
+    base = default_topology(3, cluster_name="EXCLUS9")
+    order = ("EXNODE3", "EXNODE1")
+    groups = tuple(
+        dataclasses.replace(g, preferred_owners=order) if g.kind == "core" else g for g in base.groups
+    )
+    with Lab(dataclasses.replace(base, groups=groups), speed=50.0, events=0) as lab:
+        session = _session(lab, tmp_path, operation_timeout_s=15.0)
+        try:
+            first = await session.snapshot()
+            assert first.cluster_name == "EXCLUS9"
+            second = await session.snapshot()
+            assert second.group("Cluster Group").preferred_owners == order  # type: ignore[union-attr]
+            assert all(g.preferred_owners == () for g in second.groups if g.name != "Cluster Group")
+        finally:
+            await session.close()

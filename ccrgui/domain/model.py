@@ -151,6 +151,8 @@ class NodeDetails:
     memory_in_use_mb: int = 0
     exchange_version: str = ""  # e.g. "Version 8.1 (Build 240.6)"
     last_boot: datetime | None = None
+    # Win32_OperatingSystem.CurrentTimeZone: minutes from UTC of the node's local time (None: unknown)
+    utc_offset_minutes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

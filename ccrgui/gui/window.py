@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPoint, QSettings, Qt
@@ -696,7 +697,16 @@ class MainWindow(QMainWindow):
         view = self.events_views.get(conn_id)
         conn = self.manager.get(conn_id)
         if view is not None and conn is not None and conn.entry.snapshot is not None:
-            view.set_nodes([n.name for n in conn.entry.snapshot.nodes])
+            nodes = conn.entry.snapshot.nodes
+            view.set_nodes([n.name for n in nodes])
+            # Each node's time zone (WMI CurrentTimeZone) for the details pane's local times.
+            view.set_node_utc_offsets(
+                {
+                    n.name: timedelta(minutes=n.details.utc_offset_minutes)
+                    for n in nodes
+                    if n.details is not None and n.details.utc_offset_minutes is not None
+                }
+            )
 
     def open_events(self, ref: ItemRef) -> EventsView | None:
         """Show critical events: the cluster's Cluster Events node with the item's preset filter."""

@@ -344,3 +344,33 @@ async def test_refresh_without_changes_keeps_the_action_buttons(window: MainWind
     )
     window.refresh_action.trigger()
     await wait_for(lambda: window.actions_pane.button("Bring this service or application online").isEnabled())
+
+
+@pytest.mark.asyncio
+async def test_event_view_gets_each_nodes_utc_offset_from_the_snapshot(window: MainWindow) -> None:
+    import dataclasses
+    from datetime import timedelta
+
+    from ccrgui.gui.events import EventsView
+
+    session = FakeSession()
+    offsets = {"EXNODE1": -300, "EXNODE2": None}  # a node whose WMI gave no time zone is left out
+    session.snap = dataclasses.replace(
+        session.snap,
+        nodes=tuple(
+            dataclasses.replace(
+                n,
+                details=dataclasses.replace(n.details, utc_offset_minutes=offsets[n.name])
+                if n.details
+                else None,
+            )
+            for n in session.snap.nodes
+        ),
+    )
+    conn = await connected(window, session)
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    window.actions_pane.button("Show the critical events for this application").click()
+    await wait_for(lambda: isinstance(window.center.currentWidget(), EventsView), what="event view")
+    view = window.center.currentWidget()
+    assert isinstance(view, EventsView)
+    assert view._offsets == {"exnode1": timedelta(hours=-5)}

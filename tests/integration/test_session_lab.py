@@ -64,6 +64,7 @@ async def test_snapshot_reads_the_whole_cluster(lab: Any, session: WinRMClusterS
         assert node.details.service_pack == spec.service_pack
         assert node.details.memory_total_mb == spec.memory_total_mb
         assert node.details.exchange_version == "Version 8.1 (Build 240.6)"
+        assert node.details.utc_offset_minutes == 0  # the lab's nodes run on UTC (CurrentTimeZone 0)
     assert {g.name for g in snap.groups} == {g.name for g in topo.groups}
     cms = snap.cms_group
     assert cms is not None and cms.name == topo.cms_name and cms.state is GroupState.ONLINE

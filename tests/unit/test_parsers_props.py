@@ -36,6 +36,10 @@ def test_netinterface_properties_split_overflowing_network_names() -> None:
     # Without known names the printf layout still decides (15-wide columns, pushed right).
     alone = parsers.parse_netinterface_properties(NETINT)
     assert alone[("NODEB", "Heartbeat Network")]["Address"] == "169.254.1.2"
+    assert alone == props  # the known-names fast path and the layout cut agree
+    # A row naming an unknown network falls back to the layout cut for the whole table.
+    partial = parsers.parse_netinterface_properties(NETINT, nodes=["NODEA", "NODEB"], networks=["Public"])
+    assert partial == props
 
 
 def test_netinterface_properties_errors() -> None:
@@ -73,3 +77,16 @@ def test_network_role_words_the_dword() -> None:
     rows = parsers.parse_properties(text, owners=["Private Heartbeat", "LAN"])
     roles = {p.owner: parsers.network_role(p) for p in rows if p.name == "Role"}
     assert roles == {"Private Heartbeat": "Internal use", "LAN": "Internal and client use"}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("-300", -300), ("60", 60), ("0", 0), ("", None), ("x", None)]
+)
+def test_wmi_os_current_time_zone(value: str, expected: int | None) -> None:
+    from test_parsers_ems import convertto_xml  # tests/unit is on sys.path (rootdir-relative import)
+
+    props: list[tuple[str, str, object]] = [("Version", "System.String", "6.0.6001")]
+    if value:
+        props.append(("CurrentTimeZone", "System.Int16", value))
+    details = parsers.parse_wmi_os(convertto_xml([("System.Management.ManagementObject", props)]))
+    assert details.utc_offset_minutes == expected

@@ -526,20 +526,50 @@ def parse_netinterface_properties(
     tables = find_tables(lines, accept, (_NETIF_PROP_TITLES,), ALL_HEADERS)
     known: list[frozenset[str] | None] = [None, _known(nodes) or None, _known(networks) or None, None, None]
     result: dict[tuple[str, str], dict[str, str]] = {}
+    node_list = sorted(_known(nodes), key=len, reverse=True)
+    net_list = sorted(_known(networks), key=len, reverse=True)
     for table in _tables_or_error(text, tables, "netinterface properties"):
-        rows = _resolve(
-            table,
-            5,
-            known,
-            allow_empty=frozenset({4}),
-            single_word=frozenset({0, 1, 3}),
-            what="network interface property",
-        )
+        fast = [_netif_prop_row(row, node_list, net_list) for _line_no, row in table.rows]
+        if all(f is not None for f in fast):
+            rows = [(ln, row, f) for (ln, row), f in zip(table.rows, fast, strict=True) if f is not None]
+        else:  # unknown names: cut by layout and word scoring (slower)
+            rows = _resolve(
+                table,
+                5,
+                known,
+                allow_empty=frozenset({4}),
+                single_word=frozenset({0, 1, 3}),
+                what="network interface property",
+            )
         for line_no, row, (code, node, network, name, value) in rows:
             if not _TYPE_CODE.match(code) or not _PROP_NAME.match(name):
                 raise ParseError("not a property row (type, node, network, name, value)", line_no, row)
             result.setdefault((node, network), {})[name] = value
     return result
+
+
+def _netif_prop_row(row: str, nodes: Sequence[str], networks: Sequence[str]) -> tuple[str, ...] | None:
+    """Fast path for a row whose node and network are known names (casefolded, longest first)."""
+    match = re.match(r"^(\S+)[ \t]+", row)
+    if not match or not nodes or not networks:
+        return None
+    rest = row[match.end() :]
+    folded = rest.casefold()
+    node = next(
+        (n for n in nodes if folded.startswith(n) and folded[len(n) : len(n) + 1] in (" ", "\t")), None
+    )
+    if node is None:
+        return None
+    after = rest[len(node) :].lstrip(" \t")
+    folded = after.casefold()
+    net = next(
+        (n for n in networks if folded.startswith(n) and folded[len(n) : len(n) + 1] in (" ", "\t")), None
+    )
+    if net is None:
+        return None
+    tail = after[len(net) :].lstrip(" \t")
+    name, _, value = tail.partition(" ")
+    return (match.group(1), rest[: len(node)], after[: len(net)], name, value.strip(" \t"))
 
 
 _ANY_PROP_TITLE = re.compile(r"^[ \t]*Listing properties for '(.+)':[ \t]*$", re.IGNORECASE | re.MULTILINE)

@@ -442,7 +442,8 @@ def _first_record(text: str, what: str) -> Record:
 
 
 def parse_wmi_os(text: str) -> NodeDetails:
-    """Win32_OperatingSystem (Caption, Version, CSDVersion, memory in KB, LastBootUpTime)."""
+    """Win32_OperatingSystem (Caption, Version, CSDVersion, memory in KB, LastBootUpTime,
+    CurrentTimeZone)."""
     rec = _first_record(text, "Win32_OperatingSystem")
     total_kb = _int(rec, "TotalVisibleMemorySize")
     free_kb = _int(rec, "FreePhysicalMemory")
@@ -454,7 +455,17 @@ def parse_wmi_os(text: str) -> NodeDetails:
         memory_total_mb=total_kb // 1024,
         memory_in_use_mb=max(0, total_kb - free_kb) // 1024 if total_kb else 0,
         last_boot=parse_wmi_datetime(boot) or parse_ps_datetime(boot),
+        utc_offset_minutes=_offset_minutes(_text(rec, "CurrentTimeZone")),
     )
+
+
+def _offset_minutes(text: str) -> int | None:
+    """CurrentTimeZone (SInt16 minutes east of UTC, e.g. -300 or 60); None when absent or odd."""
+    try:
+        minutes = int(text.strip())
+    except ValueError:
+        return None
+    return minutes if -16 * 60 <= minutes <= 16 * 60 else None
 
 
 def parse_wmi_computer(text: str) -> NodeDetails:

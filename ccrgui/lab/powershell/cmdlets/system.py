@@ -15,7 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 from ..cmdlet import Cmdlet, CmdletContext, Param
 from ..errors import ErrorRecord, PSRuntimeError
-from ..values import PSEnum, PSObject, PSProperty, UInt16, UInt32, UInt64, enumerate_value, to_string
+from ..values import (
+    PSEnum,
+    PSObject,
+    PSProperty,
+    UInt16,
+    UInt32,
+    UInt64,
+    custom_object,
+    enumerate_value,
+    to_string,
+)
 
 if TYPE_CHECKING:
     from ccrgui.lab.engine import NodeInfo
@@ -469,9 +479,89 @@ def restart_computer(ctx: CmdletContext) -> None:
             )
 
 
+# Registry keys the lab has: the Exchange 2007 setup key with the installed build (setup.com
+# /mode:upgrade raises the node's version in the engine, and with it these values).
+EXCHANGE_SETUP_KEY = "SOFTWARE\\Microsoft\\Exchange\\v8.0\\Setup"
+REG_PROVIDER = "Microsoft.PowerShell.Core\\Registry"
+
+
+def _hklm_subkey(path: str) -> str | None:
+    """The HKLM subkey of a registry path (`HKLM:\\x`, `Registry::HKEY_LOCAL_MACHINE\\x`), else None."""
+    p = path.strip().replace("/", "\\")
+    low = p.casefold()
+    for prefix in ("hklm:\\", "hklm:", "registry::hkey_local_machine\\", "registry::hklm\\"):
+        if low.startswith(prefix):
+            return p[len(prefix) :].strip("\\")
+    return None
+
+
+def _exchange_setup(info: NodeInfo) -> list[tuple[str, Any]]:
+    parts = [int(x) for x in info.exchange_version.split(".")[:4]] + [0, 0, 0, 0]
+    return [
+        ("MsiInstallPath", "C:\\Program Files\\Microsoft\\Exchange Server\\"),
+        ("MsiProductMajor", parts[0]),
+        ("MsiProductMinor", parts[1]),
+        ("MsiBuildMajor", parts[2]),
+        ("MsiBuildMinor", parts[3]),
+        ("Services", "C:\\Program Files\\Microsoft\\Exchange Server"),
+        ("Services Version", parts[0]),
+    ]
+
+
+def get_itemproperty(ctx: CmdletContext) -> None:
+    """Get-ItemProperty on the registry: the key's values as a PSCustomObject, then PSPath,
+    PSParentPath, PSChildName, PSDrive, PSProvider as PowerShell 2.0 adds them."""
+    host = ctx.interp.host
+    assert host is not None
+    info = host.engine.node(host.name)
+    for raw in enumerate_value(ctx.get("Path")):
+        path = to_string(raw)
+        sub = _hklm_subkey(path)
+        if sub is None or sub.casefold() != EXCHANGE_SETUP_KEY.casefold() or not info.exchange_version:
+            ctx.write_error(
+                ctx.error(
+                    f"Cannot find path '{path}' because it does not exist.",
+                    "PathNotFound",
+                    "ObjectNotFound",
+                    target=path,
+                    target_type="String",
+                    reason="ItemNotFoundException",
+                    exception_type="System.Management.Automation.ItemNotFoundException",
+                )
+            )
+            continue
+        values = _exchange_setup(info)
+        wanted = (
+            [to_string(n).casefold() for n in enumerate_value(ctx.get("Name"))] if ctx.has("Name") else []
+        )
+        if wanted:
+            values = [(k, v) for k, v in values if k.casefold() in wanted]
+        full = "HKEY_LOCAL_MACHINE\\" + EXCHANGE_SETUP_KEY
+        parent, _, child = full.rpartition("\\")
+        ctx.emit(
+            custom_object(
+                [
+                    *values,
+                    ("PSPath", f"{REG_PROVIDER}::{full}"),
+                    ("PSParentPath", f"{REG_PROVIDER}::{parent}"),
+                    ("PSChildName", child),
+                    ("PSDrive", "HKLM"),
+                    ("PSProvider", REG_PROVIDER),
+                ]
+            )
+        )
+
+
 def cmdlets() -> list[Cmdlet]:
     P = Param
     return [
+        Cmdlet(
+            "Get-ItemProperty",
+            M + "GetItemPropertyCommand",
+            [P("Path", mandatory=True, position=0, pipeline=True), P("Name", position=1), P("LiteralPath")],
+            get_itemproperty,
+            aliases=("gp",),
+        ),
         Cmdlet(
             "Get-WmiObject",
             M + "GetWmiObjectCommand",

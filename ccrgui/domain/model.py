@@ -453,6 +453,7 @@ class ClusterSnapshot:
     copies: tuple[StorageGroupCopy, ...] = ()
     node_errors: tuple[NodeError, ...] = ()
     served_by: str = ""  # the node whose cluster.exe answered
+    cms_version: str = ""  # the CMS's AdminDisplayVersion; nodes' details carry their installed build
 
     def node(self, name: str) -> Node | None:
         return next((n for n in self.nodes if n.name.casefold() == name.casefold()), None)

@@ -115,6 +115,20 @@ def exchange_release(version: str) -> str:
     return f"{version.strip()}, {name}" if name else version.strip()
 
 
+def _build(version: str) -> tuple[int, ...]:
+    """ "Version 8.1 (Build 240.6)" or "8.1.240.6" -> (8, 1, 240, 6), for comparing builds."""
+    return tuple(int(x) for x in re.findall(r"\d+", version)[:4])
+
+
+def _upgrade_note(node_version: str, cms_version: str) -> list[tuple[str, str]]:
+    """A node pane row when this node's installed build differs from the CMS's version."""
+    if not node_version or not cms_version or _build(node_version) == _build(cms_version):
+        return []
+    newer = _build(node_version) > _build(cms_version)
+    word = "newer" if newer else "older"
+    return [("Rolling upgrade", f"{word} than the clustered mailbox server ({cms_version})")]
+
+
 def _group_rows(groups: tuple[Group, ...]) -> tuple[tuple[Cell, ...], ...]:
     return tuple(
         (
@@ -278,6 +292,17 @@ def _group(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultCont
                 ("Operational machines", ", ".join(cms.operational_machines)),
                 ("Failed resources", ", ".join(cms.failed_resources) or "None"),
             ]
+        if snap.cms_version:
+            pairs.append(("Exchange version", exchange_release(snap.cms_version)))
+            behind = [
+                f"{n.name}: {n.details.exchange_version}"
+                for n in snap.nodes
+                if n.details
+                and n.details.exchange_version
+                and _build(n.details.exchange_version) != _build(snap.cms_version)
+            ]
+            if behind:  # a rolling upgrade is under way (or stuck): the builds differ
+                pairs.append(("Nodes at another build", "; ".join(behind)))
         sections.append(props(f"Summary of {g.name}", pairs))
         sa = [r for r in res if _kind_of(r, "System Attendant")]
         store = [r for r in res if _kind_of(r, "Information Store")]
@@ -338,6 +363,7 @@ def _node(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultConte
             ("Operating system", " ".join(x for x in (d.os_caption.strip(), d.service_pack) if x)),
             ("OS version", d.os_version),
             ("Exchange version", exchange_release(d.exchange_version) or "Not installed"),
+            *_upgrade_note(d.exchange_version, snap.cms_version),
             (
                 "Processor",
                 f"{d.cpu_count} × {' '.join(d.cpu.split())}" if d.cpu_count else " ".join(d.cpu.split()),

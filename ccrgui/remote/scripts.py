@@ -43,6 +43,14 @@ OS_PROPS = (
     "CurrentTimeZone",
 )
 CPU_PROPS = ("Name", "NumberOfLogicalProcessors")
+# The installed Exchange build of each node (a CCR rolling upgrade leaves nodes at different builds
+# than the CMS's AdminDisplayVersion).  Exchange 2007 keeps it under v8.0\Setup; older notes name
+# the key without v8.0, so both are asked for and missing ones are ignored.
+EXCHANGE_SETUP_KEYS = (
+    "HKLM:\\SOFTWARE\\Microsoft\\Exchange\\v8.0\\Setup",
+    "HKLM:\\SOFTWARE\\Microsoft\\Exchange\\Setup",
+)
+EXCHANGE_SETUP_PROPS = ("MsiProductMajor", "MsiProductMinor", "MsiBuildMajor", "MsiBuildMinor")
 
 
 def _check_section(name: str) -> str:
@@ -179,6 +187,11 @@ def cpu_pipeline() -> str:
     return "Get-WmiObject Win32_Processor | " + select(CPU_PROPS)
 
 
+def exchange_setup_pipeline() -> str:
+    keys = ",".join(quoting.ps_literal(k) for k in EXCHANGE_SETUP_KEYS)
+    return f"Get-ItemProperty {keys} -ErrorAction SilentlyContinue | " + select(EXCHANGE_SETUP_PROPS)
+
+
 # ---- Exchange actions (one line each: what the confirmation dialog shows) ------------------------
 
 
@@ -304,4 +317,8 @@ def owners_reads(groups: Sequence[str]) -> list[tuple[str, ReadItem]]:
 
 def details_sections() -> str:
     """Per-node facts (each node answers for itself)."""
-    return xml_section("os", os_pipeline()) + xml_section("cpu", cpu_pipeline())
+    return (
+        xml_section("os", os_pipeline())
+        + xml_section("cpu", cpu_pipeline())
+        + xml_section("exsetup", exchange_setup_pipeline())
+    )

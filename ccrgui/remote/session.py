@@ -627,8 +627,8 @@ class WinRMClusterSession:
             d = details.get(n.name) or next(
                 (v for k, v in details.items() if k.casefold() == n.name.casefold()), None
             )
-            if d is not None and version:
-                d = replace(d, exchange_version=version)
+            if d is not None and version and not d.exchange_version:
+                d = replace(d, exchange_version=version)  # the node's own build was not read
             err = node_errors.get(n.name) or next(
                 (v for k, v in node_errors.items() if k.casefold() == n.name.casefold()), ""
             )
@@ -650,6 +650,7 @@ class WinRMClusterSession:
             copies=tuple(copies),
             node_errors=tuple(_dedupe(problems)),
             served_by=served,
+            cms_version=version,
         )
 
     # ---- actions ---------------------------------------------------------------------------
@@ -911,7 +912,12 @@ class WinRMClusterSession:
 
 def _details(out: PsOutput) -> NodeDetails | None:
     parts = []
-    for name, fn in (("os", parsers.parse_wmi_os), ("cpu", parsers.parse_wmi_processor)):
+    readers = (
+        ("os", parsers.parse_wmi_os),
+        ("cpu", parsers.parse_wmi_processor),
+        ("exsetup", parsers.parse_exchange_setup),
+    )
+    for name, fn in readers:
         sec = out.section(name)
         if sec is not None and sec.ok:
             try:

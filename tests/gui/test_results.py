@@ -140,3 +140,30 @@ def test_pane_shows_sections(qtbot) -> None:  # type: ignore[no-untyped-def]
     assert titles == ["Summary of EXCH1", "Exchange services", "Databases", "CCR copy health", "Resources"]
     pane.show_results(build_results(ItemRef("c", Kind.NODES), entries(), CTX))
     assert [m.section.title for m in pane.table_models()] == ["Nodes"]
+
+
+def test_rolling_upgrade_shows_node_builds_against_the_cms_version() -> None:
+    import dataclasses
+
+    snap = make_snapshot(owner="EXNODE1")
+    nodes = tuple(
+        dataclasses.replace(
+            n, details=dataclasses.replace(n.details, exchange_version="Version 8.1 (Build 375.2)")
+        )
+        if n.name == "EXNODE2" and n.details
+        else n
+        for n in snap.nodes
+    )
+    snap = dataclasses.replace(snap, nodes=nodes, cms_version="Version 8.1 (Build 240.6)")
+    e = {"c": ClusterEntry("c", "EXCLUS1", ConnState.CONNECTED, snap)}
+    cms = build_results(ItemRef("c", Kind.GROUP, "EXCH1"), e, CTX).section("Summary of EXCH1")
+    assert cms.value("Exchange version") == "Version 8.1 (Build 240.6), Exchange Server 2007 SP1"
+    assert cms.value("Nodes at another build") == "EXNODE2: Version 8.1 (Build 375.2)"
+    upgraded = build_results(ItemRef("c", Kind.NODE, "EXNODE2"), e, CTX).section("Summary of EXNODE2")
+    assert upgraded.value("Exchange version") == "Version 8.1 (Build 375.2), Exchange Server 2007 SP1"
+    assert upgraded.value("Rolling upgrade") == (
+        "newer than the clustered mailbox server (Version 8.1 (Build 240.6))"
+    )
+    same = build_results(ItemRef("c", Kind.NODE, "EXNODE1"), e, CTX).section("Summary of EXNODE1")
+    assert "Rolling upgrade" not in [row[0].text for row in same.rows]
+    assert same.value("Exchange version") == "Version 8.1 (Build 240.6), Exchange Server 2007 SP1"

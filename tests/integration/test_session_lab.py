@@ -577,3 +577,27 @@ async def test_snapshot_reads_preferred_owners_in_order(tmp_path: Path) -> None:
             assert all(g.preferred_owners == () for g in second.groups if g.name != "Cluster Group")
         finally:
             await session.close()
+
+
+@pytest.mark.asyncio
+async def test_rolling_upgrade_shows_each_nodes_build_and_the_cms_version(
+    lab: Any, session: WinRMClusterSession
+) -> None:
+    first = await session.snapshot()
+    assert first.cms_version == "Version 8.1 (Build 240.6)"
+    cms = first.cms_group
+    assert cms is not None
+    passive = next(n.name for n in first.nodes if n.name != cms.owner)
+    lab.engine.upgrade_node_exchange(
+        passive, "8.1.375.2"
+    )  # setup.com /mode:upgrade (SP2) on the passive node
+    await _settle(session)
+    before = session.requests_sent
+    snap = await session.snapshot()
+    assert session.requests_sent - before <= 2 * len(snap.nodes)  # read inside the per-node script
+    versions = {n.name: n.details.exchange_version for n in snap.nodes if n.details}
+    assert versions == {
+        n.name: ("Version 8.1 (Build 375.2)" if n.name == passive else "Version 8.1 (Build 240.6)")
+        for n in snap.nodes
+    }
+    assert snap.cms_version == "Version 8.1 (Build 240.6)"

@@ -90,3 +90,21 @@ def test_wmi_os_current_time_zone(value: str, expected: int | None) -> None:
         props.append(("CurrentTimeZone", "System.Int16", value))
     details = parsers.parse_wmi_os(convertto_xml([("System.Management.ManagementObject", props)]))
     assert details.utc_offset_minutes == expected
+
+
+def test_exchange_setup_key_gives_the_installed_build() -> None:
+    from test_parsers_ems import convertto_xml
+
+    props: list[tuple[str, str, object]] = [
+        ("MsiProductMajor", "System.Int32", "8"),
+        ("MsiProductMinor", "System.Int32", "1"),
+        ("MsiBuildMajor", "System.Int32", "375"),
+        ("MsiBuildMinor", "System.Int32", "2"),
+    ]
+    xml = convertto_xml([("System.Management.Automation.PSCustomObject", props)])
+    assert parsers.parse_exchange_setup(xml).exchange_version == "Version 8.1 (Build 375.2)"
+    # No key (Exchange not installed): ConvertTo-Xml of nothing.
+    assert parsers.parse_exchange_setup('<?xml version="1.0"?>\r\n<Objects />\r\n').exchange_version == ""
+    # A key without the build values is not a version.
+    partial = convertto_xml([("System.Management.Automation.PSCustomObject", props[:2])])
+    assert parsers.parse_exchange_setup(partial).exchange_version == ""

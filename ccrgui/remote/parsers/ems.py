@@ -30,6 +30,7 @@ __all__ = [
     "parse_convertto_xml",
     "parse_copy_status",
     "parse_exchange_servers",
+    "parse_exchange_setup",
     "parse_format_list",
     "parse_ps_datetime",
     "parse_wmi_computer",
@@ -466,6 +467,21 @@ def _offset_minutes(text: str) -> int | None:
     except ValueError:
         return None
     return minutes if -16 * 60 <= minutes <= 16 * 60 else None
+
+
+def parse_exchange_setup(text: str) -> NodeDetails:
+    """Get-ItemProperty of Exchange's Setup key (MsiProductMajor/Minor, MsiBuildMajor/Minor) ->
+    the installed build as AdminDisplayVersion words it, "Version 8.1 (Build 240.6)"; no key
+    (Exchange not installed) -> an empty version."""
+    for rec in _records(text):
+        parts = [_text(rec, name).strip() for name in _SETUP_VALUES]
+        if all(p.isdigit() for p in parts):
+            major, minor, build, revision = (int(p) for p in parts)
+            return NodeDetails(exchange_version=f"Version {major}.{minor} (Build {build}.{revision})")
+    return NodeDetails()
+
+
+_SETUP_VALUES = ("MsiProductMajor", "MsiProductMinor", "MsiBuildMajor", "MsiBuildMinor")
 
 
 def parse_wmi_computer(text: str) -> NodeDetails:

@@ -60,6 +60,7 @@ CORE_GROUP = "Cluster Group"
 STORAGE_GROUP = "Available Storage"
 SUSPECT_TIMEOUT_S = 3.0
 STATIC_REFRESH_S = 300.0  # re-read resource types, roles, addresses, owners at least this often
+STATIC_RETRY_S = 30.0  # after a failed static read: not before this (keeps later snapshots fast)
 
 
 @dataclass
@@ -87,6 +88,7 @@ class _Static:
     owners_key: tuple[str, ...] | None = None
     props_at: float = 0.0
     owners_at: float = 0.0
+    retry_at: float = 0.0  # a static read failed: wait until then before asking again
 
 
 @dataclass
@@ -306,7 +308,8 @@ class WinRMClusterSession:
             reads.unreadable.clear()
             await self._failover(reads, node_errors, [lk for lk in good if lk.name not in node_errors])
             snap = self._assemble(reads, details, node_errors)
-        self._learn_static(static_text, owner_groups, snap)
+        props_asked = any(i in scripts.STATIC_READS for i in static_items)
+        self._learn_static(static_text, owner_groups, snap, props_asked=props_asked)
         return self._apply_static(snap)
 
     @staticmethod
@@ -324,6 +327,8 @@ class WinRMClusterSession:
         st = self._static
         now = time.monotonic()
         items: list[scripts.ReadItem] = []
+        if now < st.retry_at:
+            return items, {}
         key = self._names_key(self._last)
         if st.props_key is None or st.props_key != key or now - st.props_at > STATIC_REFRESH_S:
             items += scripts.STATIC_READS
@@ -336,13 +341,15 @@ class WinRMClusterSession:
                     owner_groups[item.name] = group
         return items, owner_groups
 
-    def _learn_static(self, got: dict[str, str], owner_groups: dict[str, str], snap: ClusterSnapshot) -> None:
+    def _learn_static(
+        self, got: dict[str, str], owner_groups: dict[str, str], snap: ClusterSnapshot, *, props_asked: bool
+    ) -> None:
         """Parse the static reads that answered into `self._static`.  Failures keep the old facts
         and are read again next snapshot (the names key is not advanced)."""
         st = self._static
         now = time.monotonic()
         due = [i.name for i in scripts.STATIC_READS]
-        complete = bool(got) and all(n in got for n in due)
+        complete = props_asked and all(n in got for n in due)
         try:
             if "resprops" in got:
                 st.types = {
@@ -380,6 +387,8 @@ class WinRMClusterSession:
         if complete:
             st.props_key = self._names_key(snap)
             st.props_at = now
+        elif props_asked:
+            st.retry_at = now + STATIC_RETRY_S
         owners_ok = bool(owner_groups)
         for name, group in owner_groups.items():
             try:
@@ -389,6 +398,7 @@ class WinRMClusterSession:
             except (parsers.ParseError, parsers.WindowsCommandError) as exc:
                 log.info("preferred owners not read: %s", exc)
                 owners_ok = False
+                st.retry_at = now + STATIC_RETRY_S
         if owners_ok:
             st.owners_key = tuple(g.name for g in snap.groups)
             st.owners_at = now

@@ -601,3 +601,26 @@ async def test_rolling_upgrade_shows_each_nodes_build_and_the_cms_version(
         for n in snap.nodes
     }
     assert snap.cms_version == "Version 8.1 (Build 240.6)"
+
+
+@pytest.mark.asyncio
+async def test_failed_static_read_keeps_the_host_name_and_waits_before_asking_again(
+    lab: Any, session: WinRMClusterSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ccrgui.remote import parsers, scripts
+
+    def broken(text: str) -> str:
+        raise parsers.ParseError("damaged")
+
+    monkeypatch.setattr(parsers, "parse_cluster_name", broken)
+    snap = await session.snapshot()
+    assert session._static.cluster_name == ""  # not learnt: the name connected to stays
+    assert snap.cluster_name == session.settings.host
+    assert {r.resource_type for r in snap.resources} != {""}  # the other static reads still count
+    assert session._static_due() == ([], {})  # no re-read at once (later snapshots stay fast)
+    monkeypatch.undo()
+    session._static.retry_at = 0.0
+    items, _owners = session._static_due()
+    assert [i.name for i in items if i in scripts.STATIC_READS] == [i.name for i in scripts.STATIC_READS]
+    again = await session.snapshot()
+    assert again.cluster_name == session._static.cluster_name == lab.topology.cluster_name

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ccrgui.gui.events.dialog import load_form
+from ccrgui.gui.plaintext import make_plain
 from ccrgui.remote.api import AuthMethod, ConnectionSettings
 
 log = logging.getLogger(__name__)
@@ -169,6 +170,7 @@ class ConnectDialog(QDialog):
         self.remember = _child(f, QCheckBox, "rememberCheck")
         self.verify_tls = _child(f, QCheckBox, "verifyTlsCheck")
         self.error = _child(f, QLabel, "errorLabel")
+        make_plain(self.error)
         self.buttons = _child(f, QDialogButtonBox, "buttonBox")
         for auth, text in PASSWORD_METHODS:
             self.method.addItem(text, auth.value)

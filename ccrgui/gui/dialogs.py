@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ccrgui.gui.plaintext import make_plain, plain_label
 from ccrgui.gui.results import Section, SectionTableModel
 
 
@@ -70,7 +71,7 @@ class ConfirmDialog(QDialog):
         self._commands = commands
         icon = QLabel()
         icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(32, 32))
-        self.impact = QLabel(impact)
+        self.impact = plain_label(impact)
         self.impact.setWordWrap(True)
         self.impact.setAccessibleName("Impact")
         top = QHBoxLayout()
@@ -128,6 +129,7 @@ def show_error(parent: QWidget | None, title: str, message: str, details: str = 
     """A non-modal error box with Windows' text; returned so callers (and tests) can find it."""
     box = QMessageBox(QMessageBox.Icon.Critical, title, message, QMessageBox.StandardButton.Close, parent)
     box.setObjectName("errorDialog")
+    make_plain(box)
     box.setWindowModality(Qt.WindowModality.NonModal)
     if details:
         box.setDetailedText(details)

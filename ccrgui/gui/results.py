@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
     QHeaderView,
-    QLabel,
     QScrollArea,
     QSizePolicy,
     QTableView,
@@ -34,6 +33,7 @@ from ccrgui.domain.model import (
     StorageGroupCopy,
 )
 from ccrgui.gui import icons
+from ccrgui.gui.plaintext import plain_label
 from ccrgui.gui.tree import ClusterEntry, ConnState, ItemRef, Kind, node_error, service_groups
 
 
@@ -591,7 +591,7 @@ class SectionTableModel(QAbstractTableModel):
 class _SectionView(QFrame):
     def __init__(self, section: Section, grey: bool) -> None:
         super().__init__()
-        self.title = QLabel()
+        self.title = plain_label()
         self.title.setStyleSheet("font-weight: bold; padding-top: 6px;")
         self.model = SectionTableModel(section, self)
         self.table = QTableView()
@@ -607,7 +607,7 @@ class _SectionView(QFrame):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.empty = QLabel()
+        self.empty = plain_label()
         self.empty.setStyleSheet("color: palette(mid); padding: 2px 6px;")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -656,7 +656,7 @@ class ResultsPane(QScrollArea):
         self.setAccessibleName("Results pane")
         inner = QWidget()
         self._layout = QVBoxLayout(inner)
-        self.heading = QLabel()
+        self.heading = plain_label()
         self.heading.setStyleSheet("font-size: 15px; font-weight: bold;")
         self._layout.addWidget(self.heading)
         self._views: list[_SectionView] = []

@@ -37,6 +37,7 @@ from ccrgui.gui.connections import ConnectionManager
 from ccrgui.gui.dialogs import ConfirmDialog, PropertiesDialog, await_dialog, show_error
 from ccrgui.gui.events import EventsView
 from ccrgui.gui.oplog import OpLogDock
+from ccrgui.gui.plaintext import make_plain, plain_label
 from ccrgui.gui.results import ResultContext, ResultsPane, build_results
 from ccrgui.gui.tasks import spawn
 from ccrgui.gui.tree import ClusterTreeModel, ConnState, ItemRef, Kind
@@ -54,7 +55,7 @@ class ActionsPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Actions pane")
-        self.heading = QLabel("Actions")
+        self.heading = plain_label("Actions")
         self.heading.setStyleSheet("font-weight: bold; background: palette(midlight); padding: 4px;")
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(2, 2, 2, 2)
@@ -154,7 +155,7 @@ class MainWindow(QMainWindow):
         self.progress.setRange(0, 0)
         self.progress.setMaximumWidth(120)
         self.progress.setAccessibleName("Work in progress")
-        self.progress_label = QLabel()
+        self.progress_label = plain_label()
         self.cancel_button = QToolButton()
         self.cancel_button.setText("Cancel")
         self.cancel_button.setAccessibleName("Cancel the running action")
@@ -375,7 +376,7 @@ class MainWindow(QMainWindow):
             return
         label = self._conn_labels.get(conn_id)
         if label is None:
-            label = QLabel()
+            label = plain_label()
             self._conn_labels[conn_id] = label
             self.statusBar().addPermanentWidget(label)
         e = conn.entry
@@ -620,6 +621,7 @@ class MainWindow(QMainWindow):
                     QMessageBox.StandardButton.Close,
                     self,
                 )
+                make_plain(box)
                 box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
                 box.show()
             return

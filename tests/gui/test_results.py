@@ -167,3 +167,26 @@ def test_rolling_upgrade_shows_node_builds_against_the_cms_version() -> None:
     same = build_results(ItemRef("c", Kind.NODE, "EXNODE1"), e, CTX).section("Summary of EXNODE1")
     assert "Rolling upgrade" not in [row[0].text for row in same.rows]
     assert same.value("Exchange version") == "Version 8.1 (Build 240.6), Exchange Server 2007 SP1"
+
+
+def test_hostile_names_are_shown_as_typed_never_as_html(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    from ccrgui.gui.dialogs import ConfirmDialog, show_error
+
+    name = "<b>Mail</b> & <img src='x'>"
+    pane = ResultsPane()
+    qtbot.addWidget(pane)
+    ents = entries(extra_groups=(name,))
+    pane.show_results(build_results(ItemRef("c", Kind.GROUP, name), ents, CTX))
+    assert pane.heading.text() == name
+    assert pane.heading.textFormat() is Qt.TextFormat.PlainText
+    dialog = ConfirmDialog(
+        None, "Take offline", f"Users of {name} lose access.", lambda _: ["cluster x /off"], "Take offline"
+    )
+    qtbot.addWidget(dialog)
+    assert dialog.impact.textFormat() is Qt.TextFormat.PlainText
+    box = show_error(None, "Move failed", f"System error 5013: {name}")
+    qtbot.addWidget(box)
+    assert box.textFormat() is Qt.TextFormat.PlainText
+    box.close()

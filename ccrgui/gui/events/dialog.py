@@ -52,6 +52,7 @@ from ccrgui.domain.eventquery import (
     validate,
 )
 from ccrgui.domain.model import EventLevel
+from ccrgui.gui.plaintext import make_plain
 
 _TIME_CHOICES: tuple[TimeRange, ...] = (
     TimeRange.ANY,
@@ -128,6 +129,7 @@ class EventFilterDialog(QDialog):
         self.ids_error = cast(QLabel, f.findChild(QLabel, "idsError"))
         self.max_spin = cast(QSpinBox, f.findChild(QSpinBox, "maxEventsSpin"))
         self.problems_label = cast(QLabel, f.findChild(QLabel, "problemsLabel"))
+        make_plain(self.ids_error, self.problems_label)
         self.xml_edit = cast(QPlainTextEdit, f.findChild(QPlainTextEdit, "xmlEdit"))
         self.copy_xml_button = cast(QPushButton, f.findChild(QPushButton, "copyXmlButton"))
         self.reset_button = cast(QPushButton, f.findChild(QPushButton, "resetButton"))

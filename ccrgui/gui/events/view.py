@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -64,6 +63,7 @@ from ccrgui.domain.eventquery import (
 from ccrgui.domain.model import Event
 from ccrgui.gui.events.dialog import EventFilterDialog
 from ccrgui.gui.events.model import COLUMNS, EventProxyModel, EventRow, EventTableModel, local_time_text
+from ccrgui.gui.plaintext import plain_label
 from ccrgui.gui.tasks import NamedTasks
 from ccrgui.remote.api import ClusterSession, EventBatch, LogQuery
 
@@ -114,7 +114,7 @@ class EventsView(QWidget):
         self.search_edit.setClearButtonEnabled(True)
         self.export_button = QPushButton("E&xport CSV...")
         self.copy_button = QPushButton("&Copy")
-        self.status_label = QLabel("No query yet.")
+        self.status_label = plain_label("No query yet.")
         self.status_label.setWordWrap(True)
 
         top = QHBoxLayout()

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from ccrgui.atomicfile import write_text_atomic
 from ccrgui.domain.model import ActionResult
+from ccrgui.gui.plaintext import plain_tooltip
 
 RUNNING, SUCCEEDED, FAILED, CANCELLED = "Running", "Succeeded", "Failed", "Cancelled"
 COLUMNS = ("Time", "Target", "Action", "Command", "Status", "Output")
@@ -98,7 +99,7 @@ class OpLogModel(QAbstractTableModel):
             }[col]
             return value
         if role == Qt.ItemDataRole.ToolTipRole and col in ("Command", "Output"):
-            return (e.command if col == "Command" else e.output) or None
+            return plain_tooltip(e.command if col == "Command" else e.output)
         if role == Qt.ItemDataRole.ForegroundRole and col == "Status" and e.status in _STATUS_COLOURS:
             return QBrush(_STATUS_COLOURS[e.status])
         return None

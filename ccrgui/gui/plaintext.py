@@ -6,6 +6,8 @@ Names and error texts come from remote hosts: a group called `<b>EXCH1</b>` or a
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
@@ -19,3 +21,10 @@ def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
 def make_plain(*widgets: QLabel | QMessageBox) -> None:
     for w in widgets:
         w.setTextFormat(Qt.TextFormat.PlainText)
+
+
+def plain_tooltip(text: str | None) -> str | None:
+    """A tooltip showing `text` as typed (Qt renders tooltips that look like HTML as HTML)."""
+    if not text or ("<" not in text and "&" not in text):
+        return text or None
+    return f"<p style='white-space:pre-wrap'>{html.escape(text, quote=False)}</p>"

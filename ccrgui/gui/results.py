@@ -33,7 +33,7 @@ from ccrgui.domain.model import (
     StorageGroupCopy,
 )
 from ccrgui.gui import icons
-from ccrgui.gui.plaintext import plain_label
+from ccrgui.gui.plaintext import plain_label, plain_tooltip
 from ccrgui.gui.tree import ClusterEntry, ConnState, ItemRef, Kind, node_error, service_groups
 
 
@@ -547,8 +547,10 @@ class SectionTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         cell = self._section.rows[index.row()][index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return cell.text
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return plain_tooltip(cell.text)
         if role == Qt.ItemDataRole.DecorationRole and cell.badge:
             return icons.icon(cell.badge, "", self.grey)
         if role == Qt.ItemDataRole.ForegroundRole and self.grey:

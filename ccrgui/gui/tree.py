@@ -17,6 +17,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from ccrgui.domain.model import ClusterSnapshot, Group, Node, NodeState
 from ccrgui.gui import icons
+from ccrgui.gui.plaintext import plain_tooltip
 
 ROOT_LABEL = "Failover Cluster Management"
 RefRole = Qt.ItemDataRole.UserRole + 1
@@ -303,7 +304,7 @@ class ClusterTreeModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return icons.icon(spec.base_icon, spec.badge, spec.grey)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return spec.tooltip or None
+            return plain_tooltip(spec.tooltip)
         if role == Qt.ItemDataRole.ForegroundRole:
             return QBrush(GREY) if spec.grey else None
         if role == Qt.ItemDataRole.AccessibleTextRole:

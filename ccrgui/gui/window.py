@@ -37,7 +37,7 @@ from ccrgui.gui.connections import ConnectionManager
 from ccrgui.gui.dialogs import ConfirmDialog, PropertiesDialog, await_dialog, show_error
 from ccrgui.gui.events import EventsView
 from ccrgui.gui.oplog import OpLogDock
-from ccrgui.gui.plaintext import make_plain, plain_label
+from ccrgui.gui.plaintext import make_plain, plain_label, plain_tooltip
 from ccrgui.gui.results import ResultContext, ResultsPane, build_results
 from ccrgui.gui.tasks import spawn
 from ccrgui.gui.tree import ClusterTreeModel, ConnState, ItemRef, Kind
@@ -285,7 +285,7 @@ class MainWindow(QMainWindow):
     def _qaction(self, spec: A.ActionSpec, ref: ItemRef | None, owner: QObject) -> QAction:
         act = QAction(spec.text, owner)
         act.setEnabled(spec.enabled)
-        act.setToolTip(spec.reason or spec.text)
+        act.setToolTip(plain_tooltip(spec.reason or spec.text) or "")
         act.setStatusTip(spec.reason)
         act.setObjectName(spec.id)
         if spec.id in _ACTION_ICONS:
@@ -389,7 +389,7 @@ class MainWindow(QMainWindow):
         elif e.error:
             text += f" — {e.error}"
         label.setText(text)
-        label.setToolTip(e.error or text)
+        label.setToolTip(plain_tooltip(e.error or text) or "")
         label.setStyleSheet("" if e.state is ConnState.CONNECTED else "color: #c62828;")
 
     def connection_status(self, conn_id: str) -> str:

@@ -190,3 +190,18 @@ def test_hostile_names_are_shown_as_typed_never_as_html(qtbot) -> None:  # type:
     qtbot.addWidget(box)
     assert box.textFormat() is Qt.TextFormat.PlainText
     box.close()
+
+
+def test_tooltips_show_hostile_text_as_typed() -> None:
+    from PySide6.QtGui import QTextDocument
+
+    from ccrgui.gui.plaintext import plain_tooltip
+
+    name = "<b>Mail</b> & co"
+    shown = plain_tooltip(name)
+    assert shown is not None
+    doc = QTextDocument()
+    doc.setHtml(shown)
+    assert doc.toPlainText() == name
+    assert plain_tooltip("EXNODE2 is paused") == "EXNODE2 is paused"
+    assert plain_tooltip("") is None

@@ -32,6 +32,7 @@ from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
 from ccrgui.domain.model import Event, EventLevel
+from ccrgui.gui.plaintext import plain_tooltip
 
 COLUMNS: tuple[str, ...] = (
     "Level",
@@ -347,7 +348,7 @@ class EventTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and column == COL_LEVEL:
             return self._level_icon(row)
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_MESSAGE:
-            return row.error or (row.event.message[:2000] if row.event else "")
+            return plain_tooltip(row.error or (row.event.message[:2000] if row.event else ""))
         if role == Qt.ItemDataRole.ForegroundRole and row.event is None:
             return QBrush(QColor("#b00020"))
         if role == EVENT_ROLE:

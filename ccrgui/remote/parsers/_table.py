@@ -44,14 +44,16 @@ def split_lines(text: object) -> list[str]:
     Output that went through PowerShell 2.0's console host (``& cluster.exe ... | Out-String``
     written with Write-Output) is broken at 80 columns; a wrapped row's tail (a line starting
     with a blank, or of at most two words, after a line exactly 80 wide) is joined back, and its
-    own line is left blank so line numbers stay those of the text.
+    own line is left blank so line numbers stay those of the text.  A byte order mark at the
+    start of a line is dropped.
     """
     if not isinstance(text, str):
         raise ParseError(f"expected text, got {type(text).__name__}")
     raw = LINE_SPLIT.split(text)
     if host_wrapped(text):
         raw = _join_fragments(raw)
-    return [line.rstrip(" \t\x00") for line in raw]
+    # A UTF-8 BOM (a capture saved by Notepad, or several such files concatenated) is no text.
+    return [line.lstrip("\ufeff").rstrip(" \t\x00") for line in raw]
 
 
 def _join_fragments(raw: list[str], width: int = HOST_WIDTH) -> list[str]:

@@ -138,7 +138,7 @@ def parse_format_list(text: str) -> list[dict[str, str]]:
     """
     if not isinstance(text, str):
         raise ParseError(f"expected text, got {type(text).__name__}")
-    lines = LINE_SPLIT.split(text)
+    lines = [line.lstrip("\ufeff") for line in LINE_SPLIT.split(text)]  # a saved capture's BOM
     records: list[dict[str, str]] = []
     current: dict[str, str] = {}
     last_key = ""
@@ -357,6 +357,15 @@ def active_node_of(operational_machines: Sequence[str]) -> str:
     return ""
 
 
+def cms_state(text: str) -> CmsState:
+    """A State display string, or the .NET enum name ConvertTo-Xml writes (``PartiallyOnline``)."""
+    key = "".join(text.split()).casefold()
+    for member in CmsState:
+        if member.value.replace(" ", "").casefold() == key:
+            return member
+    return CmsState.UNKNOWN
+
+
 def parse_cms_status(text: str) -> CmsStatus:
     """Get-ClusteredMailboxServerStatus (ConvertTo-Xml or Format-List) -> CmsStatus."""
     records = _records(text)
@@ -370,7 +379,7 @@ def parse_cms_status(text: str) -> CmsStatus:
     valid = _get(rec, "IsValid")
     return CmsStatus(
         name=name,
-        state=CmsState.from_text(_text(rec, "State")),
+        state=cms_state(_text(rec, "State")),
         active_node=active_node_of(machines),
         operational_machines=machines,
         failed_resources=_list(rec, "FailedResources"),

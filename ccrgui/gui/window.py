@@ -8,6 +8,7 @@ opened with open() and awaited, so the event loop never blocks.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -45,6 +46,7 @@ from ccrgui.remote import scripts
 from ccrgui.remote.api import ClusterSession, ConnectionSettings
 
 SessionFactory = Callable[[ConnectionSettings, str], ClusterSession]
+log = logging.getLogger(__name__)
 
 APP_TITLE = "Failover Cluster Management"
 
@@ -483,6 +485,14 @@ class MainWindow(QMainWindow):
         return None
 
     async def _run(self, spec: A.ActionSpec, ref: ItemRef) -> None:
+        """Run an action; a value the backend refuses to quote is an error box, not a lost task."""
+        try:
+            await self._dispatch(spec, ref)
+        except ValueError as exc:  # e.g. quoting.UnsafeValueError raised while building a preview
+            log.warning("%s not run: %s", spec.text, exc)
+            self.error_boxes.append(show_error(self, spec.text, f"{spec.text}: nothing was run.\n\n{exc}"))
+
+    async def _dispatch(self, spec: A.ActionSpec, ref: ItemRef) -> None:
         conn = self.manager.get(ref.conn_id)
         if conn is None:
             return
@@ -538,7 +548,7 @@ class MainWindow(QMainWindow):
                 ref.conn_id,
                 target,
                 f"Resume copy of {name}",
-                [scripts.resume_copy_command(_copy_identity(snap, name))],
+                _copy_preview(session, "preview_resume_copy", (name,), snap, name, None),
                 lambda: session.resume_copy(name),
             )
 
@@ -637,12 +647,12 @@ class MainWindow(QMainWindow):
         conn = self.manager.get(conn_id)
         assert conn is not None and conn.entry.snapshot is not None
         session = conn.session
-        identity = _copy_identity(conn.entry.snapshot, sg)
+        snap = conn.entry.snapshot
         dialog = ConfirmDialog(
             self,
             f"Suspend copy of {sg}",
             f"The passive copy of {sg} stops receiving logs until resumed; a failover now could lose data.",
-            lambda comment: [scripts.suspend_copy_command(identity, comment)],
+            lambda comment: _copy_preview(session, "preview_suspend_copy", (sg, comment), snap, sg, comment),
             "Suspend",
             "Suspend comment:",
         )
@@ -739,6 +749,25 @@ class MainWindow(QMainWindow):
 
 def _copy_identity(snap: ClusterSnapshot, storage_group: str) -> str:
     return next((c.identity for c in snap.copies if c.storage_group == storage_group), storage_group)
+
+
+def _copy_preview(
+    session: ClusterSession,
+    method: str,
+    args: tuple[str, ...],
+    snap: ClusterSnapshot,
+    storage_group: str,
+    comment: str | None,
+) -> list[str]:
+    """The copy action's command line from the session itself (the very line it runs); sessions
+    without a copy preview (not in the protocol) get it built from the snapshot."""
+    preview = getattr(session, method, None)
+    if callable(preview):
+        return list(preview(*args))
+    identity = _copy_identity(snap, storage_group)
+    if comment is None:
+        return [scripts.resume_copy_command(identity)]
+    return [scripts.suspend_copy_command(identity, comment)]
 
 
 _ACTION_ICONS = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import os
 import re
 import threading
@@ -21,6 +22,7 @@ from typing import Any
 import platformdirs
 
 APP_NAME = "ccrgui"
+log = logging.getLogger(__name__)
 
 # Defensive: a secret must never be written even if a caller passes one inside a command line.
 _SECRET = re.compile(r"(?i)(-(?:password|credential|pwd)\s+)(\S+)|((?:password|pwd)\s*[=:]\s*)(\S+)")
@@ -68,6 +70,7 @@ class AuditLog:
         self.path = Path(path) if path is not None else default_audit_path()
         self.remote_user = remote_user
         self._lock = threading.Lock()
+        self.write_error = ""  # why the last record could not be written ("" when it was)
 
     def record(
         self,
@@ -90,7 +93,14 @@ class AuditLog:
             action=action,
             error=redact(error),
         )
-        self.append(rec)
+        try:
+            self.append(rec)
+            self.write_error = ""
+        except OSError as exc:
+            # The command has already run (or been refused): an unwritable audit file must not
+            # turn its result into an exception and lose what Windows answered.
+            self.write_error = f"The audit log {self.path} could not be written: {exc}"
+            log.error("%s", self.write_error)
         return rec
 
     def append(self, rec: AuditRecord) -> None:

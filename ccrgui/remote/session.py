@@ -691,27 +691,35 @@ class WinRMClusterSession:
     def preview_move_group(self, group: str, node: str | None, comment: str = "") -> list[str]:
         if self._is_cms(group):
             target = self._cms_target(node) or ""
-            return [scripts.move_cms_command(self._cms or group, target, comment)]
-        return [scripts.group_move_line(group, node)]
+            return _preview(lambda: scripts.move_cms_command(self._cms or group, target, comment))
+        return _preview(lambda: scripts.group_move_line(group, node))
 
     def preview_take_offline(self, group: str, reason: str = "") -> list[str]:
         if self._is_cms(group):
-            return [scripts.stop_cms_command(self._cms or group, reason)]
-        return [scripts.group_offline_line(group)]
+            return _preview(lambda: scripts.stop_cms_command(self._cms or group, reason))
+        return _preview(lambda: scripts.group_offline_line(group))
 
     def preview_bring_online(self, group: str) -> list[str]:
         if self._is_cms(group):
-            return [scripts.start_cms_command(self._cms or group)]
-        return [scripts.group_online_line(group)]
+            return _preview(lambda: scripts.start_cms_command(self._cms or group))
+        return _preview(lambda: scripts.group_online_line(group))
 
     def preview_pause_node(self, node: str) -> list[str]:
-        return [scripts.node_pause_line(node)]
+        return _preview(lambda: scripts.node_pause_line(node))
 
     def preview_resume_node(self, node: str) -> list[str]:
-        return [scripts.node_resume_line(node)]
+        return _preview(lambda: scripts.node_resume_line(node))
 
     def preview_validate_move_cms(self, node: str, comment: str) -> list[str]:
-        return [scripts.move_cms_command(self._cms or "", node, comment, validate_only=True)]
+        return _preview(lambda: scripts.move_cms_command(self._cms or "", node, comment, validate_only=True))
+
+    def preview_suspend_copy(self, storage_group: str, comment: str) -> list[str]:
+        ident = self._copy_identity(storage_group)
+        return _preview(lambda: scripts.suspend_copy_command(ident, comment))
+
+    def preview_resume_copy(self, storage_group: str) -> list[str]:
+        ident = self._copy_identity(storage_group)
+        return _preview(lambda: scripts.resume_copy_command(ident))
 
     async def _know_cms(self) -> None:
         if self._cms is None and self._last is None:
@@ -771,6 +779,10 @@ class WinRMClusterSession:
         return await self._cluster_action(f"Resume {node}", lambda: scripts.node_resume_line(node))
 
     def _copy_identity(self, storage_group: str) -> str:
+        """The copy's Identity as Windows reported it (what the confirmation showed), else CMS\\SG."""
+        for c in self._last.copies if self._last else ():
+            if c.identity and storage_group.casefold() in (c.storage_group.casefold(), c.identity.casefold()):
+                return c.identity
         if "\\" in storage_group or not self._cms:
             return storage_group
         return f"{self._cms}\\{storage_group}"
@@ -827,7 +839,7 @@ class WinRMClusterSession:
         try:
             line = build()
         except UnsafeValueError as exc:
-            return ActionResult(title, False, (), f"Not sent: {exc}")
+            return ActionResult(title, False, (), _not_sent(exc))
 
         async def run(link: _NodeLink) -> CommandRun:
             out = await link.cmd.run(line, skip_cmd_shell=True, timeout=self._action_timeout())
@@ -839,7 +851,7 @@ class WinRMClusterSession:
         try:
             command = build()
         except UnsafeValueError as exc:
-            return ActionResult(title, False, (), f"Not sent: {exc}")
+            return ActionResult(title, False, (), _not_sent(exc))
         body = scripts.action_section("action", command)
 
         async def run(link: _NodeLink) -> CommandRun:
@@ -946,6 +958,19 @@ def _take_static(reads: _Reads, owner_groups: dict[str, str]) -> dict[str, str]:
         reads.errors.pop(n, None)
         reads.host.pop(n, None)
     return got
+
+
+def _preview(build: Callable[[], str]) -> list[str]:
+    """The line an action would run; for a value quoting refuses, the same "Not sent" text the
+    action returns (a preview must never raise: the GUI calls it while the admin types)."""
+    try:
+        return [build()]
+    except UnsafeValueError as exc:
+        return [_not_sent(exc)]
+
+
+def _not_sent(exc: UnsafeValueError) -> str:
+    return f"Not sent: {exc}"
 
 
 def _command_run(out: CommandOutput) -> CommandRun:

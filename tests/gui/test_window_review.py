@@ -1,0 +1,78 @@
+"""Review findings in the window's action paths: a refused name is an error box (not a lost task)
+and the copy actions confirm with the session's own command line."""
+
+from __future__ import annotations
+
+import pytest
+import pytest_asyncio
+
+from ccrgui.gui import actions as A
+from ccrgui.gui.tree import ItemRef, Kind
+from ccrgui.gui.window import MainWindow
+from ccrgui.remote.quoting import UnsafeValueError
+from tests.gui.fakes import FakeSession
+from tests.gui.guitools import confirm, wait_for
+
+
+@pytest_asyncio.fixture
+async def window(qtbot):  # type: ignore[no-untyped-def]
+    w = MainWindow(refresh_interval_s=60.0)
+    w.show()
+    yield w
+    await w.manager.close()
+    w.close()
+    w.deleteLater()
+
+
+class RefusingSession(FakeSession):
+    """A session whose quoting refuses the node name while building the preview."""
+
+    def preview_pause_node(self, node: str) -> list[str]:
+        raise UnsafeValueError(node, "a test refusal")
+
+
+class CopyPreviewSession(FakeSession):
+    """A session that knows the copy's identity better than the snapshot does."""
+
+    def preview_suspend_copy(self, storage_group: str, comment: str) -> list[str]:
+        return [f"Suspend-StorageGroupCopy -Identity 'EXCH1.contoso.com\\{storage_group}' -C '{comment}'"]
+
+    def preview_resume_copy(self, storage_group: str) -> list[str]:
+        return [f"Resume-StorageGroupCopy -Identity 'EXCH1.contoso.com\\{storage_group}'"]
+
+
+async def _connected(window: MainWindow, session: FakeSession) -> str:
+    conn = window.add_session(session)
+    await wait_for(
+        lambda: window.tree_model.find(ItemRef(conn, Kind.GROUP, "EXCH1")).isValid(), what="snapshot"
+    )
+    return conn
+
+
+@pytest.mark.asyncio
+async def test_a_refused_name_shows_an_error_and_the_console_keeps_working(window: MainWindow) -> None:
+    session = RefusingSession()
+    conn = await _connected(window, session)
+    window.select(ItemRef(conn, Kind.NODE, "EXNODE2"))
+    window.actions_pane.button("Pause").click()
+    await wait_for(lambda: window.error_boxes, what="error dialog")
+    assert "a test refusal" in window.error_boxes[-1].text()
+    assert session.calls == []  # nothing ran
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    window.actions_pane.button("Take this service or application offline").click()
+    await confirm(window, "maintenance")
+    await wait_for(lambda: session.calls, what="the next action")
+    assert session.calls[0][0] == "offline"
+
+
+@pytest.mark.asyncio
+async def test_copy_actions_confirm_the_sessions_own_command(window: MainWindow) -> None:
+    session = CopyPreviewSession()
+    conn = await _connected(window, session)
+    ref = ItemRef(conn, Kind.COPY, "First Storage Group")
+    window.trigger(A.ActionSpec(A.SUSPEND_COPY, "Suspend Storage Group Copy…"), ref)
+    dialog = await confirm(window, "backup")
+    expected = session.preview_suspend_copy("First Storage Group", "backup")
+    assert dialog.commands().splitlines() == expected
+    await wait_for(lambda: session.calls, what="suspend")
+    assert session.calls[0] == ("suspend", "First Storage Group", "backup")

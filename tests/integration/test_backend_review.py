@@ -1,0 +1,100 @@
+"""Review findings: previews never raise and always equal what the action runs; an unwritable
+audit file does not lose an action's result.  In-process fakes only (no lab, no HTTP)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ccrgui.remote.api import AuthMethod, ConnectionSettings
+from ccrgui.remote.audit import AuditLog
+from ccrgui.remote.session import WinRMClusterSession
+from tests.gui.fakes import make_snapshot
+from tests.integration.fakes import FakeChannel, FakeHost
+
+SETTINGS = ConnectionSettings(
+    host="EXCLUS1",
+    https=False,
+    auth=AuthMethod.NTLM,
+    username="CONTOSO\\Administrator",
+    node_endpoints={"EXNODE1": "http://127.0.0.1:1/wsman", "EXNODE2": "http://127.0.0.1:2/wsman"},
+)
+
+
+def _session(host: FakeHost, audit: AuditLog) -> WinRMClusterSession:
+    return WinRMClusterSession(SETTINGS, "secret", channel_factory=lambda url: FakeChannel(host), audit=audit)
+
+
+@pytest.mark.asyncio
+async def test_previews_of_refused_names_say_not_sent_like_the_action(tmp_path: Path) -> None:
+    host = FakeHost()
+    s = _session(host, AuditLog(tmp_path / "audit.jsonl"))
+    s._last = make_snapshot()  # the GUI previews only after a snapshot
+    s._cms, s._cms_group = "EXCH1", "EXCH1"
+    try:
+        previews = {
+            "online": s.preview_bring_online("-Evil"),
+            "offline": s.preview_take_offline("/Evil"),
+            "move": s.preview_move_group("-Evil", "EXNODE2"),
+            "pause": s.preview_pause_node("-EXNODE2"),
+            "resume": s.preview_resume_node("EX\nNODE2"),
+        }
+        for name, lines in previews.items():
+            assert len(lines) == 1 and lines[0].startswith("Not sent: "), (name, lines)
+        results = {
+            "online": await s.bring_online("-Evil"),
+            "offline": await s.take_offline("/Evil"),
+            "move": await s.move_group("-Evil", "EXNODE2"),
+            "pause": await s.pause_node("-EXNODE2"),
+            "resume": await s.resume_node("EX\nNODE2"),
+        }
+        for name, result in results.items():
+            assert not result.ok and result.runs == ()
+            assert result.error == previews[name][0], name
+        assert host.requests == 0  # nothing was sent
+    finally:
+        await s.close()
+
+
+@pytest.mark.asyncio
+async def test_copy_previews_equal_the_command_that_runs_even_before_the_cms_name_is_known(
+    tmp_path: Path,
+) -> None:
+    host = FakeHost(ps=lambda script: [("action", "", 0)])
+    s = _session(host, AuditLog(tmp_path / "audit.jsonl"))
+    s._last = make_snapshot()  # copies say EXCH1\First Storage Group; the mbx read did not answer
+    assert s._cms is None
+    try:
+        preview = s.preview_suspend_copy("First Storage Group", "backup window")
+        assert preview == [
+            "Suspend-StorageGroupCopy -Identity 'EXCH1\\First Storage Group' "
+            "-SuspendComment 'backup window' -Confirm:$false"
+        ]
+        done = await s.suspend_copy("First Storage Group", "backup window")
+        assert done.ok, done.error
+        assert [r.command for r in done.runs] == preview
+        preview = s.preview_resume_copy("First Storage Group")
+        resumed = await s.resume_copy("First Storage Group")
+        assert [r.command for r in resumed.runs] == preview
+        assert "'EXCH1\\First Storage Group'" in preview[0]
+    finally:
+        await s.close()
+
+
+@pytest.mark.asyncio
+async def test_unwritable_audit_file_keeps_the_actions_result(tmp_path: Path) -> None:
+    host = FakeHost(cmd=lambda line: ("Moving resource group 'Cluster Group'...\r\n", "", 0))
+    blocked = tmp_path / "audit.jsonl"
+    blocked.mkdir()  # a directory where the file should be: every append fails
+    audit = AuditLog(blocked)
+    s = _session(host, audit)
+    s._last = make_snapshot()
+    s._cms, s._cms_group = "EXCH1", "EXCH1"
+    try:
+        result = await s.move_group("Cluster Group", "EXNODE2")
+        assert result.ok, result.error
+        assert result.runs[0].command == s.preview_move_group("Cluster Group", "EXNODE2")[0]
+        assert "could not be written" in audit.write_error
+    finally:
+        await s.close()

@@ -118,6 +118,17 @@ def keyring_store(host: str, username: str, password: str) -> str:
         return f"The password could not be stored in the system keyring: {exc}"
 
 
+def keyring_forget(host: str, username: str) -> str:
+    """Remove a remembered password; returns why it could not ("" on success)."""
+    try:
+        import keyring
+
+        keyring.delete_password(KEYRING_SERVICE, _keyring_account(host, username))
+        return ""
+    except Exception as exc:
+        return f"The remembered password could not be removed from the system keyring: {exc}"
+
+
 def settings_problem(s: ConnectionSettings, password: str) -> str:
     """Why these settings cannot be used ("" if they can), checked before anything is sent."""
     if not s.host.strip():
@@ -153,6 +164,7 @@ class ConnectDialog(QDialog):
         self.setWindowTitle("Manage a Cluster")
         self.setObjectName("connectDialog")
         self._qsettings = settings
+        self._stored: set[str] = set()  # keyring accounts whose remembered password was offered
         self.form = load_form("connect.ui", self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -210,6 +222,8 @@ class ConnectDialog(QDialog):
             self.method.setCurrentIndex(max(0, self.method.findData(r.auth)))
             self.user.setText(r.username)
             stored = keyring_password(r.host, r.username)
+            if stored:
+                self._stored.add(_keyring_account(r.host, r.username))
             self.password.setText(stored)
             self.remember.setChecked(bool(stored))
 
@@ -255,5 +269,11 @@ class ConnectDialog(QDialog):
             if failed:
                 self.error.setText(failed)
                 return
+        elif _keyring_account(s.host, s.username) in self._stored and not self.remember.isChecked():
+            # "Remember" unticked: the old password must not stay behind (it would be used to
+            # reconnect at the next start).
+            failed = keyring_forget(s.host, s.username)
+            if failed:
+                log.warning("%s", failed)
         remember_recent(self._qsettings, s)
         self.accept()

@@ -85,3 +85,22 @@ def test_recent_list_is_bounded_and_deduplicated(qsettings) -> None:  # type: ig
     assert sum(r.host.casefold() == "clus3" for r in recent) == 1
     qsettings.setValue(C.RECENT_KEY, "not json")
     assert C.load_recent(qsettings) == []
+
+
+def test_unticking_remember_forgets_the_stored_password(qtbot, qsettings, no_keyring, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(
+        C, "keyring_forget", lambda host, user: no_keyring.pop(f"{user}@{host}", None) and "", raising=False
+    )
+    C.remember_recent(
+        qsettings, ConnectionSettings("exnode1", https=True, auth=AuthMethod.NTLM, username="CONTOSO\\admin")
+    )
+    no_keyring["CONTOSO\\admin@exnode1"] = "old"
+    d = C.ConnectDialog(None, qsettings)
+    qtbot.addWidget(d)
+    assert d.password.text() == "old" and d.remember.isChecked()
+    d.password.setText("new")
+    d.remember.setChecked(False)
+    d.ok.click()
+    assert d.result() == C.ConnectDialog.DialogCode.Accepted
+    assert d.connection()[1] == "new"
+    assert no_keyring == {}  # not kept for the next start's automatic reconnect

@@ -64,11 +64,13 @@ class ConfirmDialog(QDialog):
         input_label: str = "",
         input_default: str = "",
         offer_validate_only: bool = False,
+        validate_commands: Callable[[str], list[str]] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setObjectName("confirmDialog")
         self._commands = commands
+        self._validate_commands = validate_commands
         icon = QLabel()
         icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(32, 32))
         self.impact = plain_label(impact)
@@ -108,12 +110,15 @@ class ConfirmDialog(QDialog):
         lay.addWidget(self.buttons)
         self._needs_input = bool(input_label)
         self.input.textChanged.connect(self._update)
+        self.validate_only.toggled.connect(self._update)
         self._update()
         self.resize(560, self.sizeHint().height())
 
     def _update(self) -> None:
         text = self.text()
-        self.command_view.setPlainText("\n".join(self._commands(text)))
+        validating = self._validate_commands is not None and self.validate_only.isChecked()
+        build = self._validate_commands if validating and self._validate_commands else self._commands
+        self.command_view.setPlainText("\n".join(build(text)))
         ok = not self._needs_input or bool(text)
         self.ok_button.setEnabled(ok)
         self.ok_button.setToolTip("" if ok else "Enter a " + self.input.accessibleName().lower() + " first")

@@ -599,6 +599,13 @@ class MainWindow(QMainWindow):
             impact = (
                 f"Clients of {g.name} lose access to its services during the move from {g.owner} to {where}."
             )
+        preview = getattr(session, "preview_validate_move_cms", None)  # not in the protocol
+
+        def validate_commands(comment: str) -> list[str]:
+            if callable(preview) and node is not None:
+                return list(preview(node, comment))
+            return [f"Validate moving {g.name} to {node}"]
+
         dialog = ConfirmDialog(
             self,
             f"Move {g.name}",
@@ -607,15 +614,13 @@ class MainWindow(QMainWindow):
             "Move",
             "Move comment:" if g.is_cms else "",
             offer_validate_only=g.is_cms and node is not None,
+            validate_commands=validate_commands,
         )
         if not await self._confirm(dialog):
             return
         comment = dialog.text()
         if g.is_cms and node is not None and dialog.validate_only.isChecked():
-            preview = getattr(session, "preview_validate_move_cms", None)  # not in the protocol
-            commands = (
-                preview(node, comment) if callable(preview) else [f"Validate moving {g.name} to {node}"]
-            )
+            commands = validate_commands(comment)
             result = await self.manager.run_action(
                 conn_id,
                 target,

@@ -76,3 +76,35 @@ async def test_copy_actions_confirm_the_sessions_own_command(window: MainWindow)
     assert dialog.commands().splitlines() == expected
     await wait_for(lambda: session.calls, what="suspend")
     assert session.calls[0] == ("suspend", "First Storage Group", "backup")
+
+
+class ValidatingSession(FakeSession):
+    """A session with the real backend's validate-only preview."""
+
+    def preview_validate_move_cms(self, node: str, comment: str) -> list[str]:
+        return [
+            f"Move-ClusteredMailboxServer -Identity 'EXCH1' -TargetMachine '{node}' "
+            f"-MoveComment '{comment}' -ValidateOnly -Confirm:$false"
+        ]
+
+
+@pytest.mark.asyncio
+async def test_validate_only_shows_the_validating_command(window: MainWindow) -> None:
+    session = ValidatingSession()
+    conn = await _connected(window, session)
+    ref = ItemRef(conn, Kind.GROUP, "EXCH1")
+    window.trigger(A.ActionSpec(A.MOVE_TO, "EXNODE2", target="EXNODE2"), ref)
+    await wait_for(lambda: window.confirm_dialog is not None and window.confirm_dialog.isVisible())
+    dialog = window.confirm_dialog
+    assert dialog is not None
+    dialog.input.setText("check")
+    assert "-ValidateOnly" not in dialog.commands()  # a real move
+    dialog.validate_only.setChecked(True)
+    assert dialog.commands().splitlines() == session.preview_validate_move_cms("EXNODE2", "check")
+    dialog.validate_only.setChecked(False)
+    assert dialog.commands().splitlines() == session.preview_move_group("EXCH1", "EXNODE2", "check")
+    dialog.validate_only.setChecked(True)
+    await confirm(window)
+    await wait_for(lambda: session.calls == [("validate", "EXNODE2", "check")], what="validation")
+    entry = window.oplog.model.entries()[-1]
+    assert entry.action.startswith("Validate moving EXCH1")

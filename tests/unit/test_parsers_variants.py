@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ccrgui.domain.model import CmsState, CopyStatus, GroupState, Node, NodeState
+from ccrgui.domain.model import CmsState, CopyStatus, EventLevel, GroupState, Node, NodeState
 from ccrgui.remote.parsers import ClusterExeError, parse_groups, parse_nodes, parse_resources
 from ccrgui.remote.parsers.ems import (
     parse_cms_status,
@@ -20,6 +20,7 @@ from ccrgui.remote.parsers.ems import (
     parse_exchange_servers,
     parse_format_list,
 )
+from ccrgui.remote.parsers.events import EventParseError, parse_events
 
 NODE_ROWS = [
     ("EXCCR-N1", 1, "Up"),
@@ -295,3 +296,40 @@ def test_real_get_exchangeserver_format_list(reference: Path) -> None:
     assert servers[0].roles == () and servers[0].version == "Version 6.5 (Build 7638.2: Service Pack 2)"
     assert set(servers[1].roles) == {"Mailbox", "ClientAccess", "UnifiedMessaging", "HubTransport"}
     assert not servers[1].is_member_of_cluster
+
+
+# ------------------------------------------------------------------------- wevtutil captures
+
+SCM_EVENT = (
+    "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"
+    "<Provider Name='Service Control Manager' Guid='{555908d1-a6d7-4695-8e1e-26931d2012f4}' "
+    "EventSourceName='Service Control Manager'/><EventID Qualifiers='16384'>7036</EventID>"
+    "<Version>0</Version><Level>4</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x80000000000000</Keywords>"
+    "<TimeCreated SystemTime='2009-03-12T08:15:59.000Z'/><EventRecordID>12345</EventRecordID><Correlation/>"
+    "<Execution ProcessID='0' ThreadID='0'/><Channel>System</Channel><Computer>NŒUD-Ä1.contoso.com</Computer>"
+    "<Security/></System><EventData><Data Name='param1'>Microsoft Exchange Information Store</Data>"
+    "<Data Name='param2'>running</Data></EventData></Event>"
+)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("C:\\>wevtutil qe System /c:1 /f:xml\r\n", "\r\n\r\nC:\\>"),
+        ("PS C:\\Users\\Administrator> wevtutil qe System /c:1 /f:xml\n", "\nPS C:\\Users\\Administrator> "),
+        ("[PS] C:\\Windows\\system32>wevtutil qe System /c:1 /f:xml /e:Events\r\n<Events>", "</Events>\r\n"),
+    ],
+)
+def test_events_between_console_prompts(before: str, after: str) -> None:
+    (event,) = parse_events(before + SCM_EVENT + after, node="N1")
+    assert (event.event_id, event.provider, event.level) == (
+        7036,
+        "Service Control Manager",
+        EventLevel.INFORMATION,
+    )
+
+
+def test_events_other_text_is_still_an_error() -> None:
+    with pytest.raises(EventParseError) as info:
+        parse_events("junk\r\n" + SCM_EVENT)
+    assert [e.event_id for e in info.value.events] == [7036]

@@ -39,6 +39,10 @@ _EVENT_START = re.compile(r"<Event(?=[\s>/])")
 _EVENT_END = "</Event>"
 _WRAPPER = re.compile(r"^\s*(?:<\?xml[^>]*\?>\s*)?(?:<([A-Za-z_][\w.\-]*)(?:\s[^>]*?)?(/?)>)?", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# A console prompt line (with the echoed wevtutil command) around a pasted capture.
+_PROMPT_LINE = re.compile(
+    r"^[ \t]*(?:(?:\[PS\] )?(?:[A-Za-z]:\\|\\\\)[^>\r\n<]*>|PS [^>\r\n<]*>)[^\r\n<]*\r?$", re.M
+)
 
 
 class EventParseError(ParseError):
@@ -463,8 +467,10 @@ def _check_outside(
     text: str, start: int, end: int, wrapper: str | None, errors: list[ParseError]
 ) -> str | None:
     """Text between events may only be blanks, comments, an XML declaration and one wrapper
-    element (opened before the first event); returns the wrapper's name once known."""
+    element (opened before the first event), and console prompt lines of a pasted capture;
+    returns the wrapper's name once known."""
     piece = _COMMENT.sub(lambda m: " " * len(m.group(0)), text[start:end])
+    piece = _PROMPT_LINE.sub(lambda m: " " * len(m.group(0)), piece)
     stripped = piece.strip()
     if not stripped:
         return wrapper

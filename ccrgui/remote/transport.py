@@ -199,8 +199,12 @@ def pywinrm_options(settings: ConnectionSettings, url: str) -> dict[str, Any]:
     }[settings.auth]
     opts: dict[str, Any] = {
         "transport": transport,
-        # Over plain HTTP the messages must be sealed; over HTTPS TLS already protects them.
-        "message_encryption": "auto" if https else "always",
+        # Over plain HTTP the messages must be sealed; over verified HTTPS TLS protects them.  With
+        # certificate checks off, NTLM/Kerberos/CredSSP still seal them, so a man in the middle
+        # who relays the logon can neither read nor change the commands (Basic cannot seal).
+        "message_encryption": (
+            "auto" if https and (settings.verify_tls or settings.auth is AuthMethod.BASIC) else "always"
+        ),
         "server_cert_validation": "validate" if settings.verify_tls else "ignore",
         "ca_trust_path": settings.ca_file or "legacy_requests",
         "proxy": None,  # a desktop console talks to the nodes directly

@@ -98,3 +98,21 @@ async def test_unwritable_audit_file_keeps_the_actions_result(tmp_path: Path) ->
         assert "could not be written" in audit.write_error
     finally:
         await s.close()
+
+
+def test_messages_are_sealed_unless_verified_tls_protects_them() -> None:
+    from ccrgui.remote.transport import pywinrm_options
+
+    def enc(url: str, auth: AuthMethod, verify: bool) -> str:
+        s = ConnectionSettings("N1", auth=auth, username="C\\a", verify_tls=verify)
+        return str(pywinrm_options(s, url)["message_encryption"])
+
+    assert enc("http://n1:5985/wsman", AuthMethod.NTLM, True) == "always"
+    assert enc("https://n1:5986/wsman", AuthMethod.NTLM, True) == "auto"
+    assert enc("https://n1:5986/wsman", AuthMethod.NTLM, False) == "always"  # TLS not checked
+    assert enc("https://n1:5986/wsman", AuthMethod.CREDSSP, False) == "always"
+    assert enc("https://n1:5986/wsman", AuthMethod.BASIC, False) == "auto"  # Basic cannot seal
+    opts = pywinrm_options(
+        ConnectionSettings("N1", auth=AuthMethod.NTLM, username="C\\a"), "https://n1/wsman"
+    )
+    assert opts["server_cert_validation"] == "validate"  # verified by default

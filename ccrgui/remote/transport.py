@@ -35,6 +35,29 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# At DEBUG these libraries log every authentication token (spnego: the NTLM AUTHENTICATE message,
+# whose NTLMv2 response can be cracked offline for the password; requests_kerberos: the
+# Authorization header).  `ccrgui --verbose` sets the root logger to DEBUG, so they are held at
+# INFO unless someone configured them explicitly.
+AUTH_LOGGERS = (
+    "spnego",
+    "requests_ntlm",
+    "requests_kerberos",
+    "requests_credssp",
+    "winrm.vendor.requests_kerberos",
+)
+
+
+def quiet_auth_loggers() -> None:
+    """Keep authentication tokens out of debug logs (see AUTH_LOGGERS)."""
+    for name in AUTH_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.INFO)
+
+
+quiet_auth_loggers()
+
 # WS-Management fault codes Windows sends (MS-WSMV; see reference/winrm/NOTES.md §1.6).
 WSMAN_TIMED_OUT = 2150858793
 WSMAN_INVALID_SELECTORS = 2150858843  # unknown ShellId / CommandId: the shell is gone

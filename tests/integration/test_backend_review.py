@@ -116,3 +116,14 @@ def test_messages_are_sealed_unless_verified_tls_protects_them() -> None:
         ConnectionSettings("N1", auth=AuthMethod.NTLM, username="C\\a"), "https://n1/wsman"
     )
     assert opts["server_cert_validation"] == "validate"  # verified by default
+
+
+def test_auth_tokens_stay_out_of_debug_logs(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    import ccrgui.remote.transport  # noqa: F401  (importing the transport is enough)
+
+    caplog.set_level(logging.DEBUG)  # what `ccrgui --verbose` does to the root logger
+    assert logging.getLogger("ccrgui.remote.session").isEnabledFor(logging.DEBUG)
+    for name in ("spnego", "spnego._negotiate", "winrm.vendor.requests_kerberos.kerberos_"):
+        assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name

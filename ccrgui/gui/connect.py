@@ -76,10 +76,27 @@ def load_recent(settings: QSettings | None) -> list[RecentCluster]:
     raw = settings.value(RECENT_KEY, "[]")
     try:
         items = json.loads(str(raw))
-        return [RecentCluster(**item) for item in items][:MAX_RECENT]
+        if not isinstance(items, list):
+            raise TypeError("not a list")
     except (ValueError, TypeError) as exc:  # a damaged entry must not stop the console
         log.warning("ignoring unreadable recent clusters: %s", exc)
         return []
+    found: list[RecentCluster] = []
+    for item in items:
+        # Each entry on its own: one damaged entry (an unknown auth method, a port that is not a
+        # number) is skipped, and the app still starts and reconnects the others.
+        try:
+            r = RecentCluster(**item)
+            r.settings()
+            if not (isinstance(r.host, str) and isinstance(r.username, str) and type(r.port) is int):
+                raise TypeError("wrong field types")
+            if not (isinstance(r.https, bool) and isinstance(r.verify_tls, bool)):
+                raise TypeError("wrong field types")
+        except (ValueError, TypeError) as exc:
+            log.warning("ignoring an unreadable recent cluster %r: %s", item, exc)
+            continue
+        found.append(r)
+    return found[:MAX_RECENT]
 
 
 def remember_recent(settings: QSettings | None, s: ConnectionSettings) -> None:

@@ -104,3 +104,21 @@ def test_unticking_remember_forgets_the_stored_password(qtbot, qsettings, no_key
     assert d.result() == C.ConnectDialog.DialogCode.Accepted
     assert d.connection()[1] == "new"
     assert no_keyring == {}  # not kept for the next start's automatic reconnect
+
+
+def test_a_damaged_recent_entry_is_skipped_not_fatal(qtbot, qsettings, no_keyring) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    good = {"host": "EXCLUS1", "port": 5986, "https": True, "auth": "ntlm", "username": "C\\a"}
+    bad = [
+        {"host": "X", "port": 5986, "https": True, "auth": "telnet"},
+        {"host": "Y", "port": "5986", "https": True, "auth": "ntlm"},
+        "not an object",
+    ]
+    qsettings.setValue(C.RECENT_KEY, json.dumps([*bad, good]))
+    recent = C.load_recent(qsettings)
+    assert [r.host for r in recent] == ["EXCLUS1"]
+    assert [r.settings().auth for r in recent] == [AuthMethod.NTLM]  # what the app reconnects with
+    d = C.ConnectDialog(None, qsettings)
+    qtbot.addWidget(d)
+    assert d.host.currentText() == "EXCLUS1"

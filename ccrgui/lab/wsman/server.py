@@ -248,10 +248,12 @@ class WSManServer:
         return self
 
     def stop(self) -> None:
+        # The watcher goes first: closing under it would let it see "up, not listening" and
+        # reopen the endpoint after stop() (a leaked listener, or a bind error in the log).
         self._stopped.set()
-        self._close()
         if self._watch_thread is not None:
             self._watch_thread.join(timeout=2)
+        self._close()
 
     @property
     def fault_node(self) -> str:
@@ -270,7 +272,7 @@ class WSManServer:
 
     def _open(self) -> None:
         with self._state_lock:
-            if self._httpd is not None:
+            if self._httpd is not None or self._stopped.is_set():
                 return
             httpd = _HTTPServer((self.host, self.port), self)
             self.port = httpd.server_address[1]

@@ -244,6 +244,10 @@ def topology_from_json(raw: Any) -> Topology:
         elif isinstance(n, list) or "storage_groups" in raw:
             # Rebuild the default groups with the configured node and storage group names.
             groups = _rename_default_groups(base, nodes[0].name, sgs)
+        quorum_model = raw.get("quorum_model", base.quorum_model)
+        if "groups" not in raw and quorum_model == "Node Majority":
+            # A Node Majority cluster has no witness: the default core group loses its share.
+            groups = tuple(_without_witness(g) if g.kind == "core" else g for g in groups)
         topo = Topology(
             cluster_name=raw.get("cluster_name", base.cluster_name),
             domain=raw.get("domain", base.domain),
@@ -254,7 +258,7 @@ def topology_from_json(raw: Any) -> Topology:
             cms_name=raw.get("cms_name", base.cms_name),
             cms_version=raw.get("cms_version", base.cms_version),
             storage_groups=sgs,
-            quorum_model=raw.get("quorum_model", base.quorum_model),
+            quorum_model=quorum_model,
             witness_share=raw.get("witness_share", base.witness_share),
             cluster_address=raw.get("cluster_address", base.cluster_address),
         )
@@ -289,6 +293,11 @@ def _group(d: dict[str, Any]) -> GroupSpec:
     )
     d["preferred_owners"] = tuple(d.get("preferred_owners", ()))
     return GroupSpec(resources=res, **d)
+
+
+def _without_witness(group: GroupSpec) -> GroupSpec:
+    resources = tuple(r for r in group.resources if r.type != "File Share Witness")
+    return GroupSpec(group.name, group.owner, resources, group.kind, group.preferred_owners)
 
 
 def _rename_default_groups(

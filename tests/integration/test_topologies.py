@@ -170,6 +170,9 @@ def test_eight_nodes_node_majority_basic_https_pypsrp(tmp_path: Path) -> None:
         assert ("Offline", "Online") in {(r.name, r.group) for r in resources}
         first, second = _snapshots(lab, tmp_path)
         assert len(first.nodes) == 8
+        # Node Majority: no witness resource anywhere, and the quorum names none.
+        assert all(r.resource_type != "File Share Witness" for r in second.resources)
+        assert second.quorum is not None and (second.quorum.resource, second.quorum.path) == ("", "")
         _assert_matches(first, lab)
         _assert_matches(second, lab)
 

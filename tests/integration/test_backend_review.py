@@ -127,3 +127,37 @@ def test_auth_tokens_stay_out_of_debug_logs(caplog: pytest.LogCaptureFixture) ->
     assert logging.getLogger("ccrgui.remote.session").isEnabledFor(logging.DEBUG)
     for name in ("spnego", "spnego._negotiate", "winrm.vendor.requests_kerberos.kerberos_"):
         assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
+
+
+@pytest.mark.asyncio
+@pytest.mark.integration
+async def test_cms_move_and_stop_run_exactly_the_previewed_lines(lab: object, tmp_path: Path) -> None:
+    """Against the lab: the confirmation's lines are the lines that run, quotes and all."""
+    from typing import Any
+
+    from ccrgui.remote.session import settings_from_lab_info
+
+    running: Any = lab
+    settings, password = settings_from_lab_info(running.info())
+    s = WinRMClusterSession(settings, password, audit=AuditLog(tmp_path / "audit.jsonl"))
+    cms = running.topology.cms_name
+    comment = "Patch \u2019Tuesday\u2019 \"KB950050\" 'now'"
+    try:
+        await s.snapshot()
+        shown: list[str] = []
+        for preview, act in (
+            (s.preview_move_group(cms, "EXNODE2", comment), lambda: s.move_group(cms, "EXNODE2", comment)),
+            (s.preview_take_offline(cms, comment), lambda: s.take_offline(cms, comment)),
+            (
+                s.preview_move_group("Cluster Group", "EXNODE2"),
+                lambda: s.move_group("Cluster Group", "EXNODE2"),
+            ),
+        ):
+            result = await act()
+            assert result.ok, result.error
+            assert [r.command for r in result.runs] == preview
+            shown += preview
+        records = AuditLog(tmp_path / "audit.jsonl").read()
+        assert [r.command for r in records][-3:] == shown  # the audit log has the same lines
+    finally:
+        await s.close()

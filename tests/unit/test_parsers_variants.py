@@ -333,3 +333,41 @@ def test_events_other_text_is_still_an_error() -> None:
     with pytest.raises(EventParseError) as info:
         parse_events("junk\r\n" + SCM_EVENT)
     assert [e.event_id for e in info.value.events] == [7036]
+
+
+def _host_wrap(text: str, width: int = 80) -> str:
+    """PowerShell 2.0's console host: every line longer than the buffer is broken at 80."""
+    out = []
+    for line in text.split("\r\n"):
+        while len(line) > width:
+            out.append(line[:width])
+            line = line[width:]
+        out.append(line)
+    return "\r\n".join(out)
+
+
+def test_resource_rows_wrapped_at_80_with_long_tails() -> None:
+    """Rows read through the PowerShell host, cut inside the group column: the tail holds the
+    rest of the group name, the node and a two-word state, and is joined back."""
+    rows = [
+        (
+            "Storage Group With A Long Name 1/Mailbox Database 1 (EXCMS2)",
+            "Storage Group Ü 1 Long",
+            "EXNODE1",
+            "Online Pending",
+        ),
+        (
+            "Exchange Information Store Instance (EXCMS2)",
+            "EXCMS2 Group With Spaces",
+            "NODE10",
+            "Offline Pending",
+        ),
+        ("Cluster IP Address", "Cluster Group", "EXNODE1", "Online"),
+    ]
+    groups = parse_groups("\r\n".join(group_listing([(g, n, "Online") for _, g, n, _ in rows])))
+    text = _host_wrap(
+        "\r\n".join(["Listing status for all available resources:", "", *resource_listing(rows), ""])
+    )
+    assert any(len(line) == 80 for line in text.split("\r\n"))
+    got = parse_resources(text, groups)
+    assert [(r.name, r.group, r.owner, r.state.value) for r in got] == rows

@@ -60,8 +60,17 @@ def _join_fragments(raw: list[str], width: int = HOST_WIDTH) -> list[str]:
     out = list(raw)
     target = -1
     piece = 0
+    # printf pads every column but the last, so a whole row of the current listing reaches its
+    # last column's start (from the dash line); anything shorter is the tail of a wrapped row.
+    min_row = 0
     for index, line in enumerate(raw):
-        fragment = bool(line) and (line[0] in " \t" or len(line.split()) <= 2)
+        body = line.rstrip(" \t\r")
+        if DASHES.match(body):
+            starts = [m.start() for m in re.finditer(r"-+", body)]
+            min_row = starts[-1] + 1 if len(starts) > 1 else 0
+        elif not body.strip():
+            min_row = 0
+        fragment = bool(line) and (line[0] in " \t" or len(line.split()) <= 2 or len(body) < min_row)
         if target >= 0 and piece == width and fragment:
             out[target] += line
             out[index] = ""

@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
 from ccrgui.gui.plaintext import make_plain, plain_label
 from ccrgui.gui.results import Section, SectionTableModel
 
+NOT_SENT = "Not sent: "  # how ccrgui.remote.session previews a command it refuses to build
+
 
 async def await_dialog(dialog: QDialog) -> int:
     """Open `dialog` window-modally with open() and wait for its result without blocking Qt."""
@@ -118,10 +120,14 @@ class ConfirmDialog(QDialog):
         text = self.text()
         validating = self._validate_commands is not None and self.validate_only.isChecked()
         build = self._validate_commands if validating and self._validate_commands else self._commands
-        self.command_view.setPlainText("\n".join(build(text)))
-        ok = not self._needs_input or bool(text)
+        lines = build(text)
+        self.command_view.setPlainText("\n".join(lines))
+        # The backend previews a value it refuses to quote as "Not sent: why" (nothing would run).
+        refused = next((line for line in lines if line.startswith(NOT_SENT)), "")
+        ok = (not self._needs_input or bool(text)) and not refused
         self.ok_button.setEnabled(ok)
-        self.ok_button.setToolTip("" if ok else "Enter a " + self.input.accessibleName().lower() + " first")
+        why = refused or "Enter a " + self.input.accessibleName().lower() + " first"
+        self.ok_button.setToolTip("" if ok else why)
 
     def text(self) -> str:
         return self.input.text().strip()

@@ -108,3 +108,36 @@ async def test_validate_only_shows_the_validating_command(window: MainWindow) ->
     await wait_for(lambda: session.calls == [("validate", "EXNODE2", "check")], what="validation")
     entry = window.oplog.model.entries()[-1]
     assert entry.action.startswith("Validate moving EXCH1")
+
+
+class RefusedPreviewSession(FakeSession):
+    """Previews the way the real session does when quoting refuses the name."""
+
+    def preview_take_offline(self, group: str, reason: str = "") -> list[str]:
+        return ["Not sent: refusing to send '-Evil': a test refusal"]
+
+
+@pytest.mark.asyncio
+async def test_confirmation_cannot_be_accepted_when_nothing_would_run(window: MainWindow) -> None:
+    session = RefusedPreviewSession()
+    conn = await _connected(window, session)
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    window.actions_pane.button("Take this service or application offline").click()
+    await wait_for(lambda: window.confirm_dialog is not None and window.confirm_dialog.isVisible())
+    dialog = window.confirm_dialog
+    assert dialog is not None
+    dialog.input.setText("maintenance")  # the reason is there; the refusal still blocks
+    assert not dialog.ok_button.isEnabled()
+    assert "a test refusal" in dialog.ok_button.toolTip()
+    dialog.reject()
+    assert session.calls == []
+
+
+def test_the_dialog_knows_the_sessions_not_sent_wording() -> None:
+    from ccrgui.gui.dialogs import NOT_SENT
+    from ccrgui.remote.session import _preview
+
+    def refused() -> str:
+        raise UnsafeValueError("-Evil", "a test refusal")
+
+    assert _preview(refused)[0].startswith(NOT_SENT)

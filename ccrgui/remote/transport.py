@@ -174,6 +174,13 @@ def validate_settings(settings: ConnectionSettings, password: str) -> list[str]:
         raise ConnectionError_("The operation timeout must be a positive number of seconds.")
     if not settings.host.strip():
         raise ConnectionError_("Enter the cluster name or the name of one of its nodes.")
+    bad = [ch for ch in settings.host if ch.isspace() or ch in "/\\?#@%\"'<>"]
+    if bad:
+        # Put into a URL, such a "name" would silently reach another host, port or path.
+        raise ConnectionError_(
+            f"{settings.host!r} is not a host name: it contains {bad[0]!r}. Enter a cluster or node "
+            "name such as EXCLUS1 or exnode1.contoso.com."
+        )
     urls = [endpoint_for(settings, settings.host), *settings.node_endpoints.values()]
     for url in urls:
         parts = urlsplit(url)

@@ -161,3 +161,15 @@ async def test_cms_move_and_stop_run_exactly_the_previewed_lines(lab: object, tm
         assert [r.command for r in records][-3:] == shown  # the audit log has the same lines
     finally:
         await s.close()
+
+
+def test_a_host_that_is_not_a_name_is_refused_before_anything_is_sent() -> None:
+    from ccrgui.remote.api import ConnectionError_
+    from ccrgui.remote.transport import validate_settings
+
+    for host in ("EX NODE1", "exnode1/evil", "user@exnode1", "exnode1#x", "ex\\node1"):
+        s = ConnectionSettings(host, auth=AuthMethod.NTLM, username="C\\a")
+        with pytest.raises(ConnectionError_, match="is not a host name"):
+            validate_settings(s, "pw")
+    for host in ("EXCLUS1", "exnode1.contoso.com", "10.0.0.11", "[fe80::1]"):
+        assert validate_settings(ConnectionSettings(host, auth=AuthMethod.NTLM, username="C\\a"), "pw") == []

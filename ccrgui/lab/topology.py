@@ -268,7 +268,11 @@ def topology_from_json(raw: Any) -> Topology:
     return topo
 
 
-def _node(d: dict[str, Any], node_id: int, base: Topology) -> NodeSpec:
+def _node(d: dict[str, Any] | str, node_id: int, base: Topology) -> NodeSpec:
+    if isinstance(d, str):  # a bare node name
+        d = {"name": d}
+    if not isinstance(d, dict):
+        raise TopologyError(f"nodes[{node_id - 1}]: expected a node name or an object")
     d = dict(d)
     nics = tuple(Nic(**x) for x in d.pop("nics", []))
     if not nics:

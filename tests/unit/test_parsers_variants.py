@@ -19,6 +19,7 @@ from ccrgui.remote.parsers.ems import (
     parse_copy_status,
     parse_exchange_servers,
     parse_format_list,
+    parse_format_table,
 )
 from ccrgui.remote.parsers.events import EventParseError, parse_events
 
@@ -371,3 +372,31 @@ def test_resource_rows_wrapped_at_80_with_long_tails() -> None:
     assert any(len(line) == 80 for line in text.split("\r\n"))
     got = parse_resources(text, groups)
     assert [(r.name, r.group, r.owner, r.state.value) for r in got] == rows
+
+
+def test_copy_status_default_table_view() -> None:
+    """Get-StorageGroupCopyStatus without ``| fl``: a table with titles wrapped in their columns."""
+    text = (
+        "[PS] C:\\Windows\\system32>Get-StorageGroupCopyStatus -Server EXCMS1\r\n\r\n"
+        "Name                      SummaryCopySt CopyQueueLe ReplayQueue LastInspectedLogTime\r\n"
+        "                          atus          ngth        Length\r\n"
+        "----                      ------------- ----------- ----------- --------------------\r\n"
+        "First Storage Group       Healthy       0           0           11/25/2026 11:02:03 PM\r\n"
+        "Storage Group Ü 2         Suspended     12          3\r\n\r\n"
+        "[PS] C:\\Windows\\system32>"
+    )
+    copies = parse_copy_status(text)
+    assert [(c.storage_group, c.status, c.copy_queue_length, c.replay_queue_length) for c in copies] == [
+        ("First Storage Group", CopyStatus.HEALTHY, 0, 0),
+        ("Storage Group Ü 2", CopyStatus.SUSPENDED, 12, 3),
+    ]
+    assert [c.suspended for c in copies] == [False, True]
+    assert copies[0].last_inspected_log_time is not None
+
+
+def test_real_get_umserver_table(reference: Path) -> None:
+    path = reference / "ems" / "ems-get-umserver_get-exchangeserver-fl_ex2007sp1.txt"
+    text = path.read_text(encoding="utf-8").split("\n", 1)[1]
+    assert parse_format_table(text) == [
+        {"Name": "DOMAIN2007", "DialPlans": "{}", "Languages": "{en-US}", "Status": "Enabled"}
+    ]

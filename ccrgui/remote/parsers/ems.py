@@ -32,6 +32,7 @@ __all__ = [
     "parse_exchange_servers",
     "parse_exchange_setup",
     "parse_format_list",
+    "parse_format_table",
     "parse_ps_datetime",
     "parse_wmi_computer",
     "parse_wmi_datetime",
@@ -190,6 +191,54 @@ def parse_format_list(text: str) -> list[dict[str, str]]:
     return records
 
 
+_FT_DASHES = re.compile(r"^-+(?: +-+)*$")
+
+
+def _cells(line: str, starts: Sequence[int]) -> list[str]:
+    out = []
+    for k, start in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else len(line)
+        out.append(line[start:end].strip())
+    return out
+
+
+def parse_format_table(text: str) -> list[dict[str, str]]:
+    """``Format-Table`` text (the default view of Get-StorageGroupCopyStatus and others) -> one
+    dict per row.
+
+    Columns are where the dash line puts them; a title too long for its column is wrapped over
+    several header lines (``SummaryCopySt`` / ``atus``) and is joined back.  Rows run to a blank
+    line or a prompt.  Values the console truncated keep their ``...``.
+    """
+    if not isinstance(text, str):
+        raise ParseError(f"expected text, got {type(text).__name__}")
+    lines = [line.lstrip("\ufeff").rstrip() for line in LINE_SPLIT.split(text)]
+    records: list[dict[str, str]] = []
+
+    def ends(line: str) -> bool:
+        return not line.strip() or bool(PROMPT.match(line.strip()))
+
+    i = 1
+    while i < len(lines):
+        if not (_FT_DASHES.match(lines[i]) and not ends(lines[i - 1])):
+            i += 1
+            continue
+        starts = [m.start() for m in re.finditer(r"-+", lines[i])]
+        top = i - 1
+        while top > 0 and not ends(lines[top - 1]):
+            top -= 1
+        titles = [""] * len(starts)
+        for header in lines[top:i]:
+            for k, cell in enumerate(_cells(header, starts)):
+                titles[k] += cell
+        j = i + 1
+        while j < len(lines) and not ends(lines[j]) and not _FT_DASHES.match(lines[j]):
+            records.append({t: c for t, c in zip(titles, _cells(lines[j], starts), strict=True) if t})
+            j += 1
+        i = j
+    return records
+
+
 # ------------------------------------------------------------------ values of either format
 
 Record = Mapping[str, PsValue]
@@ -201,7 +250,9 @@ def _records(text: str) -> list[Record]:
         raise ParseError(f"expected text, got {type(text).__name__}")
     if text.lstrip("\ufeff \t\r\n").startswith("<"):
         return [obj.properties for obj in parse_convertto_xml(text)]
-    return list(parse_format_list(text))
+    records = parse_format_list(text)
+    # No "Label : value" line at all: the cmdlet's default table view, pasted from a console.
+    return list(records or parse_format_table(text))
 
 
 def _get(record: Record, *names: str) -> PsValue:
@@ -396,16 +447,21 @@ def parse_copy_status(text: str) -> list[StorageGroupCopy]:
     for rec in _records(text):
         identity = _text(rec, "Identity")
         group = _text(rec, "StorageGroupName", "Name") or identity.rsplit("\\", 1)[-1]
+        status = CopyStatus.from_text(_text(rec, "SummaryCopyStatus"))
+        # The default table view has no Suspend column; its status says it.
+        suspended = (
+            _bool(rec, "Suspend") if _get(rec, "Suspend") is not None else status is CopyStatus.SUSPENDED
+        )
         if not identity and not group:
             raise ParseError("a storage group copy status object without Identity or Name")
         copies.append(
             StorageGroupCopy(
                 identity=identity or group,
                 storage_group=group,
-                status=CopyStatus.from_text(_text(rec, "SummaryCopyStatus")),
+                status=status,
                 copy_queue_length=_int(rec, "CopyQueueLength"),
                 replay_queue_length=_int(rec, "ReplayQueueLength"),
-                suspended=_bool(rec, "Suspend"),
+                suspended=suspended,
                 suspend_comment=_text(rec, "SuspendComment"),
                 failed=_bool(rec, "Failed"),
                 failed_message=_text(rec, "FailedMessage"),

@@ -27,9 +27,16 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TypeVar
 from urllib.parse import urlsplit
 
+import defusedxml.ElementTree as SafeET
+import winrm
 import winrm.protocol  # imported up front: the import takes a noticeable part of a second
 
 from ccrgui.remote.api import AuthMethod, ConnectionError_, ConnectionSettings
+
+# pywinrm parses every WS-Man reply with ElementTree.fromstring (and nothing else of it): give it
+# defusedxml's, so a hostile reply cannot declare entities or a DTD.  Scoped to pywinrm's modules.
+winrm.protocol.ET = SafeET
+winrm.ET = SafeET
 
 log = logging.getLogger(__name__)
 

@@ -70,7 +70,7 @@ def _join_fragments(raw: list[str], width: int = HOST_WIDTH) -> list[str]:
             min_row = starts[-1] + 1 if len(starts) > 1 else 0
         elif not body.strip():
             min_row = 0
-        fragment = bool(line) and (line[0] in " \t" or len(line.split()) <= 2 or len(body) < min_row)
+        fragment = bool(line) and (line[0] in " \t" or len(line.split()) <= 2 or len(line) < min_row)
         if target >= 0 and piece == width and fragment:
             out[target] += line
             out[index] = ""

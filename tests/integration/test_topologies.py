@@ -62,15 +62,27 @@ def _with_extra_groups(topo: Topology) -> Topology:
     return dataclasses.replace(topo, groups=topo.groups + extra)
 
 
-def _settle(lab: Lab, timeout: float = 5.0) -> None:
-    """Wait until no group or resource is pending (a node going down moves its groups)."""
+def _settle(lab: Lab, timeout: float = 10.0, quiet: float = 1.0) -> None:
+    """Wait until no group or resource has been pending for `quiet` seconds (a node going down
+    moves its groups, and a failed resource may be retried, after scheduled delays)."""
     pending = {GroupState.ONLINE_PENDING, GroupState.OFFLINE_PENDING, GroupState.PENDING}
     deadline = time.monotonic() + timeout
-    while any(g.state in pending for g in lab.engine.groups()) or any(
-        r.state in pending for r in lab.engine.resources()
-    ):
+    calm_since = time.monotonic()
+    while time.monotonic() - calm_since < quiet:
         assert time.monotonic() < deadline, "the lab did not settle"
+        if any(g.state in pending for g in lab.engine.groups()) or any(
+            r.state in pending for r in lab.engine.resources()
+        ):
+            calm_since = time.monotonic()
         time.sleep(0.05)
+
+
+def _engine_state(lab: Lab) -> tuple[object, ...]:
+    return (
+        tuple((n.name, n.state) for n in lab.engine.nodes()),
+        tuple((g.name, g.owner, g.state) for g in lab.engine.groups()),
+        tuple((r.name, r.state) for r in lab.engine.resources()),
+    )
 
 
 def _snapshots(lab: Lab, tmp_path: Path) -> tuple[ClusterSnapshot, ClusterSnapshot]:
@@ -84,7 +96,15 @@ def _snapshots(lab: Lab, tmp_path: Path) -> tuple[ClusterSnapshot, ClusterSnapsh
         finally:
             await session.close()
 
-    return asyncio.run(run())
+    # The comparison is with the engine afterwards: take the pair again if the lab changed
+    # state while it was being read (a scheduled transition landing mid-snapshot).
+    for _ in range(3):
+        before = _engine_state(lab)
+        pair = asyncio.run(run())
+        if _engine_state(lab) == before:
+            return pair
+        _settle(lab)
+    return pair
 
 
 def _assert_matches(snap: ClusterSnapshot, lab: Lab, down: frozenset[str] = frozenset()) -> None:

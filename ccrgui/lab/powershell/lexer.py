@@ -15,25 +15,30 @@ SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
 DOUBLE_QUOTES = '"\u201c\u201d\u201e'
 DASHES = "-\u2013\u2014\u2015"
 
-OPERATOR_WORDS = {
-    "eq",
-    "ne",
-    "gt",
-    "ge",
-    "lt",
-    "le",
-    "like",
-    "notlike",
-    "match",
-    "notmatch",
-    "replace",
-    "contains",
-    "notcontains",
-    "is",
-    "isnot",
-    "as",
-    "join",
-    "split",
+# Binary operators written as -word (comparison, matching, type, join/split).
+COMPARISON_WORDS = frozenset(
+    {
+        "eq",
+        "ne",
+        "gt",
+        "ge",
+        "lt",
+        "le",
+        "like",
+        "notlike",
+        "match",
+        "notmatch",
+        "replace",
+        "contains",
+        "notcontains",
+        "is",
+        "isnot",
+        "as",
+        "join",
+        "split",
+    }
+)
+OPERATOR_WORDS = COMPARISON_WORDS | {
     "f",
     "and",
     "or",

@@ -7,6 +7,7 @@ from . import nodes as n
 from .lexer import (
     CASE_PREFIXED,
     COMMAND_WORD_END,
+    COMPARISON_WORDS,
     DASHES,
     DOUBLE_QUOTES,
     OPERATOR_WORDS,
@@ -46,26 +47,7 @@ KEYWORDS = {
     "in",
     "data",
 }
-COMPARISON = {
-    "eq",
-    "ne",
-    "gt",
-    "ge",
-    "lt",
-    "le",
-    "like",
-    "notlike",
-    "match",
-    "notmatch",
-    "replace",
-    "contains",
-    "notcontains",
-    "is",
-    "isnot",
-    "as",
-    "join",
-    "split",
-}
+COMPARISON = COMPARISON_WORDS
 PUNCT3 = ("2>&1", "1>&2")
 PUNCT2 = ("$(", "@(", "@{", "..", "::", "+=", "-=", "*=", "/=", "%=", "++", "--", ">>", "2>")
 PUNCT1 = "(){}[],;|.=!+-*/%&>"
@@ -767,7 +749,7 @@ class Parser:
     def parse_expression(self) -> n.Node:
         return self.parse_logical()
 
-    def _binary_loop(self, sub, ops: set[str], kind: str = "op") -> n.Node:  # type: ignore[no-untyped-def]
+    def _binary_loop(self, sub, ops: frozenset[str] | set[str], kind: str = "op") -> n.Node:  # type: ignore[no-untyped-def]
         left = sub()
         while True:
             tok = self.token()

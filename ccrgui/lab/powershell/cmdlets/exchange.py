@@ -65,23 +65,20 @@ def lab_error(ctx: CmdletContext, exc: LabError, target: Any, target_type: str) 
         category, reason = "ResourceUnavailable", "ClusterException"
     elif key == "StorageGroupNotFound":
         category, reason = "InvalidArgument", "ManagementObjectNotFoundException"
-    rec = ErrorRecord(
+    rec = ctx.error(
         message=exc.message,
         error_id=error_id(key, ctx.cmdlet),
         category=category,
         target=to_string(target) if target is not None else None,
         target_type=target_type,
-        activity=ctx.cmdlet.name,
         reason=reason,
         exception_type="Microsoft.Exchange.Data." + reason,
-        command=ctx.cmdlet.name,
-        position=ctx.position,
     )
     return rec
 
 
 def not_found(ctx: CmdletContext, ident: str, type_name: str) -> ErrorRecord:
-    return ErrorRecord(
+    return ctx.error(
         message=(
             f"The operation could not be performed because object '{ident}' could not be found on domain "
             f"controller '{_fqdn(ctx, DC)}'."
@@ -90,11 +87,8 @@ def not_found(ctx: CmdletContext, ident: str, type_name: str) -> ErrorRecord:
         category="InvalidArgument",
         target=ident,
         target_type=type_name,
-        activity=ctx.cmdlet.name,
         reason="ManagementObjectNotFoundException",
         exception_type="Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException",
-        command=ctx.cmdlet.name,
-        position=ctx.position,
     )
 
 
@@ -130,18 +124,15 @@ def _confirm(ctx: CmdletContext, action: str, target: str) -> None:
         return
     if ctx.interp.noninteractive:
         raise PSRuntimeError(
-            ErrorRecord(
+            ctx.error(
                 message=(
                     "Windows PowerShell is in NonInteractive mode. "
                     "Read and Prompt functionality is not available."
                 ),
-                error_id=f"InvalidOperation,{ctx.cmdlet.class_name}",
+                error_id="InvalidOperation",
                 category="ResourceUnavailable",
-                activity=ctx.cmdlet.name,
                 reason="PSInvalidOperationException",
                 exception_type="System.Management.Automation.PSInvalidOperationException",
-                command=ctx.cmdlet.name,
-                position=ctx.position,
             )
         )
     del action, target

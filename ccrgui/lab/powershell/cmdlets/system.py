@@ -14,7 +14,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from ..cmdlet import Cmdlet, CmdletContext, Param
-from ..errors import ErrorRecord, PSRuntimeError
+from ..errors import PSRuntimeError
 from ..values import (
     PSEnum,
     PSObject,
@@ -54,15 +54,12 @@ def _node_for(ctx: CmdletContext) -> NodeInfo | None:
         info = None
     if info is None or not info.powered:
         ctx.write_error(
-            ErrorRecord(
+            ctx.error(
                 message="The RPC server is unavailable. (Exception from HRESULT: 0x800706BA)",
-                error_id=f"GetWMICOMException,{ctx.cmdlet.class_name}",
+                error_id="GetWMICOMException",
                 category="InvalidOperation",
-                activity=ctx.cmdlet.name,
                 reason="COMException",
                 exception_type="System.Runtime.InteropServices.COMException",
-                command=ctx.cmdlet.name,
-                position=ctx.position,
             )
         )
         return None
@@ -277,15 +274,12 @@ def get_wmiobject(ctx: CmdletContext) -> None:
         objs = [service_wmi(info, n) for n in _service_names()]
     else:
         ctx.write_error(
-            ErrorRecord(
+            ctx.error(
                 message="Invalid class ",
-                error_id=f"GetWMIManagementException,{ctx.cmdlet.class_name}",
+                error_id="GetWMIManagementException",
                 category="InvalidOperation",
-                activity=ctx.cmdlet.name,
                 reason="ManagementException",
                 exception_type="System.Management.ManagementException",
-                command=ctx.cmdlet.name,
-                position=ctx.position,
             )
         )
         return
@@ -350,17 +344,14 @@ def _match_services(ctx: CmdletContext, info: NodeInfo) -> list[str]:
         hits = [n for n in names if like(n, pattern, False)]
         if not hits and not any(c in pattern for c in "*?["):
             ctx.write_error(
-                ErrorRecord(
+                ctx.error(
                     message=f"Cannot find any service with service name '{pattern}'.",
-                    error_id=f"NoServiceFoundForGivenName,{ctx.cmdlet.class_name}",
+                    error_id="NoServiceFoundForGivenName",
                     category="ObjectNotFound",
                     target=pattern,
                     target_type="String",
-                    activity=ctx.cmdlet.name,
                     reason="ServiceCommandException",
                     exception_type="Microsoft.PowerShell.Commands.ServiceCommandException",
-                    command=ctx.cmdlet.name,
-                    position=ctx.position,
                 )
             )
         out.extend(h for h in hits if h not in out)
@@ -387,19 +378,16 @@ def _service_action(ctx: CmdletContext, stop: bool, start: bool) -> None:
         if acc is not None and not acc.admin:
             verb = "stop" if stop else "start"
             ctx.write_error(
-                ErrorRecord(
+                ctx.error(
                     message=f"Cannot open {name} service on computer '.'.",
-                    error_id=f"CouldNotStopService,{ctx.cmdlet.class_name}"
+                    error_id="CouldNotStopService"
                     if stop
-                    else f"CouldNotStartService,{ctx.cmdlet.class_name}",
+                    else "CouldNotStartService",
                     category="CloseError" if stop else "OpenError",
                     target=name,
                     target_type="ServiceController",
-                    activity=ctx.cmdlet.name,
                     reason="ServiceCommandException",
                     exception_type="Microsoft.PowerShell.Commands.ServiceCommandException",
-                    command=ctx.cmdlet.name,
-                    position=ctx.position,
                 )
             )
             del verb
@@ -411,19 +399,16 @@ def _service_action(ctx: CmdletContext, stop: bool, start: bool) -> None:
                 eng.start_service(host.name, name)
         except LabError as exc:
             ctx.write_error(
-                ErrorRecord(
+                ctx.error(
                     message=f"Service '{_display(name)} ({name})' cannot be "
                     f"{'stopped' if stop else 'started'} due to "
                     f"the following error: {exc.message}",
-                    error_id=f"CouldNot{'Stop' if stop else 'Start'}Service,{ctx.cmdlet.class_name}",
+                    error_id=f"CouldNot{'Stop' if stop else 'Start'}Service",
                     category="CloseError" if stop else "OpenError",
                     target=name,
                     target_type="ServiceController",
-                    activity=ctx.cmdlet.name,
                     reason="ServiceCommandException",
                     exception_type="Microsoft.PowerShell.Commands.ServiceCommandException",
-                    command=ctx.cmdlet.name,
-                    position=ctx.position,
                 )
             )
             continue
@@ -464,17 +449,14 @@ def restart_computer(ctx: CmdletContext) -> None:
                 else "Access is denied. (Exception from HRESULT: 0x80070005 (E_ACCESSDENIED))"
             )
             ctx.write_error(
-                ErrorRecord(
+                ctx.error(
                     message=f"Cannot restart computer {name}. {msg}" if exc.code == 5 else msg,
-                    error_id=f"RestartcomputerFailed,{ctx.cmdlet.class_name}",
+                    error_id="RestartcomputerFailed",
                     category="OperationStopped",
                     target=name,
                     target_type="String",
-                    activity=ctx.cmdlet.name,
                     reason="InvalidOperationException",
                     exception_type="System.InvalidOperationException",
-                    command=ctx.cmdlet.name,
-                    position=ctx.position,
                 )
             )
 

@@ -8,6 +8,7 @@ import decimal
 import re
 from typing import TYPE_CHECKING, Any
 
+from .lexer import CASE_PREFIXED
 from .values import (
     PSHashtable,
     PSValueError,
@@ -299,22 +300,7 @@ def compare_op(interp: Interpreter, op: str, left: Any, right: Any) -> Any:
     raise PSValueError(f"Unsupported operator -{op}.", "UnsupportedOperator")
 
 
-CASEABLE = {
-    "eq",
-    "ne",
-    "gt",
-    "ge",
-    "lt",
-    "le",
-    "like",
-    "notlike",
-    "match",
-    "notmatch",
-    "replace",
-    "contains",
-    "notcontains",
-    "split",
-}
+CASEABLE = CASE_PREFIXED  # operators that take the c/i prefix (-ceq, -ilike, ...)
 
 
 def PSHashtableMatches(m: re.Match[str]) -> PSHashtable:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ccrgui.domain.eventquery import EventFilter, TargetKind, critical_events_filter
-from ccrgui.domain.model import ClusterSnapshot, Group
+from ccrgui.domain.model import Group
 from ccrgui.gui import actions as A
 from ccrgui.gui import icons
 from ccrgui.gui.connections import ConnectionManager
@@ -42,7 +42,6 @@ from ccrgui.gui.plaintext import make_plain, plain_label, plain_tooltip
 from ccrgui.gui.results import ResultContext, ResultsPane, build_results
 from ccrgui.gui.tasks import spawn
 from ccrgui.gui.tree import ClusterTreeModel, ConnState, ItemRef, Kind
-from ccrgui.remote import scripts
 from ccrgui.remote.api import ClusterSession, ConnectionSettings
 
 SessionFactory = Callable[[ConnectionSettings, str], ClusterSession]
@@ -548,7 +547,7 @@ class MainWindow(QMainWindow):
                 ref.conn_id,
                 target,
                 f"Resume copy of {name}",
-                _copy_preview(session, "preview_resume_copy", (name,), snap, name, None),
+                session.preview_resume_copy(name),
                 lambda: session.resume_copy(name),
             )
 
@@ -599,12 +598,10 @@ class MainWindow(QMainWindow):
             impact = (
                 f"Clients of {g.name} lose access to its services during the move from {g.owner} to {where}."
             )
-        preview = getattr(session, "preview_validate_move_cms", None)  # not in the protocol
-
         def validate_commands(comment: str) -> list[str]:
-            if callable(preview) and node is not None:
-                return list(preview(node, comment))
-            return [f"Validate moving {g.name} to {node}"]
+            if node is None:
+                return [f"Validate moving {g.name} to {node}"]
+            return session.preview_validate_move_cms(node, comment)
 
         dialog = ConfirmDialog(
             self,
@@ -650,14 +647,13 @@ class MainWindow(QMainWindow):
 
     async def _suspend_copy(self, conn_id: str, target: str, sg: str) -> None:
         conn = self.manager.get(conn_id)
-        assert conn is not None and conn.entry.snapshot is not None
+        assert conn is not None
         session = conn.session
-        snap = conn.entry.snapshot
         dialog = ConfirmDialog(
             self,
             f"Suspend copy of {sg}",
             f"The passive copy of {sg} stops receiving logs until resumed; a failover now could lose data.",
-            lambda comment: _copy_preview(session, "preview_suspend_copy", (sg, comment), snap, sg, comment),
+            lambda comment: session.preview_suspend_copy(sg, comment),
             "Suspend",
             "Suspend comment:",
         )
@@ -750,29 +746,6 @@ class MainWindow(QMainWindow):
             else:
                 spawn(self.manager.close())
         super().closeEvent(event)
-
-
-def _copy_identity(snap: ClusterSnapshot, storage_group: str) -> str:
-    return next((c.identity for c in snap.copies if c.storage_group == storage_group), storage_group)
-
-
-def _copy_preview(
-    session: ClusterSession,
-    method: str,
-    args: tuple[str, ...],
-    snap: ClusterSnapshot,
-    storage_group: str,
-    comment: str | None,
-) -> list[str]:
-    """The copy action's command line from the session itself (the very line it runs); sessions
-    without a copy preview (not in the protocol) get it built from the snapshot."""
-    preview = getattr(session, method, None)
-    if callable(preview):
-        return list(preview(*args))
-    identity = _copy_identity(snap, storage_group)
-    if comment is None:
-        return [scripts.resume_copy_command(identity)]
-    return [scripts.suspend_copy_command(identity, comment)]
 
 
 _ACTION_ICONS = {

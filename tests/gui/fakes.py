@@ -296,6 +296,19 @@ class FakeSession:
     def preview_resume_node(self, node: str) -> list[str]:
         return [f'cluster.exe node "{node}" /resume']
 
+    def preview_validate_move_cms(self, node: str, comment: str) -> list[str]:
+        return [self.preview_move_group(self.snap.cms.name if self.snap.cms else "", node, comment)[0]
+                .replace(" -Confirm:$false", " -ValidateOnly -Confirm:$false")]
+
+    def preview_suspend_copy(self, storage_group: str, comment: str) -> list[str]:
+        return [
+            f"Suspend-StorageGroupCopy -Identity '{storage_group}' -SuspendComment '{comment}' "
+            "-Confirm:$false"
+        ]
+
+    def preview_resume_copy(self, storage_group: str) -> list[str]:
+        return [f"Resume-StorageGroupCopy -Identity '{storage_group}' -Confirm:$false"]
+
     async def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:  # type: ignore[override]
         for q in queries:
             yield EventBatch(q)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -178,6 +179,13 @@ class WinRMClusterSession:
     def requests_sent(self) -> int:
         """WS-Management requests sent so far over every connection (bench and tests)."""
         return sum(link.conn.requests_sent for link in self._links.values())
+
+    def requests_by_kind(self) -> Counter[str]:
+        """The same by WS-Management action (Create, Command, Send, Receive, Signal, Delete)."""
+        total: Counter[str] = Counter()
+        for link in self._links.values():
+            total.update(link.conn.requests_by_kind)
+        return total
 
     # ---- links -----------------------------------------------------------------------------
 

@@ -18,10 +18,12 @@ import enum
 import logging
 import os
 import queue
+import re
 import socket
 import threading
 import time
 import weakref
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -123,6 +125,7 @@ class Channel(Protocol):
     """One authenticated connection to a WinRM endpoint; blocking; one call at a time."""
 
     requests_sent: int
+    requests_by_kind: Counter[str]  # WS-Management action (Create, Send, Receive, ...) -> count
 
     def open_shell(self, *, codepage: int, env: Mapping[str, str] | None = None) -> str: ...
 
@@ -251,6 +254,17 @@ def pywinrm_options(settings: ConnectionSettings, url: str) -> dict[str, Any]:
     return opts
 
 
+_ACTION = re.compile(rb"Action[^>]*>\s*[^<]*?/([A-Za-z]+)\s*<")
+
+
+def request_kind(message: str | bytes) -> str:
+    """The WS-Management action of a request ("Create", "Command", "Send", "Receive", "Signal",
+    "Delete"), from its SOAP header."""
+    data = message.encode("utf-8", "replace") if isinstance(message, str) else message
+    m = _ACTION.search(data, 0, 4096)
+    return m.group(1).decode("ascii") if m else "other"
+
+
 # ---- the pywinrm channel ----------------------------------------------------------------------
 
 
@@ -278,12 +292,15 @@ class PyWinRMChannel:
         )
         self.url = url
         self.requests_sent = 0
+        self.requests_by_kind: Counter[str] = Counter()
         self._count_lock = threading.Lock()
         original = self._protocol.transport.send_message
 
         def counted(message: str | bytes) -> bytes:
+            kind = request_kind(message)
             with self._count_lock:
                 self.requests_sent += 1
+                self.requests_by_kind[kind] += 1
             return original(message)
 
         self._protocol.transport.send_message = counted  # type: ignore[method-assign]
@@ -566,6 +583,7 @@ class HostConnection:
         self._idle: list[Channel] = []
         self._all: set[int] = set()
         self._retired_requests = 0
+        self._retired_kinds: Counter[str] = Counter()
         self._live: list[Channel] = []
         self.closed = False
 
@@ -573,6 +591,14 @@ class HostConnection:
     def requests_sent(self) -> int:
         """WS-Management requests sent to this host so far (for the bench and tests)."""
         return self._retired_requests + sum(c.requests_sent for c in self._live)
+
+    @property
+    def requests_by_kind(self) -> Counter[str]:
+        """The same, by WS-Management action: tests count Send/Receive, not timing-dependent totals."""
+        total = Counter(self._retired_kinds)
+        for c in self._live:
+            total.update(c.requests_by_kind)
+        return total
 
     @property
     def _limits(self) -> Limits:
@@ -689,6 +715,7 @@ class HostConnection:
         if ch in self._live:
             self._live.remove(ch)
             self._retired_requests += ch.requests_sent
+            self._retired_kinds.update(ch.requests_by_kind)
         try:
             ch.close()
         except Exception:  # closing a broken session must not raise

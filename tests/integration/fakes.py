@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -53,10 +54,12 @@ class FakeChannel:
     def __init__(self, host: FakeHost) -> None:
         self.host = host
         self.requests_sent = 0
+        self.requests_by_kind: Counter[str] = Counter()
         self.closed = False
 
-    def _enter(self) -> None:
+    def _enter(self, kind: str) -> None:
         self.requests_sent += 1
+        self.requests_by_kind[kind] += 1
         self.host.requests += 1
         while self.host.hang.is_set():
             self.host.hang.wait(0.01)
@@ -67,7 +70,7 @@ class FakeChannel:
             raise self.host.fail_next.pop(0)
 
     def open_shell(self, *, codepage: int, env: Mapping[str, str] | None = None) -> str:
-        self._enter()
+        self._enter("Create")
         sid = self.host.new_id()
         self.host.shells[sid] = {}
         return sid
@@ -80,7 +83,7 @@ class FakeChannel:
     def run_command(
         self, shell_id: str, command: str, arguments: Sequence[str] = (), *, skip_cmd_shell: bool = False
     ) -> str:
-        self._enter()
+        self._enter("Command")
         cmds = self._shell(shell_id)
         cid = self.host.new_id()
         line = " ".join([command, *arguments])
@@ -93,7 +96,7 @@ class FakeChannel:
         return cid
 
     def receive(self, shell_id: str, command_id: str, wait_s: float | None = None) -> Received:
-        self._enter()
+        self._enter("Receive")
         c = self._shell(shell_id)[command_id]
         if not c.out and not c.done:
             raise ReceiveTimedOut
@@ -101,7 +104,7 @@ class FakeChannel:
         return Received(out, b"", c.done, c.code if c.done else None)
 
     def send_input(self, shell_id: str, command_id: str, data: bytes, end: bool = False) -> None:
-        self._enter()
+        self._enter("Send")
         c = self._shell(shell_id)[command_id]
         m = re.search(rb"FromBase64String\('([^']*)'\)", data)
         assert m, data
@@ -128,7 +131,7 @@ class FakeChannel:
         c.out += text.encode("utf-8")
 
     def signal_terminate(self, shell_id: str, command_id: str) -> None:
-        self._enter()
+        self._enter("Signal")
         self.host.signals.append((shell_id, command_id))
         cmds = self.host.shells.get(shell_id, {})
         if command_id in cmds:
@@ -136,7 +139,7 @@ class FakeChannel:
             cmds[command_id].code = cmds[command_id].code if cmds[command_id].code is not None else -1
 
     def close_shell(self, shell_id: str) -> None:
-        self._enter()
+        self._enter("Delete")
         self.host.shells.pop(shell_id, None)
 
     def close(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from ccrgui.domain.model import CopyStatus, GroupState, NodeState
+from ccrgui.domain.model import ClusterSnapshot, CopyStatus, GroupState, NodeState
 from ccrgui.remote.api import LogQuery
 from ccrgui.remote.audit import AuditLog
 from ccrgui.remote.session import WinRMClusterSession, settings_from_lab_info
@@ -40,6 +41,15 @@ async def _settle(session: WinRMClusterSession) -> None:
     for link in session._links.values():
         await link.cmd._bg.drain()
         await link.ps._bg.drain()
+
+
+async def _snapshot_counted(session: WinRMClusterSession) -> tuple[ClusterSnapshot, Counter[str]]:
+    """A snapshot and the requests it sent, by kind, counted after the clean-up of earlier calls
+    has finished (a background Signal of the previous command is not this snapshot's)."""
+    await _settle(session)
+    before = session.requests_by_kind()
+    snap = await session.snapshot()
+    return snap, session.requests_by_kind() - before
 
 
 async def _until(predicate: Any, timeout: float = 10.0) -> None:
@@ -91,11 +101,10 @@ async def test_snapshot_reads_the_whole_cluster(lab: Any, session: WinRMClusterS
     assert {(i.node, i.network): (i.name, i.adapter, i.address) for i in snap.interfaces} == nics
     assert all(i.name and i.adapter and i.address for i in snap.interfaces)
 
-    before = session.requests_sent
-    again = await session.snapshot()
+    again, sent = await _snapshot_counted(session)
     assert again.node_errors == ()
-    # One Send and one Receive per node on the persistent PowerShell hosts.
-    assert session.requests_sent - before <= 2 * len(topo.nodes)
+    # One Send and one Receive per node on the persistent PowerShell hosts, nothing else.
+    assert sent == Counter({"Send": len(topo.nodes), "Receive": len(topo.nodes)})
     assert {g.name: g.owner for g in again.groups} == {g.name: g.owner for g in snap.groups}
     # Preferred owners are read once the group names are known (the second snapshot).
     owners = {g.name: g.preferred_owners for g in lab.engine.groups()}
@@ -103,10 +112,8 @@ async def test_snapshot_reads_the_whole_cluster(lab: Any, session: WinRMClusterS
     assert again.cluster_name == topo.cluster_name
     assert {r.name: r.resource_type for r in again.resources} == types
     # Later snapshots do not read the static facts again.
-    await _settle(session)
-    before = session.requests_sent
-    third = await session.snapshot()
-    assert session.requests_sent - before <= 2 * len(topo.nodes)
+    third, sent = await _snapshot_counted(session)
+    assert sent == Counter({"Send": len(topo.nodes), "Receive": len(topo.nodes)})
     assert {g.name: g.preferred_owners for g in third.groups} == owners
     assert {n.name: (n.role, n.address, n.address_mask) for n in third.networks} == nets
 
@@ -591,10 +598,9 @@ async def test_rolling_upgrade_shows_each_nodes_build_and_the_cms_version(
     lab.engine.upgrade_node_exchange(
         passive, "8.1.375.2"
     )  # setup.com /mode:upgrade (SP2) on the passive node
-    await _settle(session)
-    before = session.requests_sent
-    snap = await session.snapshot()
-    assert session.requests_sent - before <= 2 * len(snap.nodes)  # read inside the per-node script
+    snap, sent = await _snapshot_counted(session)
+    # Read inside the per-node script: one Send and one Receive per node.
+    assert sent == Counter({"Send": len(snap.nodes), "Receive": len(snap.nodes)})
     versions = {n.name: n.details.exchange_version for n in snap.nodes if n.details}
     assert versions == {
         n.name: ("Version 8.1 (Build 375.2)" if n.name == passive else "Version 8.1 (Build 240.6)")

@@ -277,3 +277,39 @@ def test_witness_unreachable_from_one_node_only(engine: ClusterEngine) -> None:
     engine.set_witness_reachable(False, node="EXNODE2")
     assert engine.witness_reachable_from("EXNODE1")
     assert not engine.witness_reachable_from("EXNODE2")
+
+
+# ---- the backend's parsers read what the lab prints ---------------------------------------------
+
+
+def test_backend_parsers_read_lab_output(ps: PSRig, cl: Rig) -> None:
+    from ccrgui.remote.parsers.maintenance import (
+        parse_group_policy,
+        parse_mailbox_databases,
+        parse_replication_health,
+        parse_test_path,
+    )
+
+    ps.engine.dismount_database("Executives")
+    xml = ps.ems("Get-MailboxDatabase -Status | ConvertTo-Xml -As String").out
+    dbs = {d.name: d for d in parse_mailbox_databases(xml)}
+    assert dbs["Executives"].mounted is False and dbs["Mailbox Database"].mounted is True
+    assert dbs["Mailbox Database"].last_full_backup is not None
+    listed = parse_mailbox_databases(ps.ems("Get-MailboxDatabase -Status | fl").out)
+    assert [d.edb_file_path for d in listed] == [d.edb_file_path for d in dbs.values()]
+    ps.ems(f"Suspend-StorageGroupCopy '{SG2}' -SuspendComment 'x' -Confirm:$false")
+    for text in (
+        ps.ems("Test-ReplicationHealth | ConvertTo-Xml -As String").out,
+        ps.ems("Test-ReplicationHealth").out,
+        ps.ems("Test-ReplicationHealth | fl").out,
+    ):
+        health = parse_replication_health(text)
+        assert [c.check for c in health.failed] == ["SGCopySuspended"]
+    assert parse_test_path(ps.ems("Test-Path '\\\\HUB1\\FSW_EXCH1'").out) is True
+    cl.run('cluster group "EXCH1" /setowners:EXNODE2,EXNODE1')
+    cl.run('cluster group "EXCH1" /prop AutoFailbackType=1 FailbackWindowStart=1 FailbackWindowEnd=5')
+    policy = parse_group_policy(
+        cl.run('cluster group "EXCH1" /prop')[0], cl.run('cluster group "EXCH1" /listowners')[0], "EXCH1"
+    )
+    assert policy.preferred_owners == ("EXNODE2", "EXNODE1")
+    assert (policy.failback_window_start, policy.failback_window_end, policy.auto_failback) == (1, 5, True)

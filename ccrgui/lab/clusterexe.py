@@ -227,6 +227,20 @@ def _dword(value: int) -> str:
     return f"{value} (0x{value:x})"
 
 
+def _options(obj: str, words: list[str]) -> list[Option]:
+    """The options after the object name; `Name=Value` words after a group's /prop are its writes."""
+    opts: list[Option] = []
+    for a in words:
+        opt = _parse_option(a)
+        if opt is None and obj == "group" and opts and opts[-1].name == "properties":
+            opts[-1].assignments.append(a)
+            continue
+        if opt is None or opt.name.startswith("?"):
+            raise SyntaxFailure(INVALID_OPTION.format(option=a))
+        opts.append(opt)
+    return opts
+
+
 def _assignments(words: list[str]) -> list[tuple[str, str]]:
     """`Name[:type]=Value` words of a /prop write; a word without '=' is a bad parameter (87)."""
     out = []
@@ -340,14 +354,7 @@ class ClusterExe:
         opts = []
         if obj == "netinterface" and len(names) == 2:
             opts.append(Option("network", names[1], names[1]))
-        for a in rest:
-            opt = _parse_option(a)
-            if opt is None and obj == "group" and opts and opts[-1].name == "properties":
-                opts[-1].assignments.append(a)
-                continue
-            if opt is None or opt.name.startswith("?"):
-                raise SyntaxFailure(INVALID_OPTION.format(option=a))
-            opts.append(opt)
+        opts.extend(_options(obj, rest))
         handler = {
             "node": self._node,
             "group": self._group,

@@ -128,3 +128,30 @@ def test_axis_helpers() -> None:
     assert time_step(timedelta(hours=2)) == timedelta(minutes=30)
     assert time_step(timedelta(days=3)) == timedelta(hours=12)
     assert time_step(timedelta(days=400)) == timedelta(days=30)
+
+
+def test_stored_history_survives_reopen_and_is_plotted(qtbot: QtBot, tmp_path: Path) -> None:
+    from ccrgui.gui.widgets.queuechart import queue_chart_data
+    from ccrgui.history import EventMark, HistoryStore, MarkKind, QueueSample
+
+    path = tmp_path / "history.sqlite3"
+    store = HistoryStore(path, now=lambda: T0 + timedelta(hours=1))
+    for i in range(7):
+        at = T0 + timedelta(minutes=10 * i)
+        store.record_samples("EXCLUS1", [QueueSample("EXCH1\\SG1", at, i, 6 - i)])
+    store.record_mark(
+        "EXCLUS1", EventMark(T0 + timedelta(minutes=25), MarkKind.FAILOVER, "EXCH1", "to EXNODE2")
+    )
+    store.close()
+    reopened = HistoryStore(path, now=lambda: T0 + timedelta(hours=1))
+    series, marks = queue_chart_data(reopened.series("EXCLUS1", T0), reopened.marks("EXCLUS1", T0))
+    reopened.close()
+    assert [s.name for s in series] == ["EXCH1\\SG1 copy queue", "EXCH1\\SG1 replay queue"]
+    assert marks[0].label == "failover" and marks[0].detail == "EXCH1\nto EXNODE2"
+    chart = _chart(qtbot)
+    chart.set_data(series, marks)
+    img = _image(chart)
+    assert _color_near(img, chart.x_for(T0 + timedelta(minutes=60)), chart.y_for(6), SERIES_COLORS[0])
+    assert _color_near(img, chart.x_for(T0), chart.y_for(6), SERIES_COLORS[1])
+    r = chart.plot_rect()
+    assert _line_at(img, chart.x_for(marks[0].at), r.top() + 10, r.bottom() - 10)

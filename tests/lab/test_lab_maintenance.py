@@ -212,6 +212,9 @@ def test_get_mailbox_database_status_and_mount_cycle(ps: PSRig) -> None:
     assert "Mounted : True" in ps.ems("Get-MailboxDatabase Executives -Status | fl Mounted").out
     r = ps.ems("Get-MailboxDatabase Nope")
     assert "could not be found" in r.err
+    r = ps.ems("Get-MailboxDatabase -Server EXCH1 -StorageGroup 'EXCH1\\First Storage Group' | ft Name")
+    assert "Mailbox Database" in r.out and "Executives" not in r.out
+    assert "could not be found" in ps.ems("Get-MailboxDatabase -Server EXNODE9").err
 
 
 def test_backup_time_shows_in_cmdlet_after_simulated_backup(ps: PSRig) -> None:

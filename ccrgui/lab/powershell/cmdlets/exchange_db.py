@@ -19,7 +19,18 @@ from typing import TYPE_CHECKING, Any
 from ..cmdlet import Cmdlet, CmdletContext, Param
 from ..errors import PSRuntimeError
 from ..values import PSEnum, PSObject, PSProperty, to_string
-from .exchange import NS, SNAPIN, _admin, _confirm, _engine, _local, _whatif, lab_error, not_found
+from .exchange import (
+    NS,
+    SNAPIN,
+    _admin,
+    _check_identity,
+    _confirm,
+    _engine,
+    _local,
+    _whatif,
+    lab_error,
+    not_found,
+)
 
 if TYPE_CHECKING:
     from ccrgui.lab.engine import DatabaseInfo
@@ -94,8 +105,14 @@ def _databases(ctx: CmdletContext) -> list[DatabaseInfo] | None:
 
 def get_mailbox_database(ctx: CmdletContext) -> None:
     _admin(ctx, ctx.get("Identity"), "DatabaseIdParameter")
+    if ctx.has("Server") and not _check_identity(ctx, "Server", "ServerIdParameter"):
+        return
     status = ctx.switch("Status")
+    group = to_string(ctx.get("StorageGroup")) if ctx.has("StorageGroup") else None
     for info in _databases(ctx) or []:
+        sg_id = f"{info.server}\\{info.storage_group}"
+        if group is not None and group.casefold() not in (info.storage_group.casefold(), sg_id.casefold()):
+            continue
         ctx.emit(database_object(info, status=status))
 
 

@@ -23,7 +23,7 @@ Win32 message; the exit code is N.  Syntax errors print cluster.exe's own messag
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ccrgui.lab.engine import (
@@ -38,6 +38,7 @@ from ccrgui.lab.engine import (
     ResourceInfo,
     win32,
 )
+from ccrgui.lab.grouppolicy import WRITABLE
 from ccrgui.lab.process import ProcessIO
 
 if TYPE_CHECKING:
@@ -199,6 +200,7 @@ OPTIONS: tuple[tuple[str, str], ...] = (
     ("pause", "pause"),
     ("resume", "resume"),
     ("listowners", "listowners"),
+    ("setowners", "setowners"),
     ("quorumresource", "quorum"),
     ("cluster", "cluster"),
     ("node", "node"),
@@ -225,6 +227,31 @@ def _dword(value: int) -> str:
     return f"{value} (0x{value:x})"
 
 
+def _options(obj: str, words: list[str]) -> list[Option]:
+    """The options after the object name; `Name=Value` words after a group's /prop are its writes."""
+    opts: list[Option] = []
+    for a in words:
+        opt = _parse_option(a)
+        if opt is None and obj == "group" and opts and opts[-1].name == "properties":
+            opts[-1].assignments.append(a)
+            continue
+        if opt is None or opt.name.startswith("?"):
+            raise SyntaxFailure(INVALID_OPTION.format(option=a))
+        opts.append(opt)
+    return opts
+
+
+def _assignments(words: list[str]) -> list[tuple[str, str]]:
+    """`Name[:type]=Value` words of a /prop write; a word without '=' is a bad parameter (87)."""
+    out = []
+    for word in words:
+        name, eq, value = word.partition("=")
+        if not eq or not name:
+            raise win32(ERROR_INVALID_PARAMETER)
+        out.append((name.split(":", 1)[0], value))
+    return out
+
+
 def _match(word: str, table: tuple[tuple[str, str], ...]) -> str | None:
     w = word.casefold()
     for full, short in table:
@@ -238,6 +265,7 @@ class Option:
     name: str  # full option name
     value: str | None  # text after ':' (None if no colon)
     typed: str
+    assignments: list[str] = field(default_factory=list)  # "Name=Value" words after /prop
 
 
 def _parse_option(arg: str) -> Option | None:
@@ -326,11 +354,7 @@ class ClusterExe:
         opts = []
         if obj == "netinterface" and len(names) == 2:
             opts.append(Option("network", names[1], names[1]))
-        for a in rest:
-            opt = _parse_option(a)
-            if opt is None or opt.name.startswith("?"):
-                raise SyntaxFailure(INVALID_OPTION.format(option=a))
-            opts.append(opt)
+        opts.extend(_options(obj, rest))
         handler = {
             "node": self._node,
             "group": self._group,
@@ -508,6 +532,7 @@ class ClusterExe:
             "properties",
             "privproperties",
             "listowners",
+            "setowners",
             "node",
         }
         action = self._action(opts, allowed)
@@ -529,6 +554,12 @@ class ClusterExe:
             self.text(TITLES["group_one"], name=name)
             self.table("group", self._group_rows([group]))
             return 0
+        if kind == "properties" and action is not None and action.assignments:
+            self.engine.set_group_properties(group.name, _assignments(action.assignments))
+            return 0
+        if kind == "setowners" and action is not None:
+            self.engine.set_group_owners(group.name, (action.value or "").split(","))
+            return 0
         if kind == "properties":
             return self._props(
                 "prop",
@@ -538,11 +569,7 @@ class ClusterExe:
                     ("SR", "Name", group.name),
                     ("S ", "Description", ""),
                     ("D ", "PersistentState", _dword(0 if group.state.value == "Offline" else 1)),
-                    ("D ", "FailoverThreshold", _dword(10)),
-                    ("D ", "FailoverPeriod", _dword(6)),
-                    ("D ", "AutoFailbackType", _dword(0)),
-                    ("D ", "FailbackWindowStart", _dword(4294967295)),
-                    ("D ", "FailbackWindowEnd", _dword(4294967295)),
+                    *(("D ", name, _dword(group.policy.value(name))) for name in WRITABLE),
                 ],
             )
         if kind == "privproperties":

@@ -27,7 +27,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -35,6 +35,7 @@ from ccrgui.domain.model import CmsState, CopyStatus, GroupState, InterfaceState
 from ccrgui.lab import event_messages as em
 from ccrgui.lab.clock import Clock, Timer
 from ccrgui.lab.faults import Faults
+from ccrgui.lab.grouppolicy import GroupPolicy, PolicyError, apply_assignments
 from ccrgui.lab.topology import Account, GroupSpec, NodeSpec, ResourceSpec, Topology
 
 # ---- errors -------------------------------------------------------------------------------------
@@ -201,6 +202,7 @@ class GroupInfo:
     kind: str  # "core", "storage", "cms", "generic"
     resources: tuple[str, ...]
     preferred_owners: tuple[str, ...]
+    policy: GroupPolicy = field(default_factory=GroupPolicy)
 
 
 @dataclass(frozen=True)
@@ -277,6 +279,21 @@ class CopyInfo:
 
 
 @dataclass(frozen=True)
+class DatabaseInfo:
+    """One mailbox database of the CMS, for Get-MailboxDatabase [-Status]."""
+
+    name: str
+    storage_group: str
+    server: str  # the CMS
+    edb_file_path: str
+    mounted: bool
+    last_full_backup: datetime | None
+    last_incremental_backup: datetime | None
+    active_node: str
+    passive_node: str
+
+
+@dataclass(frozen=True)
 class EngineSnapshot:
     taken_at: datetime
     nodes: tuple[NodeInfo, ...]
@@ -336,6 +353,9 @@ class _Group:
     resources: list[_Resource]
     empty_state: GroupState = GroupState.ONLINE  # groups without resources keep a state of their own
     gen: int = 0  # bumped by each new operation; stale timed steps see a newer gen and stop
+    policy: GroupPolicy = field(default_factory=GroupPolicy)
+    failed_over: bool = False  # moved by a failover (not by the admin): may fail back
+    failovers: list[datetime] = field(default_factory=list)
 
 
 @dataclass
@@ -358,6 +378,8 @@ class _Copy:
     copied_at: datetime | None = None
     replayed_at: datetime | None = None
     gen: int = 0
+    last_full_backup: datetime | None = None
+    last_incremental_backup: datetime | None = None
 
 
 def _fold(s: str) -> str:
@@ -421,7 +443,12 @@ class ClusterEngine:
             c.replayed = base
             c.inspected_at = c.copied_at = now - timedelta(seconds=20 + 7 * i)
             c.replayed_at = now - timedelta(seconds=40 + 9 * i)
+            c.last_full_backup = (now - timedelta(days=1 + i)).replace(
+                hour=23, minute=5 + i, second=0, microsecond=0
+            )
+            c.last_incremental_backup = (now - timedelta(hours=5 + i)).replace(second=0, microsecond=0)
             self._copies[_fold(sg.name)] = c
+        self._fsw_blocked: set[str] = set()  # nodes from which the witness share does not answer
         self._passive_hint = self._default_passive(cms_owner)
         if topology.storage_groups:
             self._schedule(self.durations.copy_tick, self._copy_tick)
@@ -544,7 +571,7 @@ class ClusterEngine:
         return next((r for r in self._resources.values() if r.spec.type == "File Share Witness"), None)
 
     def _redundant(self) -> tuple[str, ...]:
-        spec = self._cms_group().spec
+        spec = next((s for s in self.topology.groups if s.kind == "cms"), self._cms_group().spec)
         if spec.preferred_owners:
             return tuple(self._node(n).name for n in spec.preferred_owners)
         return (
@@ -601,6 +628,7 @@ class ClusterEngine:
             kind=g.spec.kind,
             resources=tuple(r.spec.name for r in g.resources),
             preferred_owners=tuple(self._node(p).name for p in g.spec.preferred_owners),
+            policy=g.policy,
         )
 
     def resources(self) -> list[ResourceInfo]:
@@ -898,6 +926,7 @@ class ClusterEngine:
                 self._check_target(target)
             if _fold(target.name) == _fold(g.owner):
                 return target.name
+            g.failed_over = False
             self._relocate(g, target.name, failover=False)
             self._notify()
             return target.name
@@ -1203,6 +1232,7 @@ class ClusterEngine:
             if not n.paused:
                 raise win32(ERROR_CLUSTER_NODE_NOT_PAUSED)
             n.paused = False
+            self._failback_tick()
             self._notify()
 
     def reboot_node(self, node: str, *, user: str = "CONTOSO\\Administrator", delay_s: float = 0.0) -> None:
@@ -1272,6 +1302,8 @@ class ClusterEngine:
             if target is None:
                 self._force_offline(g)
                 continue
+            if not self._may_fail_over(g):
+                continue
             if crash:
                 # The survivors notice the loss after the heartbeat timeout, then fail over to
                 # the best node available at that moment.
@@ -1334,6 +1366,7 @@ class ClusterEngine:
                 return
             self._event(n.name, em.FAILOVER_CLUSTERING, 1062, self.topology.cluster_name)
             self._refresh_copies()
+            self._failback_tick()
 
         self._schedule(self.durations.join, joined)
 
@@ -1727,8 +1760,9 @@ class ClusterEngine:
         """Logs are generated on the active node; the passive copy copies and replays them."""
         now = self.clock.now()
         producing = self._cms_state() in (CmsState.ONLINE, CmsState.PARTIALLY_ONLINE)
+        self._failback_tick()
         for c in self._copies.values():
-            if producing:
+            if producing and c.mounted:
                 c.generated += self._rng.randint(0, 3)
             if c.status is CopyStatus.HEALTHY:
                 # Copy and replay keep up, a log or two behind; backlog after a resume drains.
@@ -1746,6 +1780,193 @@ class ClusterEngine:
             c.copy_queue = max(0, c.generated - c.copied)
             c.replay_queue = max(0, c.copied - c.replayed)
         self._schedule(self.durations.copy_tick, self._copy_tick)
+
+    # ============================================ databases, backups, owners, failback, witness ==
+
+    def _may_fail_over(self, g: _Group) -> bool:
+        """FailoverThreshold within FailoverPeriod: one failover too many leaves the group failed."""
+        now = self.clock.now()
+        if not g.policy.failovers_allowed(g.failovers, now):
+            g.gen += 1
+            for r in g.resources:
+                r.state = GroupState.FAILED
+            if not g.resources:
+                g.empty_state = GroupState.FAILED
+            return False
+        since = now - timedelta(hours=g.policy.failover_period)
+        g.failovers = [t for t in g.failovers if t >= since] + [now]
+        g.failed_over = True
+        return True
+
+    def _failback_target(self, g: _Group) -> _Node | None:
+        """The group's most preferred owner that can take it now, if that is not its owner."""
+        for name in g.spec.preferred_owners:
+            n = self._node(name)
+            if n.in_cluster and not n.paused and not n.joining and not n.shutting_down:
+                return None if _fold(n.name) == _fold(g.owner) else n
+        return None
+
+    def _failback_tick(self) -> None:
+        """Groups that failed over return to their preferred owner when AutoFailbackType allows
+        it, inside FailbackWindowStart..End (node local time = UTC here)."""
+        if self._quorum_lost:
+            return
+        now = self.clock.now()
+        for g in self._groups.values():
+            if not (g.failed_over and g.policy.failback_allowed and g.policy.in_window(now)):
+                continue
+            if self._group_state(g).is_pending:
+                continue
+            target = self._failback_target(g)
+            if target is None:
+                continue
+            g.failed_over = False
+            self._relocate(g, target.name, failover=False)
+
+    def set_group_owners(self, group: str, nodes: Sequence[str]) -> None:
+        """cluster group /setowners: the preferred owners, in order (5042 for an unknown node)."""
+        with self.lock:
+            self._require_formed()
+            g = self._group(group)
+            names = tuple(self._node(n).name for n in nodes if n.strip())
+            g.spec = replace(g.spec, preferred_owners=names)
+            self._failback_tick()
+            self._notify()
+
+    def set_group_properties(self, group: str, assignments: Sequence[tuple[str, str]]) -> None:
+        """cluster group /prop Name=Value ...: all or nothing; 87 for an unknown, read-only or
+        out-of-range property."""
+        with self.lock:
+            self._require_formed()
+            g = self._group(group)
+            try:
+                g.policy = apply_assignments(g.policy, list(assignments))
+            except PolicyError as exc:
+                raise win32(exc.code) from None
+            self._failback_tick()
+            self._notify()
+
+    def _database_copy(self, ident: str) -> _Copy:
+        """A database by name, SG\\DB or CMS\\SG\\DB identity."""
+        name = _fold(ident.split("\\")[-1])
+        for c in self._copies.values():
+            if _fold(c.database) == name:
+                return c
+        raise exchange_error(
+            "DatabaseNotFound",
+            f"The operation could not be performed because object '{ident}' could not be found on "
+            "domain controller 'DC1.contoso.com'.",
+            "InvalidArgument",
+        )
+
+    def databases(self, ident: str | None = None) -> list[DatabaseInfo]:
+        """The CMS's mailbox databases (one per storage group); "DatabaseNotFound" for a bad name."""
+        with self.lock:
+            copies = list(self._copies.values()) if ident is None else [self._database_copy(ident)]
+            online = self._cms_state() in (CmsState.ONLINE, CmsState.PARTIALLY_ONLINE)
+            base = "C:\\Program Files\\Microsoft\\Exchange Server\\Mailbox"
+            return [
+                DatabaseInfo(
+                    name=c.database,
+                    storage_group=c.name,
+                    server=self.topology.cms_name,
+                    edb_file_path=f"{base}\\{c.name}\\{c.database}.edb",
+                    mounted=c.mounted and online,
+                    last_full_backup=c.last_full_backup,
+                    last_incremental_backup=c.last_incremental_backup,
+                    active_node=self._cms_group().owner,
+                    passive_node=self._passive_node(),
+                )
+                for c in copies
+            ]
+
+    def mount_database(self, ident: str) -> None:
+        """Mount-Database: needs the CMS online ("CmsNotOnline"); mounting a mounted one is harmless."""
+        with self.lock:
+            c = self._database_copy(ident)
+            if self._cms_state() not in (CmsState.ONLINE, CmsState.PARTIALLY_ONLINE):
+                raise exchange_error(
+                    "CmsNotOnline",
+                    f"Failed to mount database '{c.database}'. The clustered mailbox server "
+                    f"'{self.topology.cms_name}' is not online.",
+                )
+            if not c.mounted:
+                c.mounted = True
+                self._event(
+                    self._cms_group().owner, em.MSEXCHANGEIS, 9500, c.database, self.topology.cms_name
+                )
+            self._notify()
+
+    def dismount_database(self, ident: str) -> None:
+        """Dismount-Database: the database stops (no new logs); 9501 on the active node."""
+        with self.lock:
+            c = self._database_copy(ident)
+            if c.mounted and self._cms_state() in (CmsState.ONLINE, CmsState.PARTIALLY_ONLINE):
+                self._event(
+                    self._cms_group().owner, em.MSEXCHANGEIS, 9501, c.database, self.topology.cms_name
+                )
+            c.mounted = False
+            self._notify()
+
+    def simulate_backup(
+        self, storage_group: str | None = None, *, kind: str = "full", node: str | None = None
+    ) -> None:
+        """Lab control: a backup product finished a `kind` ("full" or "incremental") backup of
+        one storage group (or all) now.  Taken from the passive node (`node`), the copy must be
+        Healthy ("CopyNotHealthy"), as a VSS backup of a passive copy requires."""
+        if kind not in ("full", "incremental"):
+            raise ValueError(f"kind must be 'full' or 'incremental', not {kind!r}")
+        with self.lock:
+            copies = list(self._copies.values()) if storage_group is None else [self._copy(storage_group)]
+            from_passive = node is not None and _fold(node) == _fold(self._passive_node())
+            for c in copies:
+                if from_passive and c.status is not CopyStatus.HEALTHY:
+                    raise exchange_error(
+                        "CopyNotHealthy", f"The storage group copy '{c.name}' is {c.status.value}."
+                    )
+            now = self.clock.now()
+            for c in copies:
+                if kind == "full":
+                    c.last_full_backup = now
+                else:
+                    c.last_incremental_backup = now
+            self._notify()
+
+    def witness_share(self) -> str:
+        w = self._witness()
+        return (
+            w.spec.private.get("SharePath", self.topology.witness_share) if w else self.topology.witness_share
+        )
+
+    def witness_reachable_from(self, node: str) -> bool:
+        """Whether the file share witness answers from `node` (Test-Path on its UNC path)."""
+        with self.lock:
+            n = self._node(node)
+            return n.powered and not n.booting and _fold(n.name) not in self._fsw_blocked
+
+    def set_witness_reachable(self, reachable: bool, node: str | None = None) -> None:
+        """Lab control: the witness share stops (or starts again) answering from one node or all.
+
+        When its owner cannot reach the share, the File Share Witness resource fails (1069, 1564)
+        and keeps failing until the share answers again; it then stays failed until brought online.
+        """
+        with self.lock:
+            names = [self._node(node).name] if node else [n.name for n in self._nodes.values()]
+            for name in names:
+                if reachable:
+                    self._fsw_blocked.discard(_fold(name))
+                else:
+                    self._fsw_blocked.add(_fold(name))
+            w = self._witness()
+            if w is None:
+                self._notify()
+                return
+            owner = self._groups[_fold(w.group)].owner
+            if _fold(owner) in self._fsw_blocked:
+                self.fail_resource(w.spec.name, persistent=True)
+            else:
+                self.clear_fault(w.spec.name)
+            self._notify()
 
     # ========================================================================= upgrades =========
 

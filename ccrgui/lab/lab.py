@@ -41,6 +41,10 @@ class Lab:
       lab.faults.costs.latency_s = 0.05               added to every HTTP request
     A node the engine has powered off (reboot, crash) refuses connections the same way; the
     cluster name follows the node owning the core group and refuses while that group is offline.
+    Maintenance controls on the engine (issue 12):
+      lab.engine.simulate_backup(sg=None, kind="full"|"incremental", node=None)  backup times move
+      lab.engine.set_witness_reachable(False[, node])   the witness share stops answering (Test-Path)
+      lab.engine.dismount_database(db) / mount_database(db); fail_copy(sg, message)
     """
 
     def __init__(

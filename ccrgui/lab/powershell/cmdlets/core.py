@@ -449,7 +449,15 @@ def set_content(ctx: CmdletContext) -> None:
 
 
 def test_path(ctx: CmdletContext) -> None:
-    ctx.emit(to_string(ctx.get("Path")).casefold() in ctx.interp.files)
+    path = to_string(ctx.get("Path"))
+    host = ctx.interp.host
+    if (
+        host is not None
+        and path.rstrip("\\").casefold() == host.engine.witness_share().rstrip("\\").casefold()
+    ):
+        ctx.emit(host.engine.witness_reachable_from(host.name))  # the file share witness (UNC)
+        return
+    ctx.emit(path.casefold() in ctx.interp.files)
 
 
 def get_variable_value(ctx: CmdletContext) -> None:

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ccrgui.domain.session_api import AuthMethod, ConnectionSettings
 from ccrgui.gui.events.dialog import load_form
 from ccrgui.gui.plaintext import make_plain
-from ccrgui.remote.api import AuthMethod, ConnectionSettings
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from ccrgui.domain.eventquery import EventFilter, TargetKind, critical_events_filter
-from ccrgui.domain.model import Group
+from ccrgui.domain.plan import Refusal
+from ccrgui.domain.session_api import ClusterSession, ConnectionSettings
 from ccrgui.gui import actions as A
 from ccrgui.gui import icons
 from ccrgui.gui.connections import ConnectionManager
@@ -40,9 +41,9 @@ from ccrgui.gui.events import EventsView
 from ccrgui.gui.oplog import OpLogDock
 from ccrgui.gui.plaintext import make_plain, plain_label, plain_tooltip
 from ccrgui.gui.results import ResultContext, ResultsPane, build_results
+from ccrgui.gui.state import ConnState, ItemRef, Kind
 from ccrgui.gui.tasks import spawn
-from ccrgui.gui.tree import ClusterTreeModel, ConnState, ItemRef, Kind
-from ccrgui.remote.api import ClusterSession, ConnectionSettings
+from ccrgui.gui.tree import ClusterTreeModel
 
 SessionFactory = Callable[[ConnectionSettings, str], ClusterSession]
 log = logging.getLogger(__name__)
@@ -289,8 +290,8 @@ class MainWindow(QMainWindow):
         act.setToolTip(plain_tooltip(spec.reason or spec.text) or "")
         act.setStatusTip(spec.reason)
         act.setObjectName(spec.id)
-        if spec.id in _ACTION_ICONS:
-            act.setIcon(icons.icon(_ACTION_ICONS[spec.id]))
+        if spec.icon:
+            act.setIcon(icons.icon(spec.icon))
         if spec.shortcut:
             act.setShortcut(QKeySequence(spec.shortcut))
             act.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the window's own F5/Enter act
@@ -495,61 +496,51 @@ class MainWindow(QMainWindow):
         conn = self.manager.get(ref.conn_id)
         if conn is None:
             return
-        session, snap, cluster = conn.session, conn.entry.snapshot, conn.entry.label
         if spec.id == A.DISCONNECT:
             await self.manager.remove(ref.conn_id)
-            return
-        if spec.id == A.EVENTS:
+        elif spec.id == A.EVENTS:
             self.open_events(ref)
-            return
-        if spec.id == A.EVENTS_FILTER:
+        elif spec.id == A.EVENTS_FILTER:
             self._events_view(ref.conn_id)[0].open_filter_dialog()
+        elif spec.id == A.PROPERTIES:
+            if conn.entry.snapshot is not None and conn.entry.snapshot.group(ref.name) is not None:
+                self._show_properties(ref)
+        else:
+            action = A.cluster_action(spec.id)
+            if action is not None and conn.entry.snapshot is not None:
+                await self._run_cluster_action(action, spec, A.Selection(ref, conn.entry, conn.busy))
+
+    async def _run_cluster_action(
+        self, action: A.ClusterAction, spec: A.ActionSpec, sel: A.Selection
+    ) -> None:
+        """Any registered action: confirm (showing its plan), then run that same plan."""
+        conn = self.manager.get(sel.ref.conn_id)
+        assert conn is not None
+        session = conn.session
+        question = action.confirmation(sel, spec)
+        inputs = A.Inputs()
+        if question is None:
+            plan = action.plan(session, sel, spec, inputs)
+        else:
+            dialog = ConfirmDialog(self, question, lambda i: action.plan(session, sel, spec, i))
+            if not await self._confirm(dialog):
+                return
+            plan, inputs = dialog.plan, dialog.inputs()
+        if isinstance(plan, Refusal):
+            self.error_boxes.append(
+                show_error(self, plan.title, f"{plan.title}: nothing was run.\n\n{plan.reason}")
+            )
             return
-        if snap is None:
-            return
-        group = snap.group(ref.name) if ref.kind is Kind.GROUP else None
-        name = group.name if group else ref.name
-        target = f"{cluster}\\{name}" if name else cluster
-        if spec.id == A.PROPERTIES and group is not None:
-            self._show_properties(ref)
-        elif spec.id == A.ONLINE and group is not None:
-            await self.manager.run_action(
-                ref.conn_id,
-                target,
-                f"Bring {name} online",
-                session.preview_bring_online(name),
-                lambda: session.bring_online(name),
+        label = action.log_label(sel, spec, inputs)
+        result = await self.manager.run_plan(sel.ref.conn_id, sel.target_path, label, plan)
+        message = action.success_message(sel, spec, inputs)
+        if result is not None and result.ok and message:
+            box = QMessageBox(
+                QMessageBox.Icon.Information, label, message, QMessageBox.StandardButton.Close, self
             )
-        elif spec.id == A.OFFLINE and group is not None:
-            await self._take_offline(ref.conn_id, target, group)
-        elif spec.id == A.MOVE_TO and group is not None:
-            await self._move(ref.conn_id, target, group, spec.target or None)
-        elif spec.id == A.PAUSE:
-            await self.manager.run_action(
-                ref.conn_id,
-                target,
-                f"Pause {name}",
-                session.preview_pause_node(name),
-                lambda: session.pause_node(name),
-            )
-        elif spec.id == A.RESUME:
-            await self.manager.run_action(
-                ref.conn_id,
-                target,
-                f"Resume {name}",
-                session.preview_resume_node(name),
-                lambda: session.resume_node(name),
-            )
-        elif spec.id == A.SUSPEND_COPY:
-            await self._suspend_copy(ref.conn_id, target, name)
-        elif spec.id == A.RESUME_COPY:
-            await self.manager.run_action(
-                ref.conn_id,
-                target,
-                f"Resume copy of {name}",
-                session.preview_resume_copy(name),
-                lambda: session.resume_copy(name),
-            )
+            make_plain(box)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.show()
 
     async def _confirm(self, dialog: ConfirmDialog) -> bool:
         self.confirm_dialog = dialog
@@ -557,116 +548,6 @@ class MainWindow(QMainWindow):
             return await await_dialog(dialog) == ConfirmDialog.DialogCode.Accepted
         finally:
             dialog.deleteLater()
-
-    async def _take_offline(self, conn_id: str, target: str, g: Group) -> None:
-        session = self.manager.get(conn_id).session  # type: ignore[union-attr]
-        if g.is_cms:
-            impact = (
-                f"Users of {g.name} lose mail access until it is brought online again. The Exchange "
-                f"services of the clustered mailbox server stop on {g.owner}."
-            )
-        else:
-            impact = f"Clients of {g.name} lose access to its services until it is brought online again."
-        dialog = ConfirmDialog(
-            self,
-            f"Take {g.name} offline",
-            impact,
-            lambda reason: session.preview_take_offline(g.name, reason),
-            "Take Offline",
-            "Stop reason:" if g.is_cms else "",
-        )
-        if not await self._confirm(dialog):
-            return
-        reason = dialog.text()
-        await self.manager.run_action(
-            conn_id,
-            target,
-            f"Take {g.name} offline",
-            session.preview_take_offline(g.name, reason),
-            lambda: session.take_offline(g.name, reason),
-        )
-
-    async def _move(self, conn_id: str, target: str, g: Group, node: str | None) -> None:
-        session = self.manager.get(conn_id).session  # type: ignore[union-attr]
-        where = node or "the best possible node"
-        if g.is_cms:
-            impact = (
-                f"Users of {g.name} lose mail access during the move from {g.owner} to {where} "
-                f"(usually a minute or two), and running backups of its storage groups stop."
-            )
-        else:
-            impact = (
-                f"Clients of {g.name} lose access to its services during the move from {g.owner} to {where}."
-            )
-        def validate_commands(comment: str) -> list[str]:
-            if node is None:
-                return [f"Validate moving {g.name} to {node}"]
-            return session.preview_validate_move_cms(node, comment)
-
-        dialog = ConfirmDialog(
-            self,
-            f"Move {g.name}",
-            impact,
-            lambda comment: session.preview_move_group(g.name, node, comment),
-            "Move",
-            "Move comment:" if g.is_cms else "",
-            offer_validate_only=g.is_cms and node is not None,
-            validate_commands=validate_commands,
-        )
-        if not await self._confirm(dialog):
-            return
-        comment = dialog.text()
-        if g.is_cms and node is not None and dialog.validate_only.isChecked():
-            commands = validate_commands(comment)
-            result = await self.manager.run_action(
-                conn_id,
-                target,
-                f"Validate moving {g.name} to {node}",
-                commands,
-                lambda: session.validate_move_cms(node, comment),
-            )
-            if result is not None and result.ok:
-                box = QMessageBox(
-                    QMessageBox.Icon.Information,
-                    f"Validate moving {g.name}",
-                    f"{g.name} can be moved to {node}.",
-                    QMessageBox.StandardButton.Close,
-                    self,
-                )
-                make_plain(box)
-                box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-                box.show()
-            return
-        await self.manager.run_action(
-            conn_id,
-            target,
-            f"Move {g.name} to {where}",
-            session.preview_move_group(g.name, node, comment),
-            lambda: session.move_group(g.name, node, comment),
-        )
-
-    async def _suspend_copy(self, conn_id: str, target: str, sg: str) -> None:
-        conn = self.manager.get(conn_id)
-        assert conn is not None
-        session = conn.session
-        dialog = ConfirmDialog(
-            self,
-            f"Suspend copy of {sg}",
-            f"The passive copy of {sg} stops receiving logs until resumed; a failover now could lose data.",
-            lambda comment: session.preview_suspend_copy(sg, comment),
-            "Suspend",
-            "Suspend comment:",
-        )
-        if not await self._confirm(dialog):
-            return
-        comment = dialog.text()
-        await self.manager.run_action(
-            conn_id,
-            target,
-            f"Suspend copy of {sg}",
-            dialog.commands().splitlines(),
-            lambda: session.suspend_copy(sg, comment),
-        )
 
     def _show_properties(self, ref: ItemRef) -> None:
         results = build_results(ref, self.manager.entries(), self.ctx)
@@ -747,17 +628,3 @@ class MainWindow(QMainWindow):
                 spawn(self.manager.close())
         super().closeEvent(event)
 
-
-_ACTION_ICONS = {
-    A.ONLINE: "online",
-    A.OFFLINE: "offline",
-    A.MOVE: "group",
-    A.PAUSE: "paused",
-    A.RESUME: "up",
-    A.EVENTS: "events",
-    A.EVENTS_FILTER: "events",
-    A.CONNECT: "cluster",
-    A.DISCONNECT: "offline",
-    A.SUSPEND_COPY: "paused",
-    A.RESUME_COPY: "replication",
-}

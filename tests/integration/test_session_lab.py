@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 from ccrgui.domain.model import ClusterSnapshot, CopyStatus, GroupState, NodeState
-from ccrgui.remote.api import LogQuery
+from ccrgui.domain.session_api import LogQuery
 from ccrgui.remote.audit import AuditLog
 from ccrgui.remote.session import WinRMClusterSession, settings_from_lab_info
 

@@ -73,7 +73,7 @@ def may_be_cms(facts: PlanFacts, group: str) -> str:
             "its clustered mailbox server. A clustered mailbox server is moved, stopped and started only "
             "through Exchange, never cluster.exe; refresh once Exchange answers."
         )
-    if not facts.exchange_read:
+    if not (facts.exchange_read or facts.cms):
         return (
             f"Exchange has not answered yet, so it is not known whether {group} is the clustered mailbox "
             "server (which must never be moved or stopped through cluster.exe). Nothing was sent; try "

@@ -276,7 +276,7 @@ class FakeSession:
 
     async def update_copy(self, storage_group: str) -> ActionResult:
         self.calls.append(("update", storage_group))
-        return self._result("Update", f"Update-StorageGroupCopy '{storage_group}'")
+        return self._result("Update", self.preview(ActionRequest(ActionKind.UPDATE_COPY, storage_group))[0])
 
     def _lines(self, r: ActionRequest) -> list[str]:
         """The lines the real backend would show (the fake's own rendering of them)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPoint, QSettings, Qt
@@ -30,20 +29,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ccrgui.domain.eventquery import EventFilter, TargetKind, critical_events_filter
 from ccrgui.domain.plan import Refusal
 from ccrgui.domain.session_api import ClusterSession, ConnectionSettings
 from ccrgui.gui import actions as A
 from ccrgui.gui import icons
 from ccrgui.gui.connections import ConnectionManager
 from ccrgui.gui.dialogs import ConfirmDialog, PropertiesDialog, await_dialog, show_error
-from ccrgui.gui.events import EventsView
 from ccrgui.gui.oplog import OpLogDock
 from ccrgui.gui.plaintext import make_plain, plain_label, plain_tooltip
 from ccrgui.gui.results import ResultContext, ResultsPane, build_results
-from ccrgui.gui.state import ConnState, ItemRef, Kind
+from ccrgui.gui.state import ClusterEntry, ConnState, ItemRef, Kind
 from ccrgui.gui.tasks import spawn
 from ccrgui.gui.tree import ClusterTreeModel
+from ccrgui.gui.views import VIEW_COMMANDS, VIEWS, CenterView, ViewContext
 
 SessionFactory = Callable[[ConnectionSettings, str], ClusterSession]
 log = logging.getLogger(__name__)
@@ -120,7 +118,7 @@ class MainWindow(QMainWindow):
         self.results = ResultsPane()
         self.center = QStackedWidget()
         self.center.addWidget(self.results)
-        self.events_views: dict[str, EventsView] = {}
+        self.views: dict[tuple[str, Kind], CenterView] = {}  # (conn_id, kind) -> registered view
         self.actions_pane = ActionsPane()
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.tree)
@@ -245,11 +243,10 @@ class MainWindow(QMainWindow):
 
     def _show_results(self) -> None:
         ref = self.selected_ref()
-        if ref is not None and ref.kind is Kind.EVENTS and ref.conn_id in self.manager.entries():
-            view, fresh = self._events_view(ref.conn_id)
-            self.center.setCurrentWidget(view)
-            if fresh:
-                view.run_filter(self.events_filter(ref))
+        if ref is not None and ref.kind in VIEWS and ref.conn_id in self.manager.entries():
+            view, fresh = self._view(ref.conn_id, ref.kind)
+            self.center.setCurrentWidget(view.widget)
+            view.show(ref, fresh)
             return
         self.center.setCurrentWidget(self.results)
         self.ctx.critical_events = {c.conn_id: c.critical or "Reading…" for c in self.manager.connections()}
@@ -354,17 +351,18 @@ class MainWindow(QMainWindow):
         if was_empty and self.tree_model.rowCount(cluster_index):
             self.tree.expand(cluster_index)
         self._update_conn_label(conn_id)
-        self._update_events_nodes(conn_id)
+        for (view_conn, _), view in self.views.items():
+            if view_conn == conn_id:
+                view.feed(conn.entry)
         ref = self.selected_ref()
         if ref is None or ref.kind is Kind.ROOT or ref.conn_id == conn_id:
             self._selection_changed()
 
     def _conn_removed(self, conn_id: str) -> None:
-        view = self.events_views.pop(conn_id, None)
-        if view is not None:
-            self.center.removeWidget(view)
-            spawn(view.close_async())
-            view.deleteLater()
+        for key in [k for k in self.views if k[0] == conn_id]:
+            view = self.views.pop(key)
+            self.center.removeWidget(view.widget)
+            view.dispose()
         self.tree_model.remove_cluster(conn_id)
         label = self._conn_labels.pop(conn_id, None)
         if label is not None:
@@ -454,8 +452,8 @@ class MainWindow(QMainWindow):
             self.manager.refresh_all()
             return
         self.manager.refresh(ref.conn_id)
-        view = self.events_views.get(ref.conn_id)
-        if ref.kind is Kind.EVENTS and view is not None:
+        view = self.views.get((ref.conn_id, ref.kind))
+        if view is not None:
             view.refresh()
 
     def trigger(self, spec: A.ActionSpec, ref: ItemRef | None) -> None:
@@ -498,10 +496,8 @@ class MainWindow(QMainWindow):
             return
         if spec.id == A.DISCONNECT:
             await self.manager.remove(ref.conn_id)
-        elif spec.id == A.EVENTS:
-            self.open_events(ref)
-        elif spec.id == A.EVENTS_FILTER:
-            self._events_view(ref.conn_id)[0].open_filter_dialog()
+        elif spec.id in VIEW_COMMANDS:
+            self.open_view(ref, VIEW_COMMANDS[spec.id]).command(spec.id, ref)
         elif spec.id == A.PROPERTIES:
             if conn.entry.snapshot is not None and conn.entry.snapshot.group(ref.name) is not None:
                 self._show_properties(ref)
@@ -556,23 +552,9 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
-    def events_filter(self, ref: ItemRef) -> EventFilter:
-        """The "Show critical events" preset for the item: Critical and Error, last 24 h, naming it."""
-        conn = self.manager.get(ref.conn_id)
-        snap = conn.entry.snapshot if conn else None
-        nodes = [n.name for n in snap.nodes] if snap else []
-        if ref.kind is Kind.NODE:
-            return critical_events_filter(TargetKind.NODE, ref.name, nodes=nodes)
-        if ref.kind is Kind.GROUP and snap is not None:
-            related = [r.name for r in snap.resources_of(ref.name)]
-            return critical_events_filter(TargetKind.GROUP, ref.name, nodes=nodes, related=related)
-        return critical_events_filter(
-            TargetKind.CLUSTER, snap.cluster_name if snap else ref.conn_id, nodes=nodes
-        )
-
-    def _events_view(self, conn_id: str) -> tuple[EventsView, bool]:
-        """The cluster's event view (helper 8's EventsView), created on first use."""
-        view = self.events_views.get(conn_id)
+    def _view(self, conn_id: str, kind: Kind) -> tuple[CenterView, bool]:
+        """The cluster's registered view for `kind`, created (and fed) on first use."""
+        view = self.views.get((conn_id, kind))
         if view is not None:
             return view, False
 
@@ -580,39 +562,25 @@ class MainWindow(QMainWindow):
             conn = self.manager.get(conn_id)
             return conn.session if conn else None
 
-        view = EventsView(session, self.center, settings=self.qsettings)
-        view.setAccessibleName("Cluster events")
-        self.events_views[conn_id] = view
-        self.center.addWidget(view)
-        self._update_events_nodes(conn_id)
+        def entry() -> ClusterEntry | None:
+            conn = self.manager.get(conn_id)
+            return conn.entry if conn else None
+
+        view = VIEWS[kind](ViewContext(self.center, conn_id, session, entry, self.qsettings))
+        self.views[(conn_id, kind)] = view
+        self.center.addWidget(view.widget)
+        current = entry()
+        if current is not None:
+            view.feed(current)
         return view, True
 
-    def _update_events_nodes(self, conn_id: str) -> None:
-        view = self.events_views.get(conn_id)
-        conn = self.manager.get(conn_id)
-        if view is not None and conn is not None and conn.entry.snapshot is not None:
-            nodes = conn.entry.snapshot.nodes
-            view.set_nodes([n.name for n in nodes])
-            # Each node's time zone (WMI CurrentTimeZone) for the details pane's local times.
-            view.set_node_utc_offsets(
-                {
-                    n.name: timedelta(minutes=n.details.utc_offset_minutes)
-                    for n in nodes
-                    if n.details is not None and n.details.utc_offset_minutes is not None
-                }
-            )
-
-    def open_events(self, ref: ItemRef) -> EventsView | None:
-        """Show critical events: the cluster's Cluster Events node with the item's preset filter."""
-        if self.manager.get(ref.conn_id) is None:
-            return None
-        view, _ = self._events_view(ref.conn_id)
-        flt = self.events_filter(ref)
-        events_ref = ItemRef(ref.conn_id, Kind.EVENTS)
-        if self.tree_model.find(events_ref).isValid():
-            self.select(events_ref)
-        self.center.setCurrentWidget(view)
-        view.run_filter(flt)
+    def open_view(self, ref: ItemRef, kind: Kind) -> CenterView:
+        """Select the cluster's item of `kind` (e.g. Cluster Events) and show its view."""
+        view, _ = self._view(ref.conn_id, kind)
+        target = ItemRef(ref.conn_id, kind)
+        if self.tree_model.find(target).isValid():
+            self.select(target)
+        self.center.setCurrentWidget(view.widget)
         return view
 
     # --- closing -------------------------------------------------------------------------

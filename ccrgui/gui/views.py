@@ -5,7 +5,8 @@ connection the first time its item is shown (`create`), hears every new state of
 (`feed`), is told when its item is selected (`show`) or refreshed (`refresh`), may take window
 commands aimed at it (`command`, e.g. "Show critical events" from a node), and is disposed when
 the connection goes (`dispose`).  Adding a view: one new module with a `CenterView` subclass and
-one line in `VIEWS` (and, for commands that open it, one line in `VIEW_COMMANDS`).
+one line in `ccrgui.gui.view_registry.VIEWS` (and, for window commands that open it, one line in
+its `VIEW_COMMANDS`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QWidget
 
 from ccrgui.domain.session_api import ClusterSession
-from ccrgui.gui.state import ClusterEntry, ItemRef, Kind
+from ccrgui.gui.state import ClusterEntry, ItemRef
 
 
 @dataclass(frozen=True)
@@ -61,15 +62,4 @@ class CenterView:
 
 ViewFactory = Callable[[ViewContext], CenterView]
 
-
-def _events_view(ctx: ViewContext) -> CenterView:
-    from ccrgui.gui.events.center import EventsCenterView
-
-    return EventsCenterView(ctx)
-
-
-VIEWS: dict[Kind, ViewFactory] = {Kind.EVENTS: _events_view}
-# Window commands that act on a view of the cluster (the view's kind).
-VIEW_COMMANDS: dict[str, Kind] = {"events": Kind.EVENTS, "events.filter": Kind.EVENTS}
-
-__all__ = ["VIEWS", "VIEW_COMMANDS", "CenterView", "ViewContext", "ViewFactory"]
+__all__ = ["CenterView", "ViewContext", "ViewFactory"]

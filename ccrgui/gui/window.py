@@ -41,7 +41,8 @@ from ccrgui.gui.results import ResultContext, ResultsPane, build_results
 from ccrgui.gui.state import ClusterEntry, ConnState, ItemRef, Kind
 from ccrgui.gui.tasks import spawn
 from ccrgui.gui.tree import ClusterTreeModel
-from ccrgui.gui.views import VIEW_COMMANDS, VIEWS, CenterView, ViewContext
+from ccrgui.gui.view_registry import VIEW_COMMANDS, VIEWS
+from ccrgui.gui.views import CenterView, ViewContext
 
 SessionFactory = Callable[[ConnectionSettings, str], ClusterSession]
 log = logging.getLogger(__name__)

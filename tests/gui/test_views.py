@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 from PySide6.QtWidgets import QLabel, QWidget
 
-from ccrgui.gui import views
+from ccrgui.gui import view_registry
 from ccrgui.gui.state import ClusterEntry, ItemRef, Kind
 from ccrgui.gui.views import CenterView, ViewContext
 from ccrgui.gui.window import MainWindow
@@ -47,7 +47,7 @@ class RecordingView(CenterView):
 @pytest_asyncio.fixture
 async def window(qtbot, monkeypatch):  # type: ignore[no-untyped-def]
     RecordingView.created = []
-    monkeypatch.setitem(views.VIEWS, Kind.QUORUM, RecordingView)
+    monkeypatch.setitem(view_registry.VIEWS, Kind.QUORUM, RecordingView)
     w = MainWindow(refresh_interval_s=60.0)
     w.show()
     yield w

@@ -8,13 +8,11 @@ from PySide6.QtWidgets import QWidget
 
 from ccrgui.domain.eventquery import EventFilter, TargetKind, critical_events_filter
 from ccrgui.domain.model import ClusterSnapshot
+from ccrgui.gui import actions as A
 from ccrgui.gui.events.view import EventsView
 from ccrgui.gui.state import ClusterEntry, ItemRef, Kind
 from ccrgui.gui.tasks import spawn
 from ccrgui.gui.views import CenterView, ViewContext
-
-SHOW_CRITICAL = "events"
-FILTER = "events.filter"
 
 
 def critical_filter(ref: ItemRef, snap: ClusterSnapshot | None) -> EventFilter:
@@ -64,9 +62,9 @@ class EventsCenterView(CenterView):
         self.events.refresh()
 
     def command(self, action_id: str, ref: ItemRef) -> None:
-        if action_id == SHOW_CRITICAL:
+        if action_id == A.EVENTS:
             self.events.run_filter(critical_filter(ref, self._snapshot()))
-        elif action_id == FILTER:
+        elif action_id == A.EVENTS_FILTER:
             self.events.open_filter_dialog()
 
     def dispose(self) -> None:

@@ -487,7 +487,7 @@ class MainWindow(QMainWindow):
         """Run an action; a value the backend refuses to quote is an error box, not a lost task."""
         try:
             await self._dispatch(spec, ref)
-        except ValueError as exc:  # e.g. quoting.UnsafeValueError raised while building a preview
+        except ValueError as exc:  # a bug in a plan builder: reported, not a lost task
             log.warning("%s not run: %s", spec.text, exc)
             self.error_boxes.append(show_error(self, spec.text, f"{spec.text}: nothing was run.\n\n{exc}"))
 

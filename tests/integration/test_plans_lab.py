@@ -168,3 +168,85 @@ def test_a_group_holding_exchange_resources_is_refused_even_when_exchange_answer
         assert isinstance(plan, Refusal) and "Microsoft Exchange" in plan.reason, plan
     plan = build_plan(ActionRequest(ActionKind.MOVE_GROUP, "Available Storage", "EXNODE2"), facts)
     assert isinstance(plan, Plan) and plan.steps[0].shell is Shell.CMD
+
+
+@pytest.mark.asyncio
+async def test_a_plan_of_several_steps_runs_each_on_its_node_waits_and_checks(
+    lab: Any, tmp_path: Path
+) -> None:
+    """The shape the rolling upgrade builds on: steps pinned to nodes, a wait on fresh snapshots,
+    an outcome check, progress for each step; a failed step ends the plan."""
+    from ccrgui.domain.model import NodeState
+    from ccrgui.domain.plan import Step, WaitUntil
+    from ccrgui.remote import scripts
+
+    def state(snap: Any, node: str) -> NodeState:
+        n = snap.node(node)
+        return n.state if n is not None else NodeState.UNKNOWN
+
+    pause, resume = scripts.node_pause_line("EXNODE2"), scripts.node_resume_line("EXNODE2")
+    s = _session(lab, tmp_path)
+    try:
+        await s.snapshot()
+        plan = Plan(
+            "Pause and resume EXNODE2",
+            (
+                Step(
+                    "Pause EXNODE2",
+                    Shell.CMD,
+                    (pause,),
+                    node="EXNODE1",
+                    wait=WaitUntil(
+                        "EXNODE2 is paused", lambda x: state(x, "EXNODE2") is NodeState.PAUSED, 30, 0.2
+                    ),
+                ),
+                Step(
+                    "Resume EXNODE2",
+                    Shell.CMD,
+                    (resume,),
+                    node="EXNODE2",
+                    check=lambda x: "" if state(x, "EXNODE2") is NodeState.UP else "EXNODE2 is not Up",
+                ),
+            ),
+        )
+        events: list[PlanProgress] = []
+        lab.received.clear()
+        result = await s.run_plan(plan, events.append)
+        assert result.ok, result.error
+        assert [(r.host, r.command) for r in result.runs] == [("EXNODE1", pause), ("EXNODE2", resume)]
+        got = [(r.node, r.text) for r in lab.received.items() if r.shell == CMD and r.text in (pause, resume)]
+        assert got == [("EXNODE1", pause), ("EXNODE2", resume)]
+        assert [(e.step_index, e.kind) for e in events if e.kind is not ProgressKind.OUTPUT] == [
+            (0, ProgressKind.STEP_STARTED),
+            (0, ProgressKind.LINE_SENT),
+            (0, ProgressKind.WAITING),
+            (0, ProgressKind.STEP_DONE),
+            (1, ProgressKind.STEP_STARTED),
+            (1, ProgressKind.LINE_SENT),
+            (1, ProgressKind.STEP_DONE),
+        ]
+
+        # Windows refuses the first step: the second is never sent.
+        bad = Plan(
+            "Move to a node that does not exist, then pause",
+            (
+                Step("Move", Shell.CMD, (scripts.group_move_line("Cluster Group", "NOSUCHNODE"),)),
+                Step("Pause", Shell.CMD, (pause,)),
+            ),
+        )
+        events.clear()
+        lab.received.clear()
+        failed = await s.run_plan(bad, events.append)
+        assert not failed.ok and failed.error and len(failed.runs) == 1
+        assert not [r for r in lab.received.items() if r.text == pause]
+        assert events[-1].kind is ProgressKind.STEP_FAILED and events[-1].step_index == 0
+
+        # A condition that never holds ends in a timeout naming it.
+        never = Plan(
+            "Pause and wait for the impossible",
+            (Step("Pause", Shell.CMD, (pause,), wait=WaitUntil("EXNODE9 is Up", lambda x: False, 0.5, 0.1)),),
+        )
+        timed_out = await s.run_plan(never)
+        assert not timed_out.ok and "EXNODE9 is Up" in timed_out.error and "Timed out" in timed_out.error
+    finally:
+        await s.close()

@@ -2,8 +2,8 @@
 
 Why one module: the confirmation dialog shows exactly these strings (in the plans built by
 `ccrgui.remote.planner`), the audit log records them, and a reviewer can check in one place that
-every name goes through `ccrgui.remote.quoting`.  Script sections append to `$o` under headers carrying the per-session
-marker `$m` (see `ccrgui.remote.shells.frame_script`).
+every name goes through `ccrgui.remote.quoting`.  Script sections append to `$o` under headers
+carrying the per-session marker `$m` (see `ccrgui.remote.shells.frame_script`).
 """
 
 from __future__ import annotations

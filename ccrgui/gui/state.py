@@ -1,4 +1,4 @@
-"""The console's plain state: tree item identities and what it knows per connection.
+"""The console's plain state: tree item identities, what it knows per connection, recent clusters.
 
 Qt-free (the tree model, the actions and the results builders all use these; tests too).
 """
@@ -9,6 +9,7 @@ import enum
 from dataclasses import dataclass
 
 from ccrgui.domain.model import ClusterSnapshot
+from ccrgui.domain.session_api import AuthMethod, ConnectionSettings
 
 
 class Kind(enum.Enum):
@@ -69,4 +70,30 @@ class ItemRef:
     name: str = ""
 
 
-__all__ = ["FOLDER_LABELS", "ClusterEntry", "ConnState", "ItemRef", "Kind"]
+@dataclass(frozen=True)
+class RecentCluster:
+    """One recently managed cluster, as remembered (never with its password)."""
+
+    host: str
+    port: int
+    https: bool
+    auth: str
+    username: str = ""
+    verify_tls: bool = True
+
+    def settings(self) -> ConnectionSettings:
+        return ConnectionSettings(
+            host=self.host,
+            port=self.port,
+            https=self.https,
+            auth=AuthMethod(self.auth),
+            username=self.username,
+            verify_tls=self.verify_tls,
+        )
+
+    @classmethod
+    def of(cls, s: ConnectionSettings) -> RecentCluster:
+        return cls(s.host, s.effective_port, s.https, s.auth.value, s.username, s.verify_tls)
+
+
+__all__ = ["FOLDER_LABELS", "ClusterEntry", "ConnState", "ItemRef", "Kind", "RecentCluster"]

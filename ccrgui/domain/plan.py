@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ccrgui.domain.model import ClusterSnapshot
 
@@ -90,8 +90,7 @@ class Plan:
 
     title: str
     steps: tuple[Step, ...]
-    request: ActionRequest | None = None
-    notes: tuple[str, ...] = field(default=())  # e.g. "runs on any reachable node"
+    request: ActionRequest | None = None  # what it was planned for (None for hand-built plans)
 
     @property
     def command_lines(self) -> list[str]:

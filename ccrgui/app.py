@@ -23,11 +23,11 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from ccrgui.atomicfile import atomic_path
+from ccrgui.domain.session_api import AuthMethod, ClusterSession, ConnectionSettings
 from ccrgui.gui import asyncqt
 from ccrgui.gui.connect import keyring_password, load_recent
-from ccrgui.gui.tree import ItemRef, Kind
+from ccrgui.gui.state import ItemRef, Kind
 from ccrgui.gui.window import MainWindow
-from ccrgui.remote.api import AuthMethod, ClusterSession, ConnectionSettings
 
 if TYPE_CHECKING:
     from ccrgui.lab.lab import Lab

@@ -45,7 +45,7 @@ import defusedxml.ElementTree as DET
 
 from ccrgui.atomicfile import write_text_atomic
 from ccrgui.domain.model import Event, EventLevel
-from ccrgui.remote.api import LogQuery
+from ccrgui.domain.session_api import LogQuery
 
 # ---------------------------------------------------------------------------------------------
 # Well-known names

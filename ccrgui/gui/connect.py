@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import TypeVar
 
 from PySide6.QtCore import QSettings
@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ccrgui.domain.session_api import AuthMethod, ConnectionSettings
 from ccrgui.gui.events.dialog import load_form
 from ccrgui.gui.plaintext import make_plain
-from ccrgui.remote.api import AuthMethod, ConnectionSettings
+from ccrgui.gui.state import RecentCluster
 
 log = logging.getLogger(__name__)
 
@@ -42,32 +43,6 @@ PASSWORD_METHODS = (
     (AuthMethod.CREDSSP, "CredSSP"),
     (AuthMethod.BASIC, "Basic (HTTPS only)"),
 )
-
-
-@dataclass(frozen=True)
-class RecentCluster:
-    """One recently managed cluster, as remembered (never with its password)."""
-
-    host: str
-    port: int
-    https: bool
-    auth: str
-    username: str = ""
-    verify_tls: bool = True
-
-    def settings(self) -> ConnectionSettings:
-        return ConnectionSettings(
-            host=self.host,
-            port=self.port,
-            https=self.https,
-            auth=AuthMethod(self.auth),
-            username=self.username,
-            verify_tls=self.verify_tls,
-        )
-
-    @classmethod
-    def of(cls, s: ConnectionSettings) -> RecentCluster:
-        return cls(s.host, s.effective_port, s.https, s.auth.value, s.username, s.verify_tls)
 
 
 def load_recent(settings: QSettings | None) -> list[RecentCluster]:

@@ -21,6 +21,7 @@ from ccrgui.lab.engine import ClusterEngine, LabError
 from ccrgui.lab.eventlog import EventJournal
 from ccrgui.lab.faults import Costs, Faults
 from ccrgui.lab.nodehost import NodeHost
+from ccrgui.lab.received import ReceivedLog
 from ccrgui.lab.topology import Account, Topology, default_topology
 from ccrgui.lab.wsman import CREDENTIALS, ShellService, TlsConfig, WSManServer, lab_certificates
 from ccrgui.lab.wsman.shells import DEFAULT_IDLE_TIMEOUT_S
@@ -87,6 +88,7 @@ class Lab:
         self.endpoints: dict[str, str] = {}
         self.cluster_endpoint = ""
         self.services: dict[str, ShellService] = {}
+        self.received = ReceivedLog()  # every command line each node received (tests compare)
         self.servers: dict[str, WSManServer] = {}
         self.cluster_server: WSManServer | None = None
         self._cred_handle: int | None = None
@@ -113,6 +115,7 @@ class Lab:
                     self.faults,
                     max_idle_timeout_s=self.idle_timeout_s,
                     seed=self.seed + i,
+                    received=self.received,
                 )
                 self.services[name] = service
                 server = WSManServer(

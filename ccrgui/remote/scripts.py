@@ -1,9 +1,9 @@
 """Every command line and PowerShell script the backend runs, built only from quoted values.
 
-Why one module: the confirmation dialog shows exactly these strings (`preview_*`), the audit
-log records them, and a reviewer can check in one place that every name goes through
-`ccrgui.remote.quoting`.  Script sections append to `$o` under headers carrying the per-session
-marker `$m` (see `ccrgui.remote.shells.frame_script`).
+Why one module: the confirmation dialog shows exactly these strings (in the plans built by
+`ccrgui.remote.planner`), the audit log records them, and a reviewer can check in one place that
+every name goes through `ccrgui.remote.quoting`.  Script sections append to `$o` under headers
+carrying the per-session marker `$m` (see `ccrgui.remote.shells.frame_script`).
 """
 
 from __future__ import annotations

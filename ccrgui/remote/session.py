@@ -15,10 +15,11 @@ How a snapshot is read with few round trips:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,8 +39,20 @@ from ccrgui.domain.model import (
     Resource,
     StorageGroupCopy,
 )
-from ccrgui.remote import parsers, scripts
-from ccrgui.remote.api import AuthMethod, ClusterSession, ConnectionSettings, EventBatch, LogQuery
+from ccrgui.domain.plan import (
+    ActionKind,
+    ActionRequest,
+    Plan,
+    PlanProgress,
+    ProgressCallback,
+    ProgressKind,
+    Refusal,
+    Shell,
+    Step,
+    WaitUntil,
+)
+from ccrgui.domain.session_api import AuthMethod, ClusterSession, ConnectionSettings, EventBatch, LogQuery
+from ccrgui.remote import parsers, planner, scripts
 from ccrgui.remote.audit import AuditLog
 from ccrgui.remote.quoting import UnsafeValueError
 from ccrgui.remote.shells import CmdShell, CommandOutput, PowerShellHost, PsOutput, Section
@@ -154,6 +167,7 @@ class WinRMClusterSession:
         self._cms: str | None = None  # the clustered mailbox server's name, once known
         self._cms_nodes: tuple[str, ...] = ()  # its RedundantMachines (possible CCR targets)
         self._cms_group: str | None = None
+        self._exchange_read = False  # Exchange answered once: a group it did not name is not the CMS
         self._last: ClusterSnapshot | None = None
         self._cluster_name = settings.host
         self._static = _Static()
@@ -562,6 +576,7 @@ class WinRMClusterSession:
             servers = parsers.parse_exchange_servers(reads.text["mbx"])
         except parsers.ParseError:
             return
+        self._exchange_read = True
         nodes = {n.casefold() for n in self._nodes}
         for s in servers:
             if s.clustered_storage_type.casefold() == "nonshared" and (
@@ -673,161 +688,118 @@ class WinRMClusterSession:
 
     # ---- actions ---------------------------------------------------------------------------
 
-    def _is_cms(self, group: str) -> bool:
-        names = {x.casefold() for x in (self._cms, self._cms_group) if x}
-        return group.casefold() in names
-
-    def _cms_target(self, node: str | None) -> str | None:
-        """ "Best possible node" for the CMS: a node other than the active one, Up first."""
-        if node:
-            return node
-        snap = self._last
-        active = snap.cms.active_node if snap and snap.cms else ""
-        if not active and snap and snap.cms_group:
-            active = snap.cms_group.owner
-        redundant = {m.casefold() for m in self._cms_nodes}
-        candidates = [n for n in (snap.nodes if snap else ()) if n.name.casefold() != active.casefold()]
-        # A CCR CMS can only go to its other redundant machine; prefer nodes that are Up.
-        candidates.sort(
-            key=lambda n: (
-                bool(redundant) and n.name.casefold() not in redundant,
-                n.state is not NodeState.UP,
-            )
+    def _facts(self) -> planner.PlanFacts:
+        return planner.PlanFacts(
+            self._last, self._cms, self._cms_group, self._cms_nodes, self._exchange_read
         )
-        return candidates[0].name if candidates else None
 
-    def preview_move_group(self, group: str, node: str | None, comment: str = "") -> list[str]:
-        if self._is_cms(group):
-            target = self._cms_target(node) or ""
-            return _preview(lambda: scripts.move_cms_command(self._cms or group, target, comment))
-        return _preview(lambda: scripts.group_move_line(group, node))
-
-    def preview_take_offline(self, group: str, reason: str = "") -> list[str]:
-        if self._is_cms(group):
-            return _preview(lambda: scripts.stop_cms_command(self._cms or group, reason))
-        return _preview(lambda: scripts.group_offline_line(group))
-
-    def preview_bring_online(self, group: str) -> list[str]:
-        if self._is_cms(group):
-            return _preview(lambda: scripts.start_cms_command(self._cms or group))
-        return _preview(lambda: scripts.group_online_line(group))
-
-    def preview_pause_node(self, node: str) -> list[str]:
-        return _preview(lambda: scripts.node_pause_line(node))
-
-    def preview_resume_node(self, node: str) -> list[str]:
-        return _preview(lambda: scripts.node_resume_line(node))
-
-    def preview_validate_move_cms(self, node: str, comment: str) -> list[str]:
-        return _preview(lambda: scripts.move_cms_command(self._cms or "", node, comment, validate_only=True))
-
-    def preview_suspend_copy(self, storage_group: str, comment: str) -> list[str]:
-        ident = self._copy_identity(storage_group)
-        return _preview(lambda: scripts.suspend_copy_command(ident, comment))
-
-    def preview_resume_copy(self, storage_group: str) -> list[str]:
-        ident = self._copy_identity(storage_group)
-        return _preview(lambda: scripts.resume_copy_command(ident))
+    def plan(self, request: ActionRequest) -> Plan | Refusal:
+        return planner.build_plan(request, self._facts())
 
     async def _know_cms(self) -> None:
         if self._cms is None and self._last is None:
             await self.snapshot()
 
-    async def move_group(self, group: str, node: str | None, comment: str = "") -> ActionResult:
+    async def _plan_and_run(self, request: ActionRequest) -> ActionResult:
+        """The per-action methods: plan against the current knowledge, then run that plan."""
         await self._know_cms()
-        if self._is_cms(group):
-            target = self._cms_target(node)
-            title = f"Move {group} to {target or '?'}"
-            if not comment.strip():
-                return ActionResult(
-                    title, False, error="Moving the clustered mailbox server needs a move comment."
-                )
-            if not target:
-                return ActionResult(
-                    title, False, error="There is no other node to move the clustered mailbox server to."
-                )
-            return await self._ps_action(
-                title, lambda: scripts.move_cms_command(self._cms or group, target, comment)
-            )
-        title = f"Move {group} to {node}" if node else f"Move {group} to the best possible node"
-        return await self._cluster_action(title, lambda: scripts.group_move_line(group, node))
+        plan = self.plan(request)
+        if isinstance(plan, Refusal):
+            return ActionResult(plan.title, False, (), plan.reason)
+        return await self.run_plan(plan)
+
+    async def move_group(self, group: str, node: str | None, comment: str = "") -> ActionResult:
+        return await self._plan_and_run(ActionRequest(ActionKind.MOVE_GROUP, group, node, comment))
 
     async def validate_move_cms(self, node: str, comment: str) -> ActionResult:
-        await self._know_cms()
-        title = f"Validate moving {self._cms or 'the clustered mailbox server'} to {node}"
-        if not self._cms:
-            return ActionResult(title, False, error="No clustered mailbox server was found on this cluster.")
-        return await self._ps_action(
-            title, lambda: scripts.move_cms_command(self._cms or "", node, comment, validate_only=True)
+        return await self._plan_and_run(
+            ActionRequest(ActionKind.VALIDATE_MOVE_CMS, self._cms or "", node, comment, validate_only=True)
         )
 
     async def bring_online(self, group: str) -> ActionResult:
-        await self._know_cms()
-        if self._is_cms(group):
-            return await self._ps_action(
-                f"Start {group}", lambda: scripts.start_cms_command(self._cms or group)
-            )
-        return await self._cluster_action(f"Bring {group} online", lambda: scripts.group_online_line(group))
+        return await self._plan_and_run(ActionRequest(ActionKind.ONLINE_GROUP, group))
 
     async def take_offline(self, group: str, reason: str = "") -> ActionResult:
-        await self._know_cms()
-        if self._is_cms(group):
-            title = f"Stop {group}"
-            if not reason.strip():
-                return ActionResult(
-                    title, False, error="Stopping the clustered mailbox server needs a reason."
-                )
-            return await self._ps_action(title, lambda: scripts.stop_cms_command(self._cms or group, reason))
-        return await self._cluster_action(f"Take {group} offline", lambda: scripts.group_offline_line(group))
+        return await self._plan_and_run(ActionRequest(ActionKind.OFFLINE_GROUP, group, text=reason))
 
     async def pause_node(self, node: str) -> ActionResult:
-        return await self._cluster_action(f"Pause {node}", lambda: scripts.node_pause_line(node))
+        return await self._plan_and_run(ActionRequest(ActionKind.PAUSE_NODE, node))
 
     async def resume_node(self, node: str) -> ActionResult:
-        return await self._cluster_action(f"Resume {node}", lambda: scripts.node_resume_line(node))
-
-    def _copy_identity(self, storage_group: str) -> str:
-        """The copy's Identity as Windows reported it (what the confirmation showed), else CMS\\SG."""
-        for c in self._last.copies if self._last else ():
-            if c.identity and storage_group.casefold() in (c.storage_group.casefold(), c.identity.casefold()):
-                return c.identity
-        if "\\" in storage_group or not self._cms:
-            return storage_group
-        return f"{self._cms}\\{storage_group}"
+        return await self._plan_and_run(ActionRequest(ActionKind.RESUME_NODE, node))
 
     async def suspend_copy(self, storage_group: str, comment: str) -> ActionResult:
-        await self._know_cms()
-        ident = self._copy_identity(storage_group)
-        return await self._ps_action(
-            f"Suspend copy {ident}", lambda: scripts.suspend_copy_command(ident, comment)
-        )
+        return await self._plan_and_run(ActionRequest(ActionKind.SUSPEND_COPY, storage_group, text=comment))
 
     async def resume_copy(self, storage_group: str) -> ActionResult:
-        await self._know_cms()
-        ident = self._copy_identity(storage_group)
-        return await self._ps_action(f"Resume copy {ident}", lambda: scripts.resume_copy_command(ident))
+        return await self._plan_and_run(ActionRequest(ActionKind.RESUME_COPY, storage_group))
 
     async def update_copy(self, storage_group: str) -> ActionResult:
-        await self._know_cms()
-        ident = self._copy_identity(storage_group)
-        return await self._ps_action(
-            f"Update (reseed) copy {ident}", lambda: scripts.update_copy_command(ident)
-        )
+        return await self._plan_and_run(ActionRequest(ActionKind.UPDATE_COPY, storage_group))
 
-    async def _on_first_reachable(
-        self, title: str, line: str, run: Callable[[_NodeLink], Awaitable[CommandRun]]
-    ) -> ActionResult:
-        """Run an action on the first node that can be reached.  Never retried once it may have
-        started: only a refused connection (nothing was sent) moves on to the next node."""
-        failures: list[str] = []
-        for host in self._entry_points():
-            link = self._link(host)
+    # ---- running plans ---------------------------------------------------------------------
+
+    async def run_plan(self, plan: Plan, progress: ProgressCallback | None = None) -> ActionResult:
+        """Run `plan`'s steps in order and stop at the first failure (see ClusterSession)."""
+
+        def tell(i: int, step: Step, kind: ProgressKind, text: str = "", node: str = "") -> None:
+            if progress is not None:
+                progress(PlanProgress(i, step, kind, text, node))
+
+        runs: list[CommandRun] = []
+        for i, step in enumerate(plan.steps):
+            tell(i, step, ProgressKind.STEP_STARTED)
+            error = ""
+            for line in step.lines:
+                result = await self._run_line(plan.title, step, line, functools.partial(tell, i, step))
+                runs.extend(result.runs)
+                if not result.ok:
+                    error = result.error
+                    break
+            if not error and step.wait is not None:
+                tell(i, step, ProgressKind.WAITING, step.wait.description)
+                error = await self._wait_until(step.wait)
+            if not error and step.check is not None:
+                error = step.check(await self.snapshot())
+            if error:
+                tell(i, step, ProgressKind.STEP_FAILED, error)
+                return ActionResult(plan.title, False, tuple(runs), error)
+            tell(i, step, ProgressKind.STEP_DONE)
+        return ActionResult(plan.title, True, tuple(runs))
+
+    async def _wait_until(self, wait: WaitUntil) -> str:
+        """Poll fresh snapshots until the condition holds; the error text on timeout."""
+        deadline = time.monotonic() + wait.timeout_s
+        while True:
             try:
-                cr = await run(link)
+                if wait.condition(await self.snapshot()):
+                    return ""
+            except TransportError:
+                pass  # the node may be rebooting: keep polling until the deadline
+            if time.monotonic() >= deadline:
+                return f"Timed out after {wait.timeout_s:.0f} s waiting until {wait.description}."
+            await asyncio.sleep(wait.poll_s)
+
+    async def _run_line(
+        self, title: str, step: Step, line: str, tell: Callable[[ProgressKind, str, str], None]
+    ) -> ActionResult:
+        """One command line on the step's node, or on the first node that can be reached.  Never
+        retried once it may have started: only a refused connection (nothing was sent) moves on."""
+        failures: list[str] = []
+        hosts = [step.node] if step.node else self._entry_points()
+        timeout = step.timeout_s or self._action_timeout()
+        for host in hosts:
+            link = self._link(host)
+            tell(ProgressKind.LINE_SENT, line, host)
+            try:
+                if step.shell is Shell.EMS:
+                    cr = await self._ems_line(link, line, timeout)
+                else:
+                    cr = _command_run(await link.cmd.run(line, skip_cmd_shell=True, timeout=timeout))
             except TransportError as exc:
                 run_ = CommandRun(host, line, None, stderr=_text(exc))
                 self._audit.record(host, line, None, 0.0, action=title, error=_text(exc))
-                if exc.kind is ErrorKind.UNREACHABLE:
+                if exc.kind is ErrorKind.UNREACHABLE and not step.node:
                     failures.append(_text(exc))
                     link.suspect = True
                     continue
@@ -838,47 +810,28 @@ class WinRMClusterSession:
             ok = cr.exit_code == 0
             error = "" if ok else _windows_error(cr)
             self._audit.record(host, line, cr.exit_code, cr.duration_s, action=title, error=error)
+            if cr.stdout or cr.stderr:
+                tell(ProgressKind.OUTPUT, cr.stdout + cr.stderr, host)
             return ActionResult(title, ok, (cr,), error)
         return ActionResult(
             title, False, (), "No node of the cluster could be reached: " + "; ".join(failures)
         )
 
-    async def _cluster_action(self, title: str, build: Callable[[], str]) -> ActionResult:
-        try:
-            line = build()
-        except UnsafeValueError as exc:
-            return ActionResult(title, False, (), _not_sent(exc))
-
-        async def run(link: _NodeLink) -> CommandRun:
-            out = await link.cmd.run(line, skip_cmd_shell=True, timeout=self._action_timeout())
-            return _command_run(out)
-
-        return await self._on_first_reachable(title, line, run)
-
-    async def _ps_action(self, title: str, build: Callable[[], str]) -> ActionResult:
-        try:
-            command = build()
-        except UnsafeValueError as exc:
-            return ActionResult(title, False, (), _not_sent(exc))
-        body = scripts.action_section("action", command)
-
-        async def run(link: _NodeLink) -> CommandRun:
-            out = await link.ps.run(body, timeout=self._action_timeout())
-            sec = out.section("action")
-            if sec is None:
-                return CommandRun(
-                    link.name, command, None, stderr=out.stderr or "no answer", duration_s=out.duration_s
-                )
+    async def _ems_line(self, link: _NodeLink, command: str, timeout: float) -> CommandRun:
+        out = await link.ps.run(scripts.action_section("action", command), timeout=timeout)
+        sec = out.section("action")
+        if sec is None:
             return CommandRun(
-                link.name,
-                command,
-                0 if sec.ok else 1,
-                stdout=sec.text,
-                stderr=sec.error or out.stderr,
-                duration_s=out.duration_s,
+                link.name, command, None, stderr=out.stderr or "no answer", duration_s=out.duration_s
             )
-
-        return await self._on_first_reachable(title, command, run)
+        return CommandRun(
+            link.name,
+            command,
+            0 if sec.ok else 1,
+            stdout=sec.text,
+            stderr=sec.error or out.stderr,
+            duration_s=out.duration_s,
+        )
 
     def _action_timeout(self) -> float:
         # Moves wait for the cluster; give actions more room than reads.
@@ -966,19 +919,6 @@ def _take_static(reads: _Reads, owner_groups: dict[str, str]) -> dict[str, str]:
         reads.errors.pop(n, None)
         reads.host.pop(n, None)
     return got
-
-
-def _preview(build: Callable[[], str]) -> list[str]:
-    """The line an action would run; for a value quoting refuses, the same "Not sent" text the
-    action returns (a preview must never raise: the GUI calls it while the admin types)."""
-    try:
-        return [build()]
-    except UnsafeValueError as exc:
-        return [_not_sent(exc)]
-
-
-def _not_sent(exc: UnsafeValueError) -> str:
-    return f"Not sent: {exc}"
 
 
 def _command_run(out: CommandOutput) -> CommandRun:

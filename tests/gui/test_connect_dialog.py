@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
+from ccrgui.domain.session_api import AuthMethod, ConnectionSettings
 from ccrgui.gui import connect as C
-from ccrgui.remote.api import AuthMethod, ConnectionSettings
 
 
 @pytest.fixture

@@ -61,11 +61,11 @@ from ccrgui.domain.eventquery import (
     xpath_older_than,
 )
 from ccrgui.domain.model import Event
+from ccrgui.domain.session_api import ClusterSession, EventBatch, LogQuery
 from ccrgui.gui.events.dialog import EventFilterDialog
 from ccrgui.gui.events.model import COLUMNS, EventProxyModel, EventRow, EventTableModel, local_time_text
 from ccrgui.gui.plaintext import plain_label
 from ccrgui.gui.tasks import NamedTasks
-from ccrgui.remote.api import ClusterSession, EventBatch, LogQuery
 
 log = logging.getLogger(__name__)
 

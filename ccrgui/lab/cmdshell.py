@@ -190,29 +190,21 @@ _SHUTDOWN_USAGE = (
     '    [/m \\\\computer][/t xxx][/d [p|u:]xx:yy [/c "comment"]]\r\n'
 )
 
-_NET_SERVICES = {
-    "clussvc": "Cluster Service",
-    "msexchangerepl": "Microsoft Exchange Replication Service",
-    "msexchangeis": "Microsoft Exchange Information Store",
-    "msexchangesa": "Microsoft Exchange System Attendant",
-    "remoteregistry": "Remote Registry",
-}
-
-
 def _net(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
     """net stop|start <service>: the service side of the engine (cluster service, replication)."""
     if len(argv) < 3 or argv[1].casefold() not in ("stop", "start"):
         io.write("The syntax of this command is:\r\n\r\nNET\r\n    [ START | STOP ]\r\n", "stderr")
         return 1
     verb, name = argv[1].casefold(), " ".join(argv[2:])
-    key = next((k for k, v in _NET_SERVICES.items() if name.casefold() in (k, v.casefold())), None)
+    names = ctx.host.engine.node(ctx.host.name).service_display
+    key = next((k for k, v in names.items() if name.casefold() in (k.casefold(), v.casefold())), None)
     if key is None:
         io.write(
             "The service name is invalid.\r\n\r\nMore help is available by typing NET HELPMSG 2185.\r\n\r\n",
             "stderr",
         )
         return 2
-    display = _NET_SERVICES[key]
+    display = names[key]
     if not ctx.account.admin:
         io.write("System error 5 has occurred.\r\n\r\nAccess is denied.\r\n\r\n", "stderr")
         return 2
@@ -258,10 +250,18 @@ PROGRAMS: dict[str, ProgramFn] = {
 }
 
 
-def resolve_program(token: str) -> ProgramFn | None:
+def resolve_program(token: str, host: NodeHost | None = None) -> ProgramFn | None:
     """Map what was typed (`cluster`, `CLUSTER.EXE`, `C:\\Windows\\system32\\cluster.exe`,
-    `.\\setup.com`) to a program, or None."""
+    `D:\\Exchange2007SP2\\setup.com`) to a program, or None.
+
+    With `host`, setup.com is found only in a setup media folder of the topology (it is not on
+    the PATH), named by its full path."""
     name = token.replace("/", "\\").rsplit("\\", 1)[-1].casefold()
+    if host is not None and name.rsplit(".", 1)[0] == "setup":
+        from ccrgui.lab.nodefiles import setup_media_at
+
+        if setup_media_at(host.topology, token) is None:
+            return None
     stem, dot, ext = name.rpartition(".")
     if dot:
         if ext not in ("exe", "com"):
@@ -546,7 +546,7 @@ class CmdShell:
         builtin = _BUILTINS.get(name)
         if builtin is not None:
             return builtin(self, io, rest)
-        program = resolve_program(typed.replace('"', ""))
+        program = resolve_program(typed.replace('"', ""), self.ctx.host)
         if program is None:
             io.write(NOT_RECOGNIZED.format(name=typed), "stderr")
             return EXIT_NOT_RECOGNIZED
@@ -649,7 +649,7 @@ def launch(
     ctx = Context(host, account, full_env, line, not skip_cmd_shell)
     if skip_cmd_shell:
         argv = argvmod.split_command_line(line)
-        program = resolve_program(argv[0])
+        program = resolve_program(argv[0], host)
         if program is None:
             raise ProgramNotFound(argv[0])
 

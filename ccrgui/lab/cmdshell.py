@@ -135,6 +135,12 @@ def _setup(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
     return run_setup(io, ctx, argv)
 
 
+def _msiexec(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
+    from ccrgui.lab.msiexec import run_msiexec
+
+    return run_msiexec(io, ctx, argv)
+
+
 def _powershell(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
     mod = importlib.import_module("ccrgui.lab.powershell")
     code: int = mod.run_powershell(io, ctx.host, ctx.account, argv)
@@ -247,6 +253,7 @@ PROGRAMS: dict[str, ProgramFn] = {
     "hostname": _hostname,
     "whoami": _whoami,
     "net": _net,
+    "msiexec": _msiexec,
 }
 
 

@@ -6,9 +6,9 @@ from ..cmdlet import Cmdlet
 
 
 def registry() -> dict[str, Cmdlet]:
-    from . import core, exchange, system
+    from . import core, exchange, files, system
 
     table: dict[str, Cmdlet] = {}
-    for c in core.cmdlets() + exchange.cmdlets() + system.cmdlets():
+    for c in core.cmdlets() + exchange.cmdlets() + system.cmdlets() + files.cmdlets():
         table[c.name.casefold()] = c
     return table

@@ -268,6 +268,10 @@ def get_wmiobject(ctx: CmdletContext) -> None:
         objs = processors(info)
     elif low == "win32_service":
         objs = [service_wmi(info, n) for n in _service_names(info)]
+    elif low == "win32_logicaldisk":
+        from .files import logical_disks
+
+        objs = logical_disks(host)
     else:
         ctx.write_error(
             ctx.error(

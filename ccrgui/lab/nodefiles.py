@@ -55,12 +55,14 @@ def file_version(build: str) -> str:
 
 
 def normalize(path: str) -> str:
-    """Case-folded, backslashes, no trailing backslash (except a drive root `c:\\`)."""
+    """Case-folded, single backslashes, no trailing one (except a drive root `c:\\`)."""
     p = path.strip().strip('"').replace("/", "\\")
     low = p.casefold()
     for prefix in ("microsoft.powershell.core\\filesystem::", "filesystem::"):
         if low.startswith(prefix):
             p = p[len(prefix) :]
+    while "\\\\" in p[1:]:  # Windows treats repeated separators as one
+        p = p[0] + p[1:].replace("\\\\", "\\")
     if len(p) == 2 and p[1] == ":":
         p += "\\"
     while len(p) > 3 and p.endswith("\\"):

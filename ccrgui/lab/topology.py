@@ -427,6 +427,11 @@ def _validate(t: Topology) -> None:
         raise TopologyError("groups: exactly one group must have kind 'cms'")
     if not t.accounts:
         raise TopologyError("accounts: at least one account is needed")
+    _validate_upgrade_material(t)
+
+
+def _validate_upgrade_material(t: Topology) -> None:
+    """Extra services, setup media and update rollups (the rolling-upgrade procedure's inputs)."""
     for node in t.nodes:
         svc = [x.name.casefold() for x in node.services]
         if len(set(svc)) != len(svc):

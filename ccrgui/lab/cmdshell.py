@@ -141,6 +141,12 @@ def _msiexec(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
     return run_msiexec(io, ctx, argv)
 
 
+def _sc(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
+    from ccrgui.lab.sccmd import run_sc
+
+    return run_sc(io, ctx, argv)
+
+
 def _powershell(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
     mod = importlib.import_module("ccrgui.lab.powershell")
     code: int = mod.run_powershell(io, ctx.host, ctx.account, argv)
@@ -254,6 +260,7 @@ PROGRAMS: dict[str, ProgramFn] = {
     "whoami": _whoami,
     "net": _net,
     "msiexec": _msiexec,
+    "sc": _sc,
 }
 
 

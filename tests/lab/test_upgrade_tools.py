@@ -244,3 +244,33 @@ def test_setup_com_outside_the_media_folder_from_powershell(rig: PSRig) -> None:
         "The Microsoft Exchange Server setup operation completed successfully.\r\n0\r\n"
     )
     assert rig.engine.node("EXNODE2").exchange_version == "8.2.176.2"
+
+
+def test_sc_queries_stops_and_starts_services(rig: PSRig) -> None:
+    out, _, code = _cmd(rig, "EXNODE2", "sc query HealthService")
+    assert code == 0 and out == (
+        "\r\nSERVICE_NAME: HealthService \r\n"
+        "        TYPE               : 10  WIN32_OWN_PROCESS  \r\n"
+        "        STATE              : 4  RUNNING \r\n"
+        "                                (STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)\r\n"
+        "        WIN32_EXIT_CODE    : 0  (0x0)\r\n"
+        "        SERVICE_EXIT_CODE  : 0  (0x0)\r\n"
+        "        CHECKPOINT         : 0x0\r\n"
+        "        WAIT_HINT          : 0x0\r\n"
+    )
+    out, _, code = _cmd(rig, "EXNODE2", "sc stop HealthService")
+    assert code == 0 and "        STATE              : 3  STOP_PENDING \r\n" in out
+    assert not rig.engine.service_running("EXNODE2", "HealthService")
+    assert "STATE              : 1  STOPPED \r\n" in _cmd(rig, "EXNODE2", "sc query HealthService")[0]
+    out, _, code = _cmd(rig, "EXNODE2", "sc stop HealthService")
+    assert (out, code) == (
+        "[SC] ControlService FAILED 1062:\r\n\r\nThe service has not been started.\r\n\r\n",
+        1062,
+    )
+    out, _, code = _cmd(rig, "EXNODE2", "sc start HealthService")
+    assert code == 0 and "STATE              : 2  START_PENDING \r\n" in out
+    assert rig.engine.service_running("EXNODE2", "HealthService")
+    assert _cmd(rig, "EXNODE2", "sc start HealthService")[2] == 1056
+    out, _, code = _cmd(rig, "EXNODE1", "sc query HealthService")
+    assert code == 1060 and out.startswith("[SC] EnumQueryServicesStatus:OpenService FAILED 1060:")
+    assert _cmd(rig, "EXNODE2", "sc stop RemoteRegistry", admin=False)[2] == 5

@@ -505,6 +505,7 @@ class CmdShell:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.exit_requested = False
+        self.cwd = ""  # set by cd; "" = the profile folder WinRS starts in
 
     def run(self, io: ProcessIO, line: str) -> int:
         line = strip_outer_quotes(line)
@@ -560,13 +561,19 @@ class CmdShell:
         builtin = _BUILTINS.get(name)
         if builtin is not None:
             return builtin(self, io, rest)
-        program = resolve_program(typed.replace('"', ""), self.ctx.host)
+        path = typed.replace('"', "")
+        program = resolve_program(path, self.ctx.host)
+        command_line = cmd.text.lstrip(" \t@").rstrip(" \t")
+        argv = argvmod.split_command_line(command_line)
+        if program is None and self.cwd and not _is_absolute(path):
+            # Found in the current directory (cd /d into the setup media folder).
+            argv[0] = self.cwd.rstrip("\\") + "\\" + path.removeprefix(".\\")
+            program = resolve_program(argv[0], self.ctx.host)
         if program is None:
             io.write(NOT_RECOGNIZED.format(name=typed), "stderr")
             return EXIT_NOT_RECOGNIZED
-        command_line = cmd.text.lstrip(" \t@").rstrip(" \t")
         sub_ctx = Context(self.ctx.host, self.ctx.account, dict(self.ctx.env), command_line, True)
-        return program(io, sub_ctx, argvmod.split_command_line(command_line))
+        return program(io, sub_ctx, argv)
 
     # ---- built-ins ------------------------------------------------------------------------------
 
@@ -617,6 +624,32 @@ class CmdShell:
         io.write("The system cannot find the file specified.\r\n", "stderr")
         return 1
 
+    def _cd(self, io: ProcessIO, rest: str) -> int:
+        """cd [/d] [path]: only folders the node has (`nodefiles`); without /d another drive's
+        folder does not become current (cmd.exe keeps the current drive)."""
+        from ccrgui.lab.nodefiles import lookup
+
+        arg = rest.strip(" \t")
+        switch_drive = arg[:2].casefold() == "/d"
+        if switch_drive:
+            arg = arg[2:].strip(" \t")
+        arg = arg.strip('"')
+        cwd = self.cwd or f"C:\\Users\\{self.ctx.account.user}"
+        if not arg:
+            io.write(cwd + "\r\n")
+            return 0
+        target = arg if _is_absolute(arg) else cwd.rstrip("\\") + "\\" + arg
+        found = lookup(self.ctx.host, target)
+        if found is None or not found.is_dir:
+            io.write("The system cannot find the path specified.\r\n", "stderr")
+            return 1
+        if switch_drive or found.path[:1].casefold() == cwd[:1].casefold():
+            self.cwd = found.path
+        return 0
+
+    def _pushd(self, io: ProcessIO, rest: str) -> int:
+        return self._cd(io, "/d " + rest.strip(" \t"))
+
     def _exit(self, io: ProcessIO, rest: str) -> int:
         words = rest.split()
         if words and words[0].casefold() == "/b":
@@ -634,7 +667,14 @@ _BUILTINS: dict[str, Callable[[CmdShell, ProcessIO, str], int]] = {
     "ver": CmdShell._ver,
     "type": CmdShell._type,
     "exit": CmdShell._exit,
+    "cd": CmdShell._cd,
+    "chdir": CmdShell._cd,
+    "pushd": CmdShell._pushd,
 }
+
+
+def _is_absolute(path: str) -> bool:
+    return path[1:3] == ":\\" or path.startswith("\\\\")
 
 
 # ---- entry point -------------------------------------------------------------------------------

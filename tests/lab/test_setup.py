@@ -199,3 +199,16 @@ def test_setup_refuses_non_admin_and_unknown_modes(rig: Rig) -> None:
     assert code == 1 and "local Administrators" in out
     out, _, code = rig.run("EXNODE2", f"{SETUP} /mode:install /role:um")
     assert code == 1 and out.endswith(setupcom.ENCOUNTERED + "\r\n")
+
+
+def test_setup_com_from_a_command_prompt_in_the_media_folder(rig: Rig) -> None:
+    out, err, code = rig.run("EXNODE2", "cd /d D:\\Exchange2007SP2 && cd")
+    assert (out, err, code) == ("D:\\Exchange2007SP2\r\n", "", 0)
+    # Without /d, cmd.exe stays on drive C: and setup.com is not found.
+    out, err, code = rig.run("EXNODE2", "cd D:\\Exchange2007SP2 && setup.com /mode:upgrade")
+    assert code == 9009 and err.startswith("'setup.com' is not recognized")
+    out, err, code = rig.run("EXNODE2", "cd /d D:\\Nope")
+    assert (err, code) == ("The system cannot find the path specified.\r\n", 1)
+    out, _, code = rig.run("EXNODE2", 'pushd "D:\\Exchange2007SP2" && .\\setup.com /mode:upgrade')
+    assert code == 0 and out.endswith(setupcom.SUCCESS + "\r\n")
+    assert rig.engine.node("EXNODE2").exchange_version == "8.2.176.2"

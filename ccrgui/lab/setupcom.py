@@ -42,6 +42,15 @@ NOT_COMPLETE = (
     "http://support.microsoft.com and enter the Error ID."
 )
 ENCOUNTERED = "Exchange Server setup encountered an error."
+# No capture of this failure exists: the lab's wording.  It models why the practitioner procedure
+# stops the services that read performance counters before setup (NOTES 1b): setup reloads the
+# Exchange performance counters and fails while another process holds them.  The services setup
+# stopped are started again; the node keeps its old build and setup can be run again.
+PERF_COUNTERS_IN_USE = (
+    "Process execution failed with exit code 1. The performance counters of Microsoft Exchange "
+    "could not be unloaded because they are in use by {services}. Stop the services that read "
+    "performance counters and run Setup again."
+)
 STEP_NAME_WIDTH = 33
 STEP_DOTS = "." * 25
 
@@ -125,7 +134,15 @@ class SetupRun:
             return self.failed_step(name, exc.message)
         self.step(name, secs)
         self.line(CONFIG_TITLE)
+        return self._configure()
+
+    def _configure(self) -> int:
+        """The upgrade steps; a running performance-counter reader fails the Mailbox role step."""
         for step, secs in UPGRADE_STEPS:
+            if step == "Mailbox Server Role" and (readers := self._counter_readers()):
+                code = self.failed_step(step, PERF_COUNTERS_IN_USE.format(services=", ".join(readers)))
+                self.engine.start_services(self.node, reversed(SETUP_STOPS))
+                return code
             if step == "Preparing Setup":
                 self.io.write(step_prefix(step))
                 # Setup stops the Exchange services and the cluster service on this node; the
@@ -143,6 +160,14 @@ class SetupRun:
                 self.step(step, secs)
         self.line(SUCCESS)
         return 0
+
+    def _counter_readers(self) -> list[str]:
+        info = self.engine.node(self.node)
+        return [
+            f"{s.name} ({s.display_name})"
+            for s in info.spec.services
+            if s.perf_counters and info.services.get(s.name, False)
+        ]
 
     # ---- /upgradecms ----------------------------------------------------------------------------
 

@@ -32,6 +32,9 @@ class Rig:
         self.engine = ClusterEngine(topo, clock=self.clock, faults=Faults(), journal=journal)
         self.hosts = {n.name: NodeHost(n.name, self.engine, journal, Faults()) for n in topo.nodes}
         self.admin = topo.accounts[0]
+        # The procedure's preparation: the monitoring agent that reads performance counters is
+        # stopped before setup (see test_a_running_performance_counter_reader_fails_setup).
+        self.engine.stop_service("EXNODE2", "HealthService")
 
     def run(self, node: str, line: str) -> tuple[str, str, int]:
         return run_line(self.hosts[node], self.admin, line)
@@ -89,7 +92,7 @@ def test_upgrade_raises_the_node_version_and_restarts_its_services(rig: Rig) -> 
     assert rig.run("EXNODE2", f"{SETUP} /m:Upgrade")[2] == 0
     info = rig.engine.node("EXNODE2")
     assert info.exchange_version == setupcom.SETUP_MEDIA_VERSION
-    assert all(info.services.values())
+    assert all(v for k, v in info.services.items() if k != "HealthService")  # stopped by the Rig
     rig.wait(lambda: {c.status for c in rig.engine.copy_status()} == {CopyStatus.HEALTHY})
 
 
@@ -167,6 +170,7 @@ def test_the_media_build_is_what_setup_installs() -> None:
     engine = ClusterEngine(topo, clock=clock, faults=Faults(), journal=journal)
     try:
         host = NodeHost("EXNODE2", engine, journal, Faults())
+        engine.stop_service("EXNODE2", "HealthService")
         out, _, code = run_line(host, topo.accounts[0], '"E:\\Ex2007 SP3\\setup.com" /mode:upgrade')
         assert code == 0, out
         assert engine.node("EXNODE2").exchange_version == "8.3.83.6"
@@ -212,3 +216,21 @@ def test_setup_com_from_a_command_prompt_in_the_media_folder(rig: Rig) -> None:
     out, _, code = rig.run("EXNODE2", 'pushd "D:\\Exchange2007SP2" && .\\setup.com /mode:upgrade')
     assert code == 0 and out.endswith(setupcom.SUCCESS + "\r\n")
     assert rig.engine.node("EXNODE2").exchange_version == "8.2.176.2"
+
+
+def test_a_running_performance_counter_reader_fails_setup(reference: Path, rig: Rig) -> None:
+    rig.engine.start_service("EXNODE2", "HealthService")
+    failed = _sample_lines(reference / "setup" / "setup-com-mode-install_failed_ex2007sp1.txt")
+    idx = next(i for i, ln in enumerate(failed) if ln.startswith("The Exchange Server Setup operation"))
+    footer = [failed[idx] + failed[idx + 1], failed[idx + 2]]
+    out, _, code = rig.run("EXNODE2", f"{SETUP} /mode:upgrade")
+    lines = out.split("\r\n")[:-1]
+    assert code == 1 and lines[-2:] == footer
+    assert lines[-4] == setupcom.step_prefix("Mailbox Server Role") + " FAILED"
+    assert "in use by HealthService (OpsMgr Health Service)" in lines[-3]
+    # Nothing upgraded; the services setup stopped run again, and a rerun after stopping the
+    # agent succeeds.
+    info = rig.engine.node("EXNODE2")
+    assert info.exchange_version == "8.1.240.6" and info.services["ClusSvc"] and info.services["MSExchangeIS"]
+    rig.engine.stop_service("EXNODE2", "HealthService")
+    assert rig.run("EXNODE2", f"{SETUP} /mode:upgrade")[2] == 0

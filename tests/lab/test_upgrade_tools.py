@@ -239,7 +239,10 @@ def test_setup_com_outside_the_media_folder_from_powershell(rig: PSRig) -> None:
         "operable program."
     )
     assert "CommandNotFoundException" in unwrap(r.err)
-    r = rig.cmd("& 'D:\\Exchange2007SP2\\setup.com' /mode:upgrade; $LASTEXITCODE", node="EXNODE2")
+    r = rig.cmd(
+        "Stop-Service HealthService; & 'D:\\Exchange2007SP2\\setup.com' /mode:upgrade; $LASTEXITCODE",
+        node="EXNODE2",
+    )
     assert r.err == "" and r.out.endswith(
         "The Microsoft Exchange Server setup operation completed successfully.\r\n0\r\n"
     )

@@ -277,3 +277,21 @@ def test_sc_queries_stops_and_starts_services(rig: PSRig) -> None:
     out, _, code = _cmd(rig, "EXNODE1", "sc query HealthService")
     assert code == 1060 and out.startswith("[SC] EnumQueryServicesStatus:OpenService FAILED 1060:")
     assert _cmd(rig, "EXNODE2", "sc stop RemoteRegistry", admin=False)[2] == 5
+
+
+def test_setup_com_from_the_media_folder_as_current_location(rig: PSRig) -> None:
+    r = rig.cmd(
+        "Stop-Service HealthService; Set-Location 'D:\\Exchange2007SP2'; (Get-Location).Path;"
+        " .\\setup.com /mode:upgrade | Select-Object -Last 1; $LASTEXITCODE",
+        node="EXNODE2",
+    )
+    assert (r.out, r.err) == (
+        "D:\\Exchange2007SP2\r\n"
+        "The Microsoft Exchange Server setup operation completed successfully.\r\n0\r\n",
+        "",
+    )
+    # PowerShell does not run programs from the current location by bare name.
+    r = rig.cmd("cd D:\\Exchange2007SP2; setup.com /upgradecms", node="EXNODE2")
+    assert "CommandNotFoundException" in unwrap(r.err)
+    r = rig.cmd("Set-Location D:\\Nope")
+    assert "Cannot find path 'D:\\Nope' because it does not exist." in unwrap(r.err)

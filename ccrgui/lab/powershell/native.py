@@ -58,9 +58,11 @@ def _program(name: str, host: Any = None) -> Any:
 
 
 def program_exists(interp: Interpreter, name: str) -> bool:
+    from .cmdlets.files import resolve_native
+
     if interp.host is None:
         return False
-    return _program(name, interp.host) is not None
+    return _program(resolve_native(interp, name), interp.host) is not None
 
 
 def quote_argument(arg: str) -> str:
@@ -99,6 +101,9 @@ def run_native(
     from ccrgui.lab.nodehost import session_env
 
     assert interp.host is not None and interp.account is not None
+    from .cmdlets.files import resolve_native
+
+    name = resolve_native(interp, name)
     program = _program(name, interp.host)
     line = command_line(name, args)
     argv = argvmod.split_command_line(line)

@@ -192,6 +192,52 @@ def get_childitem(ctx: CmdletContext) -> None:
                 ctx.emit(item_object(item))
 
 
+def location(interp: Any) -> str:
+    """The session's current location (Set-Location); WinRM sessions start in the profile."""
+    acc = interp.account
+    return str(interp.location) or f"C:\\Users\\{acc.user if acc else 'Administrator'}"
+
+
+def resolve_native(interp: Any, name: str) -> str:
+    """A `.\\program` path is relative to the current location (PowerShell does not search it
+    for bare names)."""
+    if name.startswith((".\\", "./")):
+        return location(interp).rstrip("\\") + "\\" + name[2:]
+    return name
+
+
+def set_location(ctx: CmdletContext) -> None:
+    host = _host(ctx)
+    path = to_string(ctx.get("Path", ""))
+    if not path:
+        return
+    if not (path[1:3] == ":\\" or path[1:] == ":"):
+        path = location(ctx.interp).rstrip("\\") + "\\" + path
+    f = nodefiles.lookup(host, path)
+    if f is None or not f.is_dir:
+        _not_found(ctx, to_string(ctx.get("Path")))
+        return
+    ctx.interp.location = f.path
+
+
+def get_location(ctx: CmdletContext) -> None:
+    here = location(ctx.interp)
+    ctx.emit(
+        PSObject(
+            "System.Management.Automation.PathInfo",
+            [
+                PSProperty("Drive", here[:1].upper()),
+                PSProperty("Provider", FS),
+                PSProperty("ProviderPath", here),
+                PSProperty("Path", here),
+            ],
+            to_string=here,
+            default_view="table",
+            table_columns=("Path",),
+        )
+    )
+
+
 def logical_disks(host: NodeHost) -> list[PSObject]:
     """Win32_LogicalDisk instances of the node's fixed disks."""
     from .system import _wmi
@@ -240,6 +286,14 @@ def cmdlets() -> list[Cmdlet]:
         P("Force", True),
     ]
     return [
+        Cmdlet(
+            "Set-Location",
+            M + "SetLocationCommand",
+            [P("Path", position=0, pipeline=True), P("LiteralPath", aliases=("PSPath",))],
+            set_location,
+            aliases=("cd", "sl", "chdir"),
+        ),
+        Cmdlet("Get-Location", M + "GetLocationCommand", [], get_location, aliases=("pwd", "gl")),
         Cmdlet("Get-Item", M + "GetItemCommand", path_params, get_item, aliases=("gi",)),
         Cmdlet(
             "Get-ChildItem",

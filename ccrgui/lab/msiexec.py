@@ -78,11 +78,12 @@ def run_msiexec(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
     except LabError as exc:
         return exc.code or ERROR_INSTALL_FAILURE
     stopped = engine.stop_services(node, ROLLUP_STOPS)
-    io.sleep(engine.clock.delay(NOMINAL_S))
     try:
+        io.sleep(engine.clock.delay(NOMINAL_S))
         engine.install_rollup(node, rollup.build)
     except LabError as exc:
         return exc.code or ERROR_INSTALL_FAILURE
     finally:
+        # Also when the caller's shell is closed meanwhile: the node does not stay out of the cluster.
         engine.start_services(node, reversed(stopped))
     return ERROR_SUCCESS_REBOOT_REQUIRED if rollup.reboot_required else ERROR_SUCCESS

@@ -103,7 +103,7 @@ def node_files(host: NodeHost) -> dict[str, LabFile]:
             out.setdefault(normalize(parent), LabFile(parent, True))
     for m in topo.setup_media:
         out.setdefault(normalize(m.path), LabFile(m.path.rstrip("\\"), True))
-    for d in drives(host):
+    for d in drives(topo, host.name):
         out.setdefault(normalize(d.letter), LabFile(d.letter + "\\", True))
     return out
 
@@ -140,8 +140,8 @@ def rollup_at(topology: Topology, path: str) -> RollupSpec | None:
     return next((r for r in topology.rollups if normalize(r.path) == key), None)
 
 
-def drives(host: NodeHost) -> list[Drive]:
-    spec = host.topology.node(host.name)
+def drives(topology: Topology, node: str) -> list[Drive]:
+    spec = topology.node(node)
     return [
         Drive("C:", spec.system_drive_size_mb, spec.system_drive_free_mb, ""),
         Drive("D:", DATA_DRIVE_SIZE_MB, DATA_DRIVE_FREE_MB, "Data"),

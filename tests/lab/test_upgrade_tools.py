@@ -295,3 +295,17 @@ def test_setup_com_from_the_media_folder_as_current_location(rig: PSRig) -> None
     assert "CommandNotFoundException" in unwrap(r.err)
     r = rig.cmd("Set-Location D:\\Nope")
     assert "Cannot find path 'D:\\Nope' because it does not exist." in unwrap(r.err)
+
+
+def test_logical_disks_of_another_node() -> None:
+    topo = topology_from_json({"nodes": [{"name": "MB1"}, {"name": "MB2", "system_drive_free_mb": 512}]})
+    rig = PSRig(topo)
+    try:
+        r = rig.cmd(
+            "(Get-WmiObject Win32_LogicalDisk -ComputerName MB2 -Filter \"DeviceID='C:'\").FreeSpace;"
+            " (Get-WmiObject Win32_LogicalDisk -Filter \"DeviceID='C:'\").__SERVER",
+            node="MB1",
+        )
+        assert r.out == f"{512 * 1048576}\r\nMB1\r\n"
+    finally:
+        rig.close()

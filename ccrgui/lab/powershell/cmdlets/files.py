@@ -21,6 +21,7 @@ from ..values import PSEnum, PSObject, PSProperty, UInt32, UInt64, enumerate_val
 
 if TYPE_CHECKING:
     from ccrgui.lab.nodehost import NodeHost
+    from ccrgui.lab.topology import Topology
 
 M = "Microsoft.PowerShell.Commands."
 FS = "Microsoft.PowerShell.Core\\FileSystem"
@@ -238,13 +239,13 @@ def get_location(ctx: CmdletContext) -> None:
     )
 
 
-def logical_disks(host: NodeHost) -> list[PSObject]:
+def logical_disks(topology: Topology, node_name: str) -> list[PSObject]:
     """Win32_LogicalDisk instances of the node's fixed disks."""
     from .system import _wmi
 
-    node = host.name.upper()
+    node = node_name.upper()
     out = []
-    for d in nodefiles.drives(host):
+    for d in nodefiles.drives(topology, node_name):
         props: dict[str, Any] = {
             "Caption": d.letter,
             "Compressed": False,

@@ -271,7 +271,7 @@ def get_wmiobject(ctx: CmdletContext) -> None:
     elif low == "win32_logicaldisk":
         from .files import logical_disks
 
-        objs = logical_disks(host)
+        objs = logical_disks(host.topology, info.name)
     else:
         ctx.write_error(
             ctx.error(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -647,6 +648,31 @@ class CmdShell:
             self.cwd = found.path
         return 0
 
+    def _start(self, io: ProcessIO, rest: str) -> int:
+        """start ["title"] [/wait] [/b] [/min] [/max] program [args]: with /wait the program's exit
+        code becomes the result (the form that waits for GUI programs such as msiexec); without it
+        the program runs on in the background and start returns 0 at once."""
+        text = rest.strip(" \t")
+        wait = False
+        while True:
+            if text.startswith('"'):  # the window title
+                end = text.find('"', 1)
+                text = text[end + 1 :].lstrip(" \t") if end > 0 else ""
+                continue
+            word = text.split(None, 1)[0] if text.split() else ""
+            if word.casefold() not in ("/wait", "/b", "/min", "/max", "/i"):
+                break
+            wait = wait or word.casefold() == "/wait"
+            text = text[len(word) :].lstrip(" \t")
+        if not text:
+            return 0  # would open a new console window: nothing to see over WinRS
+        command = SimpleCommand(text)
+        if wait:
+            return self._run_simple(io, command)
+        background = ProcessIO(io.codepage)
+        threading.Thread(target=self._run_simple, args=(background, command), daemon=True).start()
+        return 0
+
     def _pushd(self, io: ProcessIO, rest: str) -> int:
         return self._cd(io, "/d " + rest.strip(" \t"))
 
@@ -670,6 +696,7 @@ _BUILTINS: dict[str, Callable[[CmdShell, ProcessIO, str], int]] = {
     "cd": CmdShell._cd,
     "chdir": CmdShell._cd,
     "pushd": CmdShell._pushd,
+    "start": CmdShell._start,
 }
 
 

@@ -309,3 +309,18 @@ def test_logical_disks_of_another_node() -> None:
         assert r.out == f"{512 * 1048576}\r\nMB1\r\n"
     finally:
         rig.close()
+
+
+def test_start_wait_returns_msiexec_exit_code_and_start_alone_does_not_wait(rig: PSRig) -> None:
+    assert _cmd(rig, "EXNODE2", 'start /wait "" msiexec /p D:\\Updates\\missing.msp /qn')[2] == 1619
+    assert _cmd(rig, "EXNODE2", f"start /wait msiexec /p {DEFAULT_UR9} /qn") == ("", "", 0)
+    assert rig.engine.node("EXNODE2").file_build == "8.1.393.1"
+    rig.engine.stop_cms("patch node 1")
+    _wait(lambda: rig.engine.cms_status().state is CmsState.OFFLINE)
+    rig.engine.move_cms("EXNODE2", "patch node 1")
+    # Without /wait start returns at once with 0; the install finishes in the background.
+    assert (
+        _cmd(rig, "EXNODE1", f'start "UR9" msiexec /p {SP2_UR3} /qn && start msiexec /p {DEFAULT_UR9} /qn')[2]
+        == 0
+    )
+    _wait(lambda: rig.engine.node("EXNODE1").file_build == "8.1.393.1")

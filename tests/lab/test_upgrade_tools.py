@@ -324,3 +324,16 @@ def test_start_wait_returns_msiexec_exit_code_and_start_alone_does_not_wait(rig:
         == 0
     )
     _wait(lambda: rig.engine.node("EXNODE1").file_build == "8.1.393.1")
+
+
+def test_start_process_wait_passthru_gives_msiexec_exit_code(rig: PSRig) -> None:
+    r = rig.cmd(
+        "$p = Start-Process msiexec -ArgumentList '/p','D:\\Updates\\missing.msp','/qn' -Wait -PassThru;"
+        f" $p.ExitCode; $p.HasExited; (Start-Process msiexec.exe -ArgumentList '/p {DEFAULT_UR9} /qn'"
+        " -Wait -PassThru).ExitCode",
+        node="EXNODE2",
+    )
+    assert (r.out, r.err) == ("1619\r\nTrue\r\n0\r\n", "")
+    assert rig.engine.node("EXNODE2").file_build == "8.1.393.1"
+    r = rig.cmd("Start-Process nosuch.exe", node="EXNODE2")
+    assert "The system cannot find the file specified." in unwrap(r.err)

@@ -6,9 +6,9 @@ from ..cmdlet import Cmdlet
 
 
 def registry() -> dict[str, Cmdlet]:
-    from . import core, exchange, files, system
+    from . import core, exchange, files, process, system
 
     table: dict[str, Cmdlet] = {}
-    for c in core.cmdlets() + exchange.cmdlets() + system.cmdlets() + files.cmdlets():
+    for c in core.cmdlets() + exchange.cmdlets() + system.cmdlets() + files.cmdlets() + process.cmdlets():
         table[c.name.casefold()] = c
     return table

@@ -209,8 +209,10 @@ def instances(engine: ClusterEngine, cls: str, server: str) -> list[Instance] | 
             )
     elif canon == "MSCluster_ResourceGroupToResource":
         for g in engine.groups():
-            for r in g.resources:
-                out.append(_assoc(canon, server, "MSCluster_ResourceGroup", g.name, "MSCluster_Resource", r))
+            for member in g.resources:
+                out.append(
+                    _assoc(canon, server, "MSCluster_ResourceGroup", g.name, "MSCluster_Resource", member)
+                )
     elif canon == "MSCluster_NodeToActiveGroup":
         for g in engine.groups():
             if g.owner:

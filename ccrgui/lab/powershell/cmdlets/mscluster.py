@@ -49,6 +49,9 @@ def get_mscluster(ctx: CmdletContext, info: NodeInfo, namespace: str, cls: str) 
     except LabError:
         _error(ctx, "Generic failure ")
         return
+    # A provider query goes to the cluster service like a cluster.exe listing, without starting a
+    # process: costed as one cmdlet call (an estimate, not a measurement).
+    ctx.interp.io.sleep(host.faults.costs.cmdlet_s)
     server = info.name.upper()
     found = mscluster.instances(engine, cls, server)
     if found is None:

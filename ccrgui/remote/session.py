@@ -614,7 +614,10 @@ class WinRMClusterSession:
         resources: list[Resource] = cluster.resources if cluster else []
         networks: list[Network] = cluster.networks if cluster else []
         interfaces: list[NetInterface] = cluster.interfaces if cluster else []
-        quorum: Quorum | None = parse("quorum", lambda t: parsers.parse_quorum(t, resources))
+        # The quorum listing is a table: read only against the exact resource names from WMI.
+        quorum: Quorum | None = None
+        if cluster:
+            quorum = parse("quorum", lambda t: parsers.parse_quorum(t, resources))
         cms: CmsStatus | None = parse("cms", parsers.parse_cms_status)
         copies: list[StorageGroupCopy] = parse("copies", parsers.parse_copy_status) or []
         version = ""

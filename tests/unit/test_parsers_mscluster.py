@@ -7,8 +7,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from ccrgui.domain.model import GroupState, InterfaceState, NetworkState, NodeState
-from ccrgui.remote.parsers import ParseError, parse_object_path, parse_wmi_cluster
+from ccrgui.domain.model import GroupState, InterfaceState, NetworkState, NodeState, Resource
+from ccrgui.remote.parsers import ParseError, parse_object_path, parse_quorum, parse_wmi_cluster
 from ccrgui.remote.parsers.mscluster import WMI_CLASSES
 
 
@@ -225,3 +225,30 @@ def test_every_read_is_a_provider_class() -> None:
         "MSCluster_NodeToActiveGroup",
         "MSCluster_NodeToActiveResource",
     }
+
+
+QUORUM = (
+    "Quorum Resource Name Device                                   Max Log Size\r\n"
+    "-------------------- ---------------------------------------- ------------\r\n"
+    "{row}\r\n"
+)
+
+
+def test_quorum_row_is_read_against_exact_resource_names() -> None:
+    witness = "File Share Witness (\\\\HUB1\\FSW_EXCH1)"
+    text = QUORUM.format(row=f"{witness} \\\\HUB1\\FSW_EXCH1                         4096")
+    q = parse_quorum(text, [Resource(witness, GroupState.ONLINE, "Cluster Group")])
+    assert (q.resource, q.path, q.witness_state) == (witness, "\\\\HUB1\\FSW_EXCH1", GroupState.ONLINE)
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["Web", "Web witness"],  # the row starts with two known names
+        ["Other"],  # the row names no known resource
+    ],
+)
+def test_ambiguous_quorum_row_is_an_error(names: list[str]) -> None:
+    text = QUORUM.format(row="Web witness \\\\srv\\share                         4096")
+    with pytest.raises(ParseError, match="ambiguous"):
+        parse_quorum(text, [Resource(n, GroupState.ONLINE, "G") for n in names])

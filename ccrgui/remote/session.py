@@ -90,6 +90,7 @@ class _Static:
     """Facts that rarely change, read with `scripts.STATIC_READS` and kept between snapshots."""
 
     owners: dict[str, tuple[str, ...]] = field(default_factory=dict)  # group (casefolded) -> nodes
+    node_ids: dict[str, int] = field(default_factory=dict)  # node name (exact) -> cluster node ID
     cluster_name: str = ""
     props_key: tuple[object, ...] | None = None  # the names they were read for
     owners_key: tuple[str, ...] | None = None
@@ -330,11 +331,7 @@ class WinRMClusterSession:
     def _names_key(snap: ClusterSnapshot | None) -> tuple[object, ...] | None:
         if snap is None:
             return None
-        return (
-            tuple(sorted(r.name.casefold() for r in snap.resources)),
-            tuple(sorted(n.name.casefold() for n in snap.networks)),
-            tuple(sorted((i.node.casefold(), i.network.casefold()) for i in snap.interfaces)),
-        )
+        return (tuple(sorted(n.name for n in snap.nodes)),)  # node IDs change with the members
 
     def _static_due(self) -> tuple[list[scripts.ReadItem], dict[str, str]]:
         """The static reads this snapshot needs: none unless names changed or they are old."""
@@ -365,6 +362,9 @@ class WinRMClusterSession:
         due = [i.name for i in scripts.STATIC_READS]
         complete = props_asked and all(n in got for n in due)
         try:
+            if "nodeids" in got:
+                # Only cluster.exe has node IDs on Windows Server 2008; matched by exact name.
+                st.node_ids = {n.name: n.node_id for n in parsers.parse_nodes(got["nodeids"])}
             if "clusterprops" in got:
                 st.cluster_name = parsers.parse_cluster_name(got["clusterprops"])
                 self._cluster_name = st.cluster_name
@@ -396,6 +396,7 @@ class WinRMClusterSession:
         return replace(
             snap,
             cluster_name=self._cluster_name,
+            nodes=tuple(replace(n, node_id=st.node_ids.get(n.name, n.node_id)) for n in snap.nodes),
             groups=tuple(
                 replace(g, preferred_owners=st.owners.get(g.name.casefold(), g.preferred_owners))
                 for g in snap.groups
@@ -606,9 +607,6 @@ class WinRMClusterSession:
         cluster = self._parse_wmi(reads, problems)
         nodes_raw = cluster.nodes if cluster else []
         if nodes_raw:
-            # Node IDs: only cluster.exe has them on Windows Server 2008 (matched by exact name).
-            ids = {n.name: n.node_id for n in parse("nodes", parsers.parse_nodes) or []}
-            nodes_raw = [replace(n, node_id=ids.get(n.name, 0)) for n in nodes_raw]
             self._nodes = [n.name for n in nodes_raw]
         groups_raw = cluster.groups if cluster else []
         resources: list[Resource] = cluster.resources if cluster else []

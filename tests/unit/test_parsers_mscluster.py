@@ -81,16 +81,6 @@ def _texts(groups: dict[str, list[str]], owner: str = "EXNODE1") -> dict[str, st
                 for g in groups
             ]
         ),
-        "wresowners": _xml(
-            [
-                {
-                    "GroupComponent": _path("MSCluster_Node", owner),
-                    "PartComponent": _path("MSCluster_Resource", r),
-                }
-                for rs in groups.values()
-                for r in rs
-            ]
-        ),
     }
 
 
@@ -196,7 +186,7 @@ def test_inconsistent_answers_are_errors(damage: str) -> None:
             ]
         )
     elif damage == "missing read":
-        del texts["wresowners"]
+        del texts["wgroupowners"]
     elif damage == "state not a number":
         texts["wgroups"] = _xml([{"Name": "G", "State": "Online"}, {"Name": "H", "State": "0"}])
     elif damage == "wrong association classes":
@@ -223,7 +213,6 @@ def test_every_read_is_a_provider_class() -> None:
         "MSCluster_NetworkInterface",
         "MSCluster_ResourceGroupToResource",
         "MSCluster_NodeToActiveGroup",
-        "MSCluster_NodeToActiveResource",
     }
 
 

@@ -5,7 +5,8 @@ or the words of an error message cannot be told from the layout.  The WMI provid
 name as a separate XML value, and group membership and owners as object paths, so nothing has to
 be guessed.  On Windows Server 2008 the provider has no OwnerNode/OwnerGroup properties (they
 arrive with Windows Server 2012): owners and membership come from the association classes
-MSCluster_NodeToActiveGroup, MSCluster_NodeToActiveResource and MSCluster_ResourceGroupToResource.
+MSCluster_NodeToActiveGroup and MSCluster_ResourceGroupToResource (a resource's owner is its
+group's owner, so MSCluster_NodeToActiveResource is not read).
 
 State values are the documented ones (Failover Cluster Provider Reference); Unknown is -1, which
 a uint32 property carries as 4294967295 (not confirmed with a capture: both are accepted).
@@ -53,7 +54,6 @@ WMI_CLASSES = {
     "wnifs": "MSCluster_NetworkInterface",
     "wmembers": "MSCluster_ResourceGroupToResource",
     "wgroupowners": "MSCluster_NodeToActiveGroup",
-    "wresowners": "MSCluster_NodeToActiveResource",
 }
 WMI_PROPS = {
     "wnodes": ("Name", "State"),
@@ -63,7 +63,6 @@ WMI_PROPS = {
     "wnifs": ("Name", "Node", "Network", "State", "Adapter", "Address"),
     "wmembers": ("GroupComponent", "PartComponent"),
     "wgroupowners": ("GroupComponent", "PartComponent"),
-    "wresowners": ("GroupComponent", "PartComponent"),
 }
 
 _E = TypeVar("_E")
@@ -245,19 +244,14 @@ def parse_wmi_cluster(texts: dict[str, str]) -> WmiCluster:
         ),
         "MSCluster_NodeToActiveGroup",
     )
-    res_owner = _single(
-        _links(texts["wresowners"], "MSCluster_NodeToActiveResource", "MSCluster_Node", "MSCluster_Resource"),
-        "MSCluster_NodeToActiveResource",
-    )
     for child, parent in member_of.items():
         if child not in res_names or parent not in group_names:
             raise ParseError(
                 f"MSCluster_ResourceGroupToResource names an unknown object: {parent!r} / {child!r}"
             )
-    for owned, names in ((group_owner, group_names), (res_owner, res_names)):
-        for child, node in owned.items():
-            if child not in names or node not in node_names:
-                raise ParseError(f"an owner association names an unknown object: {node!r} / {child!r}")
+    for child, node in group_owner.items():
+        if child not in group_names or node not in node_names:
+            raise ParseError(f"MSCluster_NodeToActiveGroup names an unknown object: {node!r} / {child!r}")
 
     groups = []
     for obj in group_objs:
@@ -279,7 +273,9 @@ def parse_wmi_cluster(texts: dict[str, str]) -> WmiCluster:
                 name=name,
                 state=_state(obj, _RESOURCE_STATES, "MSCluster_Resource") or ResourceState.UNKNOWN,
                 group=member_of.get(name, ""),
-                owner=res_owner.get(name, ""),
+                # A resource is always hosted by the node that owns its group (so the
+                # MSCluster_NodeToActiveResource association adds nothing).
+                owner=group_owner.get(member_of.get(name, ""), ""),
                 resource_type=_str(obj, "Type", "MSCluster_Resource", required=False),
             )
         )

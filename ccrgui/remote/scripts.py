@@ -170,7 +170,10 @@ def cluster_read_section(name: str, keyword: str) -> str:
 
 # The cluster WMI provider: names, states, owners and membership as XML values (no console table
 # to guess from).  Read in PowerShell without the Exchange snap-in, so the first snapshot can run
-# it in a plain powershell.exe while the snap-in loads (`cold_wmi_line`).
+# it in a plain powershell.exe while the snap-in loads (`cold_wmi_line`).  Not `wmic ... /format:
+# rawxml`: no real capture of its layout for this provider was found, and wmic's output goes
+# through a code-page conversion that may not carry every character of a name (unconfirmed),
+# while ConvertTo-Xml text reaches us as UTF-8 through the same framing as the Exchange reads.
 MSCLUSTER_NAMESPACE = "root\\MSCluster"
 POWERSHELL_PLAIN = ("powershell", "-NoLogo", "-NoProfile", "-NonInteractive", "-EncodedCommand")
 
@@ -266,7 +269,7 @@ class ReadItem:
 
     name: str
     cost_s: float  # rough server-side cost, used to spread reads over the nodes
-    keyword: str = ""  # cluster.exe listing keyword, or "" for an Exchange read
+    keyword: str = ""  # cluster.exe listing keyword, or "" for a WMI or an Exchange read
     args: tuple[str, ...] = ()  # further cluster.exe arguments (values quoted when the section is built)
 
     @property

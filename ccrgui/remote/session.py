@@ -530,12 +530,18 @@ class WinRMClusterSession:
         if any(i.name == "copies" for i in wanted) and not self._cms:
             wanted = [i for i in wanted if i.name != "cms"]
             wanted.insert(len(wanted) - 1, next(i for i in scripts.EXCHANGE_READS if i.name == "cms"))
-        # Reads that answered with a Windows error are answers, not failures: keep them.
-        wanted = [i for i in wanted if not (i.name in reads.errors and i.name in reads.host)]
+        def answered(i: scripts.ReadItem) -> bool:
+            return i.name in reads.errors and i.name in reads.host
+
+        # Reads that answered with a Windows error are answers, not failures: keep them.  Except
+        # the WMI reads: their error is the provider of that node (its cluster service stopped),
+        # another node may answer; the node that failed them is not asked again.
+        wanted = [i for i in wanted if not answered(i) or i.wmi]
         if not wanted:
             return
+        tried = {reads.host[i.name] for i in wanted if answered(i)}
         for link in good:
-            if link.name in errors:
+            if link.name in errors or link.name in tried:
                 continue
             body = "".join(i.section(self._cms) for i in wanted)
             try:
@@ -548,8 +554,9 @@ class WinRMClusterSession:
             wanted = [i for i in wanted if i.name not in reads.text]
             if not wanted:
                 return
-        if wanted and any(i.keyword or i.wmi for i in wanted):
-            await self._cold_cluster_reads([i for i in wanted if i.keyword or i.wmi], reads, errors)
+        cold = [i for i in wanted if (i.keyword or i.wmi) and not answered(i)]
+        if cold:
+            await self._cold_cluster_reads(cold, reads, errors)
 
     def _learn_cms(self, reads: _Reads) -> None:
         try:

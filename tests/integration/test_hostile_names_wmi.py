@@ -151,3 +151,46 @@ def test_any_names_end_to_end(tmp_path: Path, names: list[str]) -> None:
     pairs = [(n, n + "\u200f" + str(i)) for i, n in enumerate(names)]  # resource: RLM + digit
     with _lab(pairs) as lab:
         asyncio.run(_exercise(lab, tmp_path, names))
+
+
+def test_first_snapshot_reads_wmi_in_a_plain_powershell_while_the_snapin_loads(tmp_path: Path) -> None:
+    """The first snapshot does not wait for the Exchange snap-in for cluster facts: the WMI reads
+    run in a plain powershell.exe through the cmd shell (one -EncodedCommand line)."""
+    from ccrgui.lab.faults import Costs
+
+    async def run(lab: Lab) -> None:
+        settings, password = settings_from_lab_info(lab.info())
+        audit = AuditLog(tmp_path / "audit.jsonl")
+        s = WinRMClusterSession(settings, password, audit=audit, audit_reads=True)
+        try:
+            snap = await s.snapshot()
+            _check_snapshot(lab, snap)
+            cold = [r for r in audit.read() if r.command.startswith("powershell -NoLogo")]
+            assert len(cold) == 1 and "-EncodedCommand " in cold[0].command
+            assert cold[0].duration_s < 2.0  # did not wait for the 2 s snap-in load
+        finally:
+            await s.close()
+
+    with Lab(speed=50.0, events=20, costs=Costs(snapin_load_s=2.0)) as lab:
+        asyncio.run(run(lab))
+
+
+def test_stopped_cluster_service_is_reported_not_guessed(tmp_path: Path) -> None:
+    """A node whose cluster service is stopped answers the WMI reads with an error: the other
+    node serves them; with both stopped the snapshot says so and lists no groups."""
+
+    async def run(lab: Lab) -> None:
+        s = _session(lab, tmp_path)
+        try:
+            lab.engine.stop_service("EXNODE1", "clussvc")
+            await asyncio.to_thread(_settled, lab)  # its groups fail over to EXNODE2 first
+            snap = await s.snapshot()
+            assert {g.name for g in snap.groups} == {g.name for g in lab.engine.groups()}
+            lab.engine.stop_service("EXNODE2", "clussvc")
+            snap = await s.snapshot()
+            assert snap.groups == () and snap.node_errors
+        finally:
+            await s.close()
+
+    with _lab([]) as lab:
+        asyncio.run(run(lab))

@@ -241,3 +241,13 @@ def test_ambiguous_quorum_row_is_an_error(names: list[str]) -> None:
     text = QUORUM.format(row="Web witness \\\\srv\\share                         4096")
     with pytest.raises(ParseError, match="ambiguous"):
         parse_quorum(text, [Resource(n, GroupState.ONLINE, "G") for n in names])
+
+
+def test_empty_answers_are_no_objects() -> None:
+    texts = _texts({"Empty group": []})
+    assert texts["wmembers"].endswith("<Objects>\n</Objects>")
+    texts["wres"] = '<?xml version="1.0"?>\r\n<Objects />'
+    got = parse_wmi_cluster(texts)
+    assert [g.name for g in got.groups] == ["Empty group"] and got.resources == []
+    texts["wres"] = ""
+    assert parse_wmi_cluster(texts).resources == []

@@ -136,6 +136,8 @@ def parse_object_path(path: str) -> tuple[str, str]:
 
 
 def _objects(text: str, what: str) -> list[PsObject]:
+    if isinstance(text, str) and not text.strip():
+        return []  # an empty pipeline (the section framing already proved the answer complete)
     objects = parse_convertto_xml(text)
     for o in objects:
         if o.text is not None and not o.properties:

@@ -313,7 +313,7 @@ def copy_status_section(cms: str | None) -> str:
 # Names, states, owners, membership, types, network roles and interface facts come from WMI.
 # cluster.exe remains only where WMI on Windows Server 2008 has nothing: the quorum listing, and
 # (static, below) the node IDs (MSCluster_Node.Id arrives with Windows Server 2012).
-WMI_READS = tuple(ReadItem(name, 0.03) for name in WMI_CLASSES)
+WMI_READS = tuple(ReadItem(name, 0.05) for name in WMI_CLASSES)
 CLUSTER_READS = (*WMI_READS, ReadItem("quorum", 0.08, "/quorum"))
 EXCHANGE_READS = (ReadItem("mbx", 0.05), ReadItem("cms", 0.05), ReadItem("copies", 0.05))
 

@@ -180,8 +180,10 @@ POWERSHELL_PLAIN = ("powershell", "-NoLogo", "-NoProfile", "-NonInteractive", "-
 
 def wmi_pipeline(read: str) -> str:
     """`Get-WmiObject` of one root\\MSCluster class (constants of `parsers.mscluster`)."""
-    return f"Get-WmiObject -Namespace {MSCLUSTER_NAMESPACE} -Class {WMI_CLASSES[read]} | " + select(
-        WMI_PROPS[read]
+    # Packet privacy: the cluster provider refuses weaker authentication levels.
+    return (
+        f"Get-WmiObject -Namespace {MSCLUSTER_NAMESPACE} -Class {WMI_CLASSES[read]} "
+        "-Authentication PacketPrivacy | " + select(WMI_PROPS[read])
     )
 
 

@@ -34,7 +34,8 @@ def _lines(rig: PSRig, cls: str, each: str, where: str = "") -> list[str]:
     """`each` per instance of `cls`, written unwrapped (the console host wraps at 80 columns)."""
     filt = f" | Where-Object {{ {where} }}" if where else ""
     script = (
-        f"$x = @(Get-WmiObject -Namespace root\\MSCluster -Class {cls}{filt} | ForEach-Object {{ {each} }}) "
+        f"$x = @(Get-WmiObject -Namespace root\\MSCluster -Class {cls} -Authentication PacketPrivacy{filt} "
+        f"| ForEach-Object {{ {each} }}) "
         '-join "`n"; [Console]::Out.Write($x)'
     )
     res = rig.cmd(script)
@@ -76,11 +77,15 @@ def test_resource_states_types_and_interfaces(rig: PSRig) -> None:
     assert sorted(nifs) == sorted(f"{i.node}|{i.network}|3" for i in rig.engine.interfaces())
 
 
-def test_unknown_class_namespace_and_stopped_cluster_service(rig: PSRig) -> None:
-    bad = rig.cmd("Get-WmiObject -Namespace root\\MSCluster -Class MSCluster_Nothing")
+def test_weak_authentication_unknown_class_namespace_and_stopped_cluster_service(rig: PSRig) -> None:
+    weak = rig.cmd("Get-WmiObject -Namespace root\\MSCluster -Class MSCluster_Node")
+    assert "Access denied" in weak.err and weak.out.strip() == ""
+    bad = rig.cmd("Get-WmiObject -Namespace root\\MSCluster -Class MSCluster_Nothing -Authentication 6")
     assert "Invalid class" in bad.err
     bad = rig.cmd("Get-WmiObject -Namespace root\\Nothing -Class MSCluster_Node")
     assert "Invalid namespace" in bad.err
     rig.engine.stop_service("EXNODE1", "clussvc")
-    down = rig.cmd("Get-WmiObject -Namespace root\\MSCluster -Class MSCluster_Node")
+    down = rig.cmd(
+        "Get-WmiObject -Namespace root\\MSCluster -Class MSCluster_Node -Authentication PacketPrivacy"
+    )
     assert "Generic failure" in down.err and down.out.strip() == ""

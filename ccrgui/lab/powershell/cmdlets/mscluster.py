@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ccrgui.lab import mscluster
 
 from ..cmdlet import CmdletContext
-from ..values import PSObject, PSProperty, UInt32
+from ..values import PSObject, PSProperty, UInt32, to_string
 
 if TYPE_CHECKING:
     from ccrgui.lab.engine import NodeInfo
@@ -42,6 +42,12 @@ def get_mscluster(ctx: CmdletContext, info: NodeInfo, namespace: str, cls: str) 
     host = ctx.interp.host
     assert host is not None
     engine = host.engine
+    # The provider needs packet privacy ("the authentication level must be set to Packet
+    # Privacy", Microsoft's clustering team blog, 2008); the refusal's wording is not confirmed.
+    level = to_string(ctx.get("Authentication")) if ctx.has("Authentication") else "Default"
+    if level.casefold() not in ("packetprivacy", "6"):
+        _error(ctx, "Access denied ")
+        return
     try:
         # The provider opens the cluster through the local cluster service (not confirmed: the
         # exact message a node with a stopped cluster service gives).

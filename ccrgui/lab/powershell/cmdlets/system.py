@@ -561,6 +561,8 @@ def cmdlets() -> list[Cmdlet]:
                 P("Filter"),
                 P("Credential"),
                 P("Query"),
+                P("Authentication"),
+                P("Impersonation"),
             ],
             get_wmiobject,
         ),

@@ -45,6 +45,7 @@ import defusedxml.ElementTree as DET
 
 from ccrgui.atomicfile import write_text_atomic
 from ccrgui.domain.model import Event, EventLevel
+from ccrgui.domain.nodenames import node_name_problem
 from ccrgui.remote.api import LogQuery
 
 # ---------------------------------------------------------------------------------------------
@@ -500,6 +501,14 @@ def to_log_queries(flt: EventFilter, all_nodes: Sequence[str] = ()) -> list[LogQ
     nodes = flt.nodes or tuple(all_nodes)
     if not nodes:
         raise FilterError("Choose at least one node.")
+    members = {n.casefold() for n in all_nodes}
+    for node in flt.nodes:
+        # A filter read from a file names nodes of whatever cluster it was saved on.
+        if members and node.casefold() not in members:
+            raise FilterError(f"{node!r} is not a node of this cluster ({', '.join(all_nodes)}).")
+        problem = node_name_problem(node) if not members else None
+        if problem:
+            raise FilterError(f"{node!r} is not a node name: {problem}.")
     xpath = wevtutil_xpath(flt)
     return [
         LogQuery(

@@ -38,6 +38,7 @@ from ccrgui.domain.model import (
     Resource,
     StorageGroupCopy,
 )
+from ccrgui.domain.nodenames import InvalidNodeName
 from ccrgui.remote import parsers, scripts
 from ccrgui.remote.api import AuthMethod, ClusterSession, ConnectionSettings, EventBatch, LogQuery
 from ccrgui.remote.audit import AuditLog
@@ -193,9 +194,11 @@ class WinRMClusterSession:
         key = name.casefold()
         link = self._links.get(key)
         if link is None:
-            conn = HostConnection(
-                name, endpoint_for(self._settings, name), self._factory, limits=self._limits
-            )
+            try:
+                url, refused = endpoint_for(self._settings, name), ""
+            except InvalidNodeName as exc:  # reported by the cluster: never put into a URL
+                url, refused = "", str(exc)
+            conn = HostConnection(name, url, self._factory, limits=self._limits, refused=refused)
             link = _NodeLink(name, conn, CmdShell(conn), PowerShellHost(conn))
             self._links[key] = link
         self._ensure_reaper()
@@ -217,10 +220,24 @@ class WinRMClusterSession:
         seen: set[str] = set()
         out = []
         for n in order:
-            if n.casefold() not in seen:
+            if n.casefold() not in seen and self._contactable(n):
                 seen.add(n.casefold())
                 out.append(n)
         return out
+
+    def _contactable(self, name: str) -> bool:
+        """Whether a URL may be built for `name` (a configured endpoint, the host the admin typed,
+        or a valid node name: see `endpoint_for`)."""
+        try:
+            endpoint_for(self._settings, name)
+        except InvalidNodeName:
+            return False
+        return True
+
+    def _is_member(self, name: str) -> bool:
+        """A node of this cluster (last listing or configured), or the host the admin typed."""
+        known = [*self._nodes, *self._settings.node_endpoints, self._settings.host]
+        return name.casefold() in {k.casefold() for k in known}
 
     def _link_suspect(self, name: str) -> bool:
         link = self._links.get(name.casefold())
@@ -896,6 +913,8 @@ class WinRMClusterSession:
                 t.cancel()
 
     async def _query_one(self, q: LogQuery) -> EventBatch:
+        if not self._is_member(q.node):  # e.g. a node name from a saved filter file
+            return EventBatch(q, error=f"Not sent: {q.node!r} is not a node of {self._cluster_name}.")
         try:
             line = scripts.wevtutil_query_line(q.log, q.xpath, q.max_events, q.newest_first)
         except (UnsafeValueError, ValueError) as exc:

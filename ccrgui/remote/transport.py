@@ -33,6 +33,7 @@ import defusedxml.ElementTree as SafeET
 import winrm
 import winrm.protocol  # imported up front: the import takes a noticeable part of a second
 
+from ccrgui.domain.nodenames import check_node_name, typed_host_problem
 from ccrgui.remote.api import AuthMethod, ConnectionError_, ConnectionSettings
 
 # pywinrm parses every WS-Man reply with ElementTree.fromstring (and nothing else of it): give it
@@ -106,6 +107,7 @@ class TransportError(Exception):
             ErrorKind.TIMEOUT,
             ErrorKind.AUTH,
             ErrorKind.TLS,
+            ErrorKind.SETTINGS,
         )
 
 
@@ -165,10 +167,15 @@ def _credssp_available() -> bool:
 
 
 def endpoint_for(settings: ConnectionSettings, host: str) -> str:
-    """The WS-Man URL of a host: a configured/learnt endpoint, else built from the settings."""
+    """The WS-Man URL of a host: a configured/learnt endpoint, else built from the settings.
+
+    A name that is neither configured nor the host the admin typed came from the cluster or a
+    file: it is put into the URL only if it is a node name (InvalidNodeName otherwise)."""
     for name, url in settings.node_endpoints.items():
         if name.casefold() == host.casefold():
             return url
+    if host.casefold() != settings.host.casefold():
+        check_node_name(host)
     scheme = "https" if settings.https else "http"
     return f"{scheme}://{host}:{settings.effective_port}/wsman"
 
@@ -184,13 +191,15 @@ def validate_settings(settings: ConnectionSettings, password: str) -> list[str]:
         raise ConnectionError_("The operation timeout must be a positive number of seconds.")
     if not settings.host.strip():
         raise ConnectionError_("Enter the cluster name or the name of one of its nodes.")
-    bad = [ch for ch in settings.host if ch.isspace() or ch in "/\\?#@%\"'<>"]
-    if bad:
+    problem = typed_host_problem(settings.host)
+    if problem:
         # Put into a URL, such a "name" would silently reach another host, port or path.
         raise ConnectionError_(
-            f"{settings.host!r} is not a host name: it contains {bad[0]!r}. Enter a cluster or node "
+            f"{settings.host!r} is not a host name: {problem}. Enter a cluster or node "
             "name such as EXCLUS1 or exnode1.contoso.com."
         )
+    if settings.port is not None and not 1 <= settings.port <= 65535:
+        raise ConnectionError_(f"The port {settings.port} is not a TCP port (1 to 65535).")
     urls = [endpoint_for(settings, settings.host), *settings.node_endpoints.values()]
     for url in urls:
         parts = urlsplit(url)
@@ -572,9 +581,11 @@ class HostConnection:
         *,
         limits: Limits | None = None,
         executor: concurrent.futures.Executor | None = None,
+        refused: str = "",
     ) -> None:
         self.host = host
         self.url = url
+        self.refused = refused  # why this host is never contacted (not a node name); "" = usable
         self._factory = factory
         self._given_limits = limits
         self._limits_obj: Limits | None = limits
@@ -613,6 +624,10 @@ class HostConnection:
         """
         if self.closed:
             raise TransportError(ErrorKind.PROTOCOL, "the connection was closed", self.host)
+        if self.refused:
+            refusal = TransportError(ErrorKind.SETTINGS, self.refused, self.host)
+            refusal.not_sent = True
+            raise refusal
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         released = False

@@ -1,0 +1,128 @@
+"""Issue 10: hostile cluster output, hostile files and a hostile network, against the lab."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ccrgui.domain.eventquery import (
+    EventFilter,
+    FilterError,
+    from_querylist_xml,
+    to_log_queries,
+    to_querylist_xml,
+)
+from ccrgui.remote.api import LogQuery
+from ccrgui.remote.audit import AuditLog
+from ccrgui.remote.session import WinRMClusterSession, settings_from_lab_info
+
+pytestmark = pytest.mark.integration
+
+
+class Listener:
+    """A TCP port that must receive nothing: it records every connection and what was sent."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.received: list[bytes] = []
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            conn.settimeout(0.5)
+            try:
+                self.received.append(conn.recv(65536))
+            except OSError:
+                pass
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self.sock.close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    ear = Listener()
+    yield ear
+    ear.close()
+
+
+def _hostile_node_lab(node_name: str) -> Any:
+    from ccrgui.lab.lab import Lab
+    from ccrgui.lab.topology import default_topology, topology_from_json
+
+    raw = default_topology().to_json()
+    raw["nodes"].append({"name": node_name})
+    return Lab(topology_from_json(raw), speed=50.0, events=30)
+
+
+@pytest.mark.asyncio
+async def test_node_name_from_cluster_output_never_reaches_a_url(listener: Listener, tmp_path: Path) -> None:
+    """Item 1: a node reported as `127.0.0.1:<port>/wsman#` made the session log on to that port."""
+    evil = f"127.0.0.1:{listener.port}/wsman#"
+    with _hostile_node_lab(evil) as lab:
+        settings, password = settings_from_lab_info(lab.info())
+        # The admin configured the two real nodes; the third name comes only from cluster.exe.
+        endpoints = {k: v for k, v in settings.node_endpoints.items() if k != evil}
+        settings = dataclasses.replace(settings, node_endpoints=endpoints, operation_timeout_s=10.0)
+        s = WinRMClusterSession(settings, password, audit=AuditLog(tmp_path / "audit.jsonl"))
+        try:
+            first = await s.snapshot()
+            assert evil in {n.name for n in first.nodes}  # shown as the cluster reports it
+            snap = await s.snapshot()
+            node = snap.node(evil)
+            assert node is not None and not node.reachable
+            assert "not a computer name" in node.error and "not contacted" in node.error
+            assert {g.name for g in snap.groups} == {g.name for g in lab.topology.groups}
+            batches = [b async for b in s.query_events([LogQuery(evil, "System", max_events=5)])]
+            assert batches[0].error and "not contacted" in batches[0].error
+            pause = await s.pause_node("EXNODE2")  # actions still run on a real node
+            assert pause.ok, pause.error
+        finally:
+            await s.close()
+    assert listener.connections == 0 and listener.received == []
+
+
+@pytest.mark.asyncio
+async def test_nodes_of_a_saved_filter_must_be_members_of_the_cluster(
+    lab: Any, listener: Listener, tmp_path: Path
+) -> None:
+    """Item 1: the node names inside a QueryList file were queried whatever they were."""
+    evil = f"127.0.0.1:{listener.port}/wsman#"
+    saved = to_querylist_xml(EventFilter(nodes=("EXNODE1",)))
+    flt = from_querylist_xml(saved.replace("EXNODE1", evil.replace("-", "\\u002d")))
+    assert flt.nodes == (evil,)
+    with pytest.raises(FilterError, match="not a node of this cluster"):
+        to_log_queries(flt, ["EXNODE1", "EXNODE2"])
+    with pytest.raises(FilterError, match="not a node name"):
+        to_log_queries(flt)
+    settings, password = settings_from_lab_info(lab.info())
+    s = WinRMClusterSession(settings, password, audit=AuditLog(tmp_path / "audit.jsonl"))
+    try:
+        # Even if a caller skipped that check, the session queries members only.
+        for node in (evil, "OTHERNODE"):
+            batches = [b async for b in s.query_events([LogQuery(node, "System", max_events=5)])]
+            assert batches[0].error.startswith("Not sent:") and "is not a node of" in batches[0].error
+    finally:
+        await s.close()
+    assert listener.connections == 0

@@ -37,6 +37,8 @@ class Lab:
       lab.faults.arm(lab.faults.http500_next, node, n)  next n SOAP requests: HTTP 500 w:InternalError
       lab.faults.reject_auth.add(node)                every logon fails with 401
       lab.faults.arm(lab.faults.garble_next, node)    next reply's stdout corrupted (truncate_next: halved)
+      lab.faults.arm(lab.faults.strip_ids_next, node)  next Create/Command reply has no ShellId/CommandId
+      lab.faults.arm(lab.faults.fail_delete_next, node, n)  next n shell Deletes: HTTP 500, shell kept
       lab.faults.receive_timeout_cap_s = 0.5          Receive answers w:TimedOut after 0.5 s
       lab.faults.costs.latency_s = 0.05               added to every HTTP request
     A node the engine has powered off (reboot, crash) refuses connections the same way; the

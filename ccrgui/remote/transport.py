@@ -441,7 +441,14 @@ def map_error(exc: BaseException, host: str, timeout_s: float | None = None) -> 
         return TransportError(ErrorKind.TIMEOUT, f"no answer{after}", host)
     if isinstance(exc, WinRMError):
         return TransportError(ErrorKind.PROTOCOL, str(exc), host)
-    # Malformed replies surface from pywinrm as parse errors, StopIteration, KeyError or assert.
+    if isinstance(exc, StopIteration):
+        return TransportError(
+            ErrorKind.PROTOCOL,
+            "unexpected reply from the WinRM service: an element every reply carries (such as the "
+            "ShellId or CommandId) is missing",
+            host,
+        )
+    # Malformed replies surface from pywinrm as parse errors, KeyError or assert.
     return TransportError(
         ErrorKind.PROTOCOL, f"unexpected reply from the WinRM service ({type(exc).__name__}: {exc})", host
     )
@@ -698,7 +705,12 @@ class HostConnection:
                     self._live.append(channel)
                 result = fn(channel)
             except BaseException as exc:
-                bridge.post(deliver, False, exc, _is_connection_broken(exc))
+                broken = _is_connection_broken(exc)
+                if isinstance(exc, StopIteration):
+                    # pywinrm's next(...) found no ShellId/CommandId; a future refuses StopIteration
+                    # (the caller would wait for the timeout), so it travels as a protocol error.
+                    exc = map_error(exc, self.host)
+                bridge.post(deliver, False, exc, broken)
             else:
                 bridge.post(deliver, True, result, False)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from ccrgui.domain.eventquery import (
 from ccrgui.remote.api import LogQuery
 from ccrgui.remote.audit import AuditLog
 from ccrgui.remote.session import WinRMClusterSession, settings_from_lab_info
+from ccrgui.remote.shells import CmdShell
+from ccrgui.remote.transport import ErrorKind, HostConnection, TransportError, pywinrm_factory
 
 pytestmark = pytest.mark.integration
 
@@ -126,3 +129,32 @@ async def test_nodes_of_a_saved_filter_must_be_members_of_the_cluster(
     finally:
         await s.close()
     assert listener.connections == 0
+
+
+def _lab_conn(lab: Any, node: str = "EXNODE1") -> HostConnection:
+    settings, password = settings_from_lab_info(lab.info())
+    return HostConnection(node, settings.node_endpoints[node], pywinrm_factory(settings, password))
+
+
+@pytest.mark.asyncio
+async def test_a_reply_without_shell_or_command_id_is_reported_at_once(lab: Any) -> None:
+    """Item 4: pywinrm raised StopIteration, which no future accepts: the call hung until its timeout."""
+    conn = _lab_conn(lab)
+    shell = CmdShell(conn)
+    try:
+        lab.faults.arm(lab.faults.strip_ids_next, "EXNODE1")  # the Create reply
+        t0 = time.monotonic()
+        with pytest.raises(TransportError) as info:
+            await shell.run("hostname", skip_cmd_shell=True, timeout=60.0)
+        assert info.value.kind is ErrorKind.PROTOCOL
+        assert "unexpected reply" in info.value.detail and "ShellId" in info.value.detail
+        assert time.monotonic() - t0 < 30.0  # not the 60 s timeout
+        lab.faults.arm(lab.faults.strip_ids_next, "EXNODE1")  # this time the Command reply
+        with pytest.raises(TransportError, match="unexpected reply"):
+            await shell.run("hostname", skip_cmd_shell=True, timeout=60.0)
+        assert time.monotonic() - t0 < 30.0
+        out = await shell.run("hostname", skip_cmd_shell=True, timeout=60.0)  # and then it works
+        assert out.stdout.strip() == "EXNODE1"
+    finally:
+        await shell.close()
+        await conn.aclose()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +159,45 @@ async def test_a_reply_without_shell_or_command_id_is_reported_at_once(lab: Any)
     finally:
         await shell.close()
         await conn.aclose()
+
+
+def _shells_held(s: WinRMClusterSession, node: str) -> int:
+    link = s._links[node.casefold()]
+    return sum(sh.shell_id is not None for sh in (link.cmd, link.ps))
+
+
+async def _until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.asyncio
+async def test_shells_dropped_after_a_failed_delete_are_deleted_later_and_on_close(
+    lab: Any, tmp_path: Path
+) -> None:
+    """Item 5: after a 500 the one background Delete failed too and the shell stayed on the node."""
+    settings, password = settings_from_lab_info(lab.info())
+    s = WinRMClusterSession(
+        dataclasses.replace(settings, operation_timeout_s=15.0),
+        password,
+        audit=AuditLog(tmp_path / "a.jsonl"),
+    )
+    service = lab.services["EXNODE1"]
+    try:
+        await s.snapshot()
+        await s.snapshot()  # PowerShell is ready on both nodes
+        # The next request to EXNODE1 fails with HTTP 500, and so does the Delete of the dropped shell.
+        lab.faults.arm(lab.faults.http500_next, "EXNODE1", 1)
+        lab.faults.arm(lab.faults.fail_delete_next, "EXNODE1", 1)
+        snap = await s.snapshot()
+        assert snap.groups
+        assert lab.faults.fail_delete_next.get("exnode1") == 0  # a Delete was refused
+        await _until(lambda: service.shell_count == _shells_held(s, "EXNODE1"))
+        lab.faults.arm(lab.faults.fail_delete_next, "EXNODE1", 1)  # closing meets one failure too
+    finally:
+        await s.close()
+    assert service.shell_count == 0
+    assert lab.services["EXNODE2"].shell_count == 0

@@ -73,6 +73,7 @@ STANDARD_SOURCES: tuple[tuple[str, str], ...] = (
 MAX_EVENT_ID = 65535
 MAX_XPATH_EXPRESSIONS = 32
 DEFAULT_MAX_EVENTS = 5000
+MAX_MAX_EVENTS = 1_000_000  # per node and log
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,7 +354,10 @@ def validate(flt: EventFilter) -> list[str]:
                 problems.append(f"Custom range: the {label} time has no time zone.")
         if flt.since and flt.until and flt.since.tzinfo and flt.until.tzinfo and flt.since > flt.until:
             problems.append("Custom range: the start is after the end.")
-    if not 1 <= flt.max_events <= 1_000_000:
+    for label, value in (("start", flt.since), ("end", flt.until)):
+        if value is not None and value.tzinfo is not None and _utc(value) is None:
+            problems.append(f"Custom range: the {label} time is out of range.")
+    if not 1 <= flt.max_events <= MAX_MAX_EVENTS:
         problems.append("Maximum events per node and log must be between 1 and 1,000,000.")
     if not problems:
         try:
@@ -424,6 +428,14 @@ def _time_clause(flt: EventFilter) -> str | None:
             parts.append(f"@SystemTime<='{_system_time(flt.until, end=True)}'")
         return "TimeCreated[" + " and ".join(parts) + "]" if parts else None
     return f"TimeCreated[timediff(@SystemTime) <= {flt.time_range.value}]"
+
+
+def _utc(value: datetime) -> datetime | None:
+    """`value` in UTC, or None when that falls outside years 1-9999 (0001-01-01T00:00+14:00)."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def _system_time(value: datetime, *, end: bool) -> str:
@@ -708,8 +720,10 @@ def _apply_extras(flt: EventFilter, querylist: ET.Element) -> EventFilter:
             raise QueryListError("the ccrgui settings comment is damaged: nodes")
         if not (isinstance(mentions, list) and all(isinstance(n, str) for n in mentions)):
             raise QueryListError("the ccrgui settings comment is damaged: mentions")
-        if not isinstance(max_events, int) or isinstance(max_events, bool) or max_events < 1:
+        if not isinstance(max_events, int) or isinstance(max_events, bool):
             raise QueryListError("the ccrgui settings comment is damaged: max_events")
+        if not 1 <= max_events <= MAX_MAX_EVENTS:
+            raise QueryListError(f"max_events {max_events} is out of range (1 to {MAX_MAX_EVENTS:,})")
         return replace(
             flt,
             nodes=tuple(nodes),
@@ -975,6 +989,8 @@ def _parse_stamp(text: str, *, end: bool) -> datetime:
         raise QueryListError(f"unreadable time {text!r}") from exc
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
+    if _utc(value) is None:
+        raise QueryListError(f"the time {text!r} is out of range")
     if end and value.microsecond == 999_000:
         value = value.replace(microsecond=0)  # our end times cover their whole second
     return value
@@ -1017,6 +1033,7 @@ __all__ = [
     "LOG_FC_OPERATIONAL",
     "LOG_SYSTEM",
     "MAX_EVENT_ID",
+    "MAX_MAX_EVENTS",
     "MAX_XPATH_EXPRESSIONS",
     "MSEXCHANGE_CLUSTER",
     "MSEXCHANGE_IS",

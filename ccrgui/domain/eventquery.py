@@ -23,8 +23,8 @@ Choices made here, in one place so they can be corrected when a real capture say
   ``(EventID < 1200 or EventID > 1210)``.
 * **"Events that name an object"** (the critical-events presets) is filtered client-side:
   Windows' XPath has no ``contains()``, event data often holds the name inside a longer value
-  (``\\\\HUB1\\FSW_EXCH1``), and MSExchange events carry unnamed data; Critical+Error events of
-  24 hours are few, so fetching them and matching names in Python is cheap and catches more.
+  (``EXCH1\\SG1``), and MSExchange events carry unnamed data; Critical+Error events of 24 hours
+  are few, so fetching them and matching whole names in Python (`mentions.names_object`) is cheap.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from xml.sax.saxutils import escape as _xml_escape  # escaping only, no parsing
 import defusedxml.ElementTree as DET
 
 from ccrgui.atomicfile import write_text_atomic
+from ccrgui.domain.mentions import names_object
 from ccrgui.domain.model import Event, EventLevel
 from ccrgui.domain.nodenames import node_name_problem
 from ccrgui.remote.api import LogQuery
@@ -289,10 +290,9 @@ class EventFilter:
         """Client-side part of the filter: does the event name one of `mentions`?"""
         if not self.mentions:
             return True
-        haystack = _event_text(event)
         for name in self.mentions:
             key = name.casefold()
-            if key in haystack and _names(key).search(haystack):
+            if names_object(event, name):
                 return True
             if self.mentions_include_origin and key in (event.node.casefold(), event.computer.casefold()):
                 return True
@@ -316,17 +316,6 @@ class EventFilter:
         if high is not None and event.time_created > high:
             return False
         return self.mentions_match(event)
-
-
-@functools.lru_cache(maxsize=256)
-def _names(key: str) -> re.Pattern[str]:
-    """`key` as a whole name: EXCH1 must not match inside EXCH10."""
-    return re.compile(r"(?<!\w)" + re.escape(key) + r"(?!\w)")
-
-
-def _event_text(event: Event) -> str:
-    values = " \n".join(event.data.values()) if event.data else ""
-    return f"{values}\n{event.message}".casefold()
 
 
 def default_filter() -> EventFilter:

@@ -14,12 +14,16 @@ from typing import Any
 import pytest
 
 from ccrgui.domain.eventquery import (
+    FAILOVER_CLUSTERING,
     EventFilter,
     FilterError,
+    TargetKind,
+    critical_events_filter,
     from_querylist_xml,
     to_log_queries,
     to_querylist_xml,
 )
+from ccrgui.domain.model import Event, EventLevel
 from ccrgui.remote.api import LogQuery
 from ccrgui.remote.audit import AuditLog
 from ccrgui.remote.session import WinRMClusterSession, settings_from_lab_info
@@ -201,3 +205,38 @@ async def test_shells_dropped_after_a_failed_delete_are_deleted_later_and_on_clo
         await s.close()
     assert service.shell_count == 0
     assert lab.services["EXNODE2"].shell_count == 0
+
+
+@pytest.mark.asyncio
+async def test_critical_events_of_a_group_match_its_whole_name_only(lab: Any, tmp_path: Path) -> None:
+    """Item 8: the preset for `Grp` also showed events of `Grp A`; `EXCH1` matched `EXCH1-test`."""
+    node = lab.journal.nodes[0]
+    written = {}
+    for group in ("Grp", "Grp A", "EXCH1-test", "My EXCH1"):
+        written[group] = lab.journal.write(
+            node,
+            "System",
+            FAILOVER_CLUSTERING,
+            1069,
+            int(EventLevel.ERROR),
+            data=[("ResourceName", f"Disk of {group}"), ("ResourceGroup", group)],
+        ).record_id
+    settings, password = settings_from_lab_info(lab.info())
+    s = WinRMClusterSession(settings, password, audit=AuditLog(tmp_path / "audit.jsonl"))
+    fetched: dict[tuple[str, int], Event] = {}
+    try:
+        for target, expected in (("Grp", {"Grp"}), ("Grp A", {"Grp A"}), ("EXCH1", set())):
+            flt = critical_events_filter(TargetKind.GROUP, target)
+            shown: set[int] = set()
+            async for batch in s.query_events(to_log_queries(flt, [node])):
+                assert not batch.error, batch.error
+                shown |= {e.record_id for e in batch.events if flt.mentions_match(e)}
+                fetched.update({(e.log, e.record_id): e for e in batch.events})
+            assert {g for g, rid in written.items() if rid in shown} == expected, target
+        # The message alone, quoted as the cluster service writes it, still counts.
+        sample = fetched[("System", written["Grp A"])]
+        assert critical_events_filter(TargetKind.GROUP, "Grp A").mentions_match(
+            dataclasses.replace(sample, data={})
+        )
+    finally:
+        await s.close()

@@ -198,7 +198,14 @@ class WinRMClusterSession:
                 url, refused = endpoint_for(self._settings, name), ""
             except InvalidNodeName as exc:  # reported by the cluster: never put into a URL
                 url, refused = "", str(exc)
-            conn = HostConnection(name, url, self._factory, limits=self._limits, refused=refused)
+            conn = HostConnection(
+                name,
+                url,
+                self._factory,
+                limits=self._limits,
+                refused=refused,
+                max_output_bytes=self._settings.max_output_bytes,
+            )
             link = _NodeLink(name, conn, CmdShell(conn), PowerShellHost(conn))
             self._links[key] = link
         self._ensure_reaper()

@@ -31,6 +31,7 @@ from ccrgui.remote.transport import (
     Received,
     ReceiveTimedOut,
     TransportError,
+    too_large,
 )
 
 log = logging.getLogger(__name__)
@@ -256,6 +257,8 @@ class CmdShell(_Shell):
                     continue
                 out += chunk.stdout
                 err += chunk.stderr
+                if len(out) + len(err) > self.conn.max_output_bytes:
+                    raise too_large(self.conn.max_output_bytes, self.host)  # stops the program
                 if chunk.done:
                     break
         except BaseException:
@@ -549,6 +552,8 @@ class PowerShellHost(_Shell):
                     continue
                 self._frames.feed(chunk.stdout)
                 err += chunk.stderr
+                if len(self._frames.buffer) + len(err) > self.conn.max_output_bytes:
+                    raise too_large(self.conn.max_output_bytes, self.host)  # PowerShell is replaced
                 if req_id in self._frames.frames:
                     break
                 if self._frames.garbage():

@@ -83,6 +83,7 @@ class ErrorKind(enum.Enum):
     FAULT = "fault"  # a WS-Management fault
     SHELL_GONE = "shell-gone"  # the server no longer knows the shell or command
     PROTOCOL = "protocol"  # a reply we could not understand
+    TOO_LARGE = "too-large"  # more output than ConnectionSettings.max_output_bytes allows
     SETTINGS = "settings"
 
 
@@ -109,6 +110,24 @@ class TransportError(Exception):
             ErrorKind.TLS,
             ErrorKind.SETTINGS,
         )
+
+
+class ReplyTooLarge(Exception):
+    """One HTTP reply was larger than any reply carrying allowed output can be (see `reply_limit`)."""
+
+
+def reply_limit(max_output_bytes: int) -> int:
+    """The largest HTTP reply accepted: base64 and the envelope add a third to the output."""
+    return 2 * max_output_bytes + (1 << 20)
+
+
+def too_large(max_output_bytes: int, host: str = "") -> TransportError:
+    return TransportError(
+        ErrorKind.TOO_LARGE,
+        f"the command's output passed the limit of {max_output_bytes / (1 << 20):g} MB and was stopped "
+        "(raise max_output_bytes in the connection settings if this much is expected)",
+        host,
+    )
 
 
 class ReceiveTimedOut(Exception):
@@ -288,6 +307,7 @@ class PyWinRMChannel:
         username: str | None,
         password: str | None,
         operation_timeout_s: int,
+        max_reply_bytes: int | None = None,
     ) -> None:
         op = max(1, int(operation_timeout_s))
         opts = dict(options)
@@ -313,6 +333,8 @@ class PyWinRMChannel:
             return original(message)
 
         self._protocol.transport.send_message = counted  # type: ignore[method-assign]
+        if max_reply_bytes is not None:
+            _cap_replies(self._protocol.transport, max_reply_bytes)
 
     def open_shell(self, *, codepage: int, env: Mapping[str, str] | None = None) -> str:
         return self._protocol.open_shell(codepage=codepage, env_vars=dict(env) if env else None)
@@ -352,6 +374,48 @@ class PyWinRMChannel:
         self._protocol.transport.close_session()
 
 
+def _cap_replies(transport: Any, limit: int) -> None:
+    """Make pywinrm read each HTTP reply body with a size limit (it would read any size).
+
+    Its `_send_message_request(session, request)` calls `session.send`; it gets a stand-in whose
+    `send` streams the body and stops at `limit`.  Authentication hooks still run inside the
+    real `send` (they read their own small 401 bodies)."""
+    original = transport._send_message_request
+
+    class CappedSession:
+        def __init__(self, session: Any) -> None:
+            self._session = session
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._session, name)
+
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            response = self._session.send(request, **{**kwargs, "stream": True})
+            _read_body(response, limit)
+            return response
+
+    def send_message_request(session: Any, prepared_request: Any) -> Any:
+        return original(CappedSession(session), prepared_request)
+
+    transport._send_message_request = send_message_request
+
+
+def _read_body(response: Any, limit: int) -> None:
+    length = str(response.headers.get("Content-Length", "")).strip()
+    if length.isdigit() and int(length) > limit:
+        response.close()
+        raise ReplyTooLarge(f"a reply of {int(length):,} bytes (the limit is {limit:,})")
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in response.iter_content(1 << 16):
+        total += len(chunk)
+        if total > limit:
+            response.close()
+            raise ReplyTooLarge(f"a reply of more than {limit:,} bytes")
+        chunks.append(chunk)
+    response._content = b"".join(chunks)  # what requests itself stores once the body is read
+
+
 def pywinrm_factory(settings: ConnectionSettings, password: str) -> ChannelFactory:
     """Validate the settings once, then build channels for any endpoint of the cluster."""
     for warning in validate_settings(settings, password):
@@ -366,6 +430,7 @@ def pywinrm_factory(settings: ConnectionSettings, password: str) -> ChannelFacto
             username=username,
             password=secret,
             operation_timeout_s=min(20, max(1, int(settings.operation_timeout_s))),
+            max_reply_bytes=reply_limit(settings.max_output_bytes),
         )
 
     return make
@@ -387,6 +452,10 @@ def map_error(exc: BaseException, host: str, timeout_s: float | None = None) -> 
         WSManFaultError,
     )
 
+    if isinstance(exc, ReplyTooLarge):
+        return TransportError(
+            ErrorKind.TOO_LARGE, f"the WinRM service sent {exc}; it was not read further", host
+        )
     if isinstance(exc, InvalidCredentialsError):
         return TransportError(
             ErrorKind.AUTH,
@@ -589,9 +658,11 @@ class HostConnection:
         limits: Limits | None = None,
         executor: concurrent.futures.Executor | None = None,
         refused: str = "",
+        max_output_bytes: int = ConnectionSettings.max_output_bytes,
     ) -> None:
         self.host = host
         self.url = url
+        self.max_output_bytes = max_output_bytes  # the shells stop a command whose output passes it
         self.refused = refused  # why this host is never contacted (not a node name); "" = usable
         self._factory = factory
         self._given_limits = limits
@@ -862,10 +933,13 @@ __all__ = [
     "PyWinRMChannel",
     "ReceiveTimedOut",
     "Received",
+    "ReplyTooLarge",
     "TransportError",
     "endpoint_for",
     "map_error",
     "pywinrm_factory",
     "pywinrm_options",
+    "reply_limit",
+    "too_large",
     "validate_settings",
 ]

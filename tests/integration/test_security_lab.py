@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import http.server
 import socket
 import threading
 import time
@@ -28,7 +29,14 @@ from ccrgui.remote.api import LogQuery
 from ccrgui.remote.audit import AuditLog
 from ccrgui.remote.session import WinRMClusterSession, settings_from_lab_info
 from ccrgui.remote.shells import CmdShell
-from ccrgui.remote.transport import ErrorKind, HostConnection, TransportError, pywinrm_factory
+from ccrgui.remote.transport import (
+    ErrorKind,
+    HostConnection,
+    PyWinRMChannel,
+    TransportError,
+    pywinrm_factory,
+    reply_limit,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -240,3 +248,92 @@ async def test_critical_events_of_a_group_match_its_whole_name_only(lab: Any, tm
         )
     finally:
         await s.close()
+
+
+@pytest.mark.asyncio
+async def test_output_larger_than_the_limit_is_stopped_with_a_clear_error(lab: Any) -> None:
+    """Item 9: a command's output was read whatever its size (150 MB took the app to 791 MB)."""
+    settings, password = settings_from_lab_info(lab.info())
+    settings = dataclasses.replace(settings, max_output_bytes=1_000_000)
+    conn = HostConnection(
+        "EXNODE1",
+        settings.node_endpoints["EXNODE1"],
+        pywinrm_factory(settings, password),
+        max_output_bytes=settings.max_output_bytes,
+    )
+    shell = CmdShell(conn)
+    try:
+        with pytest.raises(TransportError) as info:
+            await shell.run(
+                "powershell -NoProfile -Command \"'x' * 3000000\"", skip_cmd_shell=True, timeout=60
+            )
+        assert info.value.kind is ErrorKind.TOO_LARGE
+        assert "limit of 0.953674 MB" in info.value.detail and "max_output_bytes" in info.value.detail
+        small = await shell.run(
+            "powershell -NoProfile -Command \"'x' * 300000\"", skip_cmd_shell=True, timeout=60
+        )
+        assert small.stdout.count("x") == 300000  # below the limit: read in full, same connection
+    finally:
+        await shell.close()
+        await conn.aclose()
+
+
+class _HugeReplies(http.server.BaseHTTPRequestHandler):
+    """A 'WinRM service' answering every POST with a body far larger than any real reply."""
+
+    size = 8 << 20
+    chunked = False
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/soap+xml;charset=UTF-8")
+        if self.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(self.size))
+        self.end_headers()
+        block = b"<x>" + b"A" * 65530 + b"</x>"
+        try:
+            for _ in range(self.size // len(block)):
+                if self.chunked:
+                    self.wfile.write(f"{len(block):x}\r\n".encode() + block + b"\r\n")
+                else:
+                    self.wfile.write(block)
+            if self.chunked:
+                self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            pass  # the client stopped reading: what it should do
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_a_single_huge_reply_is_not_read_past_the_limit(chunked: bool) -> None:
+    """Item 9: one HTTP reply is read with a limit too (pywinrm reads any body whole)."""
+    handler = type("Handler", (_HugeReplies,), {"chunked": chunked})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/wsman"
+    # Basic over plain HTTP only because this fake cannot seal messages; nothing secret is sent.
+    channel = PyWinRMChannel(
+        url,
+        {"transport": "basic", "message_encryption": "never", "proxy": None},
+        username="lab",
+        password="not-a-secret",
+        operation_timeout_s=5,
+        max_reply_bytes=reply_limit(1_000_000),
+    )
+    conn = HostConnection("FAKE", url, lambda _: channel)
+    try:
+        with pytest.raises(TransportError) as info:
+            await conn.call(lambda ch: ch.open_shell(codepage=65001), timeout=30)
+        assert info.value.kind is ErrorKind.TOO_LARGE, info.value
+        assert "was not read further" in info.value.detail
+    finally:
+        await conn.aclose()
+        server.shutdown()
+        server.server_close()

@@ -42,3 +42,31 @@ async def test_audit_keeps_records_of_names_with_unicode_line_breaks(tmp_path: P
     assert all(name in r.command for name, r in zip(names, records, strict=True))
     raw = (tmp_path / "audit.jsonl").read_text(encoding="utf-8")
     assert len(raw.splitlines()) == len(names)  # one line per record even for splitlines readers
+
+
+_EVENT = (
+    "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"
+    "<Provider Name='Microsoft-Windows-FailoverClustering'/><EventID>1069</EventID><Level>2</Level>"
+    "<Task>3</Task><TimeCreated SystemTime='2026-11-25T12:00:00.000Z'/><EventRecordID>{rid}</EventRecordID>"
+    "<Channel>System</Channel><Computer>EXNODE1</Computer></System><EventData>"
+    "<Data Name='ResourceName'>{name}</Data><Data Name='ResourceGroup'>G</Data></EventData></Event>"
+)
+
+
+@pytest.mark.asyncio
+async def test_events_with_referenced_control_characters_are_shown_escaped(tmp_path: Path) -> None:
+    """Item 9: `&#x1;` (a character XML forbids even as a reference) made the event unreadable."""
+    from ccrgui.remote.api import LogQuery
+
+    names = ["Bad&#x1;Name", "Nul&#0;", "Esc&#27;[0m", "Big&#x110000;", "Fine&#x41;"]
+    output = "\r\n".join(_EVENT.format(rid=i, name=n) for i, n in enumerate(names, start=1))
+    host = FakeHost(cmd=lambda line: (output + "\r\n", "", 0))
+    s = _session(host, AuditLog(tmp_path / "audit.jsonl"))
+    try:
+        batches = [b async for b in s.query_events([LogQuery("EXNODE1", "System", max_events=10)])]
+    finally:
+        await s.close()
+    assert not batches[0].error, batches[0].error
+    shown = [e.data["ResourceName"] for e in batches[0].events]
+    assert shown == ["Bad\\x01Name", "Nul\\x00", "Esc\\x1b[0m", "Big\\U00110000", "FineA"]
+    assert "Bad\\x01Name" in batches[0].events[0].raw_xml

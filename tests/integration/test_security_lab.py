@@ -337,3 +337,27 @@ async def test_a_single_huge_reply_is_not_read_past_the_limit(chunked: bool) -> 
         await conn.aclose()
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.asyncio
+async def test_events_with_control_characters_are_shown_escaped(lab: Any, tmp_path: Path) -> None:
+    """Item 9: an event whose data holds control characters was dropped as unreadable."""
+    record = lab.journal.write(
+        "EXNODE1",
+        "System",
+        FAILOVER_CLUSTERING,
+        1069,
+        int(EventLevel.ERROR),
+        data=[("ResourceName", "Bad\x01Name\x1b[31m"), ("ResourceGroup", "G\x00")],
+    )
+    settings, password = settings_from_lab_info(lab.info())
+    s = WinRMClusterSession(settings, password, audit=AuditLog(tmp_path / "audit.jsonl"))
+    try:
+        query = LogQuery("EXNODE1", "System", f"*[System[EventRecordID={record.record_id}]]", max_events=5)
+        batches = [b async for b in s.query_events([query])]
+    finally:
+        await s.close()
+    assert not batches[0].error, batches[0].error
+    (event,) = batches[0].events
+    assert event.data == {"ResourceName": "Bad\\x01Name\\x1b[31m", "ResourceGroup": "G\\x00"}
+    assert "'Bad\\x01Name\\x1b[31m'" in event.message

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import time
 from types import TracebackType
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from ccrgui.lab import cmdshell
 from ccrgui.lab.clock import Clock
 from ccrgui.lab.engine import ClusterEngine, LabError
 from ccrgui.lab.eventlog import EventJournal
+from ccrgui.lab.exposure import exposure_warnings
 from ccrgui.lab.faults import Costs, Faults
 from ccrgui.lab.nodehost import NodeHost
 from ccrgui.lab.topology import Account, Topology, default_topology
@@ -26,6 +28,7 @@ from ccrgui.lab.wsman import CREDENTIALS, ShellService, TlsConfig, WSManServer, 
 from ccrgui.lab.wsman.shells import DEFAULT_IDLE_TIMEOUT_S
 
 AuthMode = Literal["ntlm", "basic-https"]
+log = logging.getLogger(__name__)
 
 
 class Lab:
@@ -96,6 +99,8 @@ class Lab:
         """Open every endpoint; returns once they accept connections."""
         if self._running:
             return self
+        for warning in exposure_warnings(self.host, allow_unencrypted=self.allow_unencrypted):
+            log.warning("%s", warning)
         self._cred_handle = CREDENTIALS.register(self.topology.accounts)
         tls: TlsConfig | None = None
         if self.auth == "basic-https":

@@ -70,3 +70,23 @@ async def test_events_with_referenced_control_characters_are_shown_escaped(tmp_p
     shown = [e.data["ResourceName"] for e in batches[0].events]
     assert shown == ["Bad\\x01Name", "Nul\\x00", "Esc\\x1b[0m", "Big\\U00110000", "FineA"]
     assert "Bad\\x01Name" in batches[0].events[0].raw_xml
+
+
+@pytest.mark.asyncio
+async def test_cluster_exe_lines_longer_than_createprocess_allows_are_not_sent(tmp_path: Path) -> None:
+    """Item 10: cluster.exe action lines skipped the 32,767-character command line limit."""
+    host = FakeHost(cmd=lambda line: ("done\r\n", "", 0))
+    s = _session(host, AuditLog(tmp_path / "audit.jsonl"))
+    long_group, long_node = "G" * 32_760, "N" * 40_000
+    try:
+        previews = [s.preview_bring_online(long_group), s.preview_move_group("Web", long_node)]
+        results = [await s.bring_online(long_group), await s.move_group("Web", long_node)]
+        fits = await s.take_offline("G" * 32_000)  # the line is 32,032 characters: allowed
+    finally:
+        await s.close()
+    for preview, result in zip(previews, results, strict=True):
+        assert not result.ok and result.runs == ()
+        assert "too long" in result.error and result.error == preview[0]
+    assert fits.ok, fits.error
+    assert host.requests > 0  # the one that fits was sent
+    assert all("G" * 32_760 not in c.line for cmds in host.shells.values() for c in cmds.values())

@@ -61,6 +61,7 @@ T = TypeVar("T")
 CORE_GROUP = "Cluster Group"
 STORAGE_GROUP = "Available Storage"
 SUSPECT_TIMEOUT_S = 3.0
+MIN_ATTEMPT_S = 1.0  # a fallback read is not started with less of the snapshot's time left
 STATIC_REFRESH_S = 300.0  # re-read resource types, roles, addresses, owners at least this often
 STATIC_RETRY_S = 30.0  # after a failed static read: not before this (keeps later snapshots fast)
 
@@ -161,6 +162,7 @@ class WinRMClusterSession:
         self._reaper: asyncio.Task[None] | None = None
         self._closed = False
         self._snapshot_lock = asyncio.Lock()
+        self._deadline: float | None = None  # monotonic end of the running snapshot's time
 
     # ---- properties ----------------------------------------------------------------------
 
@@ -214,6 +216,16 @@ class WinRMClusterSession:
     def _timeout(self, link: _NodeLink | None = None) -> float:
         t = self._settings.operation_timeout_s
         return min(t, SUSPECT_TIMEOUT_S) if link is not None and link.suspect else t
+
+    def _fallback_timeout(self, link: _NodeLink) -> float:
+        """A read that stands in for another one (the next host of the cmd-shell reads, the
+        cluster name after every node failed) gets only what is left of the snapshot's operation
+        timeout: with every node hung, a snapshot must not take twice that."""
+        left = self._deadline - time.monotonic() if self._deadline is not None else self._timeout(link)
+        return min(self._timeout(link), left)
+
+    def _worth_trying(self, timeout: float) -> bool:
+        return timeout >= min(MIN_ATTEMPT_S, self._settings.operation_timeout_s / 4)
 
     def _entry_points(self) -> list[str]:
         """Where to run cluster-wide commands, best first: last good node, others, the cluster name."""
@@ -273,7 +285,11 @@ class WinRMClusterSession:
 
     async def snapshot(self) -> ClusterSnapshot:
         async with self._snapshot_lock:
-            snap = await self._snapshot()
+            self._deadline = time.monotonic() + self._settings.operation_timeout_s
+            try:
+                snap = await self._snapshot()
+            finally:
+                self._deadline = None
         self._last = snap
         return snap
 
@@ -326,8 +342,9 @@ class WinRMClusterSession:
         host = self._settings.host
         if not good and host.casefold() not in {n.casefold() for n in self._nodes}:
             # No node answered by its own name (e.g. names that do not resolve from here):
-            # the cluster name still reaches one of them.
-            good = [self._link(host)]
+            # the cluster name still reaches one of them, if time is left.
+            if self._worth_trying(self._fallback_timeout(self._link(host))):
+                good = [self._link(host)]
         await self._failover(reads, node_errors, good)
         static_text = _take_static(reads, owner_groups)
         snap = self._assemble(reads, details, node_errors)
@@ -525,18 +542,22 @@ class WinRMClusterSession:
     ) -> None:
         """cluster.exe listings through the cmd shell, failing over from node to node."""
         pending = list(items)
-        for host in self._entry_points():
+        hosts = self._entry_points()
+        first = hosts[0] if hosts else ""
+        for host in hosts:
             if not pending:
                 return
             if host in errors:
                 continue
             link = self._link(host)
+            if host != first and not self._worth_trying(self._fallback_timeout(link)):
+                return  # the snapshot's time is up: the hosts tried so far are in `errors`
             for item in list(pending):
                 try:
                     out = await link.cmd.run(
                         scripts.cluster_read_line(item.keyword),
                         skip_cmd_shell=True,
-                        timeout=self._timeout(link),
+                        timeout=self._timeout(link) if host == first else self._fallback_timeout(link),
                         retry=True,
                     )
                 except TransportError as exc:
@@ -568,8 +589,12 @@ class WinRMClusterSession:
             if link.name in errors:
                 continue
             body = "".join(i.section(self._cms) for i in wanted)
+            last_resort = link.name.casefold() not in {n.casefold() for n in self._nodes}
+            timeout = self._fallback_timeout(link) if last_resort else self._timeout(link)
+            if last_resort and not self._worth_trying(timeout):
+                continue
             try:
-                out = await link.ps.run(body, timeout=self._timeout(link), retry=True)
+                out = await link.ps.run(body, timeout=timeout, retry=True)
             except TransportError as exc:
                 self._mark_failed(link, exc, errors)
                 continue

@@ -361,3 +361,29 @@ async def test_events_with_control_characters_are_shown_escaped(lab: Any, tmp_pa
     (event,) = batches[0].events
     assert event.data == {"ResourceName": "Bad\\x01Name\\x1b[31m", "ResourceGroup": "G\\x00"}
     assert "'Bad\\x01Name\\x1b[31m'" in event.message
+
+
+@pytest.mark.asyncio
+async def test_a_snapshot_with_every_node_hung_is_bounded_by_one_operation_timeout(
+    lab: Any, tmp_path: Path
+) -> None:
+    """Item 10: after every node timed out, the cluster name (routed to one of them) got a full
+    operation timeout of its own: twice the timeout in all."""
+    timeout = 5.0
+    settings, password = settings_from_lab_info(lab.info())
+    settings = dataclasses.replace(settings, operation_timeout_s=timeout)
+    warm = WinRMClusterSession(settings, password, audit=AuditLog(tmp_path / "a.jsonl"))
+    cold = WinRMClusterSession(settings, password, audit=AuditLog(tmp_path / "b.jsonl"))
+    try:
+        await warm.snapshot()
+        lab.faults.hang.update({"EXNODE1", "EXNODE2"})
+        for session in (warm, cold):  # PowerShell ready, and a first snapshot (cmd shell reads)
+            t0 = time.monotonic()
+            snap = await session.snapshot()
+            took = time.monotonic() - t0
+            assert not snap.groups and {e.node for e in snap.node_errors} >= {"EXNODE1", "EXNODE2"}
+            assert took < timeout * 1.5, took  # twice the timeout before
+    finally:
+        lab.faults.hang.clear()
+        await warm.close()
+        await cold.close()

@@ -96,7 +96,7 @@ def typed_host_problem(host: str) -> str | None:
         return "write an IPv6 address in brackets, an IPv4 address without"
     if host != text:
         return f"{text!r} in brackets is not an IPv6 address"
-    return _dns_problem(host)
+    return _dns_problem(host[:-1] if host.endswith(".") else host)  # "exnode1.contoso.com." is absolute
 
 
 __all__ = [

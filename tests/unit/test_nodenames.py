@@ -77,7 +77,7 @@ def test_an_accepted_name_is_exactly_the_host_of_its_url(name: str) -> None:
 
 
 def test_the_host_the_admin_types_may_be_an_address_but_nothing_more() -> None:
-    for host in ("EXCLUS1", "exchange-cluster-primary", "10.0.0.11", "[fe80::1]", "exnode1.contoso.com"):
+    for host in ("EXCLUS1", "exchange-cluster-primary", "10.0.0.11", "[fe80::1]", "exnode1.contoso.com."):
         assert typed_host_problem(host) is None, host
     for host in ("10.0.0.11:80", "[10.0.0.11]", "fe80::1", "a/b", "a b", "0x7f000001"):
         assert typed_host_problem(host), host

@@ -39,6 +39,7 @@ class ConnectionSettings:
     verify_tls: bool = True
     ca_file: str = ""  # custom CA bundle; empty for the system store
     operation_timeout_s: float = 60.0
+    max_output_bytes: int = 64 * 1024 * 1024  # one command's output; more is stopped with an error
     # Endpoints of individual nodes learnt or configured (node name -> URL).  The lab's
     # endpoints are all on 127.0.0.1 with different ports, so this is how the demo reaches them.
     node_endpoints: dict[str, str] = field(default_factory=dict)

@@ -65,6 +65,8 @@ def load_recent(settings: QSettings | None) -> list[RecentCluster]:
             r.settings()
             if not (isinstance(r.host, str) and isinstance(r.username, str) and type(r.port) is int):
                 raise TypeError("wrong field types")
+            if not 1 <= r.port <= 65535:
+                raise ValueError(f"port {r.port} is out of range")  # the port box would overflow
             if not (isinstance(r.https, bool) and isinstance(r.verify_tls, bool)):
                 raise TypeError("wrong field types")
         except (ValueError, TypeError) as exc:

@@ -65,7 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("ccrgui-lab: --speed must be positive", file=sys.stderr)
         return 2
 
+    from ccrgui.lab.exposure import exposure_warnings
     from ccrgui.lab.lab import Lab  # imported late so --help works fast
+
+    for warning in exposure_warnings(args.host, allow_unencrypted=args.allow_unencrypted):
+        print(f"ccrgui-lab: WARNING: {warning}", file=sys.stderr)
 
     stop = threading.Event()
 

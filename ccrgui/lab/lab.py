@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import time
 from types import TracebackType
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from ccrgui.lab import cmdshell
 from ccrgui.lab.clock import Clock
 from ccrgui.lab.engine import ClusterEngine, LabError
 from ccrgui.lab.eventlog import EventJournal
+from ccrgui.lab.exposure import exposure_warnings
 from ccrgui.lab.faults import Costs, Faults
 from ccrgui.lab.nodehost import NodeHost
 from ccrgui.lab.received import ReceivedLog
@@ -27,6 +29,7 @@ from ccrgui.lab.wsman import CREDENTIALS, ShellService, TlsConfig, WSManServer, 
 from ccrgui.lab.wsman.shells import DEFAULT_IDLE_TIMEOUT_S
 
 AuthMode = Literal["ntlm", "basic-https"]
+log = logging.getLogger(__name__)
 
 
 class Lab:
@@ -38,6 +41,8 @@ class Lab:
       lab.faults.arm(lab.faults.http500_next, node, n)  next n SOAP requests: HTTP 500 w:InternalError
       lab.faults.reject_auth.add(node)                every logon fails with 401
       lab.faults.arm(lab.faults.garble_next, node)    next reply's stdout corrupted (truncate_next: halved)
+      lab.faults.arm(lab.faults.strip_ids_next, node)  next Create/Command reply has no ShellId/CommandId
+      lab.faults.arm(lab.faults.fail_delete_next, node, n)  next n shell Deletes: HTTP 500, shell kept
       lab.faults.receive_timeout_cap_s = 0.5          Receive answers w:TimedOut after 0.5 s
       lab.faults.costs.latency_s = 0.05               added to every HTTP request
     A node the engine has powered off (reboot, crash) refuses connections the same way; the
@@ -100,6 +105,8 @@ class Lab:
         """Open every endpoint; returns once they accept connections."""
         if self._running:
             return self
+        for warning in exposure_warnings(self.host, allow_unencrypted=self.allow_unencrypted):
+            log.warning("%s", warning)
         self._cred_handle = CREDENTIALS.register(self.topology.accounts)
         tls: TlsConfig | None = None
         if self.auth == "basic-https":

@@ -65,8 +65,8 @@ def _check_section(name: str) -> str:
 
 
 def cluster_line(*tokens: str) -> str:
-    """Join cluster.exe tokens that are constants or came out of `quoting`."""
-    return " ".join((CLUSTER_EXE, *tokens))
+    """Join cluster.exe tokens that are constants or came out of `quoting` (length-checked)."""
+    return quoting.joined_line(CLUSTER_EXE, *tokens)
 
 
 def cluster_read_line(keyword: str) -> str:

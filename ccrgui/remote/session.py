@@ -40,6 +40,7 @@ from ccrgui.domain.model import (
     Resource,
     StorageGroupCopy,
 )
+from ccrgui.domain.nodenames import InvalidNodeName
 from ccrgui.domain.plan import (
     ActionKind,
     ActionRequest,
@@ -82,6 +83,7 @@ T = TypeVar("T")
 CORE_GROUP = "Cluster Group"
 STORAGE_GROUP = "Available Storage"
 SUSPECT_TIMEOUT_S = 3.0
+MIN_ATTEMPT_S = 1.0  # a fallback read is not started with less of the snapshot's time left
 STATIC_REFRESH_S = 300.0  # re-read resource types, roles, addresses, owners at least this often
 STATIC_RETRY_S = 30.0  # after a failed static read: not before this (keeps later snapshots fast)
 
@@ -181,6 +183,7 @@ class WinRMClusterSession:
         self._reaper: asyncio.Task[None] | None = None
         self._closed = False
         self._snapshot_lock = asyncio.Lock()
+        self._deadline: float | None = None  # monotonic end of the running snapshot's time
 
     # ---- properties ----------------------------------------------------------------------
 
@@ -214,8 +217,17 @@ class WinRMClusterSession:
         key = name.casefold()
         link = self._links.get(key)
         if link is None:
+            try:
+                url, refused = endpoint_for(self._settings, name), ""
+            except InvalidNodeName as exc:  # reported by the cluster: never put into a URL
+                url, refused = "", str(exc)
             conn = HostConnection(
-                name, endpoint_for(self._settings, name), self._factory, limits=self._limits
+                name,
+                url,
+                self._factory,
+                limits=self._limits,
+                refused=refused,
+                max_output_bytes=self._settings.max_output_bytes,
             )
             link = _NodeLink(name, conn, CmdShell(conn), PowerShellHost(conn))
             self._links[key] = link
@@ -225,6 +237,16 @@ class WinRMClusterSession:
     def _timeout(self, link: _NodeLink | None = None) -> float:
         t = self._settings.operation_timeout_s
         return min(t, SUSPECT_TIMEOUT_S) if link is not None and link.suspect else t
+
+    def _fallback_timeout(self, link: _NodeLink) -> float:
+        """A read that stands in for another one (the next host of the cmd-shell reads, the
+        cluster name after every node failed) gets only what is left of the snapshot's operation
+        timeout: with every node hung, a snapshot must not take twice that."""
+        left = self._deadline - time.monotonic() if self._deadline is not None else self._timeout(link)
+        return min(self._timeout(link), left)
+
+    def _worth_trying(self, timeout: float) -> bool:
+        return timeout >= min(MIN_ATTEMPT_S, self._settings.operation_timeout_s / 4)
 
     def _entry_points(self) -> list[str]:
         """Where to run cluster-wide commands, best first: last good node, others, the cluster name."""
@@ -238,10 +260,24 @@ class WinRMClusterSession:
         seen: set[str] = set()
         out = []
         for n in order:
-            if n.casefold() not in seen:
+            if n.casefold() not in seen and self._contactable(n):
                 seen.add(n.casefold())
                 out.append(n)
         return out
+
+    def _contactable(self, name: str) -> bool:
+        """Whether a URL may be built for `name` (a configured endpoint, the host the admin typed,
+        or a valid node name: see `endpoint_for`)."""
+        try:
+            endpoint_for(self._settings, name)
+        except InvalidNodeName:
+            return False
+        return True
+
+    def _is_member(self, name: str) -> bool:
+        """A node of this cluster (last listing or configured), or the host the admin typed."""
+        known = [*self._nodes, *self._settings.node_endpoints, self._settings.host]
+        return name.casefold() in {k.casefold() for k in known}
 
     def _link_suspect(self, name: str) -> bool:
         link = self._links.get(name.casefold())
@@ -270,7 +306,11 @@ class WinRMClusterSession:
 
     async def snapshot(self) -> ClusterSnapshot:
         async with self._snapshot_lock:
-            snap = await self._snapshot()
+            self._deadline = time.monotonic() + self._settings.operation_timeout_s
+            try:
+                snap = await self._snapshot()
+            finally:
+                self._deadline = None
         self._last = snap
         return snap
 
@@ -323,8 +363,9 @@ class WinRMClusterSession:
         host = self._settings.host
         if not good and host.casefold() not in {n.casefold() for n in self._nodes}:
             # No node answered by its own name (e.g. names that do not resolve from here):
-            # the cluster name still reaches one of them.
-            good = [self._link(host)]
+            # the cluster name still reaches one of them, if time is left.
+            if self._worth_trying(self._fallback_timeout(self._link(host))):
+                good = [self._link(host)]
         await self._failover(reads, node_errors, good)
         static_text = _take_static(reads, owner_groups)
         snap = self._assemble(reads, details, node_errors)
@@ -481,12 +522,16 @@ class WinRMClusterSession:
         """The cluster-wide reads through the cmd shell, failing over from node to node: the WMI
         reads in one plain powershell.exe (no snap-in to wait for), then the cluster.exe listings."""
         pending = list(items)
-        for host in self._entry_points():
+        hosts = self._entry_points()
+        first = hosts[0] if hosts else ""
+        for host in hosts:
             if not pending:
                 return
             if host in errors:
                 continue
             link = self._link(host)
+            if host != first and not self._worth_trying(self._fallback_timeout(link)):
+                return  # the snapshot's time is up: the hosts tried so far are in `errors`
             wmi = [i for i in pending if i.wmi]
             if wmi:
                 try:
@@ -500,7 +545,7 @@ class WinRMClusterSession:
                     out = await link.cmd.run(
                         scripts.cluster_read_line(item.keyword),
                         skip_cmd_shell=True,
-                        timeout=self._timeout(link),
+                        timeout=self._timeout(link) if host == first else self._fallback_timeout(link),
                         retry=True,
                     )
                 except TransportError as exc:
@@ -558,8 +603,12 @@ class WinRMClusterSession:
             if link.name in errors or link.name in tried:
                 continue
             body = "".join(i.section(self._cms) for i in wanted)
+            last_resort = link.name.casefold() not in {n.casefold() for n in self._nodes}
+            timeout = self._fallback_timeout(link) if last_resort else self._timeout(link)
+            if last_resort and not self._worth_trying(timeout):
+                continue
             try:
-                out = await link.ps.run(body, timeout=self._timeout(link), retry=True)
+                out = await link.ps.run(body, timeout=timeout, retry=True)
             except TransportError as exc:
                 self._mark_failed(link, exc, errors)
                 continue
@@ -863,6 +912,8 @@ class WinRMClusterSession:
                 t.cancel()
 
     async def _query_one(self, q: LogQuery) -> EventBatch:
+        if not self._is_member(q.node):  # e.g. a node name from a saved filter file
+            return EventBatch(q, error=f"Not sent: {q.node!r} is not a node of {self._cluster_name}.")
         try:
             line = scripts.wevtutil_query_line(q.log, q.xpath, q.max_events, q.newest_first)
         except (UnsafeValueError, ValueError) as exc:

@@ -33,6 +33,7 @@ import defusedxml.ElementTree as SafeET
 import winrm
 import winrm.protocol  # imported up front: the import takes a noticeable part of a second
 
+from ccrgui.domain.nodenames import check_node_name, typed_host_problem
 from ccrgui.remote.api import AuthMethod, ConnectionError_, ConnectionSettings
 
 # pywinrm parses every WS-Man reply with ElementTree.fromstring (and nothing else of it): give it
@@ -82,6 +83,7 @@ class ErrorKind(enum.Enum):
     FAULT = "fault"  # a WS-Management fault
     SHELL_GONE = "shell-gone"  # the server no longer knows the shell or command
     PROTOCOL = "protocol"  # a reply we could not understand
+    TOO_LARGE = "too-large"  # more output than ConnectionSettings.max_output_bytes allows
     SETTINGS = "settings"
 
 
@@ -106,7 +108,26 @@ class TransportError(Exception):
             ErrorKind.TIMEOUT,
             ErrorKind.AUTH,
             ErrorKind.TLS,
+            ErrorKind.SETTINGS,
         )
+
+
+class ReplyTooLarge(Exception):
+    """One HTTP reply was larger than any reply carrying allowed output can be (see `reply_limit`)."""
+
+
+def reply_limit(max_output_bytes: int) -> int:
+    """The largest HTTP reply accepted: base64 and the envelope add a third to the output."""
+    return 2 * max_output_bytes + (1 << 20)
+
+
+def too_large(max_output_bytes: int, host: str = "") -> TransportError:
+    return TransportError(
+        ErrorKind.TOO_LARGE,
+        f"the command's output passed the limit of {max_output_bytes / (1 << 20):g} MB and was stopped "
+        "(raise max_output_bytes in the connection settings if this much is expected)",
+        host,
+    )
 
 
 class ReceiveTimedOut(Exception):
@@ -165,10 +186,15 @@ def _credssp_available() -> bool:
 
 
 def endpoint_for(settings: ConnectionSettings, host: str) -> str:
-    """The WS-Man URL of a host: a configured/learnt endpoint, else built from the settings."""
+    """The WS-Man URL of a host: a configured/learnt endpoint, else built from the settings.
+
+    A name that is neither configured nor the host the admin typed came from the cluster or a
+    file: it is put into the URL only if it is a node name (InvalidNodeName otherwise)."""
     for name, url in settings.node_endpoints.items():
         if name.casefold() == host.casefold():
             return url
+    if host.casefold() != settings.host.casefold():
+        check_node_name(host)
     scheme = "https" if settings.https else "http"
     return f"{scheme}://{host}:{settings.effective_port}/wsman"
 
@@ -184,13 +210,15 @@ def validate_settings(settings: ConnectionSettings, password: str) -> list[str]:
         raise ConnectionError_("The operation timeout must be a positive number of seconds.")
     if not settings.host.strip():
         raise ConnectionError_("Enter the cluster name or the name of one of its nodes.")
-    bad = [ch for ch in settings.host if ch.isspace() or ch in "/\\?#@%\"'<>"]
-    if bad:
+    problem = typed_host_problem(settings.host)
+    if problem:
         # Put into a URL, such a "name" would silently reach another host, port or path.
         raise ConnectionError_(
-            f"{settings.host!r} is not a host name: it contains {bad[0]!r}. Enter a cluster or node "
+            f"{settings.host!r} is not a host name: {problem}. Enter a cluster or node "
             "name such as EXCLUS1 or exnode1.contoso.com."
         )
+    if settings.port is not None and not 1 <= settings.port <= 65535:
+        raise ConnectionError_(f"The port {settings.port} is not a TCP port (1 to 65535).")
     urls = [endpoint_for(settings, settings.host), *settings.node_endpoints.values()]
     for url in urls:
         parts = urlsplit(url)
@@ -279,6 +307,7 @@ class PyWinRMChannel:
         username: str | None,
         password: str | None,
         operation_timeout_s: int,
+        max_reply_bytes: int | None = None,
     ) -> None:
         op = max(1, int(operation_timeout_s))
         opts = dict(options)
@@ -304,6 +333,8 @@ class PyWinRMChannel:
             return original(message)
 
         self._protocol.transport.send_message = counted  # type: ignore[method-assign]
+        if max_reply_bytes is not None:
+            _cap_replies(self._protocol.transport, max_reply_bytes)
 
     def open_shell(self, *, codepage: int, env: Mapping[str, str] | None = None) -> str:
         return self._protocol.open_shell(codepage=codepage, env_vars=dict(env) if env else None)
@@ -343,6 +374,48 @@ class PyWinRMChannel:
         self._protocol.transport.close_session()
 
 
+def _cap_replies(transport: Any, limit: int) -> None:
+    """Make pywinrm read each HTTP reply body with a size limit (it would read any size).
+
+    Its `_send_message_request(session, request)` calls `session.send`; it gets a stand-in whose
+    `send` streams the body and stops at `limit`.  Authentication hooks still run inside the
+    real `send` (they read their own small 401 bodies)."""
+    original = transport._send_message_request
+
+    class CappedSession:
+        def __init__(self, session: Any) -> None:
+            self._session = session
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._session, name)
+
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            response = self._session.send(request, **{**kwargs, "stream": True})
+            _read_body(response, limit)
+            return response
+
+    def send_message_request(session: Any, prepared_request: Any) -> Any:
+        return original(CappedSession(session), prepared_request)
+
+    transport._send_message_request = send_message_request
+
+
+def _read_body(response: Any, limit: int) -> None:
+    length = str(response.headers.get("Content-Length", "")).strip()
+    if length.isdigit() and int(length) > limit:
+        response.close()
+        raise ReplyTooLarge(f"a reply of {int(length):,} bytes (the limit is {limit:,})")
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in response.iter_content(1 << 16):
+        total += len(chunk)
+        if total > limit:
+            response.close()
+            raise ReplyTooLarge(f"a reply of more than {limit:,} bytes")
+        chunks.append(chunk)
+    response._content = b"".join(chunks)  # what requests itself stores once the body is read
+
+
 def pywinrm_factory(settings: ConnectionSettings, password: str) -> ChannelFactory:
     """Validate the settings once, then build channels for any endpoint of the cluster."""
     for warning in validate_settings(settings, password):
@@ -357,6 +430,7 @@ def pywinrm_factory(settings: ConnectionSettings, password: str) -> ChannelFacto
             username=username,
             password=secret,
             operation_timeout_s=min(20, max(1, int(settings.operation_timeout_s))),
+            max_reply_bytes=reply_limit(settings.max_output_bytes),
         )
 
     return make
@@ -378,6 +452,10 @@ def map_error(exc: BaseException, host: str, timeout_s: float | None = None) -> 
         WSManFaultError,
     )
 
+    if isinstance(exc, ReplyTooLarge):
+        return TransportError(
+            ErrorKind.TOO_LARGE, f"the WinRM service sent {exc}; it was not read further", host
+        )
     if isinstance(exc, InvalidCredentialsError):
         return TransportError(
             ErrorKind.AUTH,
@@ -432,7 +510,14 @@ def map_error(exc: BaseException, host: str, timeout_s: float | None = None) -> 
         return TransportError(ErrorKind.TIMEOUT, f"no answer{after}", host)
     if isinstance(exc, WinRMError):
         return TransportError(ErrorKind.PROTOCOL, str(exc), host)
-    # Malformed replies surface from pywinrm as parse errors, StopIteration, KeyError or assert.
+    if isinstance(exc, StopIteration):
+        return TransportError(
+            ErrorKind.PROTOCOL,
+            "unexpected reply from the WinRM service: an element every reply carries (such as the "
+            "ShellId or CommandId) is missing",
+            host,
+        )
+    # Malformed replies surface from pywinrm as parse errors, KeyError or assert.
     return TransportError(
         ErrorKind.PROTOCOL, f"unexpected reply from the WinRM service ({type(exc).__name__}: {exc})", host
     )
@@ -572,9 +657,13 @@ class HostConnection:
         *,
         limits: Limits | None = None,
         executor: concurrent.futures.Executor | None = None,
+        refused: str = "",
+        max_output_bytes: int = ConnectionSettings.max_output_bytes,
     ) -> None:
         self.host = host
         self.url = url
+        self.max_output_bytes = max_output_bytes  # the shells stop a command whose output passes it
+        self.refused = refused  # why this host is never contacted (not a node name); "" = usable
         self._factory = factory
         self._given_limits = limits
         self._limits_obj: Limits | None = limits
@@ -613,6 +702,10 @@ class HostConnection:
         """
         if self.closed:
             raise TransportError(ErrorKind.PROTOCOL, "the connection was closed", self.host)
+        if self.refused:
+            refusal = TransportError(ErrorKind.SETTINGS, self.refused, self.host)
+            refusal.not_sent = True
+            raise refusal
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         released = False
@@ -683,7 +776,12 @@ class HostConnection:
                     self._live.append(channel)
                 result = fn(channel)
             except BaseException as exc:
-                bridge.post(deliver, False, exc, _is_connection_broken(exc))
+                broken = _is_connection_broken(exc)
+                if isinstance(exc, StopIteration):
+                    # pywinrm's next(...) found no ShellId/CommandId; a future refuses StopIteration
+                    # (the caller would wait for the timeout), so it travels as a protocol error.
+                    exc = map_error(exc, self.host)
+                bridge.post(deliver, False, exc, broken)
             else:
                 bridge.post(deliver, True, result, False)
 
@@ -835,10 +933,13 @@ __all__ = [
     "PyWinRMChannel",
     "ReceiveTimedOut",
     "Received",
+    "ReplyTooLarge",
     "TransportError",
     "endpoint_for",
     "map_error",
     "pywinrm_factory",
     "pywinrm_options",
+    "reply_limit",
+    "too_large",
     "validate_settings",
 ]

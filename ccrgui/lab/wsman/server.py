@@ -42,6 +42,9 @@ MAX_ENVELOPE_SIZE = 153600  # MaxEnvelopeSizekb = 150, the WinRM default
 MAX_BODY = 8 * 1024 * 1024  # anything larger is refused at the HTTP level
 IDLE_CONNECTION_S = 120.0  # http.sys closes idle keep-alive connections after two minutes
 _MESSAGE_ID = re.compile(rb"<(?:\w+:)?MessageID[^>]*>\s*([^<\s]+)\s*<")
+_ID_ELEMENTS = re.compile(
+    rb'<w:Selector Name="ShellId">[^<]*</w:Selector>|<rsp:(ShellId|CommandId)>[^<]*</rsp:\1>'
+)
 
 
 @dataclass(frozen=True)
@@ -406,9 +409,17 @@ class WSManServer:
             relates = req.message_id
             if self.faults.take(self.faults.http500_next, self.fault_node):
                 raise soap.fault_internal_error()
+            deleting = req.action == soap.ACTION_DELETE
+            if deleting and self.faults.take(self.faults.fail_delete_next, self.fault_node):
+                raise soap.fault_internal_error()
             scheme = "https" if self.tls else "http"
             address = f"{scheme}://{h.headers.get('Host') or self.host}/wsman"
-            return 200, service.handle(req, account, h.client_address[0], address)
+            reply = service.handle(req, account, h.client_address[0], address)
+            if req.action in (soap.ACTION_CREATE, soap.ACTION_COMMAND) and self.faults.take(
+                self.faults.strip_ids_next, self.fault_node
+            ):
+                reply = _ID_ELEMENTS.sub(b"", reply)  # what a broken proxy or service might send
+            return 200, reply
         except WSManFault as fault:
             return fault.http_status, fault.render(relates, machine)
         except Exception:  # a lab bug: answer like a failing service instead of dropping the connection

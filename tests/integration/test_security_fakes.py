@@ -6,9 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from ccrgui.remote.api import AuthMethod, ConnectionSettings
+from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, Refusal, Shell, Step
+from ccrgui.domain.session_api import AuthMethod, ConnectionSettings
+from ccrgui.remote import scripts
 from ccrgui.remote.audit import AuditLog
+from ccrgui.remote.planner import PlanFacts, build_plan
 from ccrgui.remote.session import WinRMClusterSession
+from tests.gui.fakes import make_snapshot
 from tests.integration.fakes import FakeChannel, FakeHost
 
 SETTINGS = ConnectionSettings(
@@ -26,13 +30,16 @@ def _session(host: FakeHost, audit: AuditLog) -> WinRMClusterSession:
 
 @pytest.mark.asyncio
 async def test_audit_keeps_records_of_names_with_unicode_line_breaks(tmp_path: Path) -> None:
-    """Item 6: records naming `Web\\u2028Farm` were dropped when read back (str.splitlines)."""
+    """Item 6: records naming `Web\u2028Farm` were dropped when read back (str.splitlines)."""
     host = FakeHost(cmd=lambda line: ("done\r\n", "", 0))
     audit = AuditLog(tmp_path / "audit.jsonl")
     s = _session(host, audit)
     names = ["Web\u2028Farm", "Web\u2029Farm", "Web\x85Farm", "Web\rFarm\x0b"]
     try:
-        results = [await s.bring_online(name) for name in names[:3]]
+        # Hand-built plans: the session runs and audits them whatever the planner would allow.
+        steps = [Step(f"Bring {n} online", Shell.CMD, (scripts.group_online_line(n),)) for n in names[:3]]
+        plans = [Plan(step.title, (step,)) for step in steps]
+        results = [await s.run_plan(p) for p in plans]
         assert all(r.ok for r in results), [r.error for r in results]
         audit.record("EXNODE1", names[3], 0, 0.0, action="Bring online")
     finally:
@@ -56,7 +63,7 @@ _EVENT = (
 @pytest.mark.asyncio
 async def test_events_with_referenced_control_characters_are_shown_escaped(tmp_path: Path) -> None:
     """Item 9: `&#x1;` (a character XML forbids even as a reference) made the event unreadable."""
-    from ccrgui.remote.api import LogQuery
+    from ccrgui.domain.session_api import LogQuery
 
     names = ["Bad&#x1;Name", "Nul&#0;", "Esc&#27;[0m", "Big&#x110000;", "Fine&#x41;"]
     output = "\r\n".join(_EVENT.format(rid=i, name=n) for i, n in enumerate(names, start=1))
@@ -78,15 +85,20 @@ async def test_cluster_exe_lines_longer_than_createprocess_allows_are_not_sent(t
     host = FakeHost(cmd=lambda line: ("done\r\n", "", 0))
     s = _session(host, AuditLog(tmp_path / "audit.jsonl"))
     long_group, long_node = "G" * 32_760, "N" * 40_000
+    snap = make_snapshot(extra_groups=(long_group, "G" * 32_000))
+    facts = PlanFacts(snap, cms="EXCH1", cms_group="EXCH1", exchange_read=True)
+    refused = [
+        build_plan(ActionRequest(ActionKind.ONLINE_GROUP, long_group), facts),
+        build_plan(ActionRequest(ActionKind.MOVE_GROUP, "Cluster Group", long_node), facts),
+    ]
+    fits = build_plan(ActionRequest(ActionKind.OFFLINE_GROUP, "G" * 32_000), facts)
+    for plan in refused:
+        assert isinstance(plan, Refusal) and "too long" in plan.reason, plan
+    assert isinstance(fits, Plan) and len(fits.command_lines[0]) == 32_027
     try:
-        previews = [s.preview_bring_online(long_group), s.preview_move_group("Web", long_node)]
-        results = [await s.bring_online(long_group), await s.move_group("Web", long_node)]
-        fits = await s.take_offline("G" * 32_000)  # the line is 32,032 characters: allowed
+        result = await s.run_plan(fits)  # the line that fits is sent
     finally:
         await s.close()
-    for preview, result in zip(previews, results, strict=True):
-        assert not result.ok and result.runs == ()
-        assert "too long" in result.error and result.error == preview[0]
-    assert fits.ok, fits.error
-    assert host.requests > 0  # the one that fits was sent
+    assert result.ok, result.error
+    assert host.requests > 0
     assert all("G" * 32_760 not in c.line for cmds in host.shells.values() for c in cmds.values())

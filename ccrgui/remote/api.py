@@ -40,6 +40,9 @@ class ConnectionSettings:
     # Endpoints of individual nodes learnt or configured (node name -> URL).  The lab's
     # endpoints are all on 127.0.0.1 with different ports, so this is how the demo reaches them.
     node_endpoints: dict[str, str] = field(default_factory=dict)
+    # Kerberos: the DNS name in each endpoint's service principal (node name -> FQDN) where the
+    # endpoint URL names the node otherwise, e.g. by address (the lab: 127.0.0.1 URLs).
+    kerberos_hosts: dict[str, str] = field(default_factory=dict)
 
     @property
     def effective_port(self) -> int:

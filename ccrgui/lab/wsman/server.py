@@ -21,6 +21,7 @@ import socket
 import ssl
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -233,6 +234,7 @@ class WSManServer:
         self._identity = identity
         self.strict_cbt = strict_cbt  # WinRM's CbtHardeningLevel: Strict instead of Relaxed
         self.kerberos_credential = kerberos_credential  # GSSAPI accept credential, None: no Kerberos
+        self.logons: Counter[str] = Counter()  # completed logons by mechanism (kerberos, ntlm, basic)
         self._cbt: GssChannelBindings | None = tls_channel_bindings(tls.cert_der) if tls else None
         self._httpd: _HTTPServer | None = None
         self._serve_thread: threading.Thread | None = None
@@ -476,6 +478,7 @@ class WSManServer:
                 self._unauthorized(h)
                 return None, None, False
             h.account = account
+            self.logons[h.acceptor.mechanism or "negotiate"] += 1
             final = f"{scheme} {base64.b64encode(out).decode()}" if out else None
             return account, final, True
         if kind == "basic" and token:
@@ -490,6 +493,7 @@ class WSManServer:
             if account is None or rejecting:
                 self._unauthorized(h)
                 return None, None, False
+            self.logons["basic"] += 1
             return account, None, False
         self._unauthorized(h)
         return None, None, False

@@ -76,8 +76,15 @@ class _CredentialFile:
         seen: dict[tuple[str, str], str] = {}
         for accounts in self._sets.values():
             for acc in accounts:
-                # DOMAIN\user, bare user (empty domain) and user@DOMAIN, as Windows accepts all three.
-                for dom, user in ((acc.domain, acc.user), ("", acc.user), ("", f"{acc.user}@{acc.domain}")):
+                # DOMAIN\user, bare user (empty domain), user@DOMAIN and the UPN user@domain.com,
+                # as Windows accepts them all.
+                forms = (
+                    (acc.domain, acc.user),
+                    ("", acc.user),
+                    ("", f"{acc.user}@{acc.domain}"),
+                    ("", f"{acc.user}@{acc.domain}.com"),
+                )
+                for dom, user in forms:
                     key = (dom.casefold(), user.casefold())
                     if key in seen:
                         if seen[key] != acc.password:

@@ -49,6 +49,22 @@ class ConnectionSettings:
         return self.port or (5986 if self.https else 5985)
 
 
+@dataclass(frozen=True)
+class LogonAvailability:
+    """Whether logging on as the current user can work on this computer, and if not, what is missing."""
+
+    ok: bool
+    reason: str = ""  # what is missing and how to get it (empty when ok)
+    principal: str = ""  # whom it would log on as, when known (e.g. the ticket's Administrator@CONTOSO.COM)
+
+
+def current_user_logon() -> LogonAvailability:
+    """Can "the current user" log on here: Windows' SSPI, or elsewhere Kerberos with a ticket (kinit)?"""
+    from ccrgui.remote.negotiate import current_user_availability
+
+    return current_user_availability()
+
+
 class ConnectionError_(Exception):
     """The settings are unusable (e.g. a password over plain HTTP); raised before anything is sent."""
 

@@ -19,13 +19,14 @@ import logging
 import re
 import sys
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 import requests
 import requests.auth
 import winrm.transport
 from winrm.encryption import Encryption
+
+from ccrgui.remote.api import LogonAvailability as Availability
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +37,6 @@ class KerberosLogonError(Exception):
     """A Kerberos logon failed; the message says why and what to do."""
 
 
-@dataclass(frozen=True)
-class Availability:
-    """Whether logging on as the current user can work here, and if not, what is missing."""
-
-    ok: bool
-    reason: str = ""  # what is missing and how to get it (empty when ok)
-    principal: str = ""  # the user it would log on as, when known
-
-
 def current_user_availability() -> Availability:
     """Can the current user log on here?  Windows: SSPI (always there with pyspnego).
     Elsewhere: python-gssapi with a Kerberos ticket in the user's cache."""
@@ -53,7 +45,16 @@ def current_user_availability() -> Availability:
             import sspilib  # noqa: F401
         except ImportError:
             return Availability(False, "Windows logon support (the sspilib package) is not installed.")
-        return Availability(True)
+        import os
+
+        domain = os.environ.get("USERDNSDOMAIN", "")
+        if not domain:
+            return Availability(
+                False, "You are logged on with a local account, not a domain account: there is no "
+                "Kerberos ticket to use. Log on to the domain, or use a user name and password.",
+            )  # fmt: skip
+        user = os.environ.get("USERNAME", "")
+        return Availability(True, principal=f"{user}@{domain}" if user else "")
     try:
         import gssapi
         import gssapi.raw

@@ -240,3 +240,32 @@ def test_explicit_kerberos_with_a_password_gets_its_own_ticket(
     finally:
         channel.close()
     assert not os.path.exists(ticket_env.removeprefix("FILE:"))
+
+
+def test_current_user_availability_follows_the_ticket_cache(klab: Lab, ticket_env: str) -> None:
+    from ccrgui.remote.api import current_user_logon
+
+    before = current_user_logon()
+    assert not before.ok and "no Kerberos ticket: run kinit" in before.reason
+    _kinit(klab, ticket_env)
+    after = current_user_logon()
+    assert after.ok and after.principal == "Administrator@CONTOSO.COM" and after.reason == ""
+
+
+def test_connect_dialog_offers_the_current_user_with_a_ticket(
+    qtbot, klab: Lab, ticket_env: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QSettings
+
+    from ccrgui.gui.connect import ConnectDialog
+
+    qs = QSettings(str(tmp_path / "ccrgui.ini"), QSettings.Format.IniFormat)
+    without = ConnectDialog(None, qs)
+    qtbot.addWidget(without)
+    assert not without.current_user.isEnabled() and without.with_password.isChecked()
+    assert "run kinit" in without.current_user_note.text()
+    _kinit(klab, ticket_env)
+    with_ticket = ConnectDialog(None, qs)
+    qtbot.addWidget(with_ticket)
+    assert with_ticket.current_user.isEnabled() and with_ticket.current_user.isChecked()
+    assert "Administrator@CONTOSO.COM" in with_ticket.current_user_note.text()

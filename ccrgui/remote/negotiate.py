@@ -62,7 +62,8 @@ def current_user_availability() -> Availability:
         return Availability(
             False,
             "Kerberos support (the python gssapi package, built against MIT Kerberos) is not installed: "
-            "run scripts/setup-env, which installs libkrb5-dev and builds it.",
+            "run scripts/setup-env as root (it installs libkrb5-dev and builds it), or "
+            "pip install 'ccrgui[kerberos]'.",
         )
     try:
         creds = gssapi.Credentials(usage="initiate")

@@ -9,6 +9,7 @@ by one KDC (tests use a second, untrusted realm for "a ticket for the wrong real
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -117,6 +118,7 @@ class KerberosRealm:
             raise KdcUnavailable(f"MIT Kerberos programs not found ({', '.join(missing)}): {SETUP_HINT}")
         self._programs = {p: str(find_program(p)) for p in (*KDC_PROGRAMS, *CLIENT_PROGRAMS)}
         self.dir = tempfile.mkdtemp(prefix="ccrgui-lab-krb5-")
+        atexit.register(self.stop)  # a KDC must not outlive the process that started it
         try:
             self._start()
         except BaseException:
@@ -158,6 +160,7 @@ class KerberosRealm:
             time.sleep(0.05)
 
     def stop(self) -> None:
+        atexit.unregister(self.stop)
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
             proc.send_signal(signal.SIGTERM)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 import re
 import sys
 import threading
@@ -45,8 +46,6 @@ def current_user_availability() -> Availability:
             import sspilib  # noqa: F401
         except ImportError:
             return Availability(False, "Windows logon support (the sspilib package) is not installed.")
-        import os
-
         domain = os.environ.get("USERDNSDOMAIN", "")
         if not domain:
             return Availability(
@@ -83,7 +82,7 @@ def current_user_availability() -> Availability:
 
 
 def _gss_text(exc: BaseException) -> str:
-    """The readable part of a GSSAPI/SSPI error (minor message first, it names the cause)."""
+    """The texts of a GSSAPI/SSPI error and the errors under it (the minor status names the cause)."""
     parts: list[str] = []
     seen: BaseException | None = exc
     while seen is not None:

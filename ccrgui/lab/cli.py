@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
         "and the JSON line says how to kinit)",
     )
     p.add_argument(
+        "--https",
+        action="store_true",
+        help="HTTPS listeners with --auth ntlm or kerberos (CA file in the JSON)",
+    )
+    p.add_argument(
         "--strict-cbt",
         action="store_true",
         help="NTLM over HTTPS must carry channel bindings (WinRM CbtHardeningLevel Strict; default Relaxed)",
@@ -96,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         allow_unencrypted=args.allow_unencrypted,
         base_port=args.port,
         strict_cbt=args.strict_cbt,
+        https=args.https,
     )
     try:
         lab.start()

@@ -62,10 +62,12 @@ class Lab:
         idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
         strict_cbt: bool = False,
         realm: KerberosRealm | None = None,
+        https: bool = False,
     ) -> None:
         """`auth` "kerberos" runs a KDC (or uses `realm`, which the caller keeps running) whose
         realm holds the topology's accounts and each endpoint's HTTP/ and WSMAN/ principal.
-        `strict_cbt`: NTLM over HTTPS needs channel bindings (CbtHardeningLevel Strict)."""
+        `strict_cbt`: NTLM over HTTPS needs channel bindings (CbtHardeningLevel Strict).
+        `https`: HTTPS listeners also with "ntlm" or "kerberos" ("basic-https" always has them)."""
         if auth not in AUTH_MODES:
             raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}, not {auth!r}")
         self.topology = topology or default_topology()
@@ -76,6 +78,7 @@ class Lab:
         self.base_port = base_port
         self.idle_timeout_s = idle_timeout_s
         self.strict_cbt = strict_cbt
+        self.https = https or auth == "basic-https"
         self.realm: KerberosRealm | None = realm
         self._own_realm = False
         self.keytab = ""
@@ -111,7 +114,7 @@ class Lab:
             return self
         self._cred_handle = CREDENTIALS.register(self.topology.accounts)
         tls: TlsConfig | None = None
-        if self.auth == "basic-https":
+        if self.https:
             certs = lab_certificates((self.host,))
             self.ca_file = certs.ca_file
             tls = certs.server_config()

@@ -18,9 +18,11 @@ import base64
 import logging
 import os
 import re
+import ssl
 import sys
 import threading
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import requests.auth
@@ -153,6 +155,9 @@ class NegotiateAuth(requests.auth.AuthBase):
         """No username: the current user's credentials.  A username and password: a ticket is
         requested for them in memory (the password goes to the KDC's key exchange, never to the node)."""
         self.hostname = hostname
+        # Over HTTPS: the server certificate's hash (RFC 5929 tls-server-end-point), as Windows
+        # binds Kerberos to the TLS channel; a relayed logon then fails at the real node.
+        self.channel_bindings: Any = None
         self._username = username or None
         self._password = password or None
         self.services = services
@@ -178,6 +183,7 @@ class NegotiateAuth(requests.auth.AuthBase):
                     service=service,
                     protocol="kerberos",
                     context_req=spnego.ContextReq.default | spnego.ContextReq.mutual_auth,
+                    channel_bindings=self.channel_bindings,
                 )
                 token = ctx.step()
             except (spnego.exceptions.SpnegoError, ValueError, OSError) as exc:
@@ -241,6 +247,33 @@ class NegotiateAuth(requests.auth.AuthBase):
         return bytes(self._context.unwrap_winrm(header, message))
 
 
+def tls_server_end_point(cert_der: bytes) -> Any:
+    """RFC 5929 channel bindings for a server certificate (SHA-256 unless it is signed with a
+    stronger hash), in the form pyspnego takes."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from spnego.channel_bindings import GssChannelBindings
+
+    cert = x509.load_der_x509_certificate(cert_der)
+    try:
+        algorithm = cert.signature_hash_algorithm
+    except Exception:  # an algorithm cryptography does not know: the RFC's default
+        algorithm = None
+    if algorithm is None or algorithm.name in ("md5", "sha1"):
+        algorithm = hashes.SHA256()
+    digest = hashes.Hash(algorithm)
+    digest.update(cert_der)
+    return GssChannelBindings(application_data=b"tls-server-end-point:" + digest.finalize())
+
+
+def _server_certificate(endpoint: str, timeout: float) -> bytes:
+    """The certificate an HTTPS endpoint presents (only hashed: the connection that carries the
+    WinRM messages verifies it as configured)."""
+    parts = urlsplit(endpoint)
+    pem = ssl.get_server_certificate((parts.hostname or "", parts.port or 443), timeout=timeout)
+    return ssl.PEM_cert_to_DER_cert(pem)
+
+
 def _server_token(response: requests.Response) -> bytes | None:
     for value in response.headers.get("WWW-Authenticate", "").split(","):
         scheme, _, token = value.strip().partition(" ")
@@ -275,8 +308,14 @@ class NegotiateTransport(winrm.transport.Transport):
         session.verify = verify
         session.auth = self._auth
         session.headers.update(self.default_headers)
-        self.session = session
         https = self.endpoint.lower().startswith("https")
+        if https and self.send_cbt:
+            try:
+                cert = _server_certificate(self.endpoint, float(self.read_timeout_sec or 30))
+            except (OSError, ValueError) as exc:
+                raise requests.exceptions.ConnectionError(f"cannot reach {self.endpoint}: {exc}") from exc
+            self._auth.channel_bindings = tls_server_end_point(cert)
+        self.session = session
         if self.message_encryption == "always" or (self.message_encryption == "auto" and not https):
             # An empty POST authenticates, then every body is sealed with the session key.
             request = requests.Request("POST", self.endpoint, data=None)
@@ -292,4 +331,5 @@ __all__ = [
     "NegotiateTransport",
     "current_user_availability",
     "explain",
+    "tls_server_end_point",
 ]

@@ -122,7 +122,8 @@ def _channel(klab: Lab, node: str = "EXNODE1") -> tuple[PyWinRMChannel, str]:
     settings, _ = settings_from_lab_info(klab.info())
     url = settings.node_endpoints[node]
     opts = pywinrm_options(settings, url)
-    assert opts["message_encryption"] == "always" and opts["kerberos_hostname_override"] == klab.fqdn(node)
+    assert opts["kerberos_hostname_override"] == klab.fqdn(node)
+    assert opts["message_encryption"] == ("auto" if klab.https else "always")
     return PyWinRMChannel(url, opts, username=None, password=None, operation_timeout_s=5), url
 
 
@@ -269,3 +270,59 @@ def test_connect_dialog_offers_the_current_user_with_a_ticket(
     qtbot.addWidget(with_ticket)
     assert with_ticket.current_user.isEnabled() and with_ticket.current_user.isChecked()
     assert "Administrator@CONTOSO.COM" in with_ticket.current_user_note.text()
+
+
+@pytest.fixture(scope="module")
+def https_klab(realm: KerberosRealm) -> Iterator[Lab]:
+    with Lab(auth="kerberos", realm=realm, https=True, speed=50.0, events=100) as running:
+        yield running
+
+
+@pytest.mark.asyncio
+async def test_over_https_the_logon_is_bound_to_the_tls_channel(
+    https_klab: Lab, ticket_env: str, tmp_path: Path
+) -> None:
+    _kinit(https_klab, ticket_env)
+    settings, _ = settings_from_lab_info(https_klab.info())
+    assert settings.https and settings.ca_file and settings.verify_tls
+    url = settings.node_endpoints["EXNODE1"]
+    assert pywinrm_options(settings, url)["message_encryption"] == "auto"  # TLS protects the messages
+    s = _session(https_klab, tmp_path)
+    try:
+        snap = await s.snapshot()
+    finally:
+        await s.close()
+    assert snap.node_errors == () and snap.cms_group is not None
+
+
+def test_over_https_wrong_channel_bindings_are_refused(
+    https_klab: Lab, ticket_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The binding is checked: a logon bound to another certificate (a relay) is refused."""
+    from ccrgui.remote import negotiate
+
+    _kinit(https_klab, ticket_env)
+    from spnego.channel_bindings import GssChannelBindings
+
+    real = negotiate.tls_server_end_point
+    other = GssChannelBindings(application_data=b"tls-server-end-point:" + bytes(32))
+    monkeypatch.setattr(negotiate, "tls_server_end_point", lambda der: other)
+    assert "refused the Kerberos ticket" in _logon_error(https_klab)
+    monkeypatch.setattr(negotiate, "tls_server_end_point", real)
+    assert "EXNODE1" in _run_hostname(https_klab, "EXNODE1")
+
+
+def test_over_https_a_kerberos_client_without_bindings_is_accepted(https_klab: Lab, ticket_env: str) -> None:
+    """CbtHardeningLevel Relaxed, Windows' default: clients that send no bindings still log on."""
+    import winrm
+
+    _kinit(https_klab, ticket_env)
+    session = winrm.Session(
+        https_klab.endpoints["EXNODE2"],
+        auth=(None, None),
+        transport="kerberos",
+        kerberos_hostname_override=https_klab.fqdn("EXNODE2"),
+        ca_trust_path=https_klab.ca_file,
+        send_cbt=False,
+    )
+    assert session.run_cmd("hostname").std_out == b"EXNODE2\r\n"

@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--strict-cbt",
         action="store_true",
-        help="NTLM over HTTPS must carry channel bindings (WinRM CbtHardeningLevel Strict; default Relaxed)",
+        help="logons over HTTPS need channel bindings (WinRM CbtHardeningLevel Strict; default Relaxed)",
     )
     p.add_argument("--latency-ms", type=float, default=0.0, help="added to every HTTP request")
     p.add_argument("--speed", type=float, default=1.0, help="state changes run this many times faster")

@@ -66,7 +66,7 @@ class Lab:
     ) -> None:
         """`auth` "kerberos" runs a KDC (or uses `realm`, which the caller keeps running) whose
         realm holds the topology's accounts and each endpoint's HTTP/ and WSMAN/ principal.
-        `strict_cbt`: NTLM over HTTPS needs channel bindings (CbtHardeningLevel Strict).
+        `strict_cbt`: NTLM and Kerberos over HTTPS need channel bindings (CbtHardeningLevel Strict).
         `https`: HTTPS listeners also with "ntlm" or "kerberos" ("basic-https" always has them)."""
         if auth not in AUTH_MODES:
             raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}, not {auth!r}")

@@ -326,3 +326,23 @@ def test_over_https_a_kerberos_client_without_bindings_is_accepted(https_klab: L
         send_cbt=False,
     )
     assert session.run_cmd("hostname").std_out == b"EXNODE2\r\n"
+
+
+def test_strict_cbt_refuses_kerberos_without_bindings(realm: KerberosRealm, ticket_env: str) -> None:
+    import winrm
+    from winrm.exceptions import InvalidCredentialsError
+
+    with Lab(auth="kerberos", realm=realm, https=True, strict_cbt=True, events=20) as strict:
+        _kinit(strict, ticket_env)
+
+        def session(send_cbt: bool) -> winrm.Session:
+            return winrm.Session(
+                strict.endpoints["EXNODE1"], auth=(None, None), transport="kerberos",
+                kerberos_hostname_override=strict.fqdn("EXNODE1"), ca_trust_path=strict.ca_file,
+                send_cbt=send_cbt,
+            )  # fmt: skip
+
+        with pytest.raises(InvalidCredentialsError):
+            session(False).run_cmd("hostname")
+        assert session(True).run_cmd("hostname").std_out == b"EXNODE1\r\n"
+        assert "EXNODE1" in _run_hostname(strict, "EXNODE1")  # ccrgui binds its logon

@@ -277,6 +277,8 @@ class NegotiateAcceptor:
             contexts[GSSMech.kerberos] = krb
         ntlm._is_wrapped = True
         contexts[GSSMech.ntlm] = ntlm
+        self._krb: Any = contexts.get(GSSMech.kerberos)
+        self._strict_cbt = strict_cbt and channel_bindings is not None
         self.ctx: Any = NegotiateProxy(
             usage="accept", protocol="negotiate", channel_bindings=channel_bindings,
             _negotiate_contexts=contexts,
@@ -293,6 +295,12 @@ class NegotiateAcceptor:
 
     def step(self, token: bytes) -> bytes | None:
         out = self.ctx.step(token)
+        if self.ctx.complete and self._strict_cbt and self.mechanism == "kerberos":
+            # MIT accepts a ticket without bindings (Relaxed); Strict wants them verified.
+            import gssapi
+
+            if not int(self._krb._context_attr) & int(gssapi.RequirementFlag.channel_bound):
+                raise PermissionError("Kerberos logon without channel bindings (CbtHardeningLevel Strict)")
         return bytes(out) if out else None
 
     @property

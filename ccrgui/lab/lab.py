@@ -65,7 +65,7 @@ class Lab:
         https: bool = False,
     ) -> None:
         """`auth` "kerberos" runs a KDC (or uses `realm`, which the caller keeps running) whose
-        realm holds the topology's accounts and each endpoint's HTTP/ and WSMAN/ principal.
+        realm holds the topology's accounts and each endpoint's HTTP/, WSMAN/ and host/ principals.
         `strict_cbt`: NTLM and Kerberos over HTTPS need channel bindings (CbtHardeningLevel Strict).
         `https`: HTTPS listeners also with "ntlm" or "kerberos" ("basic-https" always has them)."""
         if auth not in AUTH_MODES:

@@ -203,7 +203,21 @@ class NegotiateAuth(requests.auth.AuthBase):
                 # "Negotiate" with a bare Kerberos token, as pywinrm and Windows send it.
                 request.headers["Authorization"] = "Negotiate " + base64.b64encode(token).decode()
                 request.register_hook("response", self._response)
+            else:
+                request.register_hook("response", self._logon_lost)
         return request
+
+    def _logon_lost(self, response: requests.Response, **kwargs: Any) -> requests.Response:
+        """A 401 on an authenticated session: the connection was made anew and the node does not
+        know its logon (its sealed messages cannot be re-sent); a new channel logs on again."""
+        if response.status_code == 401:
+            with self._lock:
+                self._context = None
+            raise KerberosLogonError(
+                "the connection was reset and the node no longer knows its Kerberos logon (WinRM "
+                "restarted, or the connection was idle too long); the next request logs on again."
+            )
+        return response
 
     def _response(self, response: requests.Response, **kwargs: Any) -> requests.Response:
         """Complete mutual authentication, or say why the node refused the ticket."""

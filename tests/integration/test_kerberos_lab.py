@@ -346,3 +346,20 @@ def test_strict_cbt_refuses_kerberos_without_bindings(realm: KerberosRealm, tick
             session(False).run_cmd("hostname")
         assert session(True).run_cmd("hostname").std_out == b"EXNODE1\r\n"
         assert "EXNODE1" in _run_hostname(strict, "EXNODE1")  # ccrgui binds its logon
+
+
+def test_a_reset_connection_says_so_and_a_new_channel_logs_on_again(klab: Lab, ticket_env: str) -> None:
+    _kinit(klab, ticket_env)
+    channel, _ = _channel(klab, "EXNODE1")
+    try:
+        shell = channel.open_shell(codepage=437)
+        server = klab.servers["EXNODE1"]
+        assert server._httpd is not None
+        server._httpd.drop_connections()  # as a WinRM restart does
+        with pytest.raises(Exception) as info:
+            channel.close_shell(shell)
+    finally:
+        channel.close()
+    err = map_error(info.value, "EXNODE1")
+    assert err.kind is ErrorKind.AUTH and "connection was reset" in str(err) and "password" not in str(err)
+    assert "EXNODE1" in _run_hostname(klab, "EXNODE1")

@@ -132,16 +132,20 @@ def settings_from_lab_info(info: dict[str, Any]) -> tuple[ConnectionSettings, st
         endpoints[cluster] = str(info["cluster_endpoint"])
     https = all(url.lower().startswith("https://") for url in endpoints.values())
     auth = AuthMethod.BASIC if str(info.get("auth", "ntlm")).startswith("basic") else AuthMethod.NTLM
+    kerberos = info.get("auth") == "kerberos"
+    if kerberos:
+        auth = AuthMethod.CURRENT_USER  # with the ticket `kinit` got (the lab's info says as whom)
     settings = ConnectionSettings(
         host=cluster,
         https=https,
         auth=auth,
-        username=str(info["username"]),
+        username="" if kerberos else str(info["username"]),
         ca_file=str(info.get("ca_file") or ""),
         operation_timeout_s=30.0,
         node_endpoints=endpoints,
+        kerberos_hosts={str(k): str(v) for k, v in dict(info.get("fqdns") or {}).items()},
     )
-    return settings, str(info["password"])
+    return settings, "" if kerberos else str(info["password"])
 
 
 class WinRMClusterSession:

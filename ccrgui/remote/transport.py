@@ -173,10 +173,11 @@ ChannelFactory = Callable[[str], Channel]  # endpoint URL -> a new channel
 # ---- settings ---------------------------------------------------------------------------------
 
 
-def _kerberos_available() -> bool:
-    from winrm import transport as wt
+def _kerberos_problem() -> str:
+    """Why the current user cannot log on here ("" when it can)."""
+    from ccrgui.remote.negotiate import current_user_availability
 
-    return bool(wt.HAVE_KERBEROS)
+    return current_user_availability().reason
 
 
 def _credssp_available() -> bool:
@@ -238,11 +239,12 @@ def validate_settings(settings: ConnectionSettings, password: str) -> list[str]:
             raise ConnectionError_(f"{auth.value} authentication needs a user name (DOMAIN\\user).")
         if not password:
             raise ConnectionError_(f"{auth.value} authentication needs a password.")
-    if auth in (AuthMethod.CURRENT_USER, AuthMethod.KERBEROS) and not _kerberos_available():
-        raise ConnectionError_(
-            "Logging on with the current Windows account needs Kerberos support (pykerberos or "
-            "winkerberos), which is not installed here. Choose NTLM and enter a password."
-        )
+    if auth is AuthMethod.CURRENT_USER:
+        problem = _kerberos_problem()
+        if problem:
+            raise ConnectionError_(
+                f"Cannot log on as the current user: {problem} Or choose NTLM and a password."
+            )
     if auth is AuthMethod.CREDSSP and not _credssp_available():
         raise ConnectionError_("CredSSP needs the requests-credssp package, which is not installed.")
     if any(urlsplit(u).scheme == "https" for u in urls):
@@ -279,7 +281,21 @@ def pywinrm_options(settings: ConnectionSettings, url: str) -> dict[str, Any]:
     }
     if settings.auth is AuthMethod.KERBEROS and settings.username:
         opts["username"] = settings.username
+    if transport == "kerberos":
+        opts["kerberos_hostname_override"] = kerberos_host(settings, url)
     return opts
+
+
+def kerberos_host(settings: ConnectionSettings, url: str) -> str:
+    """The host name in an endpoint's service principal (HTTP/<this>): the configured DNS name of
+    the node whose endpoint it is, else the URL's host."""
+    host = urlsplit(url).hostname or ""
+    names = [n for n, u in settings.node_endpoints.items() if u == url] or [host]
+    for name in names:
+        for key, fqdn in settings.kerberos_hosts.items():
+            if key.casefold() == name.casefold():
+                return fqdn
+    return host
 
 
 _ACTION = re.compile(rb"Action[^>]*>\s*[^<]*?/([A-Za-z]+)\s*<")
@@ -319,6 +335,21 @@ class PyWinRMChannel:
             operation_timeout_sec=op,
             **opts,
         )
+        if opts.get("transport") == "kerberos":
+            from ccrgui.remote.negotiate import NegotiateTransport
+
+            plain = self._protocol.transport
+            self._protocol.transport = NegotiateTransport(
+                url,
+                kerberos_hostname=str(opts.get("kerberos_hostname_override") or urlsplit(url).hostname),
+                username=opts.get("username"),
+                password=password,
+                read_timeout_sec=plain.read_timeout_sec,
+                server_cert_validation=plain.server_cert_validation,
+                ca_trust_path=plain.ca_trust_path,
+                message_encryption=plain.message_encryption,
+                proxy=None,
+            )
         self.url = url
         self.requests_sent = 0
         self.requests_by_kind: Counter[str] = Counter()
@@ -421,7 +452,8 @@ def pywinrm_factory(settings: ConnectionSettings, password: str) -> ChannelFacto
     for warning in validate_settings(settings, password):
         log.warning("%s", warning)
     username = settings.username or None
-    secret = password if settings.auth not in (AuthMethod.CURRENT_USER, AuthMethod.KERBEROS) else None
+    # The current user never has a password; explicit Kerberos uses it only to get a ticket.
+    secret = password if settings.auth is not AuthMethod.CURRENT_USER else None
 
     def make(url: str) -> Channel:
         return PyWinRMChannel(
@@ -452,6 +484,10 @@ def map_error(exc: BaseException, host: str, timeout_s: float | None = None) -> 
         WSManFaultError,
     )
 
+    from ccrgui.remote.negotiate import KerberosLogonError
+
+    if isinstance(exc, KerberosLogonError):
+        return TransportError(ErrorKind.AUTH, str(exc), host)
     if isinstance(exc, ReplyTooLarge):
         return TransportError(
             ErrorKind.TOO_LARGE, f"the WinRM service sent {exc}; it was not read further", host

@@ -48,6 +48,7 @@ from ccrgui.domain.mentions import names_object
 from ccrgui.domain.model import Event, EventLevel
 from ccrgui.domain.nodenames import node_name_problem
 from ccrgui.domain.session_api import LogQuery
+from ccrgui.quoting import xpath_literal
 
 # ---------------------------------------------------------------------------------------------
 # Well-known names
@@ -368,8 +369,6 @@ def validate(flt: EventFilter) -> list[str]:
 
 
 def _literal(value: str) -> str:
-    from ccrgui.remote.quoting import xpath_literal
-
     try:
         return xpath_literal(value)
     except ValueError as exc:

@@ -54,9 +54,9 @@ from ccrgui.domain.plan import (
     WaitUntil,
 )
 from ccrgui.domain.session_api import AuthMethod, ClusterSession, ConnectionSettings, EventBatch, LogQuery
+from ccrgui.quoting import UnsafeValueError
 from ccrgui.remote import parsers, planner, scripts
 from ccrgui.remote.audit import AuditLog
-from ccrgui.remote.quoting import UnsafeValueError
 from ccrgui.remote.shells import (
     CmdShell,
     CommandOutput,

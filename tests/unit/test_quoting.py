@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccrgui.remote.quoting import (
+from ccrgui.quoting import (
     UnsafeValueError,
     cluster_name,
     cluster_option,

@@ -29,6 +29,10 @@ import base64
 import binascii
 from typing import TYPE_CHECKING
 
+from ccrgui.lab.nodehost import session_env
+from ccrgui.lab.process import ProcessIO
+from ccrgui.lab.programs import Context, register
+
 from .errors import ExitScript
 from .interpreter import Interpreter
 from .lexer import PSParseError
@@ -36,7 +40,6 @@ from .parser import Parser
 
 if TYPE_CHECKING:
     from ccrgui.lab.nodehost import NodeHost
-    from ccrgui.lab.process import ProcessIO
     from ccrgui.lab.topology import Account
 
 __all__ = ["Interpreter", "parse_command_line", "run_powershell"]
@@ -151,8 +154,6 @@ def parse_command_line(argv: list[str]) -> CommandLine:
 
 def run_powershell(io: ProcessIO, host: NodeHost, account: Account, argv: list[str]) -> int:
     """Run powershell.exe with `argv` (argv[0] is the program name) against `io`."""
-    from ccrgui.lab.nodehost import session_env
-
     cl = parse_command_line(argv)
     io.sleep(host.faults.costs.powershell_start_s if host is not None else 0.0)
     if cl.error:
@@ -220,3 +221,10 @@ def _run_stdin(io: ProcessIO, interp: Interpreter) -> int:
             ok = interp.run_text(text)
         except ExitScript as exc:
             return exc.code
+
+
+def _powershell_program(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
+    return run_powershell(io, ctx.host, ctx.account, argv)
+
+
+register("powershell", _powershell_program)

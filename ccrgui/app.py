@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -125,6 +126,27 @@ def recent_connections(qsettings: QSettings) -> list[tuple[ConnectionSettings, s
     return found
 
 
+async def _until_changed(window: MainWindow, done: Callable[[], bool], deadline: float) -> None:
+    """Wait until `done()` holds, re-checking each time a connection changes, or until `deadline`."""
+    changed = asyncio.Event()
+
+    def on_changed(_conn_id: str) -> None:
+        changed.set()
+
+    window.manager.changed.connect(on_changed)
+    try:
+        while not done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            changed.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(remaining):
+                    await changed.wait()
+    finally:
+        window.manager.changed.disconnect(on_changed)
+
+
 async def screenshot(window: MainWindow, path: Path, timeout_s: float = 120.0) -> int:
     """Wait for the clustered mailbox server, select it, save the window as PNG (atomically)."""
     deadline = time.monotonic() + timeout_s
@@ -149,11 +171,11 @@ async def screenshot(window: MainWindow, path: Path, timeout_s: float = 120.0) -
             window.tree.expand(index)
     window.select(cms)
     cms_conn = window.manager.get(cms.conn_id)
-    while cms_conn is not None and not cms_conn.critical and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)  # the summary shows the critical-event count once it is read
+    if cms_conn is not None:  # the summary shows the critical-event count once it is read
+        await _until_changed(window, lambda: bool(cms_conn.critical), deadline)
     window.refresh_view()
     await asyncio.sleep(0.3)
-    path = path.resolve()
+    path = await asyncio.to_thread(path.resolve)
     try:
         with atomic_path(path, suffix=".png") as tmp:
             if not window.grab().save(str(tmp), "PNG"):

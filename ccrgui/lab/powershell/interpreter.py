@@ -328,77 +328,86 @@ class Interpreter:
             raise PSRuntimeError(rec) from exc
 
     def _exec_statement(self, stmt: n.Node, emit: Emit) -> None:
-        if isinstance(stmt, n.Pipeline | n.ExprStatement | n.Command):
-            self.run_pipeline(stmt, emit)
-        elif isinstance(stmt, n.Assign):
-            self.assign(stmt)
-        elif isinstance(stmt, n.If):
-            for cond, body in stmt.clauses:
-                if to_bool(self.eval_pipeline_value(cond)):
-                    self.exec_block(body, emit)
-                    return
-            if stmt.else_body is not None:
-                self.exec_block(stmt.else_body, emit)
-        elif isinstance(stmt, n.Foreach):
-            items = enumerate_value(self.eval_pipeline_value(stmt.iterable))
-            for item in items:
-                self.set_var(stmt.var, item)
-                try:
-                    self.exec_block(stmt.body, emit)
-                except FlowControl as fc:
-                    if fc.kind == "break":
-                        break
-                    if fc.kind == "continue":
-                        continue
-                    raise
-        elif isinstance(stmt, n.For):
-            if stmt.init is not None:
-                self.exec_statement(stmt.init, lambda _x: None)
-            while stmt.cond is None or to_bool(self.eval_pipeline_value(stmt.cond)):
-                try:
-                    self.exec_block(stmt.body, emit)
-                except FlowControl as fc:
-                    if fc.kind == "break":
-                        break
-                    if fc.kind != "continue":
-                        raise
-                if stmt.step is not None:
-                    self.exec_statement(stmt.step, lambda _x: None)
-        elif isinstance(stmt, n.While):
-            first = True
-            while True:
-                if not (stmt.do and first):
-                    ok = to_bool(self.eval_pipeline_value(stmt.cond))
-                    if stmt.until:
-                        ok = not ok
-                    if not ok:
-                        break
-                first = False
-                try:
-                    self.exec_block(stmt.body, emit)
-                except FlowControl as fc:
-                    if fc.kind == "break":
-                        break
-                    if fc.kind != "continue":
-                        raise
-        elif isinstance(stmt, n.Switch):
-            self.exec_switch(stmt, emit)
-        elif isinstance(stmt, n.Try):
-            self.exec_try(stmt, emit)
-        elif isinstance(stmt, n.Throw):
-            self.exec_throw(stmt)
-        elif isinstance(stmt, n.Flow):
-            value = self.eval_pipeline_value(stmt.value) if stmt.value is not None else None
-            if stmt.kind == "exit":
-                raise ExitScript(to_int(value) if value is not None else 0)
-            if stmt.kind == "return" and stmt.value is not None:
-                for item in enumerate_value(value):
-                    emit(item)
-            raise FlowControl(stmt.kind, value)
-        elif isinstance(stmt, n.FunctionDef):
-            self.functions[stmt.name.casefold()] = stmt
-        else:
+        handler = _STATEMENTS.get(type(stmt))
+        if handler is None:  # a subclass of a statement node
+            handler = next((h for t, h in _STATEMENTS.items() if isinstance(stmt, t)), None)
+        if handler is None:
             raise PSRuntimeError(ErrorRecord("Unsupported statement.", "UnsupportedStatement"))
+        handler(self, stmt, emit)
+
+    def _exec_pipeline(self, stmt: n.Pipeline | n.ExprStatement | n.Command, emit: Emit) -> None:
+        self.run_pipeline(stmt, emit)
+
+    def _exec_assign(self, stmt: n.Assign, emit: Emit) -> None:
+        self.assign(stmt)
+
+    def _exec_if(self, stmt: n.If, emit: Emit) -> None:
+        for cond, body in stmt.clauses:
+            if to_bool(self.eval_pipeline_value(cond)):
+                self.exec_block(body, emit)
+                return
+        if stmt.else_body is not None:
+            self.exec_block(stmt.else_body, emit)
+
+    def _exec_foreach(self, stmt: n.Foreach, emit: Emit) -> None:
+        items = enumerate_value(self.eval_pipeline_value(stmt.iterable))
+        for item in items:
+            self.set_var(stmt.var, item)
+            try:
+                self.exec_block(stmt.body, emit)
+            except FlowControl as fc:
+                if fc.kind == "break":
+                    break
+                if fc.kind == "continue":
+                    continue
+                raise
+
+    def _exec_for(self, stmt: n.For, emit: Emit) -> None:
+        if stmt.init is not None:
+            self.exec_statement(stmt.init, lambda _x: None)
+        while stmt.cond is None or to_bool(self.eval_pipeline_value(stmt.cond)):
+            try:
+                self.exec_block(stmt.body, emit)
+            except FlowControl as fc:
+                if fc.kind == "break":
+                    break
+                if fc.kind != "continue":
+                    raise
+            if stmt.step is not None:
+                self.exec_statement(stmt.step, lambda _x: None)
+
+    def _exec_while(self, stmt: n.While, emit: Emit) -> None:
+        first = True
+        while True:
+            if not (stmt.do and first):
+                ok = to_bool(self.eval_pipeline_value(stmt.cond))
+                if stmt.until:
+                    ok = not ok
+                if not ok:
+                    break
+            first = False
+            try:
+                self.exec_block(stmt.body, emit)
+            except FlowControl as fc:
+                if fc.kind == "break":
+                    break
+                if fc.kind != "continue":
+                    raise
+
+    def _exec_throw(self, stmt: n.Throw, emit: Emit) -> None:
+        self.exec_throw(stmt)
+
+    def _exec_flow(self, stmt: n.Flow, emit: Emit) -> None:
+        value = self.eval_pipeline_value(stmt.value) if stmt.value is not None else None
+        if stmt.kind == "exit":
+            raise ExitScript(to_int(value) if value is not None else 0)
+        if stmt.kind == "return" and stmt.value is not None:
+            for item in enumerate_value(value):
+                emit(item)
+        raise FlowControl(stmt.kind, value)
+
+    def _exec_function_def(self, stmt: n.FunctionDef, emit: Emit) -> None:
+        self.functions[stmt.name.casefold()] = stmt
 
     def exec_switch(self, stmt: n.Switch, emit: Emit) -> None:
         from .operators import equals, like
@@ -913,60 +922,72 @@ class Interpreter:
         return PSRuntimeError(rec)
 
     def eval(self, node: n.Node) -> Any:
-        if isinstance(node, n.Const):
-            return node.value
-        if isinstance(node, n.XString):
-            return self.expand(node.parts)
-        if isinstance(node, n.Var):
-            return self.get_var(node.name)
-        if isinstance(node, n.Paren):
-            return self.eval_statement_value(node.pipeline)
-        if isinstance(node, n.SubExpr):
-            out: list[Any] = []
-            self.exec_block(node.body, out.append)
-            if node.array:
-                return out
-            return collapse(out)
-        if isinstance(node, n.ArrayLit):
-            return [self.eval(i) for i in node.items]
-        if isinstance(node, n.HashLit):
-            h = PSHashtable()
-            for k, v in node.pairs:
-                h.put(self.eval(k), self.eval_statement_value(v))
-            return h
-        if isinstance(node, n.ScriptBlockExpr):
-            return ScriptBlock(node.body, node.text)
-        if isinstance(node, n.TypeLit):
-            return TypeRef(resolve_type_name(node.name))
-        if isinstance(node, n.Cast):
-            return self.cast(node.type_name, self.eval(node.operand), node)
-        if isinstance(node, n.Unary):
-            return self.unary(node)
-        if isinstance(node, n.Binary):
-            return self.binary(node)
-        if isinstance(node, n.Member):
-            target = self.eval(node.target)
-            name = to_string(self.eval(node.name))
-            if node.static:
-                return self.static_member(target, name, node)
-            return self.get_member(target, name)
-        if isinstance(node, n.Invoke):
-            target = self.eval(node.target)
-            name = to_string(self.eval(node.name))
-            args = [self.eval(a) for a in node.args]
-            from .methods import call_method, call_static
+        handler = _EXPRESSIONS.get(type(node))
+        if handler is None:  # a subclass of an expression node
+            handler = next((h for t, h in _EXPRESSIONS.items() if isinstance(node, t)), None)
+        if handler is None:
+            raise self.runtime_error("Unsupported expression.", "UnsupportedExpression", node)
+        return handler(self, node)
 
-            try:
-                if node.static:
-                    return call_static(self, target, name, args, node)
-                return call_method(self, target, name, args, node)
-            except PSValueError as exc:
-                raise self.method_exception(name, len(args), exc.message, node) from None
-        if isinstance(node, n.Index):
-            return self.index(self.eval(node.target), self.eval(node.index))
-        if isinstance(node, n.ExprStatement | n.Pipeline | n.Command | n.Assign):
-            return self.eval_statement_value(node)
-        raise self.runtime_error("Unsupported expression.", "UnsupportedExpression", node)
+    def _eval_const(self, node: n.Const) -> Any:
+        return node.value
+
+    def _eval_xstring(self, node: n.XString) -> Any:
+        return self.expand(node.parts)
+
+    def _eval_var(self, node: n.Var) -> Any:
+        return self.get_var(node.name)
+
+    def _eval_paren(self, node: n.Paren) -> Any:
+        return self.eval_statement_value(node.pipeline)
+
+    def _eval_subexpr(self, node: n.SubExpr) -> Any:
+        out: list[Any] = []
+        self.exec_block(node.body, out.append)
+        if node.array:
+            return out
+        return collapse(out)
+
+    def _eval_array(self, node: n.ArrayLit) -> Any:
+        return [self.eval(i) for i in node.items]
+
+    def _eval_hashtable(self, node: n.HashLit) -> Any:
+        h = PSHashtable()
+        for k, v in node.pairs:
+            h.put(self.eval(k), self.eval_statement_value(v))
+        return h
+
+    def _eval_scriptblock(self, node: n.ScriptBlockExpr) -> Any:
+        return ScriptBlock(node.body, node.text)
+
+    def _eval_type(self, node: n.TypeLit) -> Any:
+        return TypeRef(resolve_type_name(node.name))
+
+    def _eval_cast(self, node: n.Cast) -> Any:
+        return self.cast(node.type_name, self.eval(node.operand), node)
+
+    def _eval_member(self, node: n.Member) -> Any:
+        target = self.eval(node.target)
+        name = to_string(self.eval(node.name))
+        if node.static:
+            return self.static_member(target, name, node)
+        return self.get_member(target, name)
+
+    def _eval_invoke(self, node: n.Invoke) -> Any:
+        target = self.eval(node.target)
+        name = to_string(self.eval(node.name))
+        args = [self.eval(a) for a in node.args]
+        from .methods import call_method, call_static
+
+        try:
+            if node.static:
+                return call_static(self, target, name, args, node)
+            return call_method(self, target, name, args, node)
+        except PSValueError as exc:
+            raise self.method_exception(name, len(args), exc.message, node) from None
+
+    def _eval_index(self, node: n.Index) -> Any:
+        return self.index(self.eval(node.target), self.eval(node.index))
 
     def method_exception(self, name: str, argc: int, message: str, node: n.Node) -> PSRuntimeError:
         rec = ErrorRecord(
@@ -1165,6 +1186,48 @@ class Interpreter:
                 self.exec_statement(stmt, emit)
         finally:
             self._texts.pop()
+
+
+# Statement node type -> how it runs (in the order a subclass is matched, see _exec_statement).
+_STATEMENTS: dict[type, Callable[[Interpreter, Any, Emit], None]] = {
+    n.Pipeline: Interpreter._exec_pipeline,
+    n.ExprStatement: Interpreter._exec_pipeline,
+    n.Command: Interpreter._exec_pipeline,
+    n.Assign: Interpreter._exec_assign,
+    n.If: Interpreter._exec_if,
+    n.Foreach: Interpreter._exec_foreach,
+    n.For: Interpreter._exec_for,
+    n.While: Interpreter._exec_while,
+    n.Switch: Interpreter.exec_switch,
+    n.Try: Interpreter.exec_try,
+    n.Throw: Interpreter._exec_throw,
+    n.Flow: Interpreter._exec_flow,
+    n.FunctionDef: Interpreter._exec_function_def,
+}
+
+
+# Expression node type -> its value (in the order a subclass is matched, see Interpreter.eval).
+_EXPRESSIONS: dict[type, Callable[[Interpreter, Any], Any]] = {
+    n.Const: Interpreter._eval_const,
+    n.XString: Interpreter._eval_xstring,
+    n.Var: Interpreter._eval_var,
+    n.Paren: Interpreter._eval_paren,
+    n.SubExpr: Interpreter._eval_subexpr,
+    n.ArrayLit: Interpreter._eval_array,
+    n.HashLit: Interpreter._eval_hashtable,
+    n.ScriptBlockExpr: Interpreter._eval_scriptblock,
+    n.TypeLit: Interpreter._eval_type,
+    n.Cast: Interpreter._eval_cast,
+    n.Unary: Interpreter.unary,
+    n.Binary: Interpreter.binary,
+    n.Member: Interpreter._eval_member,
+    n.Invoke: Interpreter._eval_invoke,
+    n.Index: Interpreter._eval_index,
+    n.ExprStatement: Interpreter.eval_statement_value,
+    n.Pipeline: Interpreter.eval_statement_value,
+    n.Command: Interpreter.eval_statement_value,
+    n.Assign: Interpreter.eval_statement_value,
+}
 
 
 def _drop(_obj: Any) -> None:

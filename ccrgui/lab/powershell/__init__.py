@@ -78,6 +78,23 @@ def _match(token: str, names: dict[str, str], minimum: int = 1) -> str | None:
     return hits.pop() if len(hits) == 1 else None
 
 
+def _encoded_command(cl: CommandLine, value: str | None) -> CommandLine:
+    """-EncodedCommand BASE64: the command is UTF-16LE text in Base64."""
+    if value is None:
+        cl.error = "Missing argument for parameter EncodedCommand."
+        return cl
+    try:
+        cl.command = base64.b64decode(value, validate=True).decode("utf-16-le")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        cl.error = (
+            "Cannot process the command because the value specified with -EncodedCommand is not "
+            "properly encoded. The value must be Base64 encoded."
+        )
+        return cl
+    cl.encoded = True
+    return cl
+
+
 def parse_command_line(argv: list[str]) -> CommandLine:
     """powershell.exe's own parameters (PowerShell 2.0 accepts unique prefixes)."""
     cl = CommandLine()
@@ -101,19 +118,7 @@ def parse_command_line(argv: list[str]) -> CommandLine:
         if low in ("encodedcommand", "e", "ec", "enc") or (
             len(low) >= 2 and "encodedcommand".startswith(low)
         ):
-            if i >= len(args):
-                cl.error = "Missing argument for parameter EncodedCommand."
-                return cl
-            try:
-                cl.command = base64.b64decode(args[i], validate=True).decode("utf-16-le")
-            except (binascii.Error, ValueError, UnicodeDecodeError):
-                cl.error = (
-                    "Cannot process the command because the value specified with -EncodedCommand is not "
-                    "properly encoded. The value must be Base64 encoded."
-                )
-                return cl
-            cl.encoded = True
-            return cl
+            return _encoded_command(cl, args[i] if i < len(args) else None)
         sw = _match(low, SWITCHES, 3) or SWITCHES.get(low)
         if low in ("nop",):
             sw = "NoProfile"

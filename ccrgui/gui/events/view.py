@@ -23,6 +23,7 @@ import asyncio
 import csv
 import io
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -96,6 +97,8 @@ class EventsView(QWidget):
         self._base_xpath = "*"
         self._more: dict[tuple[str, str], int] = {}  # (node, log) -> oldest record id, when truncated
         self._pending: set[tuple[str, str]] = set()
+        self._oldest: dict[tuple[str, str], int] = {}  # (node, log) -> oldest record read so far
+        self._status_at = 0.0
         self._generation = 0
         self._tasks = NamedTasks()
         self._dialog: EventFilterDialog | None = None
@@ -309,6 +312,7 @@ class EventsView(QWidget):
         self._generation += 1
         generation = self._generation
         self._pending = {(q.node, q.log) for q in queries}
+        self._oldest.clear()
         self._update_buttons()
         self._update_status()
         cancelled = False
@@ -338,22 +342,32 @@ class EventsView(QWidget):
                 self.queryFinished.emit()
 
     def add_batch(self, batch: EventBatch, flt: EventFilter | None = None) -> None:
-        """Show one node's answer for one log (events, or an error row saying why)."""
+        """Show (part of) one node's answer for one log (events, or an error row saying why).
+        A large answer comes in parts (`batch.final` False but for the last): each part's rows
+        are inserted as it arrives, the query counts as answered with the last."""
         query = batch.query
-        self._pending.discard((query.node, query.log))
+        stream = (query.node, query.log)
+        if batch.final:
+            self._pending.discard(stream)
         wanted = flt or self._filter
         events: Sequence[Event] = batch.events
         if wanted is not None and wanted.mentions:
             events = [e for e in events if wanted.mentions_match(e)]
         self.model.add_events(events)
+        record_ids = [e.record_id for e in batch.events if e.record_id]
+        if record_ids:  # the oldest record read so far: pages continue below it
+            oldest = min(record_ids)
+            self._oldest[stream] = min(oldest, self._oldest.get(stream, oldest))
         if batch.error:
             self.model.add_error(query.node, query.log, batch.error)
-        if batch.truncated and query.newest_first:  # pages continue below the oldest record
-            record_ids = [e.record_id for e in batch.events if e.record_id]
-            if record_ids:
-                self._more[(query.node, query.log)] = min(record_ids)
+        if batch.final:
+            if stream in self._oldest:
+                oldest = self._oldest.pop(stream)
+                if batch.truncated and query.newest_first:
+                    self._more[stream] = oldest
         self._update_buttons()
-        self._update_status()
+        if batch.final or time.monotonic() - self._status_at > 0.25:
+            self._update_status()
 
     # --- status ---------------------------------------------------------------------------------------
     def _summary(self) -> str:
@@ -381,6 +395,7 @@ class EventsView(QWidget):
         self._set_status(waiting + self._summary())
 
     def _set_status(self, text: str) -> None:
+        self._status_at = time.monotonic()
         self.status_label.setText(text)
 
     def _update_buttons(self) -> None:

@@ -37,12 +37,13 @@ from ccrgui.remote.parsers.ems import (
     parse_wmi_processor,
 )
 from ccrgui.remote.parsers.errors import ClusterExeError, ParseError, WindowsCommandError
-from ccrgui.remote.parsers.events import EventParseError, parse_events, parse_system_time
+from ccrgui.remote.parsers.events import EventParseError, EventStreamParser, parse_events, parse_system_time
 from ccrgui.remote.parsers.setup import parse_setup_output
 
 __all__ = [
     "ClusterExeError",
     "EventParseError",
+    "EventStreamParser",
     "ParseError",
     "PsObject",
     "WindowsCommandError",

@@ -107,6 +107,7 @@ class StallWatch:
 
     def __init__(self) -> None:
         self.longest = 0.0
+        self.stalls: list[float] = []  # every stall over 20 ms (seconds)
         self._stop = asyncio.Event()
         self._task = asyncio.ensure_future(self._watch())
 
@@ -115,7 +116,10 @@ class StallWatch:
         while not self._stop.is_set():
             t0 = loop.time()
             await asyncio.sleep(0.005)
-            self.longest = max(self.longest, loop.time() - t0 - 0.005)
+            late = loop.time() - t0 - 0.005
+            self.longest = max(self.longest, late)
+            if late > 0.02:
+                self.stalls.append(late)
 
     async def stop(self) -> None:
         self._stop.set()
@@ -173,6 +177,9 @@ async def measure(lab: LabProcess) -> int:
     out("events_100k_first_rows_s", first[0] if first else float("nan"), "s")
     out("events_100k_all_rows_s", all_s, "s")
     out("events_100k_max_stall_ms", stall * 1000, "ms")
+    out("events_stalls_over_20ms", len(watch.stalls), "stalls")
+    if os.environ.get("BENCH_VERBOSE"):
+        print("stalls_ms: " + " ".join(f"{s * 1000:.0f}" for s in watch.stalls), file=sys.stderr)
     out("events_100k_requests", sum(kinds.values()), "requests")
     print("events_requests_by_kind: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())), flush=True)
     out("events_100k_peak_rss_mb", peak_rss_mb(), "MB")
@@ -217,6 +224,7 @@ def main() -> None:
     try:
         app = QApplication.instance() or QApplication([])
         assert isinstance(app, QApplication)
+        app.setQuitOnLastWindowClosed(False)  # closing the view at the end must not stop the loop
         failed = asyncqt.run(app, lambda: measure(lab))
         print("event_loop: qasync", flush=True)
     finally:

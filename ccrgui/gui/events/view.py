@@ -30,7 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -63,6 +63,7 @@ from ccrgui.domain.eventquery import (
 )
 from ccrgui.domain.model import Event
 from ccrgui.gui.events.dialog import EventFilterDialog
+from ccrgui.gui.events.merge import NewestFirstMerge
 from ccrgui.gui.events.model import COLUMNS, EventProxyModel, EventRow, EventTableModel, local_time_text
 from ccrgui.gui.plaintext import plain_label
 from ccrgui.gui.tasks import NamedTasks
@@ -72,6 +73,7 @@ log = logging.getLogger(__name__)
 
 SessionProvider = Callable[[], ClusterSession | None]
 _SETTINGS_KEY = "events/last_filter/"
+SHOW_AT_ONCE = 400  # rows put into the model per turn of the event loop while a query streams
 
 
 class EventsView(QWidget):
@@ -99,6 +101,12 @@ class EventsView(QWidget):
         self._pending: set[tuple[str, str]] = set()
         self._oldest: dict[tuple[str, str], int] = {}  # (node, log) -> oldest record read so far
         self._status_at = 0.0
+        self._merge: NewestFirstMerge | None = None  # while a query streams in
+        self._ready: list[Event] = []  # released, not yet in the model
+        self._feed_timer = QTimer(self)
+        self._feed_timer.setSingleShot(True)
+        self._feed_timer.setInterval(0)
+        self._feed_timer.timeout.connect(self._feed)
         self._generation = 0
         self._tasks = NamedTasks()
         self._dialog: EventFilterDialog | None = None
@@ -313,6 +321,8 @@ class EventsView(QWidget):
         generation = self._generation
         self._pending = {(q.node, q.log) for q in queries}
         self._oldest.clear()
+        self._merge = NewestFirstMerge([(q.node, q.log) for q in queries if q.newest_first])
+        self._ready.clear()
         self._update_buttons()
         self._update_status()
         cancelled = False
@@ -321,6 +331,12 @@ class EventsView(QWidget):
                 if generation != self._generation:
                     return
                 self.add_batch(batch, flt)
+            if self._merge is not None:
+                self._show(self._merge.flush())
+            while self._ready and generation == self._generation:  # the last rows, part by part
+                self._feed_timer.stop()
+                self._feed()
+                await asyncio.sleep(0)
         except asyncio.CancelledError:
             cancelled = True
             raise
@@ -331,6 +347,7 @@ class EventsView(QWidget):
             self._pending.clear()
         finally:
             if generation == self._generation:  # a newer query owns the view otherwise
+                self._release_held()
                 if not cancelled:
                     for node, log_name in sorted(self._pending):
                         self.model.add_error(node, log_name, "The node did not answer.")
@@ -353,7 +370,10 @@ class EventsView(QWidget):
         events: Sequence[Event] = batch.events
         if wanted is not None and wanted.mentions:
             events = [e for e in events if wanted.mentions_match(e)]
-        self.model.add_events(events)
+        if self._merge is not None:
+            self._show(self._merge.add(stream, events, batch.final))
+        else:
+            self.model.add_events(events)
         record_ids = [e.record_id for e in batch.events if e.record_id]
         if record_ids:  # the oldest record read so far: pages continue below it
             oldest = min(record_ids)
@@ -368,6 +388,33 @@ class EventsView(QWidget):
         self._update_buttons()
         if batch.final or time.monotonic() - self._status_at > 0.25:
             self._update_status()
+
+    def _show(self, rows: list[Event]) -> None:
+        """Queue released rows; they go into the model `SHOW_AT_ONCE` at a time, one part per
+        turn of the event loop (a release can be tens of thousands of rows)."""
+        if not rows:
+            return
+        self._ready.extend(rows)
+        if not self._feed_timer.isActive():
+            self._feed()
+
+    def _feed(self) -> None:
+        part, self._ready[:SHOW_AT_ONCE] = self._ready[:SHOW_AT_ONCE], []
+        if part:
+            self.model.add_events(part)
+        if self._ready:
+            self._feed_timer.start()
+        elif part and not self._pending:
+            self._update_status()
+
+    def _release_held(self) -> None:
+        """The query ended: every row held for the in-order merge, and the rows queued."""
+        merge, self._merge = self._merge, None
+        if merge is not None:
+            self._ready.extend(merge.flush())
+        self._feed_timer.stop()
+        rows, self._ready = self._ready, []
+        self.model.add_events(rows)
 
     # --- status ---------------------------------------------------------------------------------------
     def _summary(self) -> str:

@@ -64,7 +64,7 @@ class NewestFirstMerge:
         for stream, (times, rows) in list(self._held.items()):
             start = self._next.get(stream, 0)
             stop = start
-            while stop < len(times) and times[stop] > limit:
+            while stop < len(times) and times[stop] >= limit:  # ties go after shown rows
                 stop += 1
             if stop == start:
                 continue

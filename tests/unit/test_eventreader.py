@@ -99,3 +99,19 @@ def test_an_xpath_powershell_cannot_pass_is_refused_before_sending() -> None:
     with pytest.raises(quoting.UnsafeValueError):
         scripts.compressed_events_section("events", "System", xpath, 5000, True)
     assert '\\"' in scripts.wevtutil_query_line("System", xpath, 200, True)  # the plain path can
+
+
+def test_decode_reports_damage_and_hands_over_what_was_read() -> None:
+    import threading
+
+    from ccrgui.remote.api import LogQuery
+    from ccrgui.remote.eventreader import _decode
+
+    data = gzip.compress(_xml(200).encode("utf-8"))
+    cut = len(data) * 2 // 3
+    damaged = data[:cut] + bytes(64) + data[cut + 64 :]
+    got: list[object] = []
+    answer = base64.b64encode(damaged).decode("ascii")
+    count, error = _decode(answer, LogQuery("EXNODE1", "System"), got.extend, threading.Event())
+    assert "compressed answer" in error
+    assert count == len(got)

@@ -171,6 +171,8 @@ class EventTableModel(QAbstractTableModel):
         # Record numbers already shown, per (node, log) as given and case-folded (same set).
         self._keys: dict[tuple[str, str], set[int]] = {}
         self._nodes: set[str] = set()
+        # Search strings by what they are made of, kept across batches (rows arrive in parts).
+        self._searches: dict[tuple[object, ...], tuple[object, str]] = {}
         self._needle = ""
         self._sort_column = COL_TIME
         self._sort_order = Qt.SortOrder.DescendingOrder  # newest first
@@ -182,6 +184,7 @@ class EventTableModel(QAbstractTableModel):
         self._events, self._errors, self._visible = [], [], []
         self._keys.clear()
         self._nodes.clear()
+        self._searches.clear()
         self.endResetModel()
 
     def add_events(self, events: Iterable[Event]) -> int:
@@ -276,7 +279,7 @@ class EventTableModel(QAbstractTableModel):
         """Rows for the events not shown yet.  Events repeating the same text (the parser shares
         their data and message) share one search string: computed once, stored once."""
         added: list[EventRow] = []
-        searches: dict[tuple[object, ...], str] = {}
+        searches = self._searches
         keys = self._keys
         for event in events:
             node, log, record = event.node, event.log, event.record_id
@@ -298,10 +301,10 @@ class EventTableModel(QAbstractTableModel):
                 event.message,
                 id(event.data),
             )
-            search = searches.get(same)
-            if search is None:
-                search = searches[same] = _search_text(event)
-            added.append(EventRow(node, log, event, search=search))
+            found = searches.get(same)
+            if found is None or found[0] is not event.data:  # (an id may be reused once freed)
+                found = searches[same] = (event.data, _search_text(event))
+            added.append(EventRow(node, log, event, search=found[1]))
         return added
 
     def add_error(self, node: str, log: str, message: str) -> None:

@@ -73,7 +73,8 @@ log = logging.getLogger(__name__)
 
 SessionProvider = Callable[[], ClusterSession | None]
 _SETTINGS_KEY = "events/last_filter/"
-SHOW_AT_ONCE = 400  # rows put into the model per turn of the event loop while a query streams
+SHOW_AT_ONCE = 250  # rows put into the model at once while a query streams
+FEED_BUDGET_S = 0.02  # per turn of the event loop
 
 
 class EventsView(QWidget):
@@ -399,8 +400,11 @@ class EventsView(QWidget):
             self._feed()
 
     def _feed(self) -> None:
-        part, self._ready[:SHOW_AT_ONCE] = self._ready[:SHOW_AT_ONCE], []
-        if part:
+        """One turn: parts of `SHOW_AT_ONCE` rows until `FEED_BUDGET_S` has passed."""
+        started = time.monotonic()
+        part: list[Event] = []
+        while self._ready and time.monotonic() - started < FEED_BUDGET_S:
+            part, self._ready[:SHOW_AT_ONCE] = self._ready[:SHOW_AT_ONCE], []
             self.model.add_events(part)
         if self._ready:
             self._feed_timer.start()

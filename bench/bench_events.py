@@ -10,6 +10,9 @@ What is measured (one `name: value unit` line each, tracked from run to run):
   events_100k_requests       WS-Management requests sent for the query (every Create, Command,
                              Send, Receive, Signal, Delete; NTLM handshake legs not counted)
   events_100k_peak_rss_mb    this process's peak resident memory (the lab runs in another one)
+Diagnostics: events_stalls_over_20ms, events_max_stall_gui_thread_cpu_ms (the GUI thread's own
+CPU time during the longest stall: far below the stall means it was waiting, for a CPU on a
+busy machine or for the GIL, not working), events_requests_by_kind.
 
 The path is the app's: a `WinRMClusterSession` over WinRM (NTLM, message encryption) to a lab in
 another process (its simulated servers must not share this process's GIL or memory), with the
@@ -107,6 +110,7 @@ class StallWatch:
 
     def __init__(self) -> None:
         self.longest = 0.0
+        self.longest_cpu = 0.0  # CPU time this (the GUI) thread used during the longest stall
         self.stalls: list[float] = []  # every stall over 20 ms (seconds)
         self._stop = asyncio.Event()
         self._task = asyncio.ensure_future(self._watch())
@@ -114,10 +118,12 @@ class StallWatch:
     async def _watch(self) -> None:
         loop = asyncio.get_running_loop()
         while not self._stop.is_set():
-            t0 = loop.time()
+            t0, cpu0 = loop.time(), time.thread_time()
             await asyncio.sleep(0.005)
             late = loop.time() - t0 - 0.005
-            self.longest = max(self.longest, late)
+            if late > self.longest:
+                self.longest = late
+                self.longest_cpu = time.thread_time() - cpu0
             if late > 0.02:
                 self.stalls.append(late)
 
@@ -178,6 +184,8 @@ async def measure(lab: LabProcess) -> int:
     out("events_100k_all_rows_s", all_s, "s")
     out("events_100k_max_stall_ms", stall * 1000, "ms")
     out("events_stalls_over_20ms", len(watch.stalls), "stalls")
+    # Low: the GUI thread was not working but waiting (for the CPU on a busy machine, or for the GIL).
+    out("events_max_stall_gui_thread_cpu_ms", watch.longest_cpu * 1000, "ms")
     if os.environ.get("BENCH_VERBOSE"):
         print("stalls_ms: " + " ".join(f"{s * 1000:.0f}" for s in watch.stalls), file=sys.stderr)
     out("events_100k_requests", sum(kinds.values()), "requests")

@@ -22,7 +22,9 @@ import binascii
 import codecs
 import logging
 import threading
+import time
 import zlib
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, replace
 
@@ -37,7 +39,8 @@ from ccrgui.remote.transport import HostConnection, TransportError
 log = logging.getLogger(__name__)
 
 HEAD_EVENTS = 200  # a screenful and more; two Receives of plain XML at most
-DECODE_PIECE = 1 << 20  # decompressed bytes parsed at a time (~900 events)
+DECODE_PIECE = 1 << 18  # decompressed bytes parsed at a time (~230 events, a few ms of parsing)
+YIELD_S = 0.001  # the parsing thread pauses this long after each piece (lets the GUI thread run)
 SECTION = "events"
 
 
@@ -218,15 +221,31 @@ class EventReader:
             return
         loop = asyncio.get_running_loop()
         stop = threading.Event()
+        parsed: deque[list[Event]] = deque()  # appended by the thread, drained by the loop
+        woken = threading.Event()
+
+        def drain() -> None:
+            woken.clear()
+            events: list[Event] = []
+            while parsed:
+                events += parsed.popleft()
+            if events:
+                put(EventBatch(q, tuple(events), final=False))
 
         def hand_over(events: list[Event]) -> None:
-            loop.call_soon_threadsafe(put, EventBatch(q, tuple(events), final=False))
+            # One wake-up per turn of the loop, not one per piece: a cross-thread wake-up is a
+            # queued Qt signal under qasync, and each costs both threads the GIL.
+            parsed.append(events)
+            if not woken.is_set():
+                woken.set()
+                loop.call_soon_threadsafe(drain)
 
         try:
             count, error = await asyncio.to_thread(_decode, section.text, q, hand_over, stop)
         except BaseException:
             stop.set()
             raise
+        drain()  # whatever the last wake-up has not taken yet, before the final batch
         put(EventBatch(q, error=error, truncated=not error and before + count >= q.max_events))
 
 
@@ -245,6 +264,9 @@ def _decode(
             if events:
                 count += len(events)
                 hand_over(events)
+            # Parsing holds the GIL; a short sleep hands it (and the CPU) to the GUI thread
+            # between pieces instead of waiting for Python's forced switch.
+            time.sleep(YIELD_S)
     except CompressedAnswerError as exc:
         error = str(exc)
     try:

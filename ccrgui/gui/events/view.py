@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gc
 import io
 import logging
 import time
@@ -327,6 +328,14 @@ class EventsView(QWidget):
         self._update_buttons()
         self._update_status()
         cancelled = False
+        # Rows are long-lived and cannot form cycles, but each full collection of the cyclic
+        # garbage collector re-scans all of them: at 100,000 rows a collection every 25 % of
+        # growth stalls the loop for 100-300 ms.  So no collection while rows stream in, and
+        # then what is loaded moves out of the collector's sight (gc.freeze) until the next
+        # query (gc.unfreeze: anything frozen becomes collectable again).
+        gc.unfreeze()
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             async for batch in session.query_events(queries):
                 if generation != self._generation:
@@ -347,6 +356,9 @@ class EventsView(QWidget):
                 self.model.add_error(node, log_name, f"The query stopped: {exc}")
             self._pending.clear()
         finally:
+            if collecting:
+                gc.freeze()
+                gc.enable()
             if generation == self._generation:  # a newer query owns the view otherwise
                 self._release_held()
                 if not cancelled:

@@ -140,6 +140,11 @@ class EventReader:
         if not q.newest_first:
             await self._compressed(q, q, put, 0)
             return
+        try:  # refused values: nothing at all may be sent, not even the PowerShell start
+            scripts.wevtutil_query_line(q.log, q.xpath, HEAD_EVENTS, q.newest_first)
+        except (UnsafeValueError, ValueError) as exc:
+            put(EventBatch(q, error=f"Not sent: {exc}"))
+            return
         host = self._host(q.node)
         starting = asyncio.ensure_future(host.start(self._access.timeout(q.node)))  # meanwhile
         starting.add_done_callback(lambda t: t.cancelled() or t.exception())

@@ -333,9 +333,7 @@ class EventsView(QWidget):
         # growth stalls the loop for 100-300 ms.  So no collection while rows stream in, and
         # then what is loaded moves out of the collector's sight (gc.freeze) until the next
         # query (gc.unfreeze: anything frozen becomes collectable again).
-        gc.unfreeze()
-        collecting = gc.isenabled()
-        gc.disable()
+        _collector_off()
         try:
             async for batch in session.query_events(queries):
                 if generation != self._generation:
@@ -356,9 +354,7 @@ class EventsView(QWidget):
                 self.model.add_error(node, log_name, f"The query stopped: {exc}")
             self._pending.clear()
         finally:
-            if collecting:
-                gc.freeze()
-                gc.enable()
+            _collector_on()
             if generation == self._generation:  # a newer query owns the view otherwise
                 self._release_held()
                 if not cancelled:
@@ -572,6 +568,27 @@ class EventsView(QWidget):
     def with_filter(self, **changes: Any) -> EventFilter:
         """The current filter with some fields changed (e.g. `nodes=("EXNODE1",)`)."""
         return replace(self.current_filter(), **changes)
+
+
+_streaming = [0, False]  # queries streaming now, whether the collector was on before the first
+
+
+def _collector_off() -> None:
+    """A query starts streaming rows (see `_stream`): no cyclic collection meanwhile."""
+    if _streaming[0] == 0:
+        gc.unfreeze()
+        _streaming[1] = gc.isenabled()
+        gc.disable()
+    _streaming[0] += 1
+
+
+def _collector_on() -> None:
+    """A query stopped streaming; with the last one, the rows loaded leave the collector's
+    sight (gc.freeze) and collection resumes as before."""
+    _streaming[0] -= 1
+    if _streaming[0] == 0 and _streaming[1]:
+        gc.freeze()
+        gc.enable()
 
 
 def _offset_text(offset: timedelta) -> str:

@@ -1,35 +1,47 @@
-"""Which actions the selected item offers, and whether each is possible now (and why not).
+"""Every action of the console as one piece of data, and which of them the selection offers.
 
-Pure logic over the snapshot, shared by the context menu and the actions pane so both always
-agree; tested without widgets.  A disabled action carries the reason shown as its tooltip.
+A `ClusterAction` says what it is called, its icon, which tree items it applies to and whether
+it is possible now (and if not, why: the tooltip), what its confirmation asks (impact, a comment
+or reason, Validate only) and the `ActionRequest` the backend turns into a command plan.  The
+context menu, the actions pane and the confirmation dialog are all generated from these objects
+(`ccrgui.gui.window` has no per-action code).  Qt-free: tested without widgets.
+
+Adding an action: one `ClusterAction` subclass here, registered in `CLUSTER_ACTIONS`; if it is a
+new kind of command, an `ActionKind` (domain/plan.py) and its lines in remote/planner.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ccrgui.domain.model import ClusterSnapshot, Group, GroupState, NodeState
-from ccrgui.gui.tree import ClusterEntry, ConnState, ItemRef, Kind
+from ccrgui.domain.model import ClusterSnapshot, Group, GroupState, NodeState, StorageGroupCopy
+from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, Refusal
+from ccrgui.domain.session_api import ClusterSession
+from ccrgui.gui.state import ClusterEntry, ConnState, ItemRef, Kind
 
-# Action ids: the window dispatches on these.
+# Window commands (not cluster actions): the window runs these itself.
 CONNECT = "cluster.connect"
 REFRESH = "refresh"
 EVENTS = "events"
 DISCONNECT = "cluster.disconnect"
+PROPERTIES = "group.properties"
+EVENTS_FILTER = "events.filter"
+# Cluster actions (ids of the objects in CLUSTER_ACTIONS).
 ONLINE = "group.online"
 OFFLINE = "group.offline"
 MOVE = "group.move"  # submenu; children carry target ("" = best possible node)
 MOVE_TO = "group.move_to"
-PROPERTIES = "group.properties"
 PAUSE = "node.pause"
 RESUME = "node.resume"
 SUSPEND_COPY = "copy.suspend"
 RESUME_COPY = "copy.resume"
-EVENTS_FILTER = "events.filter"
+UPDATE_COPY = "copy.update"
 
 
 @dataclass(frozen=True)
 class ActionSpec:
+    """One menu entry / actions-pane link as it stands for the selection."""
+
     id: str
     text: str
     enabled: bool = True
@@ -37,153 +49,449 @@ class ActionSpec:
     target: str = ""  # the node of a "move to" entry
     children: tuple[ActionSpec, ...] = ()
     shortcut: str = ""
+    icon: str = ""
 
 
 SEPARATOR = ActionSpec("-", "")
 
 
-def _blocked(entry: ClusterEntry, busy: str) -> str:
-    """Why no state-changing action can run on this cluster right now ("" if it can)."""
-    if entry.state is not ConnState.CONNECTED or entry.snapshot is None:
-        why = f": {entry.error}" if entry.error else ""
-        return f"{entry.label} is {entry.state.value.lower()}{why}"
-    if busy:
-        return f"Wait until “{busy}” finishes on {entry.label}"
-    return ""
+@dataclass(frozen=True)
+class Selection:
+    """The tree item an action is asked for, with its cluster's state."""
+
+    ref: ItemRef
+    entry: ClusterEntry
+    busy: str = ""
+
+    @property
+    def snapshot(self) -> ClusterSnapshot | None:
+        return self.entry.snapshot
+
+    @property
+    def blocked(self) -> str:
+        """Why no state-changing action can run on this cluster right now ("" if it can)."""
+        e = self.entry
+        if e.state is not ConnState.CONNECTED or e.snapshot is None:
+            why = f": {e.error}" if e.error else ""
+            return f"{e.label} is {e.state.value.lower()}{why}"
+        if self.busy:
+            return f"Wait until “{self.busy}” finishes on {e.label}"
+        return ""
+
+    @property
+    def target_path(self) -> str:
+        """What the operations log names as the target: CLUSTER\\object."""
+        name = self.ref.name
+        if self.snapshot is not None and self.ref.kind is Kind.GROUP:
+            g = self.snapshot.group(name)
+            name = g.name if g else name
+        return f"{self.entry.label}\\{name}" if name else self.entry.label
 
 
-def _spec(action_id: str, text: str, blocked: str, why_not: str = "", **kw: object) -> ActionSpec:
-    reason = blocked or why_not
-    return ActionSpec(action_id, text, not reason, reason, **kw)  # type: ignore[arg-type]
+@dataclass(frozen=True)
+class Confirmation:
+    """What the confirmation dialog says and asks before the plan runs."""
+
+    title: str
+    impact: str
+    accept_text: str
+    input_label: str = ""  # a required text (move comment, stop reason); "" for none
+    offer_validate_only: bool = False
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the admin entered in the confirmation dialog."""
+
+    text: str = ""
+    validate_only: bool = False
+
+
+class ClusterAction:
+    """Base of every cluster action.  Subclasses set the class attributes and override
+    `specs` (applies-to + reason), `confirmation` and `request`."""
+
+    id: str = ""
+    label: str = ""
+    icon: str = ""
+    kinds: tuple[Kind, ...] = ()
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        """The menu entries for `sel` (usually one); empty when it does not apply."""
+        return []
+
+    def confirmation(self, sel: Selection, spec: ActionSpec) -> Confirmation | None:
+        """None: runs without a question (harmless or easily undone)."""
+        return None
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        raise NotImplementedError
+
+    def plan(
+        self, session: ClusterSession, sel: Selection, spec: ActionSpec, inputs: Inputs
+    ) -> Plan | Refusal:
+        """The command plan the backend builds for this action (shown, logged and run)."""
+        return session.plan(self.request(sel, spec, inputs))
+
+    def log_label(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> str:
+        return f"{self.label} {sel.ref.name}"
+
+    def success_message(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> str:
+        """A message box after success ("" for none; the log and the refresh show the rest)."""
+        return ""
+
+    def _spec(self, sel: Selection, why_not: str = "", **kw: object) -> ActionSpec:
+        reason = sel.blocked or why_not
+        return ActionSpec(self.id, self.label, not reason, reason, icon=self.icon, **kw)  # type: ignore[arg-type]
+
+
+def _group(sel: Selection) -> Group | None:
+    snap = sel.snapshot
+    return snap.group(sel.ref.name) if snap is not None else None
+
+
+def _pending(g: Group) -> str:
+    return f"{g.name} is changing state ({g.state.value})" if g.state.is_pending else ""
+
+
+class BringOnline(ClusterAction):
+    id, label, icon, kinds = ONLINE, "Bring this service or application online", "online", (Kind.GROUP,)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        g, snap = _group(sel), sel.snapshot
+        if g is None or snap is None:
+            return []
+        owner = snap.node(g.owner) if g.owner else None
+        why = _pending(g) or (f"{g.name} is already online" if g.state is GroupState.ONLINE else "")
+        if not why and owner is not None and owner.state is NodeState.PAUSED:
+            why = f"{owner.name} is paused: a paused node cannot bring groups online; move {g.name} first"
+        if not why and owner is not None and owner.state is NodeState.DOWN:
+            why = f"The owner node {owner.name} is down"
+        return [self._spec(sel, why)]
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        return ActionRequest(ActionKind.ONLINE_GROUP, sel.ref.name)
+
+    def log_label(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> str:
+        return f"Bring {sel.ref.name} online"
+
+
+class TakeOffline(ClusterAction):
+    id, label, icon, kinds = OFFLINE, "Take this service or application offline", "offline", (Kind.GROUP,)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        g = _group(sel)
+        if g is None:
+            return []
+        why = _pending(g) or (f"{g.name} is already offline" if g.state is GroupState.OFFLINE else "")
+        return [self._spec(sel, why)]
+
+    def confirmation(self, sel: Selection, spec: ActionSpec) -> Confirmation:
+        g = _group(sel)
+        name = g.name if g else sel.ref.name
+        if g is not None and g.is_cms:
+            impact = (
+                f"Users of {name} lose mail access until it is brought online again. The Exchange "
+                f"services of the clustered mailbox server stop on {g.owner}."
+            )
+        else:
+            impact = f"Clients of {name} lose access to its services until it is brought online again."
+        cms = g is not None and g.is_cms
+        return Confirmation(f"Take {name} offline", impact, "Take Offline", "Stop reason:" if cms else "")
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        return ActionRequest(ActionKind.OFFLINE_GROUP, sel.ref.name, text=inputs.text)
+
+    def log_label(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> str:
+        return f"Take {sel.ref.name} offline"
+
+
+class MoveGroup(ClusterAction):
+    """A submenu: one entry per other node, plus "Best possible node"."""
+
+    id, label, icon, kinds = MOVE, "Move this service or application to another node", "group", (Kind.GROUP,)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        g, snap = _group(sel), sel.snapshot
+        if g is None or snap is None:
+            return []
+        targets = []
+        for n in snap.nodes:
+            if n.name.casefold() == g.owner.casefold():
+                continue
+            why = {
+                NodeState.PAUSED: f"{n.name} is paused: groups cannot be moved to a paused node",
+                NodeState.DOWN: f"{n.name} is down",
+                NodeState.JOINING: f"{n.name} is still joining the cluster",
+                NodeState.UNKNOWN: f"The state of {n.name} is unknown",
+            }.get(n.state, "")
+            if not why and g.is_cms and snap.cms is not None and snap.cms.operational_machines:
+                machines = [m.split("<")[0].strip().casefold() for m in snap.cms.operational_machines]
+                if n.name.casefold() not in machines:
+                    why = f"{n.name} is not a CCR node of {g.name} (not among its operational machines)"
+            targets.append(ActionSpec(MOVE_TO, n.name, not why, why, target=n.name))
+        if g.is_cms:
+            best = ActionSpec(
+                MOVE_TO,
+                "Best possible node",
+                False,
+                "Exchange moves a clustered mailbox server only to a named passive node",
+            )
+        else:
+            why = "" if any(t.enabled for t in targets) else "No other node can take it now"
+            best = ActionSpec(MOVE_TO, "Best possible node", not why, why)
+        why = sel.blocked or _pending(g) or ("" if targets else f"{g.name} has no other node to move to")
+        return [ActionSpec(MOVE, self.label, not why, why, children=(*targets, best), icon=self.icon)]
+
+    def confirmation(self, sel: Selection, spec: ActionSpec) -> Confirmation:
+        g = _group(sel)
+        name, owner = (g.name, g.owner) if g else (sel.ref.name, "?")
+        where = spec.target or "the best possible node"
+        cms = g is not None and g.is_cms
+        if cms:
+            impact = (
+                f"Users of {name} lose mail access during the move from {owner} to {where} "
+                f"(usually a minute or two), and running backups of its storage groups stop."
+            )
+        else:
+            impact = f"Clients of {name} lose access to its services during the move from {owner} to {where}."
+        return Confirmation(
+            f"Move {name}",
+            impact,
+            "Move",
+            "Move comment:" if cms else "",
+            offer_validate_only=cms and bool(spec.target),
+        )
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        return ActionRequest(
+            ActionKind.MOVE_GROUP,
+            sel.ref.name,
+            spec.target or None,
+            inputs.text,
+            validate_only=inputs.validate_only and bool(spec.target),
+        )
+
+    def log_label(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> str:
+        if inputs.validate_only and spec.target:
+            return f"Validate moving {sel.ref.name} to {spec.target}"
+        return f"Move {sel.ref.name} to {spec.target or 'the best possible node'}"
+
+    def success_message(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> str:
+        if inputs.validate_only and spec.target:
+            return f"{sel.ref.name} can be moved to {spec.target}."
+        return ""
+
+
+def _node_why(sel: Selection) -> tuple[str, str] | None:
+    snap = sel.snapshot
+    n = snap.node(sel.ref.name) if snap is not None else None
+    if n is None:
+        return None
+    pause_why = {
+        NodeState.PAUSED: f"{n.name} is already paused",
+        NodeState.DOWN: f"{n.name} is down",
+        NodeState.JOINING: f"{n.name} is joining the cluster",
+        NodeState.UNKNOWN: f"The state of {n.name} is unknown",
+    }.get(n.state, "")
+    resume_why = "" if n.state is NodeState.PAUSED else f"{n.name} is not paused ({n.state.value})"
+    return pause_why, resume_why
+
+
+class PauseNode(ClusterAction):
+    id, label, icon, kinds = PAUSE, "Pause", "paused", (Kind.NODE,)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        why = _node_why(sel)
+        return [] if why is None else [self._spec(sel, why[0])]
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        return ActionRequest(ActionKind.PAUSE_NODE, sel.ref.name)
+
+
+class ResumeNode(ClusterAction):
+    id, label, icon, kinds = RESUME, "Resume", "up", (Kind.NODE,)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        why = _node_why(sel)
+        return [] if why is None else [self._spec(sel, why[1])]
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        return ActionRequest(ActionKind.RESUME_NODE, sel.ref.name)
+
+
+def _copy(sel: Selection) -> StorageGroupCopy | None:
+    snap = sel.snapshot
+    name = sel.ref.name.casefold()
+    return next((c for c in snap.copies if c.storage_group.casefold() == name), None) if snap else None
+
+
+class SuspendCopy(ClusterAction):
+    id, label, icon, kinds = SUSPEND_COPY, "Suspend Storage Group Copy…", "paused", (Kind.COPY,)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        c = _copy(sel)
+        if c is None:
+            return []
+        return [self._spec(sel, f"The copy of {c.storage_group} is already suspended" if c.suspended else "")]
+
+    def confirmation(self, sel: Selection, spec: ActionSpec) -> Confirmation:
+        sg = sel.ref.name
+        return Confirmation(
+            f"Suspend copy of {sg}",
+            f"The passive copy of {sg} stops receiving logs until resumed; a failover now could lose data.",
+            "Suspend",
+            "Suspend comment:",
+        )
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        return ActionRequest(ActionKind.SUSPEND_COPY, sel.ref.name, text=inputs.text)
+
+    def log_label(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> str:
+        return f"Suspend copy of {sel.ref.name}"
+
+
+class ResumeCopy(ClusterAction):
+    id, label, icon, kinds = RESUME_COPY, "Resume Storage Group Copy", "replication", (Kind.COPY,)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        c = _copy(sel)
+        if c is None:
+            return []
+        why = "" if c.suspended or c.failed else f"The copy of {c.storage_group} is not suspended"
+        return [self._spec(sel, why)]
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        return ActionRequest(ActionKind.RESUME_COPY, sel.ref.name)
+
+    def log_label(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> str:
+        return f"Resume copy of {sel.ref.name}"
+
+
+class UpdateCopy(ClusterAction):
+    """Reseed: Update-StorageGroupCopy -Force copies the database again from the active node."""
+
+    id, label, icon, kinds = UPDATE_COPY, "Update Storage Group Copy (Reseed)…", "replication", (Kind.COPY,)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        c = _copy(sel)
+        if c is None:
+            return []
+        why = (
+            ""
+            if c.suspended or c.failed
+            else f"Suspend the copy of {c.storage_group} first: only a suspended or failed copy is reseeded"
+        )
+        return [self._spec(sel, why)]
+
+    def confirmation(self, sel: Selection, spec: ActionSpec) -> Confirmation:
+        sg = sel.ref.name
+        return Confirmation(
+            f"Update copy of {sg}",
+            f"The passive copy of {sg} is deleted and seeded again from the active copy (-Force): "
+            "the whole database crosses the network, which can take hours; until it finishes there is "
+            "no usable passive copy.",
+            "Update (Reseed)",
+        )
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        return ActionRequest(ActionKind.UPDATE_COPY, sel.ref.name)
+
+    def log_label(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> str:
+        return f"Update (reseed) copy of {sel.ref.name}"
+
+
+# The registry, in menu order per kind.
+CLUSTER_ACTIONS: tuple[ClusterAction, ...] = (
+    BringOnline(),
+    TakeOffline(),
+    MoveGroup(),
+    PauseNode(),
+    ResumeNode(),
+    SuspendCopy(),
+    ResumeCopy(),
+    UpdateCopy(),
+)
+_BY_ID = {a.id: a for a in CLUSTER_ACTIONS} | {MOVE_TO: CLUSTER_ACTIONS[2]}
+
+
+def cluster_action(action_id: str) -> ClusterAction | None:
+    """The action object behind a spec id (MOVE_TO entries belong to the move action)."""
+    return _BY_ID.get(action_id)
+
+
+# Icons of the window commands (cluster actions carry their own).
+COMMAND_ICONS = {
+    EVENTS: "events",
+    EVENTS_FILTER: "events",
+    CONNECT: "cluster",
+    DISCONNECT: "offline",
+}
+
+
+def _cmd(action_id: str, text: str, enabled: bool = True, reason: str = "", shortcut: str = "") -> ActionSpec:
+    icon = COMMAND_ICONS.get(action_id, "")
+    return ActionSpec(action_id, text, enabled, reason, shortcut=shortcut, icon=icon)
+
+
+def _registered(sel: Selection) -> list[ActionSpec]:
+    return [s for a in CLUSTER_ACTIONS if sel.ref.kind in a.kinds for s in a.specs(sel)]
 
 
 def actions_for(ref: ItemRef | None, entry: ClusterEntry | None, busy: str = "") -> list[ActionSpec]:
     """The actions for `ref` in menu order (SEPARATOR between blocks)."""
     if ref is None or ref.kind is Kind.ROOT or entry is None:
-        return [ActionSpec(CONNECT, "Manage a Cluster…", shortcut="Ctrl+M")]
-    refresh = ActionSpec(REFRESH, "Refresh", shortcut="F5")
-    blocked = _blocked(entry, busy)
+        return [_cmd(CONNECT, "Manage a Cluster…", shortcut="Ctrl+M")]
+    refresh = _cmd(REFRESH, "Refresh", shortcut="F5")
     snap = entry.snapshot
-    reachable = "" if snap is not None else f"{entry.label} has not been read yet"
+    sel = Selection(ref, entry, busy)
     if ref.kind is Kind.CLUSTER:
+        reachable = "" if snap is not None else f"{entry.label} has not been read yet"
         return [
-            _spec(EVENTS, "Show Critical Events", reachable),
+            _cmd(EVENTS, "Show Critical Events", not reachable, reachable),
             SEPARATOR,
             refresh,
-            ActionSpec(DISCONNECT, f"Disconnect from {entry.label}"),
+            _cmd(DISCONNECT, f"Disconnect from {entry.label}"),
         ]
     if snap is None:
         return [refresh]
+    registered = _registered(sel)
     if ref.kind is Kind.GROUP:
-        g = snap.group(ref.name)
-        if g is None:
+        if not registered:
             return [refresh]
         return [
-            *_group_actions(g, snap, blocked),
+            *registered,
+            SEPARATOR,
+            _cmd(EVENTS, "Show the critical events for this application"),
             SEPARATOR,
             refresh,
             SEPARATOR,
-            ActionSpec(PROPERTIES, "Properties", shortcut="Return"),
+            _cmd(PROPERTIES, "Properties", shortcut="Return"),
         ]
     if ref.kind is Kind.NODE:
-        n = snap.node(ref.name)
-        if n is None:
+        if not registered:
             return [refresh]
-        pause_why = {
-            NodeState.PAUSED: f"{n.name} is already paused",
-            NodeState.DOWN: f"{n.name} is down",
-            NodeState.JOINING: f"{n.name} is joining the cluster",
-            NodeState.UNKNOWN: f"The state of {n.name} is unknown",
-        }.get(n.state, "")
-        resume_why = "" if n.state is NodeState.PAUSED else f"{n.name} is not paused ({n.state.value})"
-        return [
-            _spec(PAUSE, "Pause", blocked, pause_why),
-            _spec(RESUME, "Resume", blocked, resume_why),
-            SEPARATOR,
-            ActionSpec(EVENTS, "Show Critical Events"),
-            SEPARATOR,
-            refresh,
-        ]
-    if ref.kind is Kind.COPY:
-        c = next((c for c in snap.copies if c.storage_group.casefold() == ref.name.casefold()), None)
-        if c is None:
-            return [refresh]
-        return [
-            _spec(
-                SUSPEND_COPY,
-                "Suspend Storage Group Copy…",
-                blocked,
-                f"The copy of {c.storage_group} is already suspended" if c.suspended else "",
-            ),
-            _spec(
-                RESUME_COPY,
-                "Resume Storage Group Copy",
-                blocked,
-                "" if c.suspended or c.failed else f"The copy of {c.storage_group} is not suspended",
-            ),
-            SEPARATOR,
-            refresh,
-        ]
+        return [*registered, SEPARATOR, _cmd(EVENTS, "Show Critical Events"), SEPARATOR, refresh]
     if ref.kind is Kind.EVENTS:
         return [
-            ActionSpec(EVENTS, "Show Critical Events"),
-            ActionSpec(EVENTS_FILTER, "Filter Events…"),
+            _cmd(EVENTS, "Show Critical Events"),
+            _cmd(EVENTS_FILTER, "Filter Events…"),
             SEPARATOR,
             refresh,
         ]
+    if registered:
+        return [*registered, SEPARATOR, refresh]
     return [refresh]
 
 
-def _group_actions(g: Group, snap: ClusterSnapshot, blocked: str) -> list[ActionSpec]:
-    owner = snap.node(g.owner) if g.owner else None
-    pending = f"{g.name} is changing state ({g.state.value})" if g.state.is_pending else ""
-    online_why = pending or (f"{g.name} is already online" if g.state is GroupState.ONLINE else "")
-    if not online_why and owner is not None and owner.state is NodeState.PAUSED:
-        online_why = f"{owner.name} is paused: a paused node cannot bring groups online; move {g.name} first"
-    if not online_why and owner is not None and owner.state is NodeState.DOWN:
-        online_why = f"The owner node {owner.name} is down"
-    offline_why = pending or (f"{g.name} is already offline" if g.state is GroupState.OFFLINE else "")
-    targets = []
-    for n in snap.nodes:
-        if n.name.casefold() == g.owner.casefold():
-            continue
-        why = {
-            NodeState.PAUSED: f"{n.name} is paused: groups cannot be moved to a paused node",
-            NodeState.DOWN: f"{n.name} is down",
-            NodeState.JOINING: f"{n.name} is still joining the cluster",
-            NodeState.UNKNOWN: f"The state of {n.name} is unknown",
-        }.get(n.state, "")
-        if not why and g.is_cms and snap.cms is not None and snap.cms.operational_machines:
-            machines = [m.split("<")[0].strip().casefold() for m in snap.cms.operational_machines]
-            if n.name.casefold() not in machines:
-                why = f"{n.name} is not a CCR node of {g.name} (not among its operational machines)"
-        targets.append(_spec(MOVE_TO, n.name, "", why, target=n.name))
-    if g.is_cms:
-        best = ActionSpec(
-            MOVE_TO,
-            "Best possible node",
-            False,
-            "Exchange moves a clustered mailbox server only to a named passive node",
-        )
-    else:
-        best = _spec(
-            MOVE_TO,
-            "Best possible node",
-            "",
-            "" if any(t.enabled for t in targets) else "No other node can take it now",
-        )
-    move_why = pending or ("" if targets else f"{g.name} has no other node to move to")
-    move = ActionSpec(
-        MOVE,
-        "Move this service or application to another node",
-        not (blocked or move_why),
-        blocked or move_why,
-        children=(*targets, best),
-    )
-    return [
-        _spec(ONLINE, "Bring this service or application online", blocked, online_why),
-        _spec(OFFLINE, "Take this service or application offline", blocked, offline_why),
-        move,
-        SEPARATOR,
-        ActionSpec(EVENTS, "Show the critical events for this application"),
-    ]
+__all__ = [
+    "CLUSTER_ACTIONS",
+    "SEPARATOR",
+    "ActionSpec",
+    "ClusterAction",
+    "Confirmation",
+    "Inputs",
+    "Selection",
+    "actions_for",
+    "cluster_action",
+]

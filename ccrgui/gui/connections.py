@@ -19,10 +19,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ccrgui.domain.eventquery import TargetKind, critical_events_filter, to_log_queries
 from ccrgui.domain.model import ActionResult, ClusterSnapshot
+from ccrgui.domain.plan import Plan
+from ccrgui.domain.session_api import ClusterSession
 from ccrgui.gui.oplog import CANCELLED, FAILED, OpLogModel
+from ccrgui.gui.state import ClusterEntry, ConnState
 from ccrgui.gui.tasks import NamedTasks
-from ccrgui.gui.tree import ClusterEntry, ConnState
-from ccrgui.remote.api import ClusterSession
 
 log = logging.getLogger(__name__)
 ActionCall = Callable[[], Coroutine[Any, Any, ActionResult]]
@@ -211,6 +212,12 @@ class ConnectionManager(QObject):
 
     def cancel_actions(self) -> None:
         self.tasks.cancel_prefix("action:")
+
+    async def run_plan(self, conn_id: str, target: str, label: str, plan: Plan) -> ActionResult | None:
+        """Run `plan` as confirmed: the log records that plan, the session runs that object."""
+        session = self._conns[conn_id].session
+        lines = [plan.describe()]
+        return await self.run_action(conn_id, target, label, lines, lambda: session.run_plan(plan))
 
     async def run_action(
         self, conn_id: str, target: str, label: str, commands: list[str], call: ActionCall

@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ccrgui.domain.plan import Plan, Refusal
+from ccrgui.gui.actions import Confirmation, Inputs
 from ccrgui.gui.plaintext import make_plain, plain_label
 from ccrgui.gui.results import Section, SectionTableModel
-
-NOT_SENT = "Not sent: "  # how ccrgui.remote.session previews a command it refuses to build
 
 
 async def await_dialog(dialog: QDialog) -> int:
@@ -54,52 +54,54 @@ async def await_dialog(dialog: QDialog) -> int:
 
 
 class ConfirmDialog(QDialog):
-    """ "Are you sure?" naming the impact, with an optional comment and the exact commands."""
+    """ "Are you sure?" naming the impact, with the action's inputs and the exact commands.
+
+    Generated from the action's `Confirmation`; `plan_for` builds the backend's plan for the
+    current inputs on every change.  `plan` is the object shown — the window runs that object.
+    """
 
     def __init__(
         self,
         parent: QWidget | None,
-        title: str,
-        impact: str,
-        commands: Callable[[str], list[str]],
-        accept_text: str,
-        input_label: str = "",
-        input_default: str = "",
-        offer_validate_only: bool = False,
-        validate_commands: Callable[[str], list[str]] | None = None,
+        confirmation: Confirmation,
+        plan_for: Callable[[Inputs], Plan | Refusal],
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(title)
+        c = confirmation
+        self.setWindowTitle(c.title)
         self.setObjectName("confirmDialog")
-        self._commands = commands
-        self._validate_commands = validate_commands
+        self._plan_for = plan_for
+        self.plan: Plan | Refusal = Refusal(c.title, "not built yet")
         icon = QLabel()
         icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(32, 32))
-        self.impact = plain_label(impact)
+        self.impact = plain_label(c.impact)
         self.impact.setWordWrap(True)
         self.impact.setAccessibleName("Impact")
         top = QHBoxLayout()
         top.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.impact, 1)
         form = QFormLayout()
-        self.input = QLineEdit(input_default)
-        self.input.setAccessibleName(input_label.rstrip(":") or "Comment")
-        self.input.setVisible(bool(input_label))
-        if input_label:
-            form.addRow(input_label, self.input)
+        self.input = QLineEdit()
+        self.input.setAccessibleName(c.input_label.rstrip(":") or "Comment")
+        self.input.setVisible(bool(c.input_label))
+        if c.input_label:
+            form.addRow(c.input_label, self.input)
         self.validate_only = QCheckBox("&Validate only (check that the move would succeed, move nothing)")
-        self.validate_only.setVisible(offer_validate_only)
+        self.validate_only.setVisible(c.offer_validate_only)
+        self._offer_validate = c.offer_validate_only
         self.command_view = QPlainTextEdit()
         self.command_view.setReadOnly(True)
         self.command_view.setAccessibleName("Command that will run")
         self.command_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.command_view.setMaximumHeight(90)
+        self.where = plain_label()
+        self.where.setAccessibleName("Where it runs")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(accept_text)
-        self.ok_button.setAccessibleName(accept_text)
+        self.ok_button.setText(c.accept_text)
+        self.ok_button.setAccessibleName(c.accept_text)
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setDefault(True)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -109,25 +111,36 @@ class ConfirmDialog(QDialog):
         lay.addWidget(self.validate_only)
         lay.addWidget(QLabel("Command that will run:"))
         lay.addWidget(self.command_view)
+        lay.addWidget(self.where)
         lay.addWidget(self.buttons)
-        self._needs_input = bool(input_label)
+        self._needs_input = bool(c.input_label)
         self.input.textChanged.connect(self._update)
         self.validate_only.toggled.connect(self._update)
         self._update()
         self.resize(560, self.sizeHint().height())
 
+    def inputs(self) -> Inputs:
+        return Inputs(self.text(), self._offer_validate and self.validate_only.isChecked())
+
     def _update(self) -> None:
         text = self.text()
-        validating = self._validate_commands is not None and self.validate_only.isChecked()
-        build = self._validate_commands if validating and self._validate_commands else self._commands
-        lines = build(text)
-        self.command_view.setPlainText("\n".join(lines))
-        # The backend previews a value it refuses to quote as "Not sent: why" (nothing would run).
-        refused = next((line for line in lines if line.startswith(NOT_SENT)), "")
-        ok = (not self._needs_input or bool(text)) and not refused
+        self.plan = self._plan_for(self.inputs())
+        if self._needs_input and not text:
+            ok, why = False, "Enter a " + self.input.accessibleName().lower() + " first"
+        elif isinstance(self.plan, Refusal):
+            ok, why = False, self.plan.reason  # nothing would be sent
+        else:
+            ok, why = True, ""
+        if isinstance(self.plan, Plan):
+            self.command_view.setPlainText("\n".join(self.plan.command_lines))
+            nodes = sorted({s.node or "any reachable node of the cluster" for s in self.plan.steps})
+            self.where.setText("Runs on " + ", ".join(nodes))
+        else:
+            empty = self._needs_input and not text
+            self.command_view.setPlainText("" if empty else f"Nothing will be sent: {why}")
+            self.where.setText("")
         self.ok_button.setEnabled(ok)
-        why = refused or "Enter a " + self.input.accessibleName().lower() + " first"
-        self.ok_button.setToolTip("" if ok else why)
+        self.ok_button.setToolTip(why)
 
     def text(self) -> str:
         return self.input.text().strip()

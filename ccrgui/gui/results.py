@@ -34,7 +34,8 @@ from ccrgui.domain.model import (
 )
 from ccrgui.gui import icons
 from ccrgui.gui.plaintext import plain_label, plain_tooltip
-from ccrgui.gui.tree import ClusterEntry, ConnState, ItemRef, Kind, node_error, service_groups
+from ccrgui.gui.state import ClusterEntry, ConnState, ItemRef, Kind
+from ccrgui.gui.tree import node_error, service_groups
 
 
 @dataclass(frozen=True)

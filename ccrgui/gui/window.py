@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPoint, QSettings, Qt
@@ -30,19 +29,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ccrgui.domain.eventquery import EventFilter, TargetKind, critical_events_filter
-from ccrgui.domain.model import Group
+from ccrgui.domain.plan import Refusal
+from ccrgui.domain.session_api import ClusterSession, ConnectionSettings
 from ccrgui.gui import actions as A
 from ccrgui.gui import icons
 from ccrgui.gui.connections import ConnectionManager
 from ccrgui.gui.dialogs import ConfirmDialog, PropertiesDialog, await_dialog, show_error
-from ccrgui.gui.events import EventsView
 from ccrgui.gui.oplog import OpLogDock
 from ccrgui.gui.plaintext import make_plain, plain_label, plain_tooltip
 from ccrgui.gui.results import ResultContext, ResultsPane, build_results
+from ccrgui.gui.state import ClusterEntry, ConnState, ItemRef, Kind
 from ccrgui.gui.tasks import spawn
-from ccrgui.gui.tree import ClusterTreeModel, ConnState, ItemRef, Kind
-from ccrgui.remote.api import ClusterSession, ConnectionSettings
+from ccrgui.gui.tree import ClusterTreeModel
+from ccrgui.gui.view_registry import VIEW_COMMANDS, VIEWS
+from ccrgui.gui.views import CenterView, ViewContext
 
 SessionFactory = Callable[[ConnectionSettings, str], ClusterSession]
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ class MainWindow(QMainWindow):
         self.results = ResultsPane()
         self.center = QStackedWidget()
         self.center.addWidget(self.results)
-        self.events_views: dict[str, EventsView] = {}
+        self.views: dict[tuple[str, Kind], CenterView] = {}  # (conn_id, kind) -> registered view
         self.actions_pane = ActionsPane()
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.tree)
@@ -244,11 +244,10 @@ class MainWindow(QMainWindow):
 
     def _show_results(self) -> None:
         ref = self.selected_ref()
-        if ref is not None and ref.kind is Kind.EVENTS and ref.conn_id in self.manager.entries():
-            view, fresh = self._events_view(ref.conn_id)
-            self.center.setCurrentWidget(view)
-            if fresh:
-                view.run_filter(self.events_filter(ref))
+        if ref is not None and ref.kind in VIEWS and ref.conn_id in self.manager.entries():
+            view, fresh = self._view(ref.conn_id, ref.kind)
+            self.center.setCurrentWidget(view.widget)
+            view.show(ref, fresh)
             return
         self.center.setCurrentWidget(self.results)
         self.ctx.critical_events = {c.conn_id: c.critical or "Reading…" for c in self.manager.connections()}
@@ -289,8 +288,8 @@ class MainWindow(QMainWindow):
         act.setToolTip(plain_tooltip(spec.reason or spec.text) or "")
         act.setStatusTip(spec.reason)
         act.setObjectName(spec.id)
-        if spec.id in _ACTION_ICONS:
-            act.setIcon(icons.icon(_ACTION_ICONS[spec.id]))
+        if spec.icon:
+            act.setIcon(icons.icon(spec.icon))
         if spec.shortcut:
             act.setShortcut(QKeySequence(spec.shortcut))
             act.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the window's own F5/Enter act
@@ -353,17 +352,18 @@ class MainWindow(QMainWindow):
         if was_empty and self.tree_model.rowCount(cluster_index):
             self.tree.expand(cluster_index)
         self._update_conn_label(conn_id)
-        self._update_events_nodes(conn_id)
+        for (view_conn, _), view in self.views.items():
+            if view_conn == conn_id:
+                view.feed(conn.entry)
         ref = self.selected_ref()
         if ref is None or ref.kind is Kind.ROOT or ref.conn_id == conn_id:
             self._selection_changed()
 
     def _conn_removed(self, conn_id: str) -> None:
-        view = self.events_views.pop(conn_id, None)
-        if view is not None:
-            self.center.removeWidget(view)
-            spawn(view.close_async())
-            view.deleteLater()
+        for key in [k for k in self.views if k[0] == conn_id]:
+            view = self.views.pop(key)
+            self.center.removeWidget(view.widget)
+            view.dispose()
         self.tree_model.remove_cluster(conn_id)
         label = self._conn_labels.pop(conn_id, None)
         if label is not None:
@@ -453,8 +453,8 @@ class MainWindow(QMainWindow):
             self.manager.refresh_all()
             return
         self.manager.refresh(ref.conn_id)
-        view = self.events_views.get(ref.conn_id)
-        if ref.kind is Kind.EVENTS and view is not None:
+        view = self.views.get((ref.conn_id, ref.kind))
+        if view is not None:
             view.refresh()
 
     def trigger(self, spec: A.ActionSpec, ref: ItemRef | None) -> None:
@@ -487,7 +487,7 @@ class MainWindow(QMainWindow):
         """Run an action; a value the backend refuses to quote is an error box, not a lost task."""
         try:
             await self._dispatch(spec, ref)
-        except ValueError as exc:  # e.g. quoting.UnsafeValueError raised while building a preview
+        except ValueError as exc:  # a bug in a plan builder: reported, not a lost task
             log.warning("%s not run: %s", spec.text, exc)
             self.error_boxes.append(show_error(self, spec.text, f"{spec.text}: nothing was run.\n\n{exc}"))
 
@@ -495,61 +495,49 @@ class MainWindow(QMainWindow):
         conn = self.manager.get(ref.conn_id)
         if conn is None:
             return
-        session, snap, cluster = conn.session, conn.entry.snapshot, conn.entry.label
         if spec.id == A.DISCONNECT:
             await self.manager.remove(ref.conn_id)
-            return
-        if spec.id == A.EVENTS:
-            self.open_events(ref)
-            return
-        if spec.id == A.EVENTS_FILTER:
-            self._events_view(ref.conn_id)[0].open_filter_dialog()
-            return
-        if snap is None:
-            return
-        group = snap.group(ref.name) if ref.kind is Kind.GROUP else None
-        name = group.name if group else ref.name
-        target = f"{cluster}\\{name}" if name else cluster
-        if spec.id == A.PROPERTIES and group is not None:
-            self._show_properties(ref)
-        elif spec.id == A.ONLINE and group is not None:
-            await self.manager.run_action(
-                ref.conn_id,
-                target,
-                f"Bring {name} online",
-                session.preview_bring_online(name),
-                lambda: session.bring_online(name),
+        elif spec.id in VIEW_COMMANDS:
+            self.open_view(ref, VIEW_COMMANDS[spec.id]).command(spec.id, ref)
+        elif spec.id == A.PROPERTIES:
+            if conn.entry.snapshot is not None and conn.entry.snapshot.group(ref.name) is not None:
+                self._show_properties(ref)
+        else:
+            action = A.cluster_action(spec.id)
+            if action is not None and conn.entry.snapshot is not None:
+                await self._run_cluster_action(action, spec, A.Selection(ref, conn.entry, conn.busy))
+
+    async def _run_cluster_action(
+        self, action: A.ClusterAction, spec: A.ActionSpec, sel: A.Selection
+    ) -> None:
+        """Any registered action: confirm (showing its plan), then run that same plan."""
+        conn = self.manager.get(sel.ref.conn_id)
+        assert conn is not None
+        session = conn.session
+        question = action.confirmation(sel, spec)
+        inputs = A.Inputs()
+        if question is None:
+            plan = action.plan(session, sel, spec, inputs)
+        else:
+            dialog = ConfirmDialog(self, question, lambda i: action.plan(session, sel, spec, i))
+            if not await self._confirm(dialog):
+                return
+            plan, inputs = dialog.plan, dialog.inputs()
+        if isinstance(plan, Refusal):
+            self.error_boxes.append(
+                show_error(self, plan.title, f"{plan.title}: nothing was run.\n\n{plan.reason}")
             )
-        elif spec.id == A.OFFLINE and group is not None:
-            await self._take_offline(ref.conn_id, target, group)
-        elif spec.id == A.MOVE_TO and group is not None:
-            await self._move(ref.conn_id, target, group, spec.target or None)
-        elif spec.id == A.PAUSE:
-            await self.manager.run_action(
-                ref.conn_id,
-                target,
-                f"Pause {name}",
-                session.preview_pause_node(name),
-                lambda: session.pause_node(name),
+            return
+        label = action.log_label(sel, spec, inputs)
+        result = await self.manager.run_plan(sel.ref.conn_id, sel.target_path, label, plan)
+        message = action.success_message(sel, spec, inputs)
+        if result is not None and result.ok and message:
+            box = QMessageBox(
+                QMessageBox.Icon.Information, label, message, QMessageBox.StandardButton.Close, self
             )
-        elif spec.id == A.RESUME:
-            await self.manager.run_action(
-                ref.conn_id,
-                target,
-                f"Resume {name}",
-                session.preview_resume_node(name),
-                lambda: session.resume_node(name),
-            )
-        elif spec.id == A.SUSPEND_COPY:
-            await self._suspend_copy(ref.conn_id, target, name)
-        elif spec.id == A.RESUME_COPY:
-            await self.manager.run_action(
-                ref.conn_id,
-                target,
-                f"Resume copy of {name}",
-                session.preview_resume_copy(name),
-                lambda: session.resume_copy(name),
-            )
+            make_plain(box)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.show()
 
     async def _confirm(self, dialog: ConfirmDialog) -> bool:
         self.confirm_dialog = dialog
@@ -558,116 +546,6 @@ class MainWindow(QMainWindow):
         finally:
             dialog.deleteLater()
 
-    async def _take_offline(self, conn_id: str, target: str, g: Group) -> None:
-        session = self.manager.get(conn_id).session  # type: ignore[union-attr]
-        if g.is_cms:
-            impact = (
-                f"Users of {g.name} lose mail access until it is brought online again. The Exchange "
-                f"services of the clustered mailbox server stop on {g.owner}."
-            )
-        else:
-            impact = f"Clients of {g.name} lose access to its services until it is brought online again."
-        dialog = ConfirmDialog(
-            self,
-            f"Take {g.name} offline",
-            impact,
-            lambda reason: session.preview_take_offline(g.name, reason),
-            "Take Offline",
-            "Stop reason:" if g.is_cms else "",
-        )
-        if not await self._confirm(dialog):
-            return
-        reason = dialog.text()
-        await self.manager.run_action(
-            conn_id,
-            target,
-            f"Take {g.name} offline",
-            session.preview_take_offline(g.name, reason),
-            lambda: session.take_offline(g.name, reason),
-        )
-
-    async def _move(self, conn_id: str, target: str, g: Group, node: str | None) -> None:
-        session = self.manager.get(conn_id).session  # type: ignore[union-attr]
-        where = node or "the best possible node"
-        if g.is_cms:
-            impact = (
-                f"Users of {g.name} lose mail access during the move from {g.owner} to {where} "
-                f"(usually a minute or two), and running backups of its storage groups stop."
-            )
-        else:
-            impact = (
-                f"Clients of {g.name} lose access to its services during the move from {g.owner} to {where}."
-            )
-        def validate_commands(comment: str) -> list[str]:
-            if node is None:
-                return [f"Validate moving {g.name} to {node}"]
-            return session.preview_validate_move_cms(node, comment)
-
-        dialog = ConfirmDialog(
-            self,
-            f"Move {g.name}",
-            impact,
-            lambda comment: session.preview_move_group(g.name, node, comment),
-            "Move",
-            "Move comment:" if g.is_cms else "",
-            offer_validate_only=g.is_cms and node is not None,
-            validate_commands=validate_commands,
-        )
-        if not await self._confirm(dialog):
-            return
-        comment = dialog.text()
-        if g.is_cms and node is not None and dialog.validate_only.isChecked():
-            commands = validate_commands(comment)
-            result = await self.manager.run_action(
-                conn_id,
-                target,
-                f"Validate moving {g.name} to {node}",
-                commands,
-                lambda: session.validate_move_cms(node, comment),
-            )
-            if result is not None and result.ok:
-                box = QMessageBox(
-                    QMessageBox.Icon.Information,
-                    f"Validate moving {g.name}",
-                    f"{g.name} can be moved to {node}.",
-                    QMessageBox.StandardButton.Close,
-                    self,
-                )
-                make_plain(box)
-                box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-                box.show()
-            return
-        await self.manager.run_action(
-            conn_id,
-            target,
-            f"Move {g.name} to {where}",
-            session.preview_move_group(g.name, node, comment),
-            lambda: session.move_group(g.name, node, comment),
-        )
-
-    async def _suspend_copy(self, conn_id: str, target: str, sg: str) -> None:
-        conn = self.manager.get(conn_id)
-        assert conn is not None
-        session = conn.session
-        dialog = ConfirmDialog(
-            self,
-            f"Suspend copy of {sg}",
-            f"The passive copy of {sg} stops receiving logs until resumed; a failover now could lose data.",
-            lambda comment: session.preview_suspend_copy(sg, comment),
-            "Suspend",
-            "Suspend comment:",
-        )
-        if not await self._confirm(dialog):
-            return
-        comment = dialog.text()
-        await self.manager.run_action(
-            conn_id,
-            target,
-            f"Suspend copy of {sg}",
-            dialog.commands().splitlines(),
-            lambda: session.suspend_copy(sg, comment),
-        )
-
     def _show_properties(self, ref: ItemRef) -> None:
         results = build_results(ref, self.manager.entries(), self.ctx)
         wanted = [s for s in results.sections if s.title.startswith("Summary") or s.title == "Resources"]
@@ -675,23 +553,9 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
-    def events_filter(self, ref: ItemRef) -> EventFilter:
-        """The "Show critical events" preset for the item: Critical and Error, last 24 h, naming it."""
-        conn = self.manager.get(ref.conn_id)
-        snap = conn.entry.snapshot if conn else None
-        nodes = [n.name for n in snap.nodes] if snap else []
-        if ref.kind is Kind.NODE:
-            return critical_events_filter(TargetKind.NODE, ref.name, nodes=nodes)
-        if ref.kind is Kind.GROUP and snap is not None:
-            related = [r.name for r in snap.resources_of(ref.name)]
-            return critical_events_filter(TargetKind.GROUP, ref.name, nodes=nodes, related=related)
-        return critical_events_filter(
-            TargetKind.CLUSTER, snap.cluster_name if snap else ref.conn_id, nodes=nodes
-        )
-
-    def _events_view(self, conn_id: str) -> tuple[EventsView, bool]:
-        """The cluster's event view (helper 8's EventsView), created on first use."""
-        view = self.events_views.get(conn_id)
+    def _view(self, conn_id: str, kind: Kind) -> tuple[CenterView, bool]:
+        """The cluster's registered view for `kind`, created (and fed) on first use."""
+        view = self.views.get((conn_id, kind))
         if view is not None:
             return view, False
 
@@ -699,39 +563,25 @@ class MainWindow(QMainWindow):
             conn = self.manager.get(conn_id)
             return conn.session if conn else None
 
-        view = EventsView(session, self.center, settings=self.qsettings)
-        view.setAccessibleName("Cluster events")
-        self.events_views[conn_id] = view
-        self.center.addWidget(view)
-        self._update_events_nodes(conn_id)
+        def entry() -> ClusterEntry | None:
+            conn = self.manager.get(conn_id)
+            return conn.entry if conn else None
+
+        view = VIEWS[kind](ViewContext(self.center, conn_id, session, entry, self.qsettings))
+        self.views[(conn_id, kind)] = view
+        self.center.addWidget(view.widget)
+        current = entry()
+        if current is not None:
+            view.feed(current)
         return view, True
 
-    def _update_events_nodes(self, conn_id: str) -> None:
-        view = self.events_views.get(conn_id)
-        conn = self.manager.get(conn_id)
-        if view is not None and conn is not None and conn.entry.snapshot is not None:
-            nodes = conn.entry.snapshot.nodes
-            view.set_nodes([n.name for n in nodes])
-            # Each node's time zone (WMI CurrentTimeZone) for the details pane's local times.
-            view.set_node_utc_offsets(
-                {
-                    n.name: timedelta(minutes=n.details.utc_offset_minutes)
-                    for n in nodes
-                    if n.details is not None and n.details.utc_offset_minutes is not None
-                }
-            )
-
-    def open_events(self, ref: ItemRef) -> EventsView | None:
-        """Show critical events: the cluster's Cluster Events node with the item's preset filter."""
-        if self.manager.get(ref.conn_id) is None:
-            return None
-        view, _ = self._events_view(ref.conn_id)
-        flt = self.events_filter(ref)
-        events_ref = ItemRef(ref.conn_id, Kind.EVENTS)
-        if self.tree_model.find(events_ref).isValid():
-            self.select(events_ref)
-        self.center.setCurrentWidget(view)
-        view.run_filter(flt)
+    def open_view(self, ref: ItemRef, kind: Kind) -> CenterView:
+        """Select the cluster's item of `kind` (e.g. Cluster Events) and show its view."""
+        view, _ = self._view(ref.conn_id, kind)
+        target = ItemRef(ref.conn_id, kind)
+        if self.tree_model.find(target).isValid():
+            self.select(target)
+        self.center.setCurrentWidget(view.widget)
         return view
 
     # --- closing -------------------------------------------------------------------------
@@ -747,17 +597,3 @@ class MainWindow(QMainWindow):
                 spawn(self.manager.close())
         super().closeEvent(event)
 
-
-_ACTION_ICONS = {
-    A.ONLINE: "online",
-    A.OFFLINE: "offline",
-    A.MOVE: "group",
-    A.PAUSE: "paused",
-    A.RESUME: "up",
-    A.EVENTS: "events",
-    A.EVENTS_FILTER: "events",
-    A.CONNECT: "cluster",
-    A.DISCONNECT: "offline",
-    A.SUSPEND_COPY: "paused",
-    A.RESUME_COPY: "replication",
-}

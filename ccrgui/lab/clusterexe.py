@@ -23,12 +23,14 @@ Win32 message; the exit code is N.  Syntax errors print cluster.exe's own messag
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ccrgui.domain.model import NodeState
 from ccrgui.lab.engine import (
     ERROR_INVALID_PARAMETER,
     ERROR_IO_PENDING,
+    RPC_S_SERVER_UNAVAILABLE,
     ClusterEngine,
     GroupInfo,
     InterfaceInfo,
@@ -38,6 +40,7 @@ from ccrgui.lab.engine import (
     ResourceInfo,
     win32,
 )
+from ccrgui.lab.grouppolicy import WRITABLE
 from ccrgui.lab.process import ProcessIO
 
 if TYPE_CHECKING:
@@ -172,6 +175,19 @@ PROGRESS: dict[str, str] = {
     "node_resume": "Resuming node '{name}'...\n",
 }
 
+# node /start and /stop (cluster.exe's MSG_NODECMD_* message texts: a blank line, then the text).
+NODE_SERVICE: dict[str, str] = {
+    "start": "\nAttempting to start the cluster service on node '{name}'",
+    "started": "\nThe cluster service has been successfully started.",
+    "start_issued": (
+        "\nA command to start the cluster service has issued, but the service has not yet started."
+    ),
+    "already_start": "\nThe cluster service is already running.",
+    "stop": "\nAttempting to stop the cluster service on node '{name}'",
+    "stopped": "\nThe cluster service has been successfully stopped.",
+    "already_stop": "\nThe cluster service has already been stopped.",
+}
+
 QUORUM_MAX_LOG_SIZE = 4096
 INVALID_OPTION = "Invalid option '{option}'."
 MSG_EXTRA_PARAMETERS = "Too many command line parameters have been specified for the '{option}' option."
@@ -198,7 +214,10 @@ OPTIONS: tuple[tuple[str, str], ...] = (
     ("wait", "wait"),
     ("pause", "pause"),
     ("resume", "resume"),
+    ("start", "start"),
+    ("stop", "stop"),
     ("listowners", "listowners"),
+    ("setowners", "setowners"),
     ("quorumresource", "quorum"),
     ("cluster", "cluster"),
     ("node", "node"),
@@ -225,6 +244,31 @@ def _dword(value: int) -> str:
     return f"{value} (0x{value:x})"
 
 
+def _options(obj: str, words: list[str]) -> list[Option]:
+    """The options after the object name; `Name=Value` words after a group's /prop are its writes."""
+    opts: list[Option] = []
+    for a in words:
+        opt = _parse_option(a)
+        if opt is None and obj == "group" and opts and opts[-1].name == "properties":
+            opts[-1].assignments.append(a)
+            continue
+        if opt is None or opt.name.startswith("?"):
+            raise SyntaxFailure(INVALID_OPTION.format(option=a))
+        opts.append(opt)
+    return opts
+
+
+def _assignments(words: list[str]) -> list[tuple[str, str]]:
+    """`Name[:type]=Value` words of a /prop write; a word without '=' is a bad parameter (87)."""
+    out = []
+    for word in words:
+        name, eq, value = word.partition("=")
+        if not eq or not name:
+            raise win32(ERROR_INVALID_PARAMETER)
+        out.append((name.split(":", 1)[0], value))
+    return out
+
+
 def _match(word: str, table: tuple[tuple[str, str], ...]) -> str | None:
     w = word.casefold()
     for full, short in table:
@@ -238,6 +282,7 @@ class Option:
     name: str  # full option name
     value: str | None  # text after ':' (None if no colon)
     typed: str
+    assignments: list[str] = field(default_factory=list)  # "Name=Value" words after /prop
 
 
 def _parse_option(arg: str) -> Option | None:
@@ -326,11 +371,7 @@ class ClusterExe:
         opts = []
         if obj == "netinterface" and len(names) == 2:
             opts.append(Option("network", names[1], names[1]))
-        for a in rest:
-            opt = _parse_option(a)
-            if opt is None or opt.name.startswith("?"):
-                raise SyntaxFailure(INVALID_OPTION.format(option=a))
-            opts.append(opt)
+        opts.extend(_options(obj, rest))
         handler = {
             "node": self._node,
             "group": self._group,
@@ -456,7 +497,9 @@ class ClusterExe:
     # ---- node -----------------------------------------------------------------------------------
 
     def _node(self, name: str | None, opts: list[Option]) -> int:
-        action = self._action(opts, {"status", "pause", "resume", "properties", "privproperties"})
+        action = self._action(
+            opts, {"status", "pause", "resume", "start", "stop", "properties", "privproperties"}
+        )
         kind = action.name if action else "status"
         if name is None:
             if kind != "status":
@@ -465,6 +508,8 @@ class ClusterExe:
             self.table("node", self._node_rows(self.engine.nodes()))
             return 0
         node = self.engine.node(name)
+        if kind in ("start", "stop"):
+            return self._node_service(node, kind, opts)
         if kind == "properties":
             spec = node.spec
             build = int(spec.os_version.split(".")[-1])
@@ -497,6 +542,31 @@ class ClusterExe:
         self.table("node", self._node_rows([node]))
         return 0
 
+    def _node_service(self, node: NodeInfo, kind: str, opts: list[Option]) -> int:
+        """node /start and /stop: the cluster service on that node through its service manager.
+
+        /stop: its groups move to other nodes and it goes Down.  /start: it joins (Joining, then
+        Up); with /wait[:N] cluster.exe waits until it is Up, else reports the start as issued.
+        """
+        self.text(NODE_SERVICE[kind], name=node.name)
+        if not self.engine.node_is_powered(node.name):
+            raise win32(RPC_S_SERVER_UNAVAILABLE)
+        if self.engine.service_running(node.name, "ClusSvc") == (kind == "start"):
+            self.text(NODE_SERVICE["already_" + kind])
+            return 0
+        if kind == "stop":
+            self.engine.stop_service(node.name, "ClusSvc")
+            self.text(NODE_SERVICE["stopped"])
+            return 0
+        self.engine.start_service(node.name, "ClusSvc")
+        waits = any(o.name == "wait" for o in opts)
+        up = self.engine.wait_until(
+            lambda: self.engine.node(node.name).state in (NodeState.UP, NodeState.PAUSED),
+            self._nominal(self._wait_value(opts, None)) if waits else 0.0,
+        )
+        self.text(NODE_SERVICE["started" if up or not waits else "start_issued"])
+        return 0
+
     # ---- group ----------------------------------------------------------------------------------
 
     def _group(self, name: str | None, opts: list[Option]) -> int:
@@ -508,6 +578,7 @@ class ClusterExe:
             "properties",
             "privproperties",
             "listowners",
+            "setowners",
             "node",
         }
         action = self._action(opts, allowed)
@@ -529,6 +600,12 @@ class ClusterExe:
             self.text(TITLES["group_one"], name=name)
             self.table("group", self._group_rows([group]))
             return 0
+        if kind == "properties" and action is not None and action.assignments:
+            self.engine.set_group_properties(group.name, _assignments(action.assignments))
+            return 0
+        if kind == "setowners" and action is not None:
+            self.engine.set_group_owners(group.name, (action.value or "").split(","))
+            return 0
         if kind == "properties":
             return self._props(
                 "prop",
@@ -538,11 +615,7 @@ class ClusterExe:
                     ("SR", "Name", group.name),
                     ("S ", "Description", ""),
                     ("D ", "PersistentState", _dword(0 if group.state.value == "Offline" else 1)),
-                    ("D ", "FailoverThreshold", _dword(10)),
-                    ("D ", "FailoverPeriod", _dword(6)),
-                    ("D ", "AutoFailbackType", _dword(0)),
-                    ("D ", "FailbackWindowStart", _dword(4294967295)),
-                    ("D ", "FailbackWindowEnd", _dword(4294967295)),
+                    *(("D ", name, _dword(group.policy.value(name))) for name in WRITABLE),
                 ],
             )
         if kind == "privproperties":

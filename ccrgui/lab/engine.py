@@ -27,7 +27,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -35,6 +35,7 @@ from ccrgui.domain.model import CmsState, CopyStatus, GroupState, InterfaceState
 from ccrgui.lab import event_messages as em
 from ccrgui.lab.clock import Clock, Timer
 from ccrgui.lab.faults import Faults
+from ccrgui.lab.grouppolicy import GroupPolicy, PolicyError, apply_assignments
 from ccrgui.lab.topology import Account, GroupSpec, NodeSpec, ResourceSpec, Topology
 
 # ---- errors -------------------------------------------------------------------------------------
@@ -175,10 +176,17 @@ class NodeInfo:
     powered: bool  # the machine is running (answers WinRM) even if the cluster service is not
     booting: bool
     shutting_down: bool  # a restart is under way (groups moving away, then power off)
-    exchange_version: str  # e.g. "8.1.240.6"
+    exchange_version: str  # e.g. "8.1.240.6" (the service pack's build; rollups do not change it)
     services: dict[str, bool]  # service name -> running
     last_boot: datetime
     spec: NodeSpec
+    service_display: dict[str, str] = field(default_factory=dict)  # service name -> display name
+    rollup_build: str = ""  # build of the update rollup installed on top of the SP ("" = none)
+
+    @property
+    def file_build(self) -> str:
+        """The build of the Exchange binaries (ExSetup.exe): the rollup's, else the SP's."""
+        return self.rollup_build or self.exchange_version
 
 
 @dataclass(frozen=True)
@@ -201,6 +209,7 @@ class GroupInfo:
     kind: str  # "core", "storage", "cms", "generic"
     resources: tuple[str, ...]
     preferred_owners: tuple[str, ...]
+    policy: GroupPolicy = field(default_factory=GroupPolicy)
 
 
 @dataclass(frozen=True)
@@ -277,6 +286,21 @@ class CopyInfo:
 
 
 @dataclass(frozen=True)
+class DatabaseInfo:
+    """One mailbox database of the CMS, for Get-MailboxDatabase [-Status]."""
+
+    name: str
+    storage_group: str
+    server: str  # the CMS
+    edb_file_path: str
+    mounted: bool
+    last_full_backup: datetime | None
+    last_incremental_backup: datetime | None
+    active_node: str
+    passive_node: str
+
+
+@dataclass(frozen=True)
 class EngineSnapshot:
     taken_at: datetime
     nodes: tuple[NodeInfo, ...]
@@ -303,6 +327,9 @@ class _Node:
     exchange_version: str = ""
     services: dict[str, bool] = field(default_factory=dict)
     last_boot: datetime | None = None
+    service_names: dict[str, str] = field(default_factory=dict)  # key -> name as installed
+    display_names: dict[str, str] = field(default_factory=dict)  # key -> display name
+    rollup_build: str = ""  # build of the last update rollup installed on this SP ("" = none)
 
     @property
     def name(self) -> str:
@@ -336,6 +363,9 @@ class _Group:
     resources: list[_Resource]
     empty_state: GroupState = GroupState.ONLINE  # groups without resources keep a state of their own
     gen: int = 0  # bumped by each new operation; stale timed steps see a newer gen and stop
+    policy: GroupPolicy = field(default_factory=GroupPolicy)
+    failed_over: bool = False  # moved by a failover (not by the admin): may fail back
+    failovers: list[datetime] = field(default_factory=list)
 
 
 @dataclass
@@ -358,6 +388,8 @@ class _Copy:
     copied_at: datetime | None = None
     replayed_at: datetime | None = None
     gen: int = 0
+    last_full_backup: datetime | None = None
+    last_incremental_backup: datetime | None = None
 
 
 def _fold(s: str) -> str:
@@ -390,11 +422,15 @@ class ClusterEngine:
         now = clock.now()
         self._nodes: dict[str, _Node] = {}
         for i, spec in enumerate(topology.nodes):
+            names = {_fold(s): s for s in SERVICES} | {_fold(x.name): x.name for x in spec.services}
             self._nodes[_fold(spec.name)] = _Node(
                 spec=spec,
                 exchange_version=spec.exchange_version,
-                services={_fold(s): True for s in SERVICES},
+                services={_fold(s): True for s in SERVICES}
+                | {_fold(x.name): x.running for x in spec.services},
                 last_boot=now - timedelta(days=12, hours=3 * i, minutes=17 * i),
+                service_names=names,
+                display_names=dict(SERVICE_DISPLAY) | {_fold(x.name): x.display_name for x in spec.services},
             )
         self._groups: dict[str, _Group] = {}
         self._resources: dict[str, _Resource] = {}
@@ -421,7 +457,12 @@ class ClusterEngine:
             c.replayed = base
             c.inspected_at = c.copied_at = now - timedelta(seconds=20 + 7 * i)
             c.replayed_at = now - timedelta(seconds=40 + 9 * i)
+            c.last_full_backup = (now - timedelta(days=1 + i)).replace(
+                hour=23, minute=5 + i, second=0, microsecond=0
+            )
+            c.last_incremental_backup = (now - timedelta(hours=5 + i)).replace(second=0, microsecond=0)
             self._copies[_fold(sg.name)] = c
+        self._fsw_blocked: set[str] = set()  # nodes from which the witness share does not answer
         self._passive_hint = self._default_passive(cms_owner)
         if topology.storage_groups:
             self._schedule(self.durations.copy_tick, self._copy_tick)
@@ -544,7 +585,7 @@ class ClusterEngine:
         return next((r for r in self._resources.values() if r.spec.type == "File Share Witness"), None)
 
     def _redundant(self) -> tuple[str, ...]:
-        spec = self._cms_group().spec
+        spec = next((s for s in self.topology.groups if s.kind == "cms"), self._cms_group().spec)
         if spec.preferred_owners:
             return tuple(self._node(n).name for n in spec.preferred_owners)
         return (
@@ -579,9 +620,11 @@ class ClusterEngine:
             booting=n.booting,
             shutting_down=n.shutting_down,
             exchange_version=n.exchange_version,
-            services={_display_service(k): v for k, v in n.services.items()},
+            services={n.service_names[k]: v for k, v in n.services.items()},
             last_boot=n.last_boot,
             spec=n.spec,
+            service_display={n.service_names[k]: n.display_names[k] for k in n.services},
+            rollup_build=n.rollup_build,
         )
 
     def groups(self) -> list[GroupInfo]:
@@ -601,6 +644,7 @@ class ClusterEngine:
             kind=g.spec.kind,
             resources=tuple(r.spec.name for r in g.resources),
             preferred_owners=tuple(self._node(p).name for p in g.spec.preferred_owners),
+            policy=g.policy,
         )
 
     def resources(self) -> list[ResourceInfo]:
@@ -898,6 +942,7 @@ class ClusterEngine:
                 self._check_target(target)
             if _fold(target.name) == _fold(g.owner):
                 return target.name
+            g.failed_over = False
             self._relocate(g, target.name, failover=False)
             self._notify()
             return target.name
@@ -1203,6 +1248,7 @@ class ClusterEngine:
             if not n.paused:
                 raise win32(ERROR_CLUSTER_NODE_NOT_PAUSED)
             n.paused = False
+            self._failback_tick()
             self._notify()
 
     def reboot_node(self, node: str, *, user: str = "CONTOSO\\Administrator", delay_s: float = 0.0) -> None:
@@ -1272,6 +1318,8 @@ class ClusterEngine:
             if target is None:
                 self._force_offline(g)
                 continue
+            if not self._may_fail_over(g):
+                continue
             if crash:
                 # The survivors notice the loss after the heartbeat timeout, then fail over to
                 # the best node available at that moment.
@@ -1334,6 +1382,7 @@ class ClusterEngine:
                 return
             self._event(n.name, em.FAILOVER_CLUSTERING, 1062, self.topology.cluster_name)
             self._refresh_copies()
+            self._failback_tick()
 
         self._schedule(self.durations.join, joined)
 
@@ -1372,7 +1421,7 @@ class ClusterEngine:
                 raise LabError(1062, "The service has not been started.")
             member = n.in_cluster
             n.services[key] = False
-            self._event(n.name, em.SCM, 7036, SERVICE_DISPLAY[key], "stopped")
+            self._event(n.name, em.SCM, 7036, n.display_names[key], "stopped")
             if key == "clussvc" and member:
                 n.joining = False
                 for g in list(self._groups.values()):
@@ -1394,7 +1443,7 @@ class ClusterEngine:
             if n.services[key]:
                 raise LabError(1056, "An instance of the service is already running.")
             n.services[key] = True
-            self._event(n.name, em.SCM, 7036, SERVICE_DISPLAY[key], "running")
+            self._event(n.name, em.SCM, 7036, n.display_names[key], "running")
             if key == "clussvc":
                 self._join(n)
                 self._evaluate_quorum()
@@ -1469,13 +1518,18 @@ class ClusterEngine:
         """Move-ClusteredMailboxServer: a handoff from the active to the passive node.
 
         Exchange-level refusals (LabError code 0, error_id): "MoveCommentRequired",
-        "CmsNotOnline" (stopped or not Online), "TargetNotRedundantMachine", "TargetIsActive"
-        (only active -> passive), "TargetNotAvailable" (down, joining, paused or cluster service
-        stopped), "ReplicationNotHealthy" (a copy is not Healthy; with `ignore_dismounted`, copies of
+        "CmsNotOnline" (not Online and not stopped: pending, failed, partially online),
+        "TargetNotRedundantMachine", "TargetIsActive" (only active -> passive),
+        "TargetNotAvailable" (down, joining, paused or cluster service stopped),
+        "ReplicationNotHealthy" (a copy is not Healthy; with `ignore_dismounted`, copies of
         dismounted databases are not checked).  `validate_only` runs the checks and changes nothing.
         On success: MSExchangeCluster 1000 (with the comment) on the active node, then the group
         moves (cms_offline + cms_online nominal seconds) and MSExchangeRepl 100 is logged on
         the target with the handoff time.
+
+        A CMS stopped with Stop-ClusteredMailboxServer can be moved too (the service-pack
+        procedure moves it stopped to the upgraded node): it changes owner and arrives stopped;
+        its copies are not checked (nothing is mounted, nothing is lost).
         """
         with self.lock:
             self._require_formed()
@@ -1484,83 +1538,106 @@ class ClusterEngine:
                     "MoveCommentRequired", "The MoveComment parameter must be specified.", "InvalidArgument"
                 )
             g = self._cms_group()
-            cms = self.topology.cms_name
-            red = {_fold(x): x for x in self._redundant()}
-            if _fold(target) not in red:
-                raise exchange_error(
-                    "TargetNotRedundantMachine",
-                    f"The target machine '{target}' is not in the list of redundant machines for clustered "
-                    f"mailbox server '{cms}'.",
-                    "InvalidArgument",
-                )
-            tnode = self._nodes[_fold(target)]
-            if _fold(target) == _fold(g.owner):
-                raise exchange_error(
-                    "TargetIsActive",
-                    f"Clustered mailbox server '{cms}' is already running on '{tnode.name}'. "
-                    "The target machine "
-                    "must be the passive node.",
-                    "InvalidArgument",
-                )
-            state = self._cms_state()
-            if self._cms_stopped or state is not CmsState.ONLINE:
-                raise exchange_error(
-                    "CmsNotOnline",
-                    f"Clustered mailbox server '{cms}' is not online (state: {state.value}). "
-                    "It cannot be moved.",
-                )
-            if not tnode.in_cluster or tnode.joining or tnode.paused or tnode.shutting_down:
-                why = "paused" if tnode.paused else "not available"
-                raise exchange_error(
-                    "TargetNotAvailable",
-                    f"The target machine '{tnode.name}' is {why} in the cluster and cannot host clustered "
-                    f"mailbox server '{cms}'.",
-                )
-            if not tnode.services.get("msexchangerepl", False):
-                raise exchange_error(
-                    "ReplicationNotHealthy",
-                    f"The Microsoft Exchange Replication service is not running on '{tnode.name}'.",
-                )
-            for c in self._copies.values():
-                if ignore_dismounted and not c.mounted:
-                    continue
-                if c.status is not CopyStatus.HEALTHY:
-                    raise exchange_error(
-                        "ReplicationNotHealthy",
-                        f"The storage group copy '{cms}\\{c.name}' is not healthy "
-                        f"(status: {c.status.value}). "
-                        "Clustered mailbox server handoff is not allowed.",
-                    )
+            tnode = self._check_cms_target(g, target)
+            stopped = self._cms_stopped and self._cms_state() is CmsState.OFFLINE
+            if not stopped:
+                self._check_cms_movable(tnode, ignore_dismounted)
             if validate_only:
                 return
             source = g.owner
-            self._event(source, em.MSEXCHANGECLUSTER, 1000, cms, tnode.name, user, comment)
-            started = self.clock.now()
-            self._relocate(g, tnode.name, failover=False)
-            gen_watch = g.gen
-
-            def watch() -> None:
-                if self._cms_stopped:
-                    return
-                st = self._group_state(g)
-                if st.is_pending or g.gen < gen_watch:
-                    self._schedule(self.durations.resource_online / 3, watch)
-                    return
-                if _fold(g.owner) == _fold(tnode.name):
-                    secs = (self.clock.now() - started).total_seconds() * self.clock.speed
-                    self._event(
-                        tnode.name, em.MSEXCHANGEREPL, 100, cms, source, tnode.name, f"{secs:.0f}", comment
-                    )
-                    for c in self._copies.values():
-                        c.copy_queue = self._rng.randint(0, 2)
-                        c.replay_queue = self._rng.randint(0, 3)
-                        c.status = CopyStatus.INITIALIZING
-                        self._schedule(self.durations.copy_initializing, self._copy_ready, c, c.gen)
-                else:
-                    self._event(source, em.MSEXCHANGECLUSTER, 1003, cms, "The handoff did not complete.")
-
-            self._schedule(self.durations.cms_offline + self.durations.resource_online / 3, watch)
+            self._event(source, em.MSEXCHANGECLUSTER, 1000, self.topology.cms_name, tnode.name, user, comment)
+            if stopped:
+                g.gen += 1
+                g.owner = tnode.name
+                self._refresh_copies()
+                self._notify()
+                return
+            self._handoff(g, source, tnode, comment)
             self._notify()
+
+    def _check_cms_target(self, g: _Group, target: str) -> _Node:
+        """The target of a CMS move must be the other redundant machine, up in the cluster."""
+        cms = self.topology.cms_name
+        red = {_fold(x): x for x in self._redundant()}
+        if _fold(target) not in red:
+            raise exchange_error(
+                "TargetNotRedundantMachine",
+                f"The target machine '{target}' is not in the list of redundant machines for clustered "
+                f"mailbox server '{cms}'.",
+                "InvalidArgument",
+            )
+        tnode = self._nodes[_fold(target)]
+        if _fold(target) == _fold(g.owner):
+            raise exchange_error(
+                "TargetIsActive",
+                f"Clustered mailbox server '{cms}' is already running on '{tnode.name}'. "
+                "The target machine "
+                "must be the passive node.",
+                "InvalidArgument",
+            )
+        if not tnode.in_cluster or tnode.joining or tnode.paused or tnode.shutting_down:
+            why = "paused" if tnode.paused else "not available"
+            raise exchange_error(
+                "TargetNotAvailable",
+                f"The target machine '{tnode.name}' is {why} in the cluster and cannot host clustered "
+                f"mailbox server '{cms}'.",
+            )
+        return tnode
+
+    def _check_cms_movable(self, tnode: _Node, ignore_dismounted: bool) -> None:
+        """A running CMS moves only when Online and its copies are healthy on the target."""
+        cms = self.topology.cms_name
+        state = self._cms_state()
+        if self._cms_stopped or state is not CmsState.ONLINE:
+            raise exchange_error(
+                "CmsNotOnline",
+                f"Clustered mailbox server '{cms}' is not online (state: {state.value}). "
+                "It cannot be moved.",
+            )
+        if not tnode.services.get("msexchangerepl", False):
+            raise exchange_error(
+                "ReplicationNotHealthy",
+                f"The Microsoft Exchange Replication service is not running on '{tnode.name}'.",
+            )
+        for c in self._copies.values():
+            if ignore_dismounted and not c.mounted:
+                continue
+            if c.status is not CopyStatus.HEALTHY:
+                raise exchange_error(
+                    "ReplicationNotHealthy",
+                    f"The storage group copy '{cms}\\{c.name}' is not healthy "
+                    f"(status: {c.status.value}). "
+                    "Clustered mailbox server handoff is not allowed.",
+                )
+
+    def _handoff(self, g: _Group, source: str, tnode: _Node, comment: str) -> None:
+        """Move the running CMS group; MSExchangeRepl 100 on the target once it is online there."""
+        cms = self.topology.cms_name
+        started = self.clock.now()
+        self._relocate(g, tnode.name, failover=False)
+        gen_watch = g.gen
+
+        def watch() -> None:
+            if self._cms_stopped:
+                return
+            st = self._group_state(g)
+            if st.is_pending or g.gen < gen_watch:
+                self._schedule(self.durations.resource_online / 3, watch)
+                return
+            if _fold(g.owner) == _fold(tnode.name):
+                secs = (self.clock.now() - started).total_seconds() * self.clock.speed
+                self._event(
+                    tnode.name, em.MSEXCHANGEREPL, 100, cms, source, tnode.name, f"{secs:.0f}", comment
+                )
+                for c in self._copies.values():
+                    c.copy_queue = self._rng.randint(0, 2)
+                    c.replay_queue = self._rng.randint(0, 3)
+                    c.status = CopyStatus.INITIALIZING
+                    self._schedule(self.durations.copy_initializing, self._copy_ready, c, c.gen)
+            else:
+                self._event(source, em.MSEXCHANGECLUSTER, 1003, cms, "The handoff did not complete.")
+
+        self._schedule(self.durations.cms_offline + self.durations.resource_online / 3, watch)
 
     def start_cms(self, *, user: str = "CONTOSO\\Administrator") -> None:
         """Start-ClusteredMailboxServer: clears the stopped flag and brings the CMS group online.
@@ -1727,8 +1804,9 @@ class ClusterEngine:
         """Logs are generated on the active node; the passive copy copies and replays them."""
         now = self.clock.now()
         producing = self._cms_state() in (CmsState.ONLINE, CmsState.PARTIALLY_ONLINE)
+        self._failback_tick()
         for c in self._copies.values():
-            if producing:
+            if producing and c.mounted:
                 c.generated += self._rng.randint(0, 3)
             if c.status is CopyStatus.HEALTHY:
                 # Copy and replay keep up, a log or two behind; backlog after a resume drains.
@@ -1746,6 +1824,193 @@ class ClusterEngine:
             c.copy_queue = max(0, c.generated - c.copied)
             c.replay_queue = max(0, c.copied - c.replayed)
         self._schedule(self.durations.copy_tick, self._copy_tick)
+
+    # ============================================ databases, backups, owners, failback, witness ==
+
+    def _may_fail_over(self, g: _Group) -> bool:
+        """FailoverThreshold within FailoverPeriod: one failover too many leaves the group failed."""
+        now = self.clock.now()
+        if not g.policy.failovers_allowed(g.failovers, now):
+            g.gen += 1
+            for r in g.resources:
+                r.state = GroupState.FAILED
+            if not g.resources:
+                g.empty_state = GroupState.FAILED
+            return False
+        since = now - timedelta(hours=g.policy.failover_period)
+        g.failovers = [t for t in g.failovers if t >= since] + [now]
+        g.failed_over = True
+        return True
+
+    def _failback_target(self, g: _Group) -> _Node | None:
+        """The group's most preferred owner that can take it now, if that is not its owner."""
+        for name in g.spec.preferred_owners:
+            n = self._node(name)
+            if n.in_cluster and not n.paused and not n.joining and not n.shutting_down:
+                return None if _fold(n.name) == _fold(g.owner) else n
+        return None
+
+    def _failback_tick(self) -> None:
+        """Groups that failed over return to their preferred owner when AutoFailbackType allows
+        it, inside FailbackWindowStart..End (node local time = UTC here)."""
+        if self._quorum_lost:
+            return
+        now = self.clock.now()
+        for g in self._groups.values():
+            if not (g.failed_over and g.policy.failback_allowed and g.policy.in_window(now)):
+                continue
+            if self._group_state(g).is_pending:
+                continue
+            target = self._failback_target(g)
+            if target is None:
+                continue
+            g.failed_over = False
+            self._relocate(g, target.name, failover=False)
+
+    def set_group_owners(self, group: str, nodes: Sequence[str]) -> None:
+        """cluster group /setowners: the preferred owners, in order (5042 for an unknown node)."""
+        with self.lock:
+            self._require_formed()
+            g = self._group(group)
+            names = tuple(self._node(n).name for n in nodes if n.strip())
+            g.spec = replace(g.spec, preferred_owners=names)
+            self._failback_tick()
+            self._notify()
+
+    def set_group_properties(self, group: str, assignments: Sequence[tuple[str, str]]) -> None:
+        """cluster group /prop Name=Value ...: all or nothing; 87 for an unknown, read-only or
+        out-of-range property."""
+        with self.lock:
+            self._require_formed()
+            g = self._group(group)
+            try:
+                g.policy = apply_assignments(g.policy, list(assignments))
+            except PolicyError as exc:
+                raise win32(exc.code) from None
+            self._failback_tick()
+            self._notify()
+
+    def _database_copy(self, ident: str) -> _Copy:
+        """A database by name, SG\\DB or CMS\\SG\\DB identity."""
+        name = _fold(ident.split("\\")[-1])
+        for c in self._copies.values():
+            if _fold(c.database) == name:
+                return c
+        raise exchange_error(
+            "DatabaseNotFound",
+            f"The operation could not be performed because object '{ident}' could not be found on "
+            "domain controller 'DC1.contoso.com'.",
+            "InvalidArgument",
+        )
+
+    def databases(self, ident: str | None = None) -> list[DatabaseInfo]:
+        """The CMS's mailbox databases (one per storage group); "DatabaseNotFound" for a bad name."""
+        with self.lock:
+            copies = list(self._copies.values()) if ident is None else [self._database_copy(ident)]
+            online = self._cms_state() in (CmsState.ONLINE, CmsState.PARTIALLY_ONLINE)
+            base = "C:\\Program Files\\Microsoft\\Exchange Server\\Mailbox"
+            return [
+                DatabaseInfo(
+                    name=c.database,
+                    storage_group=c.name,
+                    server=self.topology.cms_name,
+                    edb_file_path=f"{base}\\{c.name}\\{c.database}.edb",
+                    mounted=c.mounted and online,
+                    last_full_backup=c.last_full_backup,
+                    last_incremental_backup=c.last_incremental_backup,
+                    active_node=self._cms_group().owner,
+                    passive_node=self._passive_node(),
+                )
+                for c in copies
+            ]
+
+    def mount_database(self, ident: str) -> None:
+        """Mount-Database: needs the CMS online ("CmsNotOnline"); mounting a mounted one is harmless."""
+        with self.lock:
+            c = self._database_copy(ident)
+            if self._cms_state() not in (CmsState.ONLINE, CmsState.PARTIALLY_ONLINE):
+                raise exchange_error(
+                    "CmsNotOnline",
+                    f"Failed to mount database '{c.database}'. The clustered mailbox server "
+                    f"'{self.topology.cms_name}' is not online.",
+                )
+            if not c.mounted:
+                c.mounted = True
+                self._event(
+                    self._cms_group().owner, em.MSEXCHANGEIS, 9500, c.database, self.topology.cms_name
+                )
+            self._notify()
+
+    def dismount_database(self, ident: str) -> None:
+        """Dismount-Database: the database stops (no new logs); 9501 on the active node."""
+        with self.lock:
+            c = self._database_copy(ident)
+            if c.mounted and self._cms_state() in (CmsState.ONLINE, CmsState.PARTIALLY_ONLINE):
+                self._event(
+                    self._cms_group().owner, em.MSEXCHANGEIS, 9501, c.database, self.topology.cms_name
+                )
+            c.mounted = False
+            self._notify()
+
+    def simulate_backup(
+        self, storage_group: str | None = None, *, kind: str = "full", node: str | None = None
+    ) -> None:
+        """Lab control: a backup product finished a `kind` ("full" or "incremental") backup of
+        one storage group (or all) now.  Taken from the passive node (`node`), the copy must be
+        Healthy ("CopyNotHealthy"), as a VSS backup of a passive copy requires."""
+        if kind not in ("full", "incremental"):
+            raise ValueError(f"kind must be 'full' or 'incremental', not {kind!r}")
+        with self.lock:
+            copies = list(self._copies.values()) if storage_group is None else [self._copy(storage_group)]
+            from_passive = node is not None and _fold(node) == _fold(self._passive_node())
+            for c in copies:
+                if from_passive and c.status is not CopyStatus.HEALTHY:
+                    raise exchange_error(
+                        "CopyNotHealthy", f"The storage group copy '{c.name}' is {c.status.value}."
+                    )
+            now = self.clock.now()
+            for c in copies:
+                if kind == "full":
+                    c.last_full_backup = now
+                else:
+                    c.last_incremental_backup = now
+            self._notify()
+
+    def witness_share(self) -> str:
+        w = self._witness()
+        return (
+            w.spec.private.get("SharePath", self.topology.witness_share) if w else self.topology.witness_share
+        )
+
+    def witness_reachable_from(self, node: str) -> bool:
+        """Whether the file share witness answers from `node` (Test-Path on its UNC path)."""
+        with self.lock:
+            n = self._node(node)
+            return n.powered and not n.booting and _fold(n.name) not in self._fsw_blocked
+
+    def set_witness_reachable(self, reachable: bool, node: str | None = None) -> None:
+        """Lab control: the witness share stops (or starts again) answering from one node or all.
+
+        When its owner cannot reach the share, the File Share Witness resource fails (1069, 1564)
+        and keeps failing until the share answers again; it then stays failed until brought online.
+        """
+        with self.lock:
+            names = [self._node(node).name] if node else [n.name for n in self._nodes.values()]
+            for name in names:
+                if reachable:
+                    self._fsw_blocked.discard(_fold(name))
+                else:
+                    self._fsw_blocked.add(_fold(name))
+            w = self._witness()
+            if w is None:
+                self._notify()
+                return
+            owner = self._groups[_fold(w.group)].owner
+            if _fold(owner) in self._fsw_blocked:
+                self.fail_resource(w.spec.name, persistent=True)
+            else:
+                self.clear_fault(w.spec.name)
+            self._notify()
 
     # ========================================================================= upgrades =========
 
@@ -1778,7 +2043,9 @@ class ClusterEngine:
         """
         with self.lock:
             self.check_node_upgrade(node)
-            self._node(node).exchange_version = version
+            n = self._node(node)
+            n.exchange_version = version
+            n.rollup_build = ""  # the service pack replaces every binary a rollup patched
             self._notify()
 
     def check_cms_upgrade(self, node: str) -> None:
@@ -1820,12 +2087,70 @@ class ClusterEngine:
                     "upgraded.",
                 )
 
-    def upgrade_cms(self, node: str, version: str) -> None:
-        """setup.com /upgradecms finished: the CMS configuration is now `version`."""
+    def upgrade_cms(self, node: str, version: str, *, user: str = "CONTOSO\\Administrator") -> None:
+        """setup.com /upgradecms finished: the CMS configuration is now `version`, and setup brings
+        the CMS back online (MSExchangeCluster 1002 on the node, then the group comes online)."""
         with self.lock:
             self.check_cms_upgrade(node)
             self._cms_version = version
+            g = self._cms_group()
+            self._cms_stopped = False
+            self._event(g.owner, em.MSEXCHANGECLUSTER, 1002, self.topology.cms_name, user)
+            self._begin_online(g)
             self._notify()
+
+    # ------------------------------------------------------------------ update rollups (msiexec)
+
+    def check_rollup(self, node: str, rollup_build: str) -> None:
+        """What installing an update rollup refuses (msiexec ends with 1603 or 1642).
+
+        "CmsActiveOnNode" (code 1603): the CMS is not offline on this node (Microsoft: install
+        only on a passive node; the install stops the cluster service).  "PatchNotApplicable"
+        (code 1642): the rollup is built for another service pack than the node runs.
+        """
+        with self.lock:
+            n = self._node(node)
+            g = self._cms_group()
+            if _fold(g.owner) == _fold(n.name) and self._cms_state() is not CmsState.OFFLINE:
+                raise LabError(
+                    1603,
+                    f"The clustered mailbox server '{self.topology.cms_name}' is active on this node.",
+                    error_id="CmsActiveOnNode",
+                )
+            if _version_key(rollup_build)[:2] != _version_key(n.exchange_version)[:2]:
+                raise LabError(
+                    1642,
+                    "The upgrade cannot be installed by the Windows Installer service because the program "
+                    "to be upgraded may be missing, or the upgrade may update a different version of the "
+                    "program. Verify that the program to be upgraded exists on your computer and that you "
+                    "have the correct upgrade.",
+                    error_id="PatchNotApplicable",
+                )
+
+    def install_rollup(self, node: str, rollup_build: str) -> None:
+        """An update rollup finished installing on `node`: its binaries are now `rollup_build`
+        (the service pack's build, the CMS's version and Get-ExchangeServer do not change)."""
+        with self.lock:
+            self.check_rollup(node, rollup_build)
+            n = self._node(node)
+            if _version_key(rollup_build) > _version_key(n.rollup_build or n.exchange_version):
+                n.rollup_build = rollup_build
+            self._notify()
+
+    def stop_services(self, node: str, names: Iterable[str]) -> list[str]:
+        """Stop those of `names` that run (setup and msiexec do this); returns the ones stopped."""
+        with self.lock:
+            stopped = [s for s in names if self.service_running(node, s)]
+            for s in stopped:
+                self.stop_service(node, s)
+            return stopped
+
+    def start_services(self, node: str, names: Iterable[str]) -> None:
+        """Start those of `names` that are stopped (in this order)."""
+        with self.lock:
+            for s in names:
+                if not self.service_running(node, s):
+                    self.start_service(node, s)
 
     # ====================================================================== interfaces =========
 
@@ -1840,10 +2165,6 @@ class ClusterEngine:
             elif state is InterfaceState.UNREACHABLE:
                 self._event(n.name, em.FAILOVER_CLUSTERING, 1126, info.name, n.name, info.network)
             self._notify()
-
-
-def _display_service(key: str) -> str:
-    return next(s for s in SERVICES if _fold(s) == key)
 
 
 def _version_key(v: str) -> tuple[int, ...]:

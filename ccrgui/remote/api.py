@@ -1,133 +1,38 @@
-"""The backend API the GUI uses: one `ClusterSession` per connected cluster.
+"""Transition shim: the session API moved to `ccrgui.domain.session_api` (Qt- and WinRM-free).
 
-The GUI knows only this module and the domain model, never WinRM.  Every method is async and
-returns domain objects; errors that the admin must see come back as values (NodeError in a
-snapshot, ActionResult.ok False, EventBatch.error), and only programming errors raise.
+Only `ConnectionError_` (settings the transport refuses) belongs to the backend.
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Protocol
-
-from ccrgui.domain.model import ActionResult, ClusterSnapshot, Event
-
-
-class AuthMethod(enum.Enum):
-    """How to authenticate.  The password never travels over unencrypted HTTP."""
-
-    CURRENT_USER = "current-user"  # Kerberos/Negotiate with the Windows logon (no password)
-    NTLM = "ntlm"  # NTLM with WinRM message encryption (HTTP or HTTPS)
-    KERBEROS = "kerberos"
-    BASIC = "basic"  # HTTPS only
-    CREDSSP = "credssp"
+from ccrgui.domain.session_api import (
+    AuthMethod,
+    ClusterSession,
+    ConnectionSettings,
+    EventBatch,
+    LogonAvailability,
+    LogQuery,
+)
 
 
-@dataclass(frozen=True)
-class ConnectionSettings:
-    """How to reach one cluster: through its name or any of its nodes."""
+def current_user_logon() -> LogonAvailability:
+    """Can "the current user" log on here: Windows' SSPI, or elsewhere Kerberos with a ticket (kinit)?"""
+    from ccrgui.remote.negotiate import current_user_availability
 
-    host: str  # cluster name or a node
-    port: int | None = None  # default: 5985 for HTTP, 5986 for HTTPS
-    https: bool = True
-    auth: AuthMethod = AuthMethod.CURRENT_USER
-    username: str = ""  # DOMAIN\user
-    verify_tls: bool = True
-    ca_file: str = ""  # custom CA bundle; empty for the system store
-    operation_timeout_s: float = 60.0
-    # Endpoints of individual nodes learnt or configured (node name -> URL).  The lab's
-    # endpoints are all on 127.0.0.1 with different ports, so this is how the demo reaches them.
-    node_endpoints: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def effective_port(self) -> int:
-        return self.port or (5986 if self.https else 5985)
+    return current_user_availability()
 
 
 class ConnectionError_(Exception):
     """The settings are unusable (e.g. a password over plain HTTP); raised before anything is sent."""
 
 
-@dataclass(frozen=True)
-class LogQuery:
-    """One `wevtutil qe` on one node and log."""
-
-    node: str
-    log: str  # e.g. "System", "Application", "Microsoft-Windows-FailoverClustering/Operational"
-    xpath: str = "*"
-    max_events: int = 5000
-    newest_first: bool = True
-
-
-@dataclass(frozen=True)
-class EventBatch:
-    """What one node answered for one log: events, or the error that stopped it."""
-
-    query: LogQuery
-    events: tuple[Event, ...] = ()
-    error: str = ""
-    truncated: bool = False  # max_events reached: more can be loaded
-    # False: a part of the answer; more batches for the same query follow (the last has True).
-    # A large answer arrives in parts, so the GUI can show rows while the rest is decoded.
-    final: bool = True
-
-
-class ClusterSession(Protocol):
-    """A connection to one cluster.  Implemented by `ccrgui.remote.session.WinRMClusterSession`."""
-
-    @property
-    def cluster_name(self) -> str: ...
-
-    @property
-    def settings(self) -> ConnectionSettings: ...
-
-    async def snapshot(self) -> ClusterSnapshot: ...
-
-    async def move_group(self, group: str, node: str | None, comment: str = "") -> ActionResult:
-        """Move a group; node None means "best possible node".  The CMS needs a comment."""
-        ...
-
-    async def validate_move_cms(self, node: str, comment: str) -> ActionResult: ...
-
-    async def bring_online(self, group: str) -> ActionResult: ...
-
-    async def take_offline(self, group: str, reason: str = "") -> ActionResult:
-        """The CMS needs a reason (Stop-ClusteredMailboxServer -StopReason)."""
-        ...
-
-    async def pause_node(self, node: str) -> ActionResult: ...
-
-    async def resume_node(self, node: str) -> ActionResult: ...
-
-    async def suspend_copy(self, storage_group: str, comment: str) -> ActionResult: ...
-
-    async def resume_copy(self, storage_group: str) -> ActionResult: ...
-
-    async def update_copy(self, storage_group: str) -> ActionResult: ...
-
-    def preview_move_group(self, group: str, node: str | None, comment: str = "") -> list[str]:
-        """The exact command lines `move_group` would run, for the confirmation dialog."""
-        ...
-
-    def preview_take_offline(self, group: str, reason: str = "") -> list[str]: ...
-
-    def preview_bring_online(self, group: str) -> list[str]: ...
-
-    def preview_pause_node(self, node: str) -> list[str]: ...
-
-    def preview_resume_node(self, node: str) -> list[str]: ...
-
-    def preview_validate_move_cms(self, node: str, comment: str) -> list[str]: ...
-
-    def preview_suspend_copy(self, storage_group: str, comment: str) -> list[str]: ...
-
-    def preview_resume_copy(self, storage_group: str) -> list[str]: ...
-
-    def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:
-        """Run the queries in parallel; yield each node's batches as soon as they are read (a
-        large answer in several parts: every batch but the last of a query has `final` False)."""
-        ...
-
-    async def close(self) -> None: ...
+__all__ = [
+    "AuthMethod",
+    "ClusterSession",
+    "ConnectionError_",
+    "ConnectionSettings",
+    "EventBatch",
+    "LogQuery",
+    "LogonAvailability",
+    "current_user_logon",
+]

@@ -15,10 +15,12 @@ How a snapshot is read with few round trips:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import secrets
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,12 +40,32 @@ from ccrgui.domain.model import (
     Resource,
     StorageGroupCopy,
 )
-from ccrgui.remote import parsers, scripts
-from ccrgui.remote.api import AuthMethod, ClusterSession, ConnectionSettings, EventBatch, LogQuery
+from ccrgui.domain.nodenames import InvalidNodeName
+from ccrgui.domain.plan import (
+    ActionKind,
+    ActionRequest,
+    Plan,
+    PlanProgress,
+    ProgressCallback,
+    ProgressKind,
+    Refusal,
+    Shell,
+    Step,
+    WaitUntil,
+)
+from ccrgui.domain.session_api import AuthMethod, ClusterSession, ConnectionSettings, EventBatch, LogQuery
+from ccrgui.remote import parsers, planner, scripts
 from ccrgui.remote.audit import AuditLog
 from ccrgui.remote.eventreader import EventReader, NodeAccess
-from ccrgui.remote.quoting import UnsafeValueError
-from ccrgui.remote.shells import CmdShell, CommandOutput, PowerShellHost, PsOutput, Section
+from ccrgui.remote.shells import (
+    CmdShell,
+    CommandOutput,
+    PowerShellHost,
+    PsOutput,
+    Section,
+    frame_script,
+    parse_sections,
+)
 from ccrgui.remote.transport import (
     ChannelFactory,
     ErrorKind,
@@ -61,6 +83,7 @@ T = TypeVar("T")
 CORE_GROUP = "Cluster Group"
 STORAGE_GROUP = "Available Storage"
 SUSPECT_TIMEOUT_S = 3.0
+MIN_ATTEMPT_S = 1.0  # a fallback read is not started with less of the snapshot's time left
 STATIC_REFRESH_S = 300.0  # re-read resource types, roles, addresses, owners at least this often
 STATIC_RETRY_S = 30.0  # after a failed static read: not before this (keeps later snapshots fast)
 
@@ -81,10 +104,8 @@ class _NodeLink:
 class _Static:
     """Facts that rarely change, read with `scripts.STATIC_READS` and kept between snapshots."""
 
-    types: dict[str, str] = field(default_factory=dict)  # resource (casefolded) -> type
-    networks: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # -> role, address, mask
-    interfaces: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
     owners: dict[str, tuple[str, ...]] = field(default_factory=dict)  # group (casefolded) -> nodes
+    node_ids: dict[str, int] = field(default_factory=dict)  # node name (exact) -> cluster node ID
     cluster_name: str = ""
     props_key: tuple[object, ...] | None = None  # the names they were read for
     owners_key: tuple[str, ...] | None = None
@@ -111,16 +132,20 @@ def settings_from_lab_info(info: dict[str, Any]) -> tuple[ConnectionSettings, st
         endpoints[cluster] = str(info["cluster_endpoint"])
     https = all(url.lower().startswith("https://") for url in endpoints.values())
     auth = AuthMethod.BASIC if str(info.get("auth", "ntlm")).startswith("basic") else AuthMethod.NTLM
+    kerberos = info.get("auth") == "kerberos"
+    if kerberos:
+        auth = AuthMethod.CURRENT_USER  # with the ticket `kinit` got (the lab's info says as whom)
     settings = ConnectionSettings(
         host=cluster,
         https=https,
         auth=auth,
-        username=str(info["username"]),
+        username="" if kerberos else str(info["username"]),
         ca_file=str(info.get("ca_file") or ""),
         operation_timeout_s=30.0,
         node_endpoints=endpoints,
+        kerberos_hosts={str(k): str(v) for k, v in dict(info.get("fqdns") or {}).items()},
     )
-    return settings, str(info["password"])
+    return settings, "" if kerberos else str(info["password"])
 
 
 class WinRMClusterSession:
@@ -155,6 +180,7 @@ class WinRMClusterSession:
         self._cms: str | None = None  # the clustered mailbox server's name, once known
         self._cms_nodes: tuple[str, ...] = ()  # its RedundantMachines (possible CCR targets)
         self._cms_group: str | None = None
+        self._exchange_read = False  # Exchange answered once: a group it did not name is not the CMS
         self._last: ClusterSnapshot | None = None
         self._cluster_name = settings.host
         self._static = _Static()
@@ -162,6 +188,7 @@ class WinRMClusterSession:
         self._closed = False
         self._snapshot_lock = asyncio.Lock()
         self._events = EventReader(self._event_access())
+        self._deadline: float | None = None  # monotonic end of the running snapshot's time
 
     # ---- properties ----------------------------------------------------------------------
 
@@ -195,8 +222,17 @@ class WinRMClusterSession:
         key = name.casefold()
         link = self._links.get(key)
         if link is None:
+            try:
+                url, refused = endpoint_for(self._settings, name), ""
+            except InvalidNodeName as exc:  # reported by the cluster: never put into a URL
+                url, refused = "", str(exc)
             conn = HostConnection(
-                name, endpoint_for(self._settings, name), self._factory, limits=self._limits
+                name,
+                url,
+                self._factory,
+                limits=self._limits,
+                refused=refused,
+                max_output_bytes=self._settings.max_output_bytes,
             )
             link = _NodeLink(name, conn, CmdShell(conn), PowerShellHost(conn))
             self._links[key] = link
@@ -206,6 +242,16 @@ class WinRMClusterSession:
     def _timeout(self, link: _NodeLink | None = None) -> float:
         t = self._settings.operation_timeout_s
         return min(t, SUSPECT_TIMEOUT_S) if link is not None and link.suspect else t
+
+    def _fallback_timeout(self, link: _NodeLink) -> float:
+        """A read that stands in for another one (the next host of the cmd-shell reads, the
+        cluster name after every node failed) gets only what is left of the snapshot's operation
+        timeout: with every node hung, a snapshot must not take twice that."""
+        left = self._deadline - time.monotonic() if self._deadline is not None else self._timeout(link)
+        return min(self._timeout(link), left)
+
+    def _worth_trying(self, timeout: float) -> bool:
+        return timeout >= min(MIN_ATTEMPT_S, self._settings.operation_timeout_s / 4)
 
     def _entry_points(self) -> list[str]:
         """Where to run cluster-wide commands, best first: last good node, others, the cluster name."""
@@ -219,10 +265,24 @@ class WinRMClusterSession:
         seen: set[str] = set()
         out = []
         for n in order:
-            if n.casefold() not in seen:
+            if n.casefold() not in seen and self._contactable(n):
                 seen.add(n.casefold())
                 out.append(n)
         return out
+
+    def _contactable(self, name: str) -> bool:
+        """Whether a URL may be built for `name` (a configured endpoint, the host the admin typed,
+        or a valid node name: see `endpoint_for`)."""
+        try:
+            endpoint_for(self._settings, name)
+        except InvalidNodeName:
+            return False
+        return True
+
+    def _is_member(self, name: str) -> bool:
+        """A node of this cluster (last listing or configured), or the host the admin typed."""
+        known = [*self._nodes, *self._settings.node_endpoints, self._settings.host]
+        return name.casefold() in {k.casefold() for k in known}
 
     def _link_suspect(self, name: str) -> bool:
         link = self._links.get(name.casefold())
@@ -251,7 +311,11 @@ class WinRMClusterSession:
 
     async def snapshot(self) -> ClusterSnapshot:
         async with self._snapshot_lock:
-            snap = await self._snapshot()
+            self._deadline = time.monotonic() + self._settings.operation_timeout_s
+            try:
+                snap = await self._snapshot()
+            finally:
+                self._deadline = None
         self._last = snap
         return snap
 
@@ -304,8 +368,9 @@ class WinRMClusterSession:
         host = self._settings.host
         if not good and host.casefold() not in {n.casefold() for n in self._nodes}:
             # No node answered by its own name (e.g. names that do not resolve from here):
-            # the cluster name still reaches one of them.
-            good = [self._link(host)]
+            # the cluster name still reaches one of them, if time is left.
+            if self._worth_trying(self._fallback_timeout(self._link(host))):
+                good = [self._link(host)]
         await self._failover(reads, node_errors, good)
         static_text = _take_static(reads, owner_groups)
         snap = self._assemble(reads, details, node_errors)
@@ -326,11 +391,7 @@ class WinRMClusterSession:
     def _names_key(snap: ClusterSnapshot | None) -> tuple[object, ...] | None:
         if snap is None:
             return None
-        return (
-            tuple(sorted(r.name.casefold() for r in snap.resources)),
-            tuple(sorted(n.name.casefold() for n in snap.networks)),
-            tuple(sorted((i.node.casefold(), i.network.casefold()) for i in snap.interfaces)),
-        )
+        return (tuple(sorted(n.name for n in snap.nodes)),)  # node IDs change with the members
 
     def _static_due(self) -> tuple[list[scripts.ReadItem], dict[str, str]]:
         """The static reads this snapshot needs: none unless names changed or they are old."""
@@ -361,33 +422,9 @@ class WinRMClusterSession:
         due = [i.name for i in scripts.STATIC_READS]
         complete = props_asked and all(n in got for n in due)
         try:
-            if "resprops" in got:
-                st.types = {
-                    p.owner.casefold(): p.value.strip()
-                    for p in parsers.parse_properties(got["resprops"], owners=snap.resources)
-                    if p.name.casefold() == "type"
-                }
-            if "netprops" in got:
-                nets: dict[str, dict[str, str]] = {}
-                for p in parsers.parse_properties(got["netprops"], owners=snap.networks):
-                    value = parsers.network_role(p) if p.name.casefold() == "role" else p.value.strip()
-                    nets.setdefault(p.owner.casefold(), {})[p.name.casefold()] = value
-                st.networks = {
-                    k: (v.get("role", ""), v.get("address", ""), v.get("addressmask", ""))
-                    for k, v in nets.items()
-                }
-            if "nifprops" in got:
-                props = parsers.parse_netinterface_properties(
-                    got["nifprops"], nodes=snap.nodes, networks=snap.networks
-                )
-                st.interfaces = {
-                    (node.casefold(), net.casefold()): (
-                        v.get("Name", ""),
-                        v.get("Adapter", ""),
-                        v.get("Address", ""),
-                    )
-                    for (node, net), v in props.items()
-                }
+            if "nodeids" in got:
+                # Only cluster.exe has node IDs on Windows Server 2008; matched by exact name.
+                st.node_ids = {n.name: n.node_id for n in parsers.parse_nodes(got["nodeids"])}
             if "clusterprops" in got:
                 st.cluster_name = parsers.parse_cluster_name(got["clusterprops"])
                 self._cluster_name = st.cluster_name
@@ -416,28 +453,14 @@ class WinRMClusterSession:
     def _apply_static(self, snap: ClusterSnapshot) -> ClusterSnapshot:
         """The snapshot with the kept static facts filled in."""
         st = self._static
-
-        def net(n: Network) -> Network:
-            facts = st.networks.get(n.name.casefold())
-            return replace(n, role=facts[0], address=facts[1], address_mask=facts[2]) if facts else n
-
-        def nif(i: NetInterface) -> NetInterface:
-            facts = st.interfaces.get((i.node.casefold(), i.network.casefold()))
-            return replace(i, name=facts[0], adapter=facts[1], address=facts[2]) if facts else i
-
         return replace(
             snap,
             cluster_name=self._cluster_name,
+            nodes=tuple(replace(n, node_id=st.node_ids.get(n.name, n.node_id)) for n in snap.nodes),
             groups=tuple(
                 replace(g, preferred_owners=st.owners.get(g.name.casefold(), g.preferred_owners))
                 for g in snap.groups
             ),
-            resources=tuple(
-                replace(r, resource_type=st.types.get(r.name.casefold(), r.resource_type))
-                for r in snap.resources
-            ),
-            networks=tuple(net(n) for n in snap.networks),
-            interfaces=tuple(nif(i) for i in snap.interfaces),
         )
 
     def _mark_failed(self, link: _NodeLink, exc: BaseException, errors: dict[str, str]) -> None:
@@ -501,20 +524,33 @@ class WinRMClusterSession:
     async def _cold_cluster_reads(
         self, items: Sequence[scripts.ReadItem], reads: _Reads, errors: dict[str, str]
     ) -> None:
-        """cluster.exe listings through the cmd shell, failing over from node to node."""
+        """The cluster-wide reads through the cmd shell, failing over from node to node: the WMI
+        reads in one plain powershell.exe (no snap-in to wait for), then the cluster.exe listings."""
         pending = list(items)
-        for host in self._entry_points():
+        hosts = self._entry_points()
+        first = hosts[0] if hosts else ""
+        for host in hosts:
             if not pending:
                 return
             if host in errors:
                 continue
             link = self._link(host)
+            if host != first and not self._worth_trying(self._fallback_timeout(link)):
+                return  # the snapshot's time is up: the hosts tried so far are in `errors`
+            wmi = [i for i in pending if i.wmi]
+            if wmi:
+                try:
+                    await self._cold_wmi(link, wmi, reads)
+                except TransportError as exc:
+                    self._mark_failed(link, exc, errors)
+                    continue
+                pending = [i for i in pending if not i.wmi]
             for item in list(pending):
                 try:
                     out = await link.cmd.run(
                         scripts.cluster_read_line(item.keyword),
                         skip_cmd_shell=True,
-                        timeout=self._timeout(link),
+                        timeout=self._timeout(link) if host == first else self._fallback_timeout(link),
                         retry=True,
                     )
                 except TransportError as exc:
@@ -532,22 +568,52 @@ class WinRMClusterSession:
                     reads.errors.pop(item.name, None)
                 pending.remove(item)
 
+    async def _cold_wmi(self, link: _NodeLink, items: Sequence[scripts.ReadItem], reads: _Reads) -> None:
+        """Run WMI read sections in a plain powershell.exe started through the cmd shell."""
+        marker = secrets.token_hex(8)
+        script = frame_script("".join(i.section(None) for i in items), marker, 1)
+        out = await link.cmd.run(
+            scripts.cold_wmi_line(script), skip_cmd_shell=True, timeout=self._timeout(link), retry=True
+        )
+        self._audit_cmd(out)
+        begin, end = f"{marker}:B:1\n", f"{marker}:E:1\n"
+        b = out.stdout.find(begin)
+        e = out.stdout.find(end, b + len(begin)) if b >= 0 else -1
+        sections = parse_sections(out.stdout[b + len(begin) : e], marker) if e >= 0 else ()
+        for item in items:
+            sec = next((x for x in sections if x.name == item.name), None)
+            if sec is None and e < 0:
+                why = (out.stderr or out.stdout).strip()[:300] or f"exit code {out.exit_code}"
+                reads.errors[item.name] = f"{link.name}: powershell.exe gave no answer ({why})"
+                continue
+            self._take_section(sec, item.name, link.name, reads)
+
     async def _failover(self, reads: _Reads, errors: dict[str, str], good: list[_NodeLink]) -> None:
         """Re-run the cluster-wide reads whose node failed on a node that answered."""
         wanted = [i for i in (*scripts.CLUSTER_READS, *scripts.EXCHANGE_READS) if i.name not in reads.text]
         if any(i.name == "copies" for i in wanted) and not self._cms:
             wanted = [i for i in wanted if i.name != "cms"]
             wanted.insert(len(wanted) - 1, next(i for i in scripts.EXCHANGE_READS if i.name == "cms"))
-        # Reads that answered with a Windows error are answers, not failures: keep them.
-        wanted = [i for i in wanted if not (i.name in reads.errors and i.name in reads.host)]
+        def answered(i: scripts.ReadItem) -> bool:
+            return i.name in reads.errors and i.name in reads.host
+
+        # Reads that answered with a Windows error are answers, not failures: keep them.  Except
+        # the WMI reads: their error is the provider of that node (its cluster service stopped),
+        # another node may answer; the node that failed them is not asked again.
+        wanted = [i for i in wanted if not answered(i) or i.wmi]
         if not wanted:
             return
+        tried = {reads.host[i.name] for i in wanted if answered(i)}
         for link in good:
-            if link.name in errors:
+            if link.name in errors or link.name in tried:
                 continue
             body = "".join(i.section(self._cms) for i in wanted)
+            last_resort = link.name.casefold() not in {n.casefold() for n in self._nodes}
+            timeout = self._fallback_timeout(link) if last_resort else self._timeout(link)
+            if last_resort and not self._worth_trying(timeout):
+                continue
             try:
-                out = await link.ps.run(body, timeout=self._timeout(link), retry=True)
+                out = await link.ps.run(body, timeout=timeout, retry=True)
             except TransportError as exc:
                 self._mark_failed(link, exc, errors)
                 continue
@@ -556,14 +622,16 @@ class WinRMClusterSession:
             wanted = [i for i in wanted if i.name not in reads.text]
             if not wanted:
                 return
-        if wanted and any(i.keyword for i in wanted):
-            await self._cold_cluster_reads([i for i in wanted if i.keyword], reads, errors)
+        cold = [i for i in wanted if (i.keyword or i.wmi) and not answered(i)]
+        if cold:
+            await self._cold_cluster_reads(cold, reads, errors)
 
     def _learn_cms(self, reads: _Reads) -> None:
         try:
             servers = parsers.parse_exchange_servers(reads.text["mbx"])
         except parsers.ParseError:
             return
+        self._exchange_read = True
         nodes = {n.casefold() for n in self._nodes}
         for s in servers:
             if s.clustered_storage_type.casefold() == "nonshared" and (
@@ -572,6 +640,24 @@ class WinRMClusterSession:
                 self._cms = s.name
                 self._cms_nodes = s.redundant_machines
                 return
+
+    @staticmethod
+    def _parse_wmi(reads: _Reads, problems: list[NodeError]) -> parsers.WmiCluster | None:
+        """Nodes, groups, resources, networks and interfaces from the root\\MSCluster reads; all of
+        them or none (a missing or inconsistent read is reported, never half-used)."""
+        names = [i.name for i in scripts.WMI_READS]
+        failed = [n for n in names if n not in reads.text]
+        for n in failed:
+            if n in reads.errors:
+                problems.append(NodeError(reads.host.get(n, ""), reads.errors[n]))
+        if failed:
+            return None
+        try:
+            return parsers.parse_wmi_cluster({n: reads.text[n] for n in names})
+        except parsers.ParseError as exc:
+            reads.unreadable.update(names)
+            problems.append(NodeError(reads.host.get(names[0], ""), f"cluster WMI: {_text(exc)}"))
+            return None
 
     def _assemble(
         self, reads: _Reads, details: dict[str, NodeDetails], node_errors: dict[str, str]
@@ -594,23 +680,18 @@ class WinRMClusterSession:
                 return None
 
         self._learn_cms(reads) if "mbx" in reads.text else None
-        nodes_raw = parse("nodes", parsers.parse_nodes) or []
-        node_names = [n.name for n in nodes_raw]
-        if node_names:
-            self._nodes = node_names
-        groups_raw = parse("groups", lambda t: parsers.parse_groups(t, nodes=node_names)) or []
-        group_names = [g.name for g in groups_raw]
-        resources: list[Resource] = (
-            parse("resources", lambda t: parsers.parse_resources(t, groups=group_names, nodes=node_names))
-            or []
-        )
-        networks: list[Network] = parse("networks", parsers.parse_networks) or []
-        net_names = [n.name for n in networks]
-        interfaces: list[NetInterface] = (
-            parse("netifs", lambda t: parsers.parse_netinterfaces(t, nodes=node_names, networks=net_names))
-            or []
-        )
-        quorum: Quorum | None = parse("quorum", lambda t: parsers.parse_quorum(t, resources))
+        cluster = self._parse_wmi(reads, problems)
+        nodes_raw = cluster.nodes if cluster else []
+        if nodes_raw:
+            self._nodes = [n.name for n in nodes_raw]
+        groups_raw = cluster.groups if cluster else []
+        resources: list[Resource] = cluster.resources if cluster else []
+        networks: list[Network] = cluster.networks if cluster else []
+        interfaces: list[NetInterface] = cluster.interfaces if cluster else []
+        # The quorum listing is a table: read only against the exact resource names from WMI.
+        quorum: Quorum | None = None
+        if cluster:
+            quorum = parse("quorum", lambda t: parsers.parse_quorum(t, resources))
         cms: CmsStatus | None = parse("cms", parsers.parse_cms_status)
         copies: list[StorageGroupCopy] = parse("copies", parsers.parse_copy_status) or []
         version = ""
@@ -653,7 +734,7 @@ class WinRMClusterSession:
                 (v for k, v in node_errors.items() if k.casefold() == n.name.casefold()), ""
             )
             nodes.append(replace(n, details=d, reachable=not err, error=err or ""))
-        served = reads.host.get("nodes", "") or reads.host.get("groups", "")
+        served = reads.host.get("wnodes", "") or reads.host.get("wgroups", "")
         if served:
             self._preferred = served if served.casefold() in {x.casefold() for x in self._nodes} else None
         _ = errors_by_node
@@ -675,161 +756,118 @@ class WinRMClusterSession:
 
     # ---- actions ---------------------------------------------------------------------------
 
-    def _is_cms(self, group: str) -> bool:
-        names = {x.casefold() for x in (self._cms, self._cms_group) if x}
-        return group.casefold() in names
-
-    def _cms_target(self, node: str | None) -> str | None:
-        """ "Best possible node" for the CMS: a node other than the active one, Up first."""
-        if node:
-            return node
-        snap = self._last
-        active = snap.cms.active_node if snap and snap.cms else ""
-        if not active and snap and snap.cms_group:
-            active = snap.cms_group.owner
-        redundant = {m.casefold() for m in self._cms_nodes}
-        candidates = [n for n in (snap.nodes if snap else ()) if n.name.casefold() != active.casefold()]
-        # A CCR CMS can only go to its other redundant machine; prefer nodes that are Up.
-        candidates.sort(
-            key=lambda n: (
-                bool(redundant) and n.name.casefold() not in redundant,
-                n.state is not NodeState.UP,
-            )
+    def _facts(self) -> planner.PlanFacts:
+        return planner.PlanFacts(
+            self._last, self._cms, self._cms_group, self._cms_nodes, self._exchange_read
         )
-        return candidates[0].name if candidates else None
 
-    def preview_move_group(self, group: str, node: str | None, comment: str = "") -> list[str]:
-        if self._is_cms(group):
-            target = self._cms_target(node) or ""
-            return _preview(lambda: scripts.move_cms_command(self._cms or group, target, comment))
-        return _preview(lambda: scripts.group_move_line(group, node))
-
-    def preview_take_offline(self, group: str, reason: str = "") -> list[str]:
-        if self._is_cms(group):
-            return _preview(lambda: scripts.stop_cms_command(self._cms or group, reason))
-        return _preview(lambda: scripts.group_offline_line(group))
-
-    def preview_bring_online(self, group: str) -> list[str]:
-        if self._is_cms(group):
-            return _preview(lambda: scripts.start_cms_command(self._cms or group))
-        return _preview(lambda: scripts.group_online_line(group))
-
-    def preview_pause_node(self, node: str) -> list[str]:
-        return _preview(lambda: scripts.node_pause_line(node))
-
-    def preview_resume_node(self, node: str) -> list[str]:
-        return _preview(lambda: scripts.node_resume_line(node))
-
-    def preview_validate_move_cms(self, node: str, comment: str) -> list[str]:
-        return _preview(lambda: scripts.move_cms_command(self._cms or "", node, comment, validate_only=True))
-
-    def preview_suspend_copy(self, storage_group: str, comment: str) -> list[str]:
-        ident = self._copy_identity(storage_group)
-        return _preview(lambda: scripts.suspend_copy_command(ident, comment))
-
-    def preview_resume_copy(self, storage_group: str) -> list[str]:
-        ident = self._copy_identity(storage_group)
-        return _preview(lambda: scripts.resume_copy_command(ident))
+    def plan(self, request: ActionRequest) -> Plan | Refusal:
+        return planner.build_plan(request, self._facts())
 
     async def _know_cms(self) -> None:
         if self._cms is None and self._last is None:
             await self.snapshot()
 
-    async def move_group(self, group: str, node: str | None, comment: str = "") -> ActionResult:
+    async def _plan_and_run(self, request: ActionRequest) -> ActionResult:
+        """The per-action methods: plan against the current knowledge, then run that plan."""
         await self._know_cms()
-        if self._is_cms(group):
-            target = self._cms_target(node)
-            title = f"Move {group} to {target or '?'}"
-            if not comment.strip():
-                return ActionResult(
-                    title, False, error="Moving the clustered mailbox server needs a move comment."
-                )
-            if not target:
-                return ActionResult(
-                    title, False, error="There is no other node to move the clustered mailbox server to."
-                )
-            return await self._ps_action(
-                title, lambda: scripts.move_cms_command(self._cms or group, target, comment)
-            )
-        title = f"Move {group} to {node}" if node else f"Move {group} to the best possible node"
-        return await self._cluster_action(title, lambda: scripts.group_move_line(group, node))
+        plan = self.plan(request)
+        if isinstance(plan, Refusal):
+            return ActionResult(plan.title, False, (), plan.reason)
+        return await self.run_plan(plan)
+
+    async def move_group(self, group: str, node: str | None, comment: str = "") -> ActionResult:
+        return await self._plan_and_run(ActionRequest(ActionKind.MOVE_GROUP, group, node, comment))
 
     async def validate_move_cms(self, node: str, comment: str) -> ActionResult:
-        await self._know_cms()
-        title = f"Validate moving {self._cms or 'the clustered mailbox server'} to {node}"
-        if not self._cms:
-            return ActionResult(title, False, error="No clustered mailbox server was found on this cluster.")
-        return await self._ps_action(
-            title, lambda: scripts.move_cms_command(self._cms or "", node, comment, validate_only=True)
+        return await self._plan_and_run(
+            ActionRequest(ActionKind.VALIDATE_MOVE_CMS, self._cms or "", node, comment, validate_only=True)
         )
 
     async def bring_online(self, group: str) -> ActionResult:
-        await self._know_cms()
-        if self._is_cms(group):
-            return await self._ps_action(
-                f"Start {group}", lambda: scripts.start_cms_command(self._cms or group)
-            )
-        return await self._cluster_action(f"Bring {group} online", lambda: scripts.group_online_line(group))
+        return await self._plan_and_run(ActionRequest(ActionKind.ONLINE_GROUP, group))
 
     async def take_offline(self, group: str, reason: str = "") -> ActionResult:
-        await self._know_cms()
-        if self._is_cms(group):
-            title = f"Stop {group}"
-            if not reason.strip():
-                return ActionResult(
-                    title, False, error="Stopping the clustered mailbox server needs a reason."
-                )
-            return await self._ps_action(title, lambda: scripts.stop_cms_command(self._cms or group, reason))
-        return await self._cluster_action(f"Take {group} offline", lambda: scripts.group_offline_line(group))
+        return await self._plan_and_run(ActionRequest(ActionKind.OFFLINE_GROUP, group, text=reason))
 
     async def pause_node(self, node: str) -> ActionResult:
-        return await self._cluster_action(f"Pause {node}", lambda: scripts.node_pause_line(node))
+        return await self._plan_and_run(ActionRequest(ActionKind.PAUSE_NODE, node))
 
     async def resume_node(self, node: str) -> ActionResult:
-        return await self._cluster_action(f"Resume {node}", lambda: scripts.node_resume_line(node))
-
-    def _copy_identity(self, storage_group: str) -> str:
-        """The copy's Identity as Windows reported it (what the confirmation showed), else CMS\\SG."""
-        for c in self._last.copies if self._last else ():
-            if c.identity and storage_group.casefold() in (c.storage_group.casefold(), c.identity.casefold()):
-                return c.identity
-        if "\\" in storage_group or not self._cms:
-            return storage_group
-        return f"{self._cms}\\{storage_group}"
+        return await self._plan_and_run(ActionRequest(ActionKind.RESUME_NODE, node))
 
     async def suspend_copy(self, storage_group: str, comment: str) -> ActionResult:
-        await self._know_cms()
-        ident = self._copy_identity(storage_group)
-        return await self._ps_action(
-            f"Suspend copy {ident}", lambda: scripts.suspend_copy_command(ident, comment)
-        )
+        return await self._plan_and_run(ActionRequest(ActionKind.SUSPEND_COPY, storage_group, text=comment))
 
     async def resume_copy(self, storage_group: str) -> ActionResult:
-        await self._know_cms()
-        ident = self._copy_identity(storage_group)
-        return await self._ps_action(f"Resume copy {ident}", lambda: scripts.resume_copy_command(ident))
+        return await self._plan_and_run(ActionRequest(ActionKind.RESUME_COPY, storage_group))
 
     async def update_copy(self, storage_group: str) -> ActionResult:
-        await self._know_cms()
-        ident = self._copy_identity(storage_group)
-        return await self._ps_action(
-            f"Update (reseed) copy {ident}", lambda: scripts.update_copy_command(ident)
-        )
+        return await self._plan_and_run(ActionRequest(ActionKind.UPDATE_COPY, storage_group))
 
-    async def _on_first_reachable(
-        self, title: str, line: str, run: Callable[[_NodeLink], Awaitable[CommandRun]]
-    ) -> ActionResult:
-        """Run an action on the first node that can be reached.  Never retried once it may have
-        started: only a refused connection (nothing was sent) moves on to the next node."""
-        failures: list[str] = []
-        for host in self._entry_points():
-            link = self._link(host)
+    # ---- running plans ---------------------------------------------------------------------
+
+    async def run_plan(self, plan: Plan, progress: ProgressCallback | None = None) -> ActionResult:
+        """Run `plan`'s steps in order and stop at the first failure (see ClusterSession)."""
+
+        def tell(i: int, step: Step, kind: ProgressKind, text: str = "", node: str = "") -> None:
+            if progress is not None:
+                progress(PlanProgress(i, step, kind, text, node))
+
+        runs: list[CommandRun] = []
+        for i, step in enumerate(plan.steps):
+            tell(i, step, ProgressKind.STEP_STARTED)
+            error = ""
+            for line in step.lines:
+                result = await self._run_line(plan.title, step, line, functools.partial(tell, i, step))
+                runs.extend(result.runs)
+                if not result.ok:
+                    error = result.error
+                    break
+            if not error and step.wait is not None:
+                tell(i, step, ProgressKind.WAITING, step.wait.description)
+                error = await self._wait_until(step.wait)
+            if not error and step.check is not None:
+                error = step.check(await self.snapshot())
+            if error:
+                tell(i, step, ProgressKind.STEP_FAILED, error)
+                return ActionResult(plan.title, False, tuple(runs), error)
+            tell(i, step, ProgressKind.STEP_DONE)
+        return ActionResult(plan.title, True, tuple(runs))
+
+    async def _wait_until(self, wait: WaitUntil) -> str:
+        """Poll fresh snapshots until the condition holds; the error text on timeout."""
+        deadline = time.monotonic() + wait.timeout_s
+        while True:
             try:
-                cr = await run(link)
+                if wait.condition(await self.snapshot()):
+                    return ""
+            except TransportError:
+                pass  # the node may be rebooting: keep polling until the deadline
+            if time.monotonic() >= deadline:
+                return f"Timed out after {wait.timeout_s:.0f} s waiting until {wait.description}."
+            await asyncio.sleep(wait.poll_s)
+
+    async def _run_line(
+        self, title: str, step: Step, line: str, tell: Callable[[ProgressKind, str, str], None]
+    ) -> ActionResult:
+        """One command line on the step's node, or on the first node that can be reached.  Never
+        retried once it may have started: only a refused connection (nothing was sent) moves on."""
+        failures: list[str] = []
+        hosts = [step.node] if step.node else self._entry_points()
+        timeout = step.timeout_s or self._action_timeout()
+        for host in hosts:
+            link = self._link(host)
+            tell(ProgressKind.LINE_SENT, line, host)
+            try:
+                if step.shell is Shell.EMS:
+                    cr = await self._ems_line(link, line, timeout)
+                else:
+                    cr = _command_run(await link.cmd.run(line, skip_cmd_shell=True, timeout=timeout))
             except TransportError as exc:
                 run_ = CommandRun(host, line, None, stderr=_text(exc))
                 self._audit.record(host, line, None, 0.0, action=title, error=_text(exc))
-                if exc.kind is ErrorKind.UNREACHABLE:
+                if exc.kind is ErrorKind.UNREACHABLE and not step.node:
                     failures.append(_text(exc))
                     link.suspect = True
                     continue
@@ -840,47 +878,28 @@ class WinRMClusterSession:
             ok = cr.exit_code == 0
             error = "" if ok else _windows_error(cr)
             self._audit.record(host, line, cr.exit_code, cr.duration_s, action=title, error=error)
+            if cr.stdout or cr.stderr:
+                tell(ProgressKind.OUTPUT, cr.stdout + cr.stderr, host)
             return ActionResult(title, ok, (cr,), error)
         return ActionResult(
             title, False, (), "No node of the cluster could be reached: " + "; ".join(failures)
         )
 
-    async def _cluster_action(self, title: str, build: Callable[[], str]) -> ActionResult:
-        try:
-            line = build()
-        except UnsafeValueError as exc:
-            return ActionResult(title, False, (), _not_sent(exc))
-
-        async def run(link: _NodeLink) -> CommandRun:
-            out = await link.cmd.run(line, skip_cmd_shell=True, timeout=self._action_timeout())
-            return _command_run(out)
-
-        return await self._on_first_reachable(title, line, run)
-
-    async def _ps_action(self, title: str, build: Callable[[], str]) -> ActionResult:
-        try:
-            command = build()
-        except UnsafeValueError as exc:
-            return ActionResult(title, False, (), _not_sent(exc))
-        body = scripts.action_section("action", command)
-
-        async def run(link: _NodeLink) -> CommandRun:
-            out = await link.ps.run(body, timeout=self._action_timeout())
-            sec = out.section("action")
-            if sec is None:
-                return CommandRun(
-                    link.name, command, None, stderr=out.stderr or "no answer", duration_s=out.duration_s
-                )
+    async def _ems_line(self, link: _NodeLink, command: str, timeout: float) -> CommandRun:
+        out = await link.ps.run(scripts.action_section("action", command), timeout=timeout)
+        sec = out.section("action")
+        if sec is None:
             return CommandRun(
-                link.name,
-                command,
-                0 if sec.ok else 1,
-                stdout=sec.text,
-                stderr=sec.error or out.stderr,
-                duration_s=out.duration_s,
+                link.name, command, None, stderr=out.stderr or "no answer", duration_s=out.duration_s
             )
-
-        return await self._on_first_reachable(title, command, run)
+        return CommandRun(
+            link.name,
+            command,
+            0 if sec.ok else 1,
+            stdout=sec.text,
+            stderr=sec.error or out.stderr,
+            duration_s=out.duration_s,
+        )
 
     def _action_timeout(self) -> float:
         # Moves wait for the cluster; give actions more room than reads.
@@ -890,7 +909,11 @@ class WinRMClusterSession:
 
     async def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:
         """See `ccrgui.remote.eventreader`: the head plainly, the rest compressed, in parts."""
-        async for batch in self._events.query(queries):
+        members = [q for q in queries if self._is_member(q.node)]
+        for q in queries:
+            if q not in members:  # e.g. a node name from a saved filter file
+                yield EventBatch(q, error=f"Not sent: {q.node!r} is not a node of {self._cluster_name}.")
+        async for batch in self._events.query(members):
             yield batch
 
     def _event_access(self) -> NodeAccess:
@@ -957,19 +980,6 @@ def _take_static(reads: _Reads, owner_groups: dict[str, str]) -> dict[str, str]:
         reads.errors.pop(n, None)
         reads.host.pop(n, None)
     return got
-
-
-def _preview(build: Callable[[], str]) -> list[str]:
-    """The line an action would run; for a value quoting refuses, the same "Not sent" text the
-    action returns (a preview must never raise: the GUI calls it while the admin types)."""
-    try:
-        return [build()]
-    except UnsafeValueError as exc:
-        return [_not_sent(exc)]
-
-
-def _not_sent(exc: UnsafeValueError) -> str:
-    return f"Not sent: {exc}"
 
 
 def _command_run(out: CommandOutput) -> CommandRun:

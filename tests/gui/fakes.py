@@ -33,7 +33,8 @@ from ccrgui.domain.model import (
     ResourceState,
     StorageGroupCopy,
 )
-from ccrgui.remote.api import AuthMethod, ConnectionSettings, EventBatch, LogQuery
+from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, ProgressCallback, Refusal, Shell, Step
+from ccrgui.domain.session_api import AuthMethod, ConnectionSettings, EventBatch, LogQuery
 
 NODES = ("EXNODE1", "EXNODE2")
 
@@ -179,6 +180,7 @@ class FakeSession:
         self.calls: list[tuple[str, ...]] = []
         self.closed = False
         self.snapshot_calls = 0
+        self.plans_run: list[Plan] = []
 
     @property
     def cluster_name(self) -> str:
@@ -207,7 +209,7 @@ class FakeSession:
     async def move_group(self, group: str, node: str | None, comment: str = "") -> ActionResult:
         self.calls.append(("move", group, node or "", comment))
         await asyncio.sleep(self.delay)
-        cmd = self.preview_move_group(group, node, comment)[0]
+        cmd = self.preview(ActionRequest(ActionKind.MOVE_GROUP, group, node, comment))[0]
         target = self.snap.node(node) if node else None
         if target is not None and target.state is not NodeState.UP:
             return self._result(
@@ -231,7 +233,8 @@ class FakeSession:
     async def bring_online(self, group: str) -> ActionResult:
         self.calls.append(("online", group))
         await asyncio.sleep(self.delay)
-        res = self._result(f"Bring {group} online", self.preview_bring_online(group)[0])
+        line = self.preview(ActionRequest(ActionKind.ONLINE_GROUP, group))[0]
+        res = self._result(f"Bring {group} online", line)
         if res.ok:
             self._set_group(group, state=GroupState.ONLINE)
         return res
@@ -239,7 +242,8 @@ class FakeSession:
     async def take_offline(self, group: str, reason: str = "") -> ActionResult:
         self.calls.append(("offline", group, reason))
         await asyncio.sleep(self.delay)
-        res = self._result(f"Take {group} offline", self.preview_take_offline(group, reason)[0])
+        line = self.preview(ActionRequest(ActionKind.OFFLINE_GROUP, group, text=reason))[0]
+        res = self._result(f"Take {group} offline", line)
         if res.ok:
             self._set_group(group, state=GroupState.OFFLINE)
         return res
@@ -250,14 +254,14 @@ class FakeSession:
 
     async def pause_node(self, node: str) -> ActionResult:
         self.calls.append(("pause", node))
-        res = self._result(f"Pause {node}", self.preview_pause_node(node)[0])
+        res = self._result(f"Pause {node}", self.preview(ActionRequest(ActionKind.PAUSE_NODE, node))[0])
         if res.ok:
             self._set_node(node, NodeState.PAUSED)
         return res
 
     async def resume_node(self, node: str) -> ActionResult:
         self.calls.append(("resume", node))
-        res = self._result(f"Resume {node}", self.preview_resume_node(node)[0])
+        res = self._result(f"Resume {node}", self.preview(ActionRequest(ActionKind.RESUME_NODE, node))[0])
         if res.ok:
             self._set_node(node, NodeState.UP)
         return res
@@ -272,42 +276,72 @@ class FakeSession:
 
     async def update_copy(self, storage_group: str) -> ActionResult:
         self.calls.append(("update", storage_group))
-        return self._result("Update", f"Update-StorageGroupCopy '{storage_group}'")
+        return self._result("Update", self.preview(ActionRequest(ActionKind.UPDATE_COPY, storage_group))[0])
 
-    def preview_move_group(self, group: str, node: str | None, comment: str = "") -> list[str]:
-        if self.snap.cms and group == self.snap.cms.name:
+    def _lines(self, r: ActionRequest) -> list[str]:
+        """The lines the real backend would show (the fake's own rendering of them)."""
+        cms = self.snap.cms.name if self.snap.cms else ""
+        k = r.kind
+        if k is ActionKind.MOVE_GROUP and r.target == cms:
+            line = (
+                f"Move-ClusteredMailboxServer -Identity '{r.target}' -TargetMachine '{r.node}' "
+                f"-MoveComment '{r.text}' -Confirm:$false"
+            )
+            if r.validate_only:
+                line = line.replace(" -Confirm:$false", " -ValidateOnly -Confirm:$false")
+            return [line]
+        if k is ActionKind.MOVE_GROUP:
+            return [f'cluster.exe group "{r.target}" /move' + (f':"{r.node}"' if r.node else "")]
+        if k is ActionKind.OFFLINE_GROUP and r.target == cms:
             return [
-                f"Move-ClusteredMailboxServer -Identity '{group}' -TargetMachine '{node}' "
-                f"-MoveComment '{comment}' -Confirm:$false"
+                f"Stop-ClusteredMailboxServer -Identity '{r.target}' -StopReason '{r.text}' -Confirm:$false"
             ]
-        return [f'cluster.exe group "{group}" /move' + (f':"{node}"' if node else "")]
+        return {
+            ActionKind.OFFLINE_GROUP: [f'cluster.exe group "{r.target}" /offline'],
+            ActionKind.ONLINE_GROUP: [f'cluster.exe group "{r.target}" /online'],
+            ActionKind.PAUSE_NODE: [f'cluster.exe node "{r.target}" /pause'],
+            ActionKind.RESUME_NODE: [f'cluster.exe node "{r.target}" /resume'],
+            ActionKind.SUSPEND_COPY: [
+                f"Suspend-StorageGroupCopy -Identity '{r.target}' -SuspendComment '{r.text}' -Confirm:$false"
+            ],
+            ActionKind.RESUME_COPY: [f"Resume-StorageGroupCopy -Identity '{r.target}' -Confirm:$false"],
+            ActionKind.UPDATE_COPY: [
+                f"Update-StorageGroupCopy -Identity '{r.target}' -Force -Confirm:$false"
+            ],
+        }[k]
 
-    def preview_take_offline(self, group: str, reason: str = "") -> list[str]:
-        if self.snap.cms and group == self.snap.cms.name:
-            return [f"Stop-ClusteredMailboxServer -Identity '{group}' -StopReason '{reason}' -Confirm:$false"]
-        return [f'cluster.exe group "{group}" /offline']
+    def plan(self, request: ActionRequest) -> Plan | Refusal:
+        lines = self._lines(request)
+        shell = Shell.EMS if "-Identity" in lines[0] else Shell.CMD
+        return Plan(request.kind.value, (Step(request.kind.value, shell, tuple(lines)),), request)
 
-    def preview_bring_online(self, group: str) -> list[str]:
-        return [f'cluster.exe group "{group}" /online']
+    def preview(self, request: ActionRequest) -> list[str]:
+        plan = self.plan(request)
+        return plan.command_lines
 
-    def preview_pause_node(self, node: str) -> list[str]:
-        return [f'cluster.exe node "{node}" /pause']
-
-    def preview_resume_node(self, node: str) -> list[str]:
-        return [f'cluster.exe node "{node}" /resume']
-
-    def preview_validate_move_cms(self, node: str, comment: str) -> list[str]:
-        return [self.preview_move_group(self.snap.cms.name if self.snap.cms else "", node, comment)[0]
-                .replace(" -Confirm:$false", " -ValidateOnly -Confirm:$false")]
-
-    def preview_suspend_copy(self, storage_group: str, comment: str) -> list[str]:
-        return [
-            f"Suspend-StorageGroupCopy -Identity '{storage_group}' -SuspendComment '{comment}' "
-            "-Confirm:$false"
-        ]
-
-    def preview_resume_copy(self, storage_group: str) -> list[str]:
-        return [f"Resume-StorageGroupCopy -Identity '{storage_group}' -Confirm:$false"]
+    async def run_plan(self, plan: Plan, progress: ProgressCallback | None = None) -> ActionResult:
+        """Runs the plan through the per-action methods (which change the snapshot)."""
+        self.plans_run.append(plan)
+        r = plan.request
+        assert r is not None
+        k = r.kind
+        if k is ActionKind.MOVE_GROUP and r.validate_only:
+            return await self.validate_move_cms(r.node or "", r.text)
+        if k is ActionKind.MOVE_GROUP:
+            return await self.move_group(r.target, r.node, r.text)
+        if k is ActionKind.ONLINE_GROUP:
+            return await self.bring_online(r.target)
+        if k is ActionKind.OFFLINE_GROUP:
+            return await self.take_offline(r.target, r.text)
+        if k is ActionKind.PAUSE_NODE:
+            return await self.pause_node(r.target)
+        if k is ActionKind.RESUME_NODE:
+            return await self.resume_node(r.target)
+        if k is ActionKind.SUSPEND_COPY:
+            return await self.suspend_copy(r.target, r.text)
+        if k is ActionKind.RESUME_COPY:
+            return await self.resume_copy(r.target)
+        return await self.update_copy(r.target)
 
     async def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:  # type: ignore[override]
         for q in queries:

@@ -99,3 +99,27 @@ def test_storage_group_copy_actions() -> None:
     suspended = dataclasses.replace(e, snapshot=dataclasses.replace(snap, copies=copies))
     acts = by_id(A.actions_for(ItemRef("c", Kind.COPY, "First Storage Group"), suspended))
     assert not acts[A.SUSPEND_COPY].enabled and acts[A.RESUME_COPY].enabled
+
+
+def test_update_copy_reseed_needs_a_suspended_copy() -> None:
+    import dataclasses
+
+    e = entry()
+    acts = by_id(A.actions_for(ItemRef("c", Kind.COPY, "First Storage Group"), e))
+    assert not acts[A.UPDATE_COPY].enabled and "Suspend the copy" in acts[A.UPDATE_COPY].reason
+    snap = e.snapshot
+    assert snap is not None
+    copies = tuple(dataclasses.replace(c, suspended=True) for c in snap.copies)
+    suspended = dataclasses.replace(e, snapshot=dataclasses.replace(snap, copies=copies))
+    acts = by_id(A.actions_for(ItemRef("c", Kind.COPY, "First Storage Group"), suspended))
+    assert acts[A.UPDATE_COPY].enabled and acts[A.UPDATE_COPY].text == "Update Storage Group Copy (Reseed)…"
+    busy = by_id(A.actions_for(ItemRef("c", Kind.COPY, "First Storage Group"), suspended, busy="Move"))
+    assert not busy[A.UPDATE_COPY].enabled
+
+
+def test_every_registered_action_has_an_id_label_icon_and_kind() -> None:
+    ids = [a.id for a in A.CLUSTER_ACTIONS]
+    assert len(ids) == len(set(ids))
+    for action in A.CLUSTER_ACTIONS:
+        assert action.id and action.label and action.icon and action.kinds, action
+        assert A.cluster_action(action.id) is action

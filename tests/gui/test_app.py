@@ -51,8 +51,8 @@ def test_recent_clusters_reopen_without_asking(tmp_path: Path, monkeypatch: pyte
     from PySide6.QtCore import QSettings
 
     import ccrgui.app as app
+    from ccrgui.domain.session_api import AuthMethod, ConnectionSettings
     from ccrgui.gui.connect import remember_recent
-    from ccrgui.remote.api import AuthMethod, ConnectionSettings
 
     qs = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     remember_recent(qs, ConnectionSettings("KERB", auth=AuthMethod.CURRENT_USER))

@@ -30,10 +30,10 @@ from ccrgui.domain.eventquery import (
     parse_id_spec,
 )
 from ccrgui.domain.model import Event, EventLevel
+from ccrgui.domain.session_api import ConnectionSettings, EventBatch, LogQuery
 from ccrgui.gui.events.dialog import EventFilterDialog
 from ccrgui.gui.events.model import COL_ID, COL_LEVEL, COL_NODE, COL_TIME, EventProxyModel, EventTableModel
 from ccrgui.gui.events.view import EventsView
-from ccrgui.remote.api import ConnectionSettings, EventBatch, LogQuery
 from ccrgui.remote.parsers import parse_events
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -172,6 +172,8 @@ def test_rolling_upgrade_shows_node_builds_against_the_cms_version() -> None:
 def test_hostile_names_are_shown_as_typed_never_as_html(qtbot) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCore import Qt
 
+    from ccrgui.domain.plan import Plan, Shell, Step
+    from ccrgui.gui.actions import Confirmation
     from ccrgui.gui.dialogs import ConfirmDialog, show_error
 
     name = "<b>Mail</b> & <img src='x'>"
@@ -181,9 +183,9 @@ def test_hostile_names_are_shown_as_typed_never_as_html(qtbot) -> None:  # type:
     pane.show_results(build_results(ItemRef("c", Kind.GROUP, name), ents, CTX))
     assert pane.heading.text() == name
     assert pane.heading.textFormat() is Qt.TextFormat.PlainText
-    dialog = ConfirmDialog(
-        None, "Take offline", f"Users of {name} lose access.", lambda _: ["cluster x /off"], "Take offline"
-    )
+    plan = Plan("Take offline", (Step("Take offline", Shell.CMD, ("cluster x /off",)),))
+    question = Confirmation("Take offline", f"Users of {name} lose access.", "Take offline")
+    dialog = ConfirmDialog(None, question, lambda _: plan)
     qtbot.addWidget(dialog)
     assert dialog.impact.textFormat() is Qt.TextFormat.PlainText
     box = show_error(None, "Move failed", f"System error 5013: {name}")

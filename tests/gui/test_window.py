@@ -374,3 +374,27 @@ async def test_event_view_gets_each_nodes_utc_offset_from_the_snapshot(window: M
     view = window.center.currentWidget()
     assert isinstance(view, EventsView)
     assert view._offsets == {"exnode1": timedelta(hours=-5)}
+
+
+@pytest.mark.asyncio
+async def test_reseed_a_suspended_copy_from_the_console(window: MainWindow) -> None:
+    import dataclasses
+
+    session = FakeSession()
+    session.snap = dataclasses.replace(
+        session.snap, copies=tuple(dataclasses.replace(c, suspended=True) for c in session.snap.copies)
+    )
+    conn = await connected(window, session)
+    window.select(ItemRef(conn, Kind.COPY, "First Storage Group"))
+    reseed = "Update Storage Group Copy (Reseed)…"
+    assert menu_action(window.context_menu(), reseed).isEnabled()
+    window.actions_pane.button(reseed).click()
+    dialog = await confirm(window)
+    shown, plan = dialog.commands(), dialog.plan
+    assert "seeded again from the active copy" in dialog.impact.text()
+    assert shown == "Update-StorageGroupCopy -Identity 'First Storage Group' -Force -Confirm:$false"
+    await wait_for(lambda: session.calls == [("update", "First Storage Group")], what="reseed")
+    assert session.plans_run == [plan] and session.plans_run[0] is plan  # the object shown is what ran
+    await wait_for(lambda: window.oplog.model.entries()[-1].status == SUCCEEDED, what="log")
+    log = window.oplog.model.entries()[-1]
+    assert log.command == shown and log.action == "Update (reseed) copy of First Storage Group"

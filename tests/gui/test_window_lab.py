@@ -231,3 +231,32 @@ async def test_show_critical_events_of_a_node_streams_from_the_lab(window: MainW
     events = view.model.visible_events()
     assert all(int(e.level) in (1, 2) for e in events)
     assert any(e.event_id == 1135 for e in events), sorted({e.event_id for e in events})
+
+
+@pytest.mark.asyncio
+async def test_suspend_and_reseed_a_copy_run_what_the_confirmation_showed(
+    window: MainWindow, lab: Any
+) -> None:
+    from ccrgui.lab.received import POWERSHELL
+
+    conn = await connect(window, lab)
+    copy = ItemRef(conn, Kind.COPY, "First Storage Group")
+    await wait_for(lambda: window.tree_model.find(copy).isValid(), SLOW, "the copy")
+    window.select(copy)
+    reseed = "Update Storage Group Copy (Reseed)…"
+    assert not window.actions_pane.button(reseed).isEnabled()  # a healthy copy is not reseeded
+    lab.received.clear()
+    window.actions_pane.button("Suspend Storage Group Copy…").click()
+    suspend = (await confirm(window, "before reseed")).commands()
+    assert await finished(window, conn, 1) == SUCCEEDED, window.oplog.model.entries()[-1].output
+    await wait_for(lambda: window.actions_pane.button(reseed).isEnabled(), SLOW, "suspended copy")
+    window.actions_pane.button(reseed).click()
+    update = (await confirm(window)).commands()
+    assert await finished(window, conn, 2) == SUCCEEDED, window.oplog.model.entries()[-1].output
+    scripts = [r.text for r in lab.received.items() if r.shell == POWERSHELL]
+    for line in (suspend, update):
+        assert [e for e in window.oplog.model.entries() if e.command == line]
+        assert sum(f"$r = {line} | Out-String" in s for s in scripts) == 1, line
+    assert update.startswith("Update-StorageGroupCopy -Identity ")
+    copies = {c.storage_group: c for c in lab.engine.copy_status()}
+    assert not copies["First Storage Group"].suspended  # the reseed resumed it

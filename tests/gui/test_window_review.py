@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import pytest_asyncio
 
+from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, Refusal
 from ccrgui.gui import actions as A
 from ccrgui.gui.tree import ItemRef, Kind
 from ccrgui.gui.window import MainWindow
@@ -25,20 +26,23 @@ async def window(qtbot):  # type: ignore[no-untyped-def]
 
 
 class RefusingSession(FakeSession):
-    """A session whose quoting refuses the node name while building the preview."""
+    """A session whose quoting refuses the node name while building the plan."""
 
-    def preview_pause_node(self, node: str) -> list[str]:
-        raise UnsafeValueError(node, "a test refusal")
+    def plan(self, request: ActionRequest) -> Plan | Refusal:
+        if request.kind is ActionKind.PAUSE_NODE:
+            return Refusal("Pause", f"Not sent: {UnsafeValueError(request.target, 'a test refusal')}")
+        return super().plan(request)
 
 
 class CopyPreviewSession(FakeSession):
     """A session that knows the copy's identity better than the snapshot does."""
 
-    def preview_suspend_copy(self, storage_group: str, comment: str) -> list[str]:
-        return [f"Suspend-StorageGroupCopy -Identity 'EXCH1.contoso.com\\{storage_group}' -C '{comment}'"]
-
-    def preview_resume_copy(self, storage_group: str) -> list[str]:
-        return [f"Resume-StorageGroupCopy -Identity 'EXCH1.contoso.com\\{storage_group}'"]
+    def _lines(self, r: ActionRequest) -> list[str]:
+        if r.kind is ActionKind.SUSPEND_COPY:
+            return [f"Suspend-StorageGroupCopy -Identity 'EXCH1.contoso.com\\{r.target}' -C '{r.text}'"]
+        if r.kind is ActionKind.RESUME_COPY:
+            return [f"Resume-StorageGroupCopy -Identity 'EXCH1.contoso.com\\{r.target}'"]
+        return super()._lines(r)
 
 
 async def _connected(window: MainWindow, session: FakeSession) -> str:
@@ -72,7 +76,7 @@ async def test_copy_actions_confirm_the_sessions_own_command(window: MainWindow)
     ref = ItemRef(conn, Kind.COPY, "First Storage Group")
     window.trigger(A.ActionSpec(A.SUSPEND_COPY, "Suspend Storage Group Copy…"), ref)
     dialog = await confirm(window, "backup")
-    expected = session.preview_suspend_copy("First Storage Group", "backup")
+    expected = session.preview(ActionRequest(ActionKind.SUSPEND_COPY, "First Storage Group", text="backup"))
     assert dialog.commands().splitlines() == expected
     await wait_for(lambda: session.calls, what="suspend")
     assert session.calls[0] == ("suspend", "First Storage Group", "backup")
@@ -81,11 +85,13 @@ async def test_copy_actions_confirm_the_sessions_own_command(window: MainWindow)
 class ValidatingSession(FakeSession):
     """A session with the real backend's validate-only preview."""
 
-    def preview_validate_move_cms(self, node: str, comment: str) -> list[str]:
-        return [
-            f"Move-ClusteredMailboxServer -Identity 'EXCH1' -TargetMachine '{node}' "
-            f"-MoveComment '{comment}' -ValidateOnly -Confirm:$false"
-        ]
+    def _lines(self, r: ActionRequest) -> list[str]:
+        if r.kind is ActionKind.MOVE_GROUP and r.validate_only:
+            return [
+                f"Move-ClusteredMailboxServer -Identity 'EXCH1' -TargetMachine '{r.node}' "
+                f"-MoveComment '{r.text}' -ValidateOnly -Confirm:$false"
+            ]
+        return super()._lines(r)
 
 
 @pytest.mark.asyncio
@@ -100,9 +106,11 @@ async def test_validate_only_shows_the_validating_command(window: MainWindow) ->
     dialog.input.setText("check")
     assert "-ValidateOnly" not in dialog.commands()  # a real move
     dialog.validate_only.setChecked(True)
-    assert dialog.commands().splitlines() == session.preview_validate_move_cms("EXNODE2", "check")
+    validate = ActionRequest(ActionKind.MOVE_GROUP, "EXCH1", "EXNODE2", "check", validate_only=True)
+    assert dialog.commands().splitlines() == session.preview(validate)
     dialog.validate_only.setChecked(False)
-    assert dialog.commands().splitlines() == session.preview_move_group("EXCH1", "EXNODE2", "check")
+    move = ActionRequest(ActionKind.MOVE_GROUP, "EXCH1", "EXNODE2", "check")
+    assert dialog.commands().splitlines() == session.preview(move)
     dialog.validate_only.setChecked(True)
     await confirm(window)
     await wait_for(lambda: session.calls == [("validate", "EXNODE2", "check")], what="validation")
@@ -113,8 +121,10 @@ async def test_validate_only_shows_the_validating_command(window: MainWindow) ->
 class RefusedPreviewSession(FakeSession):
     """Previews the way the real session does when quoting refuses the name."""
 
-    def preview_take_offline(self, group: str, reason: str = "") -> list[str]:
-        return ["Not sent: refusing to send '-Evil': a test refusal"]
+    def plan(self, request: ActionRequest) -> Plan | Refusal:
+        if request.kind is ActionKind.OFFLINE_GROUP:
+            return Refusal("Take offline", "Not sent: refusing to send '-Evil': a test refusal")
+        return super().plan(request)
 
 
 @pytest.mark.asyncio
@@ -133,11 +143,8 @@ async def test_confirmation_cannot_be_accepted_when_nothing_would_run(window: Ma
     assert session.calls == []
 
 
-def test_the_dialog_knows_the_sessions_not_sent_wording() -> None:
-    from ccrgui.gui.dialogs import NOT_SENT
-    from ccrgui.remote.session import _preview
+def test_the_backend_refuses_an_unquotable_name_with_a_typed_refusal() -> None:
+    from ccrgui.remote.planner import PlanFacts, build_plan
 
-    def refused() -> str:
-        raise UnsafeValueError("-Evil", "a test refusal")
-
-    assert _preview(refused)[0].startswith(NOT_SENT)
+    plan = build_plan(ActionRequest(ActionKind.PAUSE_NODE, "EX\nNODE2"), PlanFacts(None, None, None))
+    assert isinstance(plan, Refusal) and plan.reason.startswith("Not sent: ")

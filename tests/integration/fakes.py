@@ -12,7 +12,9 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from ccrgui.domain.plan import ActionRequest, Refusal
 from ccrgui.remote.transport import ErrorKind, Received, ReceiveTimedOut, TransportError
 
 PsHandler = Callable[[str], list[tuple[str, str, int]]]
@@ -144,3 +146,9 @@ class FakeChannel:
 
     def close(self) -> None:
         self.closed = True
+
+
+def shown_lines(session: Any, request: ActionRequest) -> list[str]:
+    """The lines the confirmation shows for `request` (the plan's), or the refusal's reason."""
+    plan = session.plan(request)
+    return [plan.reason] if isinstance(plan, Refusal) else plan.command_lines

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from ccrgui.remote.api import AuthMethod, ConnectionSettings
+from ccrgui.domain.plan import ActionKind, ActionRequest
+from ccrgui.domain.session_api import AuthMethod, ConnectionSettings
 from ccrgui.remote.audit import AuditLog
 from ccrgui.remote.session import WinRMClusterSession
 from tests.gui.fakes import make_snapshot
 from tests.integration.fakes import FakeChannel, FakeHost
+from tests.integration.fakes import shown_lines as lines
 
 SETTINGS = ConnectionSettings(
     host="EXCLUS1",
@@ -34,14 +36,14 @@ async def test_previews_of_refused_names_say_not_sent_like_the_action(tmp_path: 
     s._cms, s._cms_group = "EXCH1", "EXCH1"
     try:
         previews = {
-            "online": s.preview_bring_online("-Evil"),
-            "offline": s.preview_take_offline("/Evil"),
-            "move": s.preview_move_group("-Evil", "EXNODE2"),
-            "pause": s.preview_pause_node("-EXNODE2"),
-            "resume": s.preview_resume_node("EX\nNODE2"),
+            "online": lines(s, ActionRequest(ActionKind.ONLINE_GROUP, "-Evil")),
+            "offline": lines(s, ActionRequest(ActionKind.OFFLINE_GROUP, "/Evil")),
+            "move": lines(s, ActionRequest(ActionKind.MOVE_GROUP, "-Evil", "EXNODE2")),
+            "pause": lines(s, ActionRequest(ActionKind.PAUSE_NODE, "-EXNODE2")),
+            "resume": lines(s, ActionRequest(ActionKind.RESUME_NODE, "EX\nNODE2")),
         }
-        for name, lines in previews.items():
-            assert len(lines) == 1 and lines[0].startswith("Not sent: "), (name, lines)
+        for name, shown in previews.items():
+            assert len(shown) == 1 and shown[0].startswith("Not sent: "), (name, shown)
         results = {
             "online": await s.bring_online("-Evil"),
             "offline": await s.take_offline("/Evil"),
@@ -66,7 +68,8 @@ async def test_copy_previews_equal_the_command_that_runs_even_before_the_cms_nam
     s._last = make_snapshot()  # copies say EXCH1\First Storage Group; the mbx read did not answer
     assert s._cms is None
     try:
-        preview = s.preview_suspend_copy("First Storage Group", "backup window")
+        suspend = ActionRequest(ActionKind.SUSPEND_COPY, "First Storage Group", text="backup window")
+        preview = lines(s, suspend)
         assert preview == [
             "Suspend-StorageGroupCopy -Identity 'EXCH1\\First Storage Group' "
             "-SuspendComment 'backup window' -Confirm:$false"
@@ -74,7 +77,7 @@ async def test_copy_previews_equal_the_command_that_runs_even_before_the_cms_nam
         done = await s.suspend_copy("First Storage Group", "backup window")
         assert done.ok, done.error
         assert [r.command for r in done.runs] == preview
-        preview = s.preview_resume_copy("First Storage Group")
+        preview = lines(s, ActionRequest(ActionKind.RESUME_COPY, "First Storage Group"))
         resumed = await s.resume_copy("First Storage Group")
         assert [r.command for r in resumed.runs] == preview
         assert "'EXCH1\\First Storage Group'" in preview[0]
@@ -94,7 +97,8 @@ async def test_unwritable_audit_file_keeps_the_actions_result(tmp_path: Path) ->
     try:
         result = await s.move_group("Cluster Group", "EXNODE2")
         assert result.ok, result.error
-        assert result.runs[0].command == s.preview_move_group("Cluster Group", "EXNODE2")[0]
+        move = ActionRequest(ActionKind.MOVE_GROUP, "Cluster Group", "EXNODE2")
+        assert result.runs[0].command == lines(s, move)[0]
         assert "could not be written" in audit.write_error
     finally:
         await s.close()
@@ -146,10 +150,16 @@ async def test_cms_move_and_stop_run_exactly_the_previewed_lines(lab: object, tm
         await s.snapshot()
         shown: list[str] = []
         for preview, act in (
-            (s.preview_move_group(cms, "EXNODE2", comment), lambda: s.move_group(cms, "EXNODE2", comment)),
-            (s.preview_take_offline(cms, comment), lambda: s.take_offline(cms, comment)),
             (
-                s.preview_move_group("Cluster Group", "EXNODE2"),
+                lines(s, ActionRequest(ActionKind.MOVE_GROUP, cms, "EXNODE2", comment)),
+                lambda: s.move_group(cms, "EXNODE2", comment),
+            ),
+            (
+                lines(s, ActionRequest(ActionKind.OFFLINE_GROUP, cms, text=comment)),
+                lambda: s.take_offline(cms, comment),
+            ),
+            (
+                lines(s, ActionRequest(ActionKind.MOVE_GROUP, "Cluster Group", "EXNODE2")),
                 lambda: s.move_group("Cluster Group", "EXNODE2"),
             ),
         ):

@@ -14,9 +14,11 @@ import pytest
 import pytest_asyncio
 
 from ccrgui.domain.model import ClusterSnapshot, CopyStatus, GroupState, NodeState
-from ccrgui.remote.api import LogQuery
+from ccrgui.domain.plan import ActionKind, ActionRequest
+from ccrgui.domain.session_api import LogQuery
 from ccrgui.remote.audit import AuditLog
 from ccrgui.remote.session import WinRMClusterSession, settings_from_lab_info
+from tests.integration.fakes import shown_lines as shown
 
 pytestmark = pytest.mark.integration
 
@@ -123,15 +125,17 @@ async def test_cluster_exe_actions_and_previews(
     lab: Any, session: WinRMClusterSession, tmp_path: Path
 ) -> None:
     await session.snapshot()
-    assert session.preview_move_group("Cluster Group", "EXNODE2") == [
+    assert shown(session, ActionRequest(ActionKind.MOVE_GROUP, "Cluster Group", "EXNODE2")) == [
         'cluster.exe group "Cluster Group" /move:EXNODE2'
     ]
-    assert session.preview_pause_node("EXNODE2") == ["cluster.exe node EXNODE2 /pause"]
-    assert session.preview_resume_node("EXNODE2") == ["cluster.exe node EXNODE2 /resume"]
-    assert session.preview_take_offline("Available Storage") == [
+    pause = ActionRequest(ActionKind.PAUSE_NODE, "EXNODE2")
+    resume = ActionRequest(ActionKind.RESUME_NODE, "EXNODE2")
+    assert shown(session, pause) == ["cluster.exe node EXNODE2 /pause"]
+    assert shown(session, resume) == ["cluster.exe node EXNODE2 /resume"]
+    assert shown(session, ActionRequest(ActionKind.OFFLINE_GROUP, "Available Storage")) == [
         'cluster.exe group "Available Storage" /offline'
     ]
-    assert session.preview_bring_online("Available Storage") == [
+    assert shown(session, ActionRequest(ActionKind.ONLINE_GROUP, "Available Storage")) == [
         'cluster.exe group "Available Storage" /online'
     ]
 
@@ -169,7 +173,7 @@ async def test_cluster_exe_actions_and_previews(
 async def test_cms_actions_go_through_exchange(lab: Any, session: WinRMClusterSession) -> None:
     snap = await session.snapshot()
     cms = lab.topology.cms_name
-    assert session.preview_move_group(cms, "EXNODE2", "patching") == [
+    assert shown(session, ActionRequest(ActionKind.MOVE_GROUP, cms, "EXNODE2", "patching")) == [
         f"Move-ClusteredMailboxServer -Identity '{cms}' -TargetMachine 'EXNODE2' "
         "-MoveComment 'patching' -Confirm:$false"
     ]
@@ -399,7 +403,7 @@ async def test_hostile_group_name_end_to_end(hostile_lab: Any, tmp_path: Path) -
         group = snap.group(HOSTILE)
         assert group is not None and group.owner == "EXNODE1", [g.name for g in snap.groups]
         assert [r.name for r in snap.resources_of(HOSTILE)] == ["Res of " + HOSTILE]
-        preview = s.preview_move_group(HOSTILE, "EXNODE2")
+        preview = shown(s, ActionRequest(ActionKind.MOVE_GROUP, HOSTILE, "EXNODE2"))
         result = await s.move_group(HOSTILE, "EXNODE2")
         assert result.ok, result.error
         assert result.runs[0].command == preview[0]

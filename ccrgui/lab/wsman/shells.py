@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ccrgui.lab.faults import Faults
 from ccrgui.lab.process import Chunk, LabProcess
+from ccrgui.lab.received import ReceivedLog
 from ccrgui.lab.topology import Account
 from ccrgui.lab.wsman import soap
 from ccrgui.lab.wsman.soap import Request, WSManFault, qname
@@ -88,8 +89,10 @@ class ShellService:
         *,
         max_idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
         seed: int = 1,
+        received: ReceivedLog | None = None,
     ) -> None:
         self.node = node
+        self.received = received if received is not None else ReceivedLog()
         self.launcher = launcher
         self.faults = faults
         self.max_idle_timeout_s = max_idle_timeout_s
@@ -258,6 +261,7 @@ class ShellService:
             raise soap.fault_invalid_parameter()
         skip = soap.is_true(req.options.get("WINRS_SKIP_CMD_SHELL"))
         env = dict(shell.env)
+        self.received.command(self.node, command, arguments)
         try:
             process = self.launcher(
                 account, command, arguments, skip_cmd_shell=skip, codepage=shell.codepage, env=env
@@ -298,6 +302,7 @@ class ShellService:
                 data = base64.b64decode(stream.text or "", validate=False)
             except ValueError as exc:
                 raise soap.fault_invalid_parameter() from exc
+            self.received.stdin(self.node, data)
             cmd.process.io.send(data, soap.is_true(stream.get("End")))
         return soap.envelope(f"{soap.SHELL}/SendResponse", req.message_id, "<rsp:SendResponse/>")
 

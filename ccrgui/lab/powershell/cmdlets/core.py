@@ -470,7 +470,18 @@ def set_content(ctx: CmdletContext) -> None:
 
 
 def test_path(ctx: CmdletContext) -> None:
-    ctx.emit(to_string(ctx.get("Path")).casefold() in ctx.interp.files)
+    from .files import exists
+
+    path, kind = to_string(ctx.get("Path")), to_string(ctx.get("PathType", "Any"))
+    host = ctx.interp.host
+    if (
+        host is not None
+        and path.rstrip("\\").casefold() == host.engine.witness_share().rstrip("\\").casefold()
+    ):
+        ctx.emit(host.engine.witness_reachable_from(host.name))  # the file share witness (UNC)
+        return
+    written = path.casefold() in ctx.interp.files and kind.casefold() != "container"
+    ctx.emit(written or exists(ctx.interp.host, path, kind))
 
 
 def get_variable_value(ctx: CmdletContext) -> None:
@@ -857,7 +868,12 @@ def cmdlets() -> list[Cmdlet]:
             [P("Path", mandatory=True, position=0), P("Value", position=1, pipeline=True), P("Encoding")],
             set_content,
         ),
-        Cmdlet("Test-Path", U + "TestPathCommand", [P("Path", mandatory=True, position=0)], test_path),
+        Cmdlet(
+            "Test-Path",
+            U + "TestPathCommand",
+            [P("Path", mandatory=True, position=0), P("PathType")],
+            test_path,
+        ),
         Cmdlet(
             "ConvertTo-Csv",
             U + "ConvertToCsvCommand",

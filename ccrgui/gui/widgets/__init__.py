@@ -1,0 +1,1 @@
+"""Small self-painted widgets."""

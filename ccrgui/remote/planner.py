@@ -1,0 +1,216 @@
+"""Plans for every action kind, built from quoted values (`scripts`) and what the session knows.
+
+Pure: no I/O, so the confirmation dialog can ask for a plan on every keystroke.  The session
+runs exactly the plan built here (`WinRMClusterSession.run_plan`).
+
+The clustered mailbox server (CMS) is moved, stopped and started only through the Exchange
+cmdlets (with a comment or reason): cluster.exe would skip Exchange's checks.  A group that may
+be the CMS — it holds Exchange resources, or Exchange has not answered yet so the CMS is not
+known — is refused until Exchange answers, never sent to cluster.exe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ccrgui.domain.model import ClusterSnapshot, NodeState
+from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, Refusal, Shell, Step
+from ccrgui.remote import scripts
+from ccrgui.remote.quoting import UnsafeValueError
+
+EXCHANGE_RESOURCE_PREFIX = "microsoft exchange"  # resource types of a CMS's resources
+NEVER_CMS = ("cluster group", "available storage")  # the core and storage groups
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What the session knows when it plans: the last snapshot and the CMS Exchange named."""
+
+    snapshot: ClusterSnapshot | None
+    cms: str | None  # the CMS's name from Get-MailboxServer, once Exchange answered
+    cms_group: str | None  # the cluster group that is the CMS
+    cms_nodes: tuple[str, ...] = ()  # its RedundantMachines
+    exchange_read: bool = False  # Exchange answered at least once (the CMS, if any, is known)
+
+
+def _quoted(title: str, build: Callable[[], str]) -> str | Refusal:
+    try:
+        return build()
+    except UnsafeValueError as exc:
+        return Refusal(title, f"Not sent: {exc}")
+
+
+def _one(request: ActionRequest, title: str, shell: Shell, build: Callable[[], str]) -> Plan | Refusal:
+    line = _quoted(title, build)
+    if isinstance(line, Refusal):
+        return line
+    return Plan(title, (Step(title, shell, (line,)),), request)
+
+
+def is_cms(facts: PlanFacts, group: str) -> bool:
+    names = {x.casefold() for x in (facts.cms, facts.cms_group) if x}
+    if facts.snapshot is not None:
+        names |= {g.name.casefold() for g in facts.snapshot.groups if g.is_cms}
+    return group.casefold() in names
+
+
+def may_be_cms(facts: PlanFacts, group: str) -> str:
+    """Why `group` might be an unrecognised CMS ("" when it certainly is not)."""
+    if group.casefold() in NEVER_CMS:
+        return ""
+    snap = facts.snapshot
+    exchange = sorted(
+        {
+            r.resource_type
+            for r in (snap.resources_of(group) if snap is not None else ())
+            if r.resource_type.casefold().startswith(EXCHANGE_RESOURCE_PREFIX)
+        }
+    )
+    if not (facts.exchange_read or facts.cms):
+        holds = f" It holds Exchange resources ({', '.join(exchange)})." if exchange else ""
+        return (
+            f"Exchange has not answered yet, so it is not known whether {group} is the clustered mailbox "
+            f"server (which must never be moved or stopped through cluster.exe).{holds} Nothing was sent; "
+            "try again once Exchange has been read (refresh)."
+        )
+    if exchange:
+        return (
+            f"{group} holds Exchange resources ({', '.join(exchange)}) but Exchange did not name it as "
+            "its clustered mailbox server. A clustered mailbox server is moved, stopped and started only "
+            "through Exchange, never cluster.exe; refresh once Exchange answers."
+        )
+    return ""
+
+
+def cms_target(facts: PlanFacts, node: str | None) -> str | None:
+    """ "Best possible node" for the CMS: a node other than the active one, Up first."""
+    if node:
+        return node
+    snap = facts.snapshot
+    active = snap.cms.active_node if snap and snap.cms else ""
+    if not active and snap and snap.cms_group:
+        active = snap.cms_group.owner
+    redundant = {m.casefold() for m in facts.cms_nodes}
+    candidates = [n for n in (snap.nodes if snap else ()) if n.name.casefold() != active.casefold()]
+    # A CCR CMS can only go to its other redundant machine; prefer nodes that are Up.
+    candidates.sort(
+        key=lambda n: (
+            bool(redundant) and n.name.casefold() not in redundant,
+            n.state is not NodeState.UP,
+        )
+    )
+    return candidates[0].name if candidates else None
+
+
+def copy_identity(facts: PlanFacts, storage_group: str) -> str:
+    """The copy's Identity as Windows reported it, else CMS\\SG."""
+    for c in facts.snapshot.copies if facts.snapshot else ():
+        if c.identity and storage_group.casefold() in (c.storage_group.casefold(), c.identity.casefold()):
+            return c.identity
+    if "\\" in storage_group or not facts.cms:
+        return storage_group
+    return f"{facts.cms}\\{storage_group}"
+
+
+def _cms_name(facts: PlanFacts, group: str) -> str:
+    return facts.cms or group
+
+
+def _group(facts: PlanFacts, request: ActionRequest) -> Plan | Refusal:
+    group, kind = request.target, request.kind
+    cms = is_cms(facts, group)
+    if kind is ActionKind.MOVE_GROUP:
+        if cms:
+            target = cms_target(facts, request.node)
+            title = f"Move {group} to {target or '?'}"
+            if not request.text.strip():
+                return Refusal(title, "Moving the clustered mailbox server needs a move comment.")
+            if not target:
+                return Refusal(title, "There is no other node to move the clustered mailbox server to.")
+            if request.validate_only:
+                return _validate(facts, request, target)
+            return _one(
+                request,
+                title,
+                Shell.EMS,
+                lambda: scripts.move_cms_command(_cms_name(facts, group), target, request.text),
+            )
+        title = (
+            f"Move {group} to {request.node}" if request.node else f"Move {group} to the best possible node"
+        )
+        why = may_be_cms(facts, group)
+        if why:
+            return Refusal(title, why)
+        return _one(request, title, Shell.CMD, lambda: scripts.group_move_line(group, request.node))
+    if kind is ActionKind.ONLINE_GROUP:
+        if cms:
+            name = _cms_name(facts, group)
+            return _one(request, f"Start {group}", Shell.EMS, lambda: scripts.start_cms_command(name))
+        title = f"Bring {group} online"
+        why = may_be_cms(facts, group)
+        if why:
+            return Refusal(title, why)
+        return _one(request, title, Shell.CMD, lambda: scripts.group_online_line(group))
+    # OFFLINE_GROUP
+    if cms:
+        title = f"Stop {group}"
+        if not request.text.strip():
+            return Refusal(title, "Stopping the clustered mailbox server needs a reason.")
+        return _one(
+            request,
+            title,
+            Shell.EMS,
+            lambda: scripts.stop_cms_command(_cms_name(facts, group), request.text),
+        )
+    title = f"Take {group} offline"
+    why = may_be_cms(facts, group)
+    if why:
+        return Refusal(title, why)
+    return _one(request, title, Shell.CMD, lambda: scripts.group_offline_line(group))
+
+
+def _validate(facts: PlanFacts, request: ActionRequest, node: str) -> Plan | Refusal:
+    title = f"Validate moving {facts.cms or 'the clustered mailbox server'} to {node}"
+    if not facts.cms:
+        return Refusal(title, "No clustered mailbox server was found on this cluster.")
+    cms = facts.cms
+    return _one(
+        request,
+        title,
+        Shell.EMS,
+        lambda: scripts.move_cms_command(cms, node, request.text, validate_only=True),
+    )
+
+
+def build_plan(request: ActionRequest, facts: PlanFacts) -> Plan | Refusal:
+    """The plan for `request`, or why it will not be sent.  Never raises for hostile names."""
+    kind = request.kind
+    if kind in (ActionKind.MOVE_GROUP, ActionKind.ONLINE_GROUP, ActionKind.OFFLINE_GROUP):
+        return _group(facts, request)
+    if kind is ActionKind.VALIDATE_MOVE_CMS:
+        return _validate(facts, request, request.node or request.target)
+    if kind is ActionKind.PAUSE_NODE:
+        node = request.target
+        return _one(request, f"Pause {node}", Shell.CMD, lambda: scripts.node_pause_line(node))
+    if kind is ActionKind.RESUME_NODE:
+        node = request.target
+        return _one(request, f"Resume {node}", Shell.CMD, lambda: scripts.node_resume_line(node))
+    ident = copy_identity(facts, request.target)
+    if kind is ActionKind.SUSPEND_COPY:
+        return _one(
+            request,
+            f"Suspend copy {ident}",
+            Shell.EMS,
+            lambda: scripts.suspend_copy_command(ident, request.text),
+        )
+    if kind is ActionKind.RESUME_COPY:
+        return _one(request, f"Resume copy {ident}", Shell.EMS, lambda: scripts.resume_copy_command(ident))
+    if kind is ActionKind.UPDATE_COPY:
+        return _one(
+            request, f"Update (reseed) copy {ident}", Shell.EMS, lambda: scripts.update_copy_command(ident)
+        )
+    raise ValueError(f"no plan for {kind}")
+
+
+__all__ = ["PlanFacts", "build_plan", "cms_target", "copy_identity", "is_cms", "may_be_cms"]

@@ -179,12 +179,20 @@ async def screenshot(window: MainWindow, path: Path, timeout_s: float = 120.0) -
 
 
 async def run_self_test(app: QApplication, args: argparse.Namespace) -> int:
-    """`--self-test`: see ccrgui/selftest.py (settings go to a throw-away file)."""
+    """`--self-test`: see ccrgui/selftest.py (settings and audit log go to a throw-away folder)."""
     from ccrgui import selftest
 
     with tempfile.TemporaryDirectory(prefix="ccrgui-self-test-", ignore_cleanup_errors=True) as tmp:
         qsettings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(session_factory=make_session, settings=qsettings)
+
+        def session_in_tmp(settings: ConnectionSettings, password: str) -> ClusterSession:
+            from ccrgui.remote.audit import AuditLog
+            from ccrgui.remote.session import WinRMClusterSession
+
+            audit = AuditLog(Path(tmp) / "audit.jsonl", remote_user=settings.username)
+            return WinRMClusterSession(settings, password, audit=audit)
+
+        window = MainWindow(session_factory=session_in_tmp, settings=qsettings)
         lab: Lab | None = None
         try:
             window.show()

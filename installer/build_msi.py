@@ -185,6 +185,8 @@ def trim_pyside(site: Path) -> None:
     for p in [*pyside.rglob("*"), *(site / "shiboken6").rglob("*")]:
         if p.is_file() and (PYSIDE_DROP_FILES.search(p.name) or p.name in PYSIDE_DROP_PLUGIN_FILES):
             p.unlink()
+    for stub in site.rglob("*.pyi"):  # type stubs of any package: no use at run time
+        stub.unlink()
     shutil.rmtree(site / "shiboken6" / "include", ignore_errors=True)
     shutil.rmtree(site / "shiboken6" / "lib", ignore_errors=True)
     modules = {f"{m}.pyd" for m in QT_MODULES}
@@ -322,7 +324,7 @@ def app_icon(path: Path) -> None:
         data = QByteArray()
         buf = QBuffer(data)
         buf.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buf, "PNG")
+        image.save(buf, b"PNG")
         images.append((px, bytes(data.data())))
     del _app
     header = b"\0\0\1\0" + len(images).to_bytes(2, "little")

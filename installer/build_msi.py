@@ -307,7 +307,7 @@ def app_icon(path: Path) -> None:
     """The console's icon (resources/icons/cluster.svg) as a Windows .ico, PNG-compressed sizes."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
-    from PySide6.QtGui import QGuiApplication, QImage, QPainter
+    from PySide6.QtGui import QGuiApplication, QImage, QImageWriter, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
     _app = QGuiApplication.instance() or QGuiApplication([])
@@ -324,7 +324,8 @@ def app_icon(path: Path) -> None:
         data = QByteArray()
         buf = QBuffer(data)
         buf.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buf, b"PNG")
+        if not QImageWriter(buf, QByteArray(b"PNG")).write(image):
+            raise BuildError("cannot render the icon as PNG")
         images.append((px, bytes(data.data())))
     del _app
     header = b"\0\0\1\0" + len(images).to_bytes(2, "little")

@@ -103,8 +103,10 @@ def installed_dir(wine: WinePrefix) -> Path:
     return wine.drive_c / "Program Files" / "ccrgui"
 
 
-def console(wine: WinePrefix, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    done = wine.wine(INSTALL_DIR + r"\ccrgui.exe", *args, timeout=240, env=env)
+def console(
+    wine: WinePrefix, *args: str, env: dict[str, str] | None = None, launcher: str = "ccrgui.exe"
+) -> tuple[int, str]:
+    done = wine.wine(INSTALL_DIR + "\\" + launcher, *args, timeout=240, env=env)
     return done.returncode, done.stdout + done.stderr
 
 
@@ -179,8 +181,10 @@ def test_install_run_upgrade_downgrade_uninstall_under_wine(
     rc, out = console(prefix, "--self-test")
     assert rc == 0 and "ccrgui self-test: OK: cluster EXCLUS1" in out, out
     assert "Python 3.11.9" in out  # the MSI's Python, not one of the machine's
+    # what the demo shortcut starts (the windowed launcher, pythonw.exe), on a display
     shot = tmp_path / "demo.png"
-    rc, out = console(prefix, "--demo", "--screenshot", unix_to_windows(shot), env={"DISPLAY": display})
+    args = ("--demo", "--screenshot", unix_to_windows(shot))
+    rc, out = console(prefix, *args, env={"DISPLAY": display}, launcher="ccrguiw.exe")
     assert rc == 0, out
     width, height = png_size(shot)
     assert width >= 1000 and height >= 700

@@ -45,6 +45,7 @@ def prefix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WinePrefix]:
         shutil.copy2(dll, system32 / dll.name)
     yield wine
     wine.stop()
+    shutil.rmtree(wine.path, ignore_errors=True)  # some 400 MB
 
 
 @pytest.fixture(scope="module")

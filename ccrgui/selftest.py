@@ -4,7 +4,8 @@ The console's real window, backend and lab run in this process: the lab serves B
 with its own CA, so the logon depends neither on Windows SSPI nor on the user's keyring. The check
 waits for the first snapshot and then reads the navigation tree as the admin would see it: the
 cluster, its folders, every node and the clustered mailbox server, each under the folder it
-belongs to. It writes nothing to the user's settings (a throw-away QSettings file).
+belongs to; it also loads every Designer form and icon the package carries (an installer that left
+one out, or a Qt trimmed too far, shows here). It writes nothing to the user's settings or audit log.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
+from ccrgui.gui.events.dialog import load_form, ui_path
+from ccrgui.gui.icons import resources_dir
 from ccrgui.gui.tree import FOLDER_LABELS, ClusterTreeModel, Kind
 from ccrgui.gui.window import MainWindow
 
@@ -71,6 +74,29 @@ def check_tree(model: ClusterTreeModel, expected: Expected) -> list[str]:
     return problems
 
 
+def check_resources() -> list[str]:
+    """The problems with the package's Designer forms and icons (empty when all load)."""
+    from PySide6.QtSvg import QSvgRenderer
+
+    problems = []
+    try:
+        forms = sorted(ui_path("connect.ui").parent.glob("*.ui"))
+        icons = sorted((resources_dir() / "icons").glob("*.svg"))
+    except FileNotFoundError as exc:
+        return [str(exc)]
+    for form in forms:
+        try:
+            load_form(form.name).deleteLater()
+        except (OSError, RuntimeError) as exc:
+            problems.append(f"form {form.name}: {exc}")
+    problems += [
+        f"icon {icon.name} does not render" for icon in icons if not QSvgRenderer(str(icon)).isValid()
+    ]
+    if len(forms) < 2 or len(icons) < 10:
+        problems.append(f"only {len(forms)} forms and {len(icons)} icons found")
+    return problems
+
+
 async def run(window: MainWindow, expected: Expected, timeout_s: float = 120.0) -> int:
     """Wait for the snapshot with the clustered mailbox server, check the tree; 0 when it holds."""
     deadline = time.monotonic() + timeout_s
@@ -88,7 +114,7 @@ async def run(window: MainWindow, expected: Expected, timeout_s: float = 120.0) 
             return 1
         await asyncio.sleep(0.1)
     await asyncio.sleep(0)  # let the tree take the snapshot
-    problems = check_tree(window.tree_model, expected)
+    problems = check_tree(window.tree_model, expected) + check_resources()
     for problem in problems:
         print(f"ccrgui self-test: FAILED: {problem}")
     if problems:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from ccrgui import selftest
 from ccrgui.app import parse_args
 from ccrgui.domain.model import NodeState
 from ccrgui.gui.tree import ClusterEntry, ClusterTreeModel, ConnState
-from ccrgui.selftest import Expected, check_tree
+from ccrgui.selftest import Expected, check_resources, check_tree
 from tests.gui.fakes import make_snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +44,25 @@ def test_tree_check_names_what_is_missing() -> None:
     # a node the snapshot does not list is missing even if the node count is right
     model = _model(node_states=(NodeState.UP,))
     assert check_tree(model, EXPECTED) == ["'EXNODE2' missing under 'Nodes'"]
+
+
+def test_resource_check_loads_every_form_and_icon(
+    qapp: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert check_resources() == []
+    (tmp_path / "icons").mkdir()
+    (tmp_path / "icons" / "broken.svg").write_text("<svg")
+    monkeypatch.setattr(selftest, "resources_dir", lambda: tmp_path)
+    assert check_resources() == ["icon broken.svg does not render", "only 2 forms and 1 icons found"]
+    broken_form = tmp_path / "ui" / "connect.ui"
+    broken_form.parent.mkdir()
+    broken_form.write_text("<ui version='4.0'><widget")
+    from ccrgui.gui.events import dialog
+
+    for module in (selftest, dialog):
+        monkeypatch.setattr(module, "ui_path", lambda name: tmp_path / "ui" / name)
+    problems = check_resources()
+    assert problems[0].startswith("form connect.ui: "), problems
 
 
 def test_self_test_runs_alone() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,10 @@ def next_version(version: str) -> str:
 
 def msiinfo_table(msi: Path, table: str) -> list[dict[str, str]]:
     """Rows of one MSI table (msiinfo export: header, types, key line, then rows)."""
-    out = subprocess.run(["msiinfo", "export", str(msi), table], capture_output=True, text=True, check=True)
+    with tempfile.TemporaryDirectory() as tmp:  # tables with streams (Icon) write them to cwd
+        out = subprocess.run(
+            ["msiinfo", "export", str(msi), table], capture_output=True, text=True, check=True, cwd=tmp
+        )
     lines = out.stdout.split("\r\n") if "\r\n" in out.stdout else out.stdout.split("\n")
     header = lines[0].split("\t")
     return [dict(zip(header, line.split("\t"), strict=False)) for line in lines[3:] if line]

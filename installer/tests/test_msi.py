@@ -157,6 +157,16 @@ def png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
+def colours(path: Path) -> int:
+    """Distinct colours on a grid of the picture: a blank or single-colour window has 1 or 2."""
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(path))
+    assert not image.isNull()
+    grid = [(x, y) for x in range(0, image.width(), 8) for y in range(0, image.height(), 8)]
+    return len({image.pixel(x, y) for x, y in grid})
+
+
 @pytest.mark.timeout(900)
 def test_install_run_upgrade_downgrade_uninstall_under_wine(
     builds: tuple[Build, Build], prefix: WinePrefix, display: str, tmp_path: Path
@@ -188,6 +198,7 @@ def test_install_run_upgrade_downgrade_uninstall_under_wine(
     assert rc == 0, out
     width, height = png_size(shot)
     assert width >= 1000 and height >= 700
+    assert colours(shot) > 20  # icons, text, selection: the window was drawn
 
     # a newer MSI replaces the older one in place
     assert msiexec(prefix, "/i", unix_to_windows(new.msi), "/qn") == 0

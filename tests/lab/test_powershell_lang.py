@@ -212,7 +212,7 @@ SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
 
 
 def ps_quote(s: str) -> str:
-    """Quote as ccrgui.remote.quoting does: double every single-quote lookalike."""
+    """Quote as ccrgui.quoting does: double every single-quote lookalike."""
     return "'" + "".join(c + c if c in SINGLE_QUOTES else c for c in s) + "'"
 
 

@@ -1,4 +1,4 @@
-"""Property tests for ccrgui.remote.quoting against independent reference parsers written here.
+"""Property tests for ccrgui.quoting against independent reference parsers written here.
 
 The splitters below re-implement the documented Windows rules from scratch (they share no code
 with the module under test or the lab), so a round trip proves the quoting, not a mirror image.

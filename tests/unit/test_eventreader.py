@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ccrgui import quoting
 from ccrgui.lab.eventlog import EventJournal, render_xml
 from ccrgui.lab.topology import default_topology
-from ccrgui import quoting
 from ccrgui.remote import scripts
 from ccrgui.remote.eventreader import CompressedAnswerError, decompressed_pieces
 from ccrgui.remote.parsers import EventParseError, EventStreamParser, parse_events

@@ -8,18 +8,31 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ccrgui.lab.process import Terminated
+
 from . import nodes as n
 from .cmdlet import BindingError, Cmdlet, CmdletContext, bind
+from .cmdlets import registry
+from .dotnetfmt import composite_format
 from .errors import (
+    CLIXML_CLOSE,
+    CLIXML_HEADER,
+    CLIXML_OPEN,
     ErrorRecord,
     ExitScript,
     FlowControl,
     Position,
     PSRuntimeError,
+    clixml_error_lines,
+    console_wrap,
     not_recognized,
     parse_error_record,
 )
+from .formatting import host_wrap, is_scalar, out_string
 from .lexer import PSParseError
+from .methods import call_method, call_static, convert_to, get_property, get_static
+from .native import program_exists, run_native
+from .operators import arithmetic, compare_op, equals, like
 from .parser import Parser
 from .values import (
     Byte,
@@ -74,7 +87,6 @@ ALIASES = {
     "spsv": "Stop-Service",
     "sasv": "Start-Service",
 }
-EXCHANGE_SNAPIN = "Microsoft.Exchange.Management.PowerShell.Admin"
 
 
 class Interpreter:
@@ -90,8 +102,6 @@ class Interpreter:
         env: dict[str, str] | None = None,
         width: int = 80,
     ) -> None:
-        from .cmdlets import registry
-
         self.io = io
         self.host = host
         self.account = account
@@ -244,13 +254,6 @@ class Interpreter:
 
     def report_error(self, record: ErrorRecord) -> None:
         """Write an error record to stderr as the console host does (text or CLIXML)."""
-        from .errors import (
-            CLIXML_HEADER,
-            CLIXML_OPEN,
-            clixml_error_lines,
-            console_wrap,
-        )
-
         if record not in self.errors:
             self.errors.insert(0, record)
         lines = console_wrap(record.render(self.width), self.width)
@@ -264,8 +267,6 @@ class Interpreter:
 
     def close_error_stream(self) -> None:
         """At exit: end the CLIXML error document, as the host's serializer does."""
-        from .errors import CLIXML_CLOSE
-
         if self.clixml_started:
             self.io.write(CLIXML_CLOSE, "stderr")
             self.clixml_started = False
@@ -294,8 +295,6 @@ class Interpreter:
             self.exec_statement(stmt, emit)
 
     def exec_statement(self, stmt: n.Node, emit: Emit) -> None:
-        from ccrgui.lab.process import Terminated
-
         try:
             self._exec_statement(stmt, emit)
         except (PSRuntimeError, FlowControl, ExitScript, Terminated):
@@ -410,8 +409,6 @@ class Interpreter:
         self.functions[stmt.name.casefold()] = stmt
 
     def exec_switch(self, stmt: n.Switch, emit: Emit) -> None:
-        from .operators import equals, like
-
         value = self.eval_pipeline_value(stmt.value)
         items = enumerate_value(value) if isinstance(value, list) else [value]
         case = "c" in stmt.flags
@@ -664,8 +661,6 @@ class Interpreter:
         del file_out
 
     def flush_files(self) -> None:
-        from .formatting import out_string
-
         while self._pending_files:
             path, items, append = self._pending_files.pop(0)
             text = out_string(items, self.width)
@@ -862,15 +857,11 @@ class Interpreter:
     # ---- native programs ----------------------------------------------------------------------
 
     def native_exists(self, name: str) -> bool:
-        from .native import program_exists
-
         return program_exists(self, name)
 
     def call_native(
         self, name: str, cmd: n.Command, data: list[Any], emit: Emit, last: bool, pos: Position
     ) -> None:
-        from .native import run_native
-
         args: list[str] = []
         for e in cmd.elements:
             if isinstance(e, n.CmdParam):
@@ -977,7 +968,6 @@ class Interpreter:
         target = self.eval(node.target)
         name = to_string(self.eval(node.name))
         args = [self.eval(a) for a in node.args]
-        from .methods import call_method, call_static
 
         try:
             if node.static:
@@ -1050,18 +1040,12 @@ class Interpreter:
         return None
 
     def get_member(self, target: Any, name: str) -> Any:
-        from .methods import get_property
-
         return get_property(self, target, name)
 
     def static_member(self, target: Any, name: str, node: n.Node) -> Any:
-        from .methods import get_static
-
         return get_static(self, target, name, node)
 
     def cast(self, type_name: str, value: Any, node: n.Node) -> Any:
-        from .methods import convert_to
-
         try:
             return convert_to(self, resolve_type_name(type_name), value)
         except PSValueError as exc:
@@ -1117,8 +1101,6 @@ class Interpreter:
             step = 1 if b >= a else -1
             return list(range(a, b + step, step))
         if op == "f":
-            from .dotnetfmt import composite_format
-
             try:
                 return composite_format(
                     to_string(left), enumerate_value(right) if isinstance(right, list) else [right]
@@ -1127,7 +1109,6 @@ class Interpreter:
                 raise self.runtime_error(
                     f"Error formatting a string: {exc.message}", "FormatError", node
                 ) from None
-        from .operators import compare_op
 
         try:
             return compare_op(self, op, left, right)
@@ -1142,8 +1123,6 @@ class Interpreter:
             ) from exc
 
     def arith(self, op: str, left: Any, right: Any, node: n.Node) -> Any:
-        from .operators import arithmetic
-
         try:
             return arithmetic(op, left, right)
         except PSValueError as exc:
@@ -1284,21 +1263,14 @@ class ConsoleOut:
         self.pending: list[Any] = []
 
     def emit(self, obj: Any) -> None:
-        from .formatting import is_scalar
-
         if is_scalar(obj) and not self.pending and not isinstance(obj, dt.datetime):
-            from .formatting import host_wrap
-
             self.interp.io.write(host_wrap(scalar_line(obj), self.interp.width) + "\r\n")
             return
         self.pending.append(obj)
 
     def flush(self) -> None:
-        from .formatting import out_string
-
         if not self.pending:
             return
-        from .formatting import host_wrap
 
         items, self.pending = self.pending, []
         self.interp.io.write(host_wrap(out_string(items, self.interp.width), self.interp.width))

@@ -19,6 +19,7 @@ from ccrgui.lab.nodehost import session_env
 from ccrgui.lab.process import ProcessIO, Terminated
 from ccrgui.lab.programs import Context, ProgramFn, resolve_program
 
+from .cmdlets.files import resolve_native
 from .errors import ErrorRecord, Position
 from .values import to_string
 
@@ -59,8 +60,6 @@ def _program(name: str, host: Any = None) -> ProgramFn | None:
 
 
 def program_exists(interp: Interpreter, name: str) -> bool:
-    from .cmdlets.files import resolve_native
-
     if interp.host is None:
         return False
     return _program(resolve_native(interp, name), interp.host) is not None
@@ -98,7 +97,6 @@ def run_native(
     position: Position,
 ) -> None:
     assert interp.host is not None and interp.account is not None
-    from .cmdlets.files import resolve_native
 
     name = resolve_native(interp, name)
     program = _program(name, interp.host)

@@ -9,10 +9,12 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .conversions import convert_to
 from .lexer import CASE_PREFIXED
 from .values import (
     PSHashtable,
     PSValueError,
+    TimeSpan,
     TypeRef,
     dotnet_type,
     enumerate_value,
@@ -82,8 +84,6 @@ def _subtract(left: Any, right: Any) -> Any:
     if left is None:
         return -_num(right)
     if isinstance(left, dt.datetime) and isinstance(right, dt.datetime):
-        from .values import TimeSpan
-
         return TimeSpan((left - right).total_seconds())
     a, b = _num(left), _num(right)
     return _int_result(a - b, a, b)
@@ -295,8 +295,6 @@ def _is(interp: Interpreter, base: str, left: Any, right: Any, case: bool) -> An
 
 
 def _as(interp: Interpreter, base: str, left: Any, right: Any, case: bool) -> Any:
-    from .methods import convert_to
-
     tname = right.name if isinstance(right, TypeRef) else resolve_type_name(to_string(right))
     try:
         return convert_to(interp, tname, left)

@@ -18,6 +18,7 @@ from ccrgui.lab.programs import Context, resolve_program
 
 from ..cmdlet import Cmdlet, CmdletContext, Param
 from ..values import PSObject, PSProperty, enumerate_value, to_string
+from .files import resolve_native
 
 M = "Microsoft.PowerShell.Commands."
 CANNOT_START = "This command cannot be executed due to the error: The system cannot find the file specified."
@@ -42,8 +43,6 @@ def _process_object(name: str, pid: int, exit_code: int | None) -> PSObject:
 
 
 def start_process(ctx: CmdletContext) -> None:
-    from .files import resolve_native
-
     interp = ctx.interp
     host, account = interp.host, interp.account
     assert host is not None and account is not None

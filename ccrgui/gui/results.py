@@ -586,8 +586,9 @@ def _backup(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultCon
     if plan is None:
         return "Backup", [props("Backup", [("Clustered mailbox server", "Not read yet")])]
     days = ctx.backup_thresholds.full_backup_max_age.days
+    name = snap.cms_group.name if snap.cms_group else plan.cms
     summary = props(
-        f"Backup of {plan.cms}",
+        f"Backup of {name}",
         [
             ("Clustered mailbox server", plan.cms),
             ("Back up from (passive node)", plan.passive_node or "None"),
@@ -615,7 +616,7 @@ def _backup(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultCon
         )
         for i in plan.items
     )
-    return f"Backup of {plan.cms}", [summary, warnings, Section("Storage groups", BACKUP_HEADERS, rows)]
+    return f"Backup of {name}", [summary, warnings, Section("Storage groups", BACKUP_HEADERS, rows)]
 
 
 def _events(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:

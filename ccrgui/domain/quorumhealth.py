@@ -22,6 +22,7 @@ class QuorumAssessment:
     votes: int
     total_votes: int
     reason: str  # what the banner says ("" when OK)
+    problems: tuple[str, ...] = ()  # what takes votes away: nodes not up, the witness
 
 
 def _witness_vote(snap: ClusterSnapshot, up: set[str]) -> tuple[bool, str]:
@@ -57,16 +58,15 @@ def assess(snap: ClusterSnapshot) -> QuorumAssessment | None:
             problems.append(why)
     health = assess_quorum(votes, total)
     if health is QuorumHealth.OK:
-        return QuorumAssessment(health, votes, total, "")
+        return QuorumAssessment(health, votes, total, "", tuple(problems))
     lead = (
         "Quorum is lost: the cluster has stopped"
         if health is QuorumHealth.LOST
         else "Quorum is at risk: one more failure stops the cluster"
     )
     detail = "; ".join(problems)
-    return QuorumAssessment(
-        health, votes, total, f"{lead} ({votes} of {total} votes{': ' + detail if detail else ''})."
-    )
+    reason = f"{lead} ({votes} of {total} votes{': ' + detail if detail else ''})."
+    return QuorumAssessment(health, votes, total, reason, tuple(problems))
 
 
 __all__ = ["QuorumAssessment", "assess"]

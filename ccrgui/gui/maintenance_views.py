@@ -225,16 +225,23 @@ class ReplicationCenterView(_ResultsView):
         top = QHBoxLayout()
         top.addWidget(self.run_health)
         top.addWidget(self.health_status, 1)
+        self.health_detail = plain_label()
+        self.health_detail.setWordWrap(True)
+        self.health_detail.setAccessibleName("The selected check")
         hl.addLayout(top)
         hl.addWidget(self.health, 1)
+        hl.addWidget(self.health_detail)
+        self.health.currentItemChanged.connect(self._check_selected)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.history, "Queue History")
         self.tabs.addTab(health_page, "Replication Health")
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.results)
         split.addWidget(self.tabs)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setSizes([190, 400])  # the copies table (a few rows) above the chart
+        self.results.setMinimumHeight(120)
         lay = QVBoxLayout(self.root)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(split)
@@ -281,6 +288,17 @@ class ReplicationCenterView(_ResultsView):
             self.render()
         self.show_report(report)
 
+    def _check_selected(self, item: QTreeWidgetItem | None) -> None:
+        """The whole error of the selected check (the list elides it)."""
+        if item is None:
+            self.health_detail.setText("")
+            return
+        description = item.toolTip(1)
+        error = item.text(3)
+        self.health_detail.setText(
+            f"{item.text(0)} {item.text(1)}: {description}" + (f"\n{error}" if error else "")
+        )
+
     def show_report(self, report: ReplicationHealthReport) -> None:
         self.report = report
         self.health.clear()
@@ -296,6 +314,10 @@ class ReplicationCenterView(_ResultsView):
                 for col in range(len(HEALTH_HEADERS)):
                     item.setForeground(col, FAILED_BRUSH)
             self.health.addTopLevelItem(item)
+        first_bad = next((i for i, c in enumerate(report.health.checks) if not c.ok), None)
+        bad_item = self.health.topLevelItem(first_bad) if first_bad is not None else None
+        if bad_item is not None:
+            self.health.setCurrentItem(bad_item)
         failed = report.health.failed
         text = f"{len(report.health.checks)} checks"
         text += (
@@ -320,6 +342,7 @@ class CopyCenterView(_ResultsView):
         split.addWidget(self.history)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
+        split.setSizes([260, 300])
         lay = QVBoxLayout(self.root)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(split)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from ccrgui.gui.widgets.chart import TimeChart
 from ccrgui.gui.widgets.queuechart import queue_chart_data
-from ccrgui.history import HistoryStore
+from ccrgui.history import HistoryStore, QueueSample
 
 RANGES = (
     ("Last hour", timedelta(hours=1)),
@@ -20,6 +20,15 @@ RANGES = (
     ("Last 30 days", timedelta(days=30)),
 )
 RANGE_KEY = "history/chart_range"
+
+
+def short_names(series: dict[str, list[QueueSample]]) -> dict[str, list[QueueSample]]:
+    """Copies are kept under CMS\\SG; the legend shows the storage group names when every copy
+    belongs to the same CMS (one CMS per CCR cluster), else the full names."""
+    servers = {k.rsplit("\\", 1)[0].casefold() for k in series if "\\" in k}
+    if len(servers) != 1 or any("\\" not in k for k in series):
+        return series
+    return {k.rsplit("\\", 1)[1]: v for k, v in series.items()}
 
 
 class QueueHistoryPanel(QWidget):
@@ -81,7 +90,7 @@ class QueueHistoryPanel(QWidget):
             series = {k: v for k, v in series.items() if k.casefold() == copy.casefold()}
             # Its own suspends and resumes, and every move or failover of a group.
             marks = [m for m in marks if m.target.casefold() == copy.casefold() or "\\" not in m.target]
-        chart_series, chart_marks = queue_chart_data(series, marks)
+        chart_series, chart_marks = queue_chart_data(short_names(series), marks)
         self.chart.set_data(chart_series, chart_marks, start=start, end=end)
         count = sum(len(v) for v in series.values())
         days = store.retention_days

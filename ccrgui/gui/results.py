@@ -372,11 +372,12 @@ def _database_status_row(d: MailboxDatabaseStatus) -> tuple[Cell, ...]:
     )
 
 
-def fmt_local(when: datetime | None) -> str:
-    """A time the servers print in their local time (naive) or an aware one."""
+def fmt_local(when: datetime | None, *, seconds: bool = True) -> str:
+    """A time the servers print in their local time (naive) or an aware one (shown in ours)."""
     if when is None:
         return "Never"
-    return fmt_time(when) if when.tzinfo else when.strftime("%Y-%m-%d %H:%M:%S")
+    shown = when.astimezone() if when.tzinfo else when
+    return shown.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def _nodes(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
@@ -529,8 +530,7 @@ def _quorum(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultCon
     if found is not None:
         health = {QuorumHealth.OK: "OK", QuorumHealth.AT_RISK: "At risk", QuorumHealth.LOST: "Lost"}
         pairs.append(("Quorum", f"{health[found.health]} ({found.votes} of {found.total_votes} votes)"))
-        if found.reason:
-            pairs.append(("Why", found.reason))
+        pairs += [("Not voting", p[:1].upper() + p[1:]) for p in found.problems]
     sections = [props("Quorum", pairs)]
     w = snap.witness
     if w is not None:
@@ -553,12 +553,11 @@ def _quorum(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultCon
 BACKUP_HEADERS = (
     "Storage Group",
     "Database",
-    "Copy on Passive Node",
+    "Passive Copy",
     "Fit to Back Up",
-    "Copy / Replay Queue",
-    "Last Full Backup",
-    "Last Incremental Backup",
-    "Database File",
+    "Queues (copy/replay)",
+    "Last Full",
+    "Last Incremental",
 )
 
 
@@ -610,13 +609,17 @@ def _backup(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultCon
             state_cell(i.copy_status),
             Cell("Yes" if i.fit else "No", "online" if i.fit else "failed"),
             Cell(f"{i.copy_queue_length} / {i.replay_queue_length}"),
-            Cell(fmt_local(i.last_full_backup) if i.database else ""),
-            Cell(fmt_local(i.last_incremental_backup) if i.database else ""),
-            Cell(i.edb_file_path),
+            Cell(fmt_local(i.last_full_backup, seconds=False) if i.database else ""),
+            Cell(fmt_local(i.last_incremental_backup, seconds=False) if i.database else ""),
         )
         for i in plan.items
     )
-    return f"Backup of {name}", [summary, warnings, Section("Storage groups", BACKUP_HEADERS, rows)]
+    files = Section(
+        "Database files (on the passive node)",
+        ("Database", "File"),
+        tuple((Cell(i.database), Cell(i.edb_file_path)) for i in plan.items if i.database),
+    )
+    return f"Backup of {name}", [summary, warnings, Section("Storage groups", BACKUP_HEADERS, rows), files]
 
 
 def _events(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:

@@ -77,7 +77,9 @@ async def test_backup_view_names_the_passive_node_exports_round_trip_and_swaps_a
     rows = _section(view, "Storage groups")
     assert rows.column("Database") == ["Mailbox Database", "Executives"]
     assert rows.column("Fit to Back Up") == ["Yes", "Yes"]
-    assert all(t and t != "Never" for t in rows.column("Last Full Backup"))
+    assert all(t and t != "Never" for t in rows.column("Last Full"))
+    files = _section(view, "Database files (on the passive node)").column("File")
+    assert files[1].endswith("\\Second Storage Group\\Executives.edb")
     # The old-full-backup threshold is a setting: one day flags Executives (full two days ago).
     view.age.setValue(1)
     warnings = _section(view, "Warnings").column("Warning")
@@ -242,8 +244,8 @@ async def test_queue_history_survives_a_restart_and_is_plotted(qtbot, lab: Any, 
         assert isinstance(view, ReplicationCenterView)
         chart = view.history.chart
         names = {s.name for s in chart.series}
-        assert "EXCH1\\Second Storage Group copy queue" in names
-        assert "EXCH1\\First Storage Group replay queue" in names
+        assert "Second Storage Group copy queue" in names  # one CMS: storage group names
+        assert "First Storage Group replay queue" in names
         points = sum(len(s.points) for s in chart.series)
         assert points >= 2 * before["samples"] > 0  # copy and replay series of every sample before
         assert "suspend" in [m.label for m in chart.marks]
@@ -251,8 +253,8 @@ async def test_queue_history_survives_a_restart_and_is_plotted(qtbot, lab: Any, 
         w.select(copy)
         copy_chart = w.views[(conn, Kind.COPY)].history.chart  # type: ignore[attr-defined]
         assert {s.name for s in copy_chart.series} == {
-            "EXCH1\\Second Storage Group copy queue",
-            "EXCH1\\Second Storage Group replay queue",
+            "Second Storage Group copy queue",
+            "Second Storage Group replay queue",
         }
         assert [m.label for m in copy_chart.marks] == ["suspend"]
 

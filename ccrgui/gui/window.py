@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.history = history  # replication history (None: not kept, e.g. in most tests)
         self.recorder = HistoryRecorder(history) if history is not None else None
+        self._notice_shown: str | None = None
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(icons.icon("root"))
         self.session_factory = session_factory
@@ -264,21 +265,27 @@ class MainWindow(QMainWindow):
             self.history.set_retention(days)
         except ValueError:
             pass
-        if self.history.notice:
-            box = QMessageBox(
-                QMessageBox.Icon.Warning,
-                "Replication history",
-                self.history.notice,
-                QMessageBox.StandardButton.Close,
-                self,
-            )
-            box.setObjectName("historyNotice")
-            make_plain(box)
-            box.setWindowModality(Qt.WindowModality.NonModal)
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.show()
-            self.statusBar().showMessage(self.history.notice, 30000)
-            self.error_boxes.append(box)
+        self._show_history_notice()
+
+    def _show_history_notice(self) -> None:
+        """Say once per set-aside that the history file was damaged (at start or mid-session)."""
+        if self.history is None or not self.history.notice or self.history.notice == self._notice_shown:
+            return
+        self._notice_shown = self.history.notice
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Replication history",
+            self.history.notice,
+            QMessageBox.StandardButton.Close,
+            self,
+        )
+        box.setObjectName("historyNotice")
+        make_plain(box)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+        self.statusBar().showMessage(self.history.notice, 30000)
+        self.error_boxes.append(box)
 
     def set_history_retention(self, days: int) -> None:
         """How many days of replication history to keep (a setting kept in QSettings)."""
@@ -294,6 +301,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # history is a convenience: never take the console down
             log.warning("replication history not recorded", exc_info=True)
             self.statusBar().showMessage(f"Replication history not recorded: {exc}", 10000)
+        self._show_history_notice()
 
     def _window_action(self, text: str, shortcut: str, slot: Callable[[], Any]) -> QAction:
         act = QAction(text, self)

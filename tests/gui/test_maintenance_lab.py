@@ -15,7 +15,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox, QTreeWidget
 
 from ccrgui.domain.backupplan import plan_from_csv, plan_from_json, plan_to_csv, plan_to_json
-from ccrgui.domain.maintenance import QuorumHealth
+from ccrgui.domain.maintenance import GroupFailoverPolicy, QuorumHealth
+from ccrgui.domain.plan import ActionKind, ActionRequest, Plan
 from ccrgui.gui import actions as A
 from ccrgui.gui.maintenance_views import BackupCenterView, QuorumCenterView, ReplicationCenterView
 from ccrgui.gui.oplog import SUCCEEDED
@@ -97,6 +98,14 @@ async def test_backup_view_names_the_passive_node_exports_round_trip_and_swaps_a
     assert not view.export(tmp_path / "missing-folder" / "plan.json", "json")
     assert "not saved" in view.status.text()
 
+    # Failback allowed to EXNODE1 in a window (set through the console's plan): after a failover
+    # the roles may swap back before the backup runs, and the view says so.
+    session = window.manager.get(conn).session  # type: ignore[union-attr]
+    policy = GroupFailoverPolicy(
+        "EXCH1", ("EXNODE1", "EXNODE2"), auto_failback=True, failback_window_start=1, failback_window_end=5
+    )
+    plan = session.plan(ActionRequest(ActionKind.SET_GROUP_POLICY, "EXCH1", policy=policy))
+    assert isinstance(plan, Plan) and (await session.run_plan(plan)).ok
     lab.engine.set_node_down("EXNODE1")  # a failover: the roles swap
     await wait_for(
         lambda: _section(view, summary_of).value("Back up from (passive node)") == "EXNODE1",
@@ -104,6 +113,14 @@ async def test_backup_view_names_the_passive_node_exports_round_trip_and_swaps_a
         "the passive node after the failover",
     )
     assert _section(view, summary_of).value("Active node").casefold() == "exnode2"
+    await wait_for(
+        lambda: any(
+            "Failback to EXNODE1 is allowed between 1:00 and 5:59" in w
+            for w in _section(view, "Warnings").column("Warning")
+        ),
+        SLOW,
+        "the failback warning",
+    )
 
 
 @pytest.mark.asyncio
@@ -313,3 +330,22 @@ async def test_witness_unreachable_warns_and_the_quorum_view_checks_each_node(
     window.select(ItemRef(conn, Kind.QUORUM))
     view.check.click()  # the share answers again from each node
     await wait_for(lambda: not window.quorum_banner.isVisible(), SLOW, "the banner gone")
+
+
+def test_history_retention_is_a_setting(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = _settings(tmp_path)
+    settings.setValue("history/retention_days", 30)
+    store = HistoryStore(tmp_path / "history.sqlite3")
+    w = MainWindow(settings=settings, history=store)
+    qtbot.addWidget(w)
+    assert store.retention_days == 30
+    assert [a.data() for a in w.retention_menu.actions() if a.isChecked()] == [30]
+    next(a for a in w.retention_menu.actions() if a.data() == 7).trigger()
+    assert store.retention_days == 7 and int(settings.value("history/retention_days")) == 7
+    assert [a.data() for a in w.retention_menu.actions() if a.isChecked()] == [7]
+    w.close()
+    store.close()
+    plain = MainWindow(settings=_settings(tmp_path))  # no history kept: the menu says so by being off
+    qtbot.addWidget(plain)
+    assert not plain.retention_menu.isEnabled()
+    plain.close()

@@ -20,6 +20,7 @@ RANGES = (
     ("Last 30 days", timedelta(days=30)),
 )
 RANGE_KEY = "history/chart_range"
+MAX_POINTS = 600  # per copy and queue: about one per pixel column of the chart
 
 
 def short_names(series: dict[str, list[QueueSample]]) -> dict[str, list[QueueSample]]:
@@ -84,7 +85,7 @@ class QueueHistoryPanel(QWidget):
             return
         end = datetime.now(UTC)
         start = end - self.span
-        series = store.series(cluster, start, end)
+        series = store.series_peaks(cluster, start, end, MAX_POINTS)
         marks = store.marks(cluster, start, end)
         if copy is not None:
             series = {k: v for k, v in series.items() if k.casefold() == copy.casefold()}
@@ -95,7 +96,8 @@ class QueueHistoryPanel(QWidget):
         count = sum(len(v) for v in series.values())
         days = store.retention_days
         self.note.setText(
-            f"{count} samples, {len(marks)} marks (kept {days} days; hover a mark for what happened)."
+            f"{count} points (each the peak of its slice of time), {len(marks)} marks; history is kept "
+            f"{days} days. Hover a mark for what happened."
         )
 
 

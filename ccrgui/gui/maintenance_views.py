@@ -293,11 +293,10 @@ class ReplicationCenterView(_ResultsView):
         if item is None:
             self.health_detail.setText("")
             return
-        description = item.toolTip(1)
+        description = str(item.data(1, Qt.ItemDataRole.UserRole) or "")
         error = item.text(3)
-        self.health_detail.setText(
-            f"{item.text(0)} {item.text(1)}: {description}" + (f"\n{error}" if error else "")
-        )
+        head = f"{item.text(0)} {item.text(1)}" + (f": {description}" if description else "")
+        self.health_detail.setText(head + (f"\n{error}" if error else ""))
 
     def show_report(self, report: ReplicationHealthReport) -> None:
         self.report = report
@@ -305,6 +304,7 @@ class ReplicationCenterView(_ResultsView):
         for c in report.health.checks:
             item = QTreeWidgetItem([c.server, c.check, c.result.value, c.error])
             item.setToolTip(1, c.description or c.check)
+            item.setData(1, Qt.ItemDataRole.UserRole, c.description)
             item.setToolTip(3, c.error)
             badge = {CheckResult.PASSED: "online", CheckResult.WARNING: "partially-online"}.get(
                 c.result, "failed"

@@ -109,3 +109,43 @@ def test_cms_offers_mount_and_dismount_per_database() -> None:
     bare = ClusterEntry("exclus1", "EXCLUS1", ConnState.CONNECTED, make_snapshot())
     specs = {s.id: s for s in A.actions_for(ItemRef("exclus1", Kind.GROUP, "EXCH1"), bare)}
     assert A.MOUNT_DB not in specs and "not read yet" in specs[A.GROUP_POLICY].reason
+
+
+ERROR = "Storage group copy 'EXCH1\\Second Storage Group' is suspended: nightly. " * 4
+
+
+def test_health_list_marks_failures_and_names_nodes_that_did_not_answer(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from ccrgui.domain.maintenance import (
+        CheckResult,
+        ReplicationCheck,
+        ReplicationHealth,
+        ReplicationHealthReport,
+    )
+    from ccrgui.gui.maintenance_views import ReplicationCenterView
+    from ccrgui.gui.views import ViewContext
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    view = ReplicationCenterView(ViewContext(parent, "exclus1", lambda: None, lambda: None))
+    report = ReplicationHealthReport(
+        ReplicationHealth(
+            (
+                ReplicationCheck("EXNODE1", "ClusterService", CheckResult.PASSED),
+                ReplicationCheck("EXNODE1", "SGCopySuspended", CheckResult.FAILED, ERROR, "Checks copies."),
+            )
+        ),
+        {"EXNODE2": "WinRM: connection refused"},
+        ("EXNODE1", "EXNODE2"),
+    )
+    view.show_report(report)
+    assert view.health.topLevelItemCount() == 2
+    assert view.health.currentItem() is view.health.topLevelItem(1)  # the first failure is selected
+    assert view.health_detail.text() == f"EXNODE1 SGCopySuspended: Checks copies.\n{ERROR}"  # whole error
+    text = view.health_status.text()
+    assert (
+        "1 not passed: SGCopySuspended" in text
+        and "EXNODE2 did not answer: WinRM: connection refused" in text
+    )
+    view.dispose()

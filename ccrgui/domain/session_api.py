@@ -117,6 +117,12 @@ class ClusterSession(Protocol):
 
     async def update_copy(self, storage_group: str) -> ActionResult: ...
 
+    def mark_stale(self) -> None:
+        """The next snapshot re-reads what is otherwise read only every minute or few (database
+        status and backup times, the witness share, preferred owners and failover policies):
+        F5 on a view that shows them."""
+        ...
+
     async def replication_health(self) -> ReplicationHealthReport:
         """Test-ReplicationHealth on every node, on demand (it takes seconds on real servers)."""
         ...

@@ -92,6 +92,12 @@ class _ResultsView(CenterView):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def refresh(self) -> None:
+        """F5: the refresh that follows re-reads the slow facts these views show too."""
+        session = self.ctx.session()
+        if session is not None:
+            session.mark_stale()
+
     def dispose(self) -> None:
         for task in list(self._tasks):
             task.cancel()

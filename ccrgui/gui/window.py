@@ -543,10 +543,10 @@ class MainWindow(QMainWindow):
         if ref is None or ref.kind is Kind.ROOT:
             self.manager.refresh_all()
             return
-        self.manager.refresh(ref.conn_id)
         view = self.views.get((ref.conn_id, ref.kind))
         if view is not None:
-            view.refresh()
+            view.refresh()  # first: it may ask the refresh below to read more
+        self.manager.refresh(ref.conn_id)
 
     def trigger(self, spec: A.ActionSpec, ref: ItemRef | None) -> None:
         """Run the action `spec` on `ref` (from the menu, the actions pane or a key)."""

@@ -545,6 +545,12 @@ class WinRMClusterSession:
         self._witness = WitnessReachability(share, reachable, errors)
         self._witness_at = time.monotonic()
 
+    def mark_stale(self) -> None:
+        self._databases_at = self._databases_retry_at = 0.0
+        self._witness_at = 0.0
+        self._static.owners_key = None
+        self._static.retry_at = 0.0
+
     def _invalidate_after(self, plan: Plan) -> None:
         """Re-read at once what the plan changed (rather than at the slow reads' period)."""
         kind = plan.request.kind if plan.request else None

@@ -350,6 +350,9 @@ class FakeSession:
             return await self.resume_copy(r.target)
         return await self.update_copy(r.target)
 
+    def mark_stale(self) -> None:
+        self.calls.append(("mark_stale",))
+
     async def replication_health(self) -> ReplicationHealthReport:
         """Every check passes unless a copy is suspended (as Test-ReplicationHealth would say)."""
         nodes = tuple(n.name for n in self.snap.nodes)

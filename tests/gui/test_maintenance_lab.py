@@ -98,6 +98,15 @@ async def test_backup_view_names_the_passive_node_exports_round_trip_and_swaps_a
     assert not view.export(tmp_path / "missing-folder" / "plan.json", "json")
     assert "not saved" in view.status.text()
 
+    # A backup ran: F5 on the view reads the new backup times at once (not a minute later).
+    lab.engine.simulate_backup("Second Storage Group", kind="full")
+    today = lab.engine.clock.now().strftime("%Y-%m-%d")
+    window.refresh_action.trigger()
+    await wait_for(
+        lambda: _section(view, "Storage groups").column("Last Full")[1].startswith(today),
+        SLOW,
+        "the new backup",
+    )
     # Failback allowed to EXNODE1 in a window (set through the console's plan): after a failover
     # the roles may swap back before the backup runs, and the view says so.
     session = window.manager.get(conn).session  # type: ignore[union-attr]

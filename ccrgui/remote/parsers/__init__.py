@@ -37,21 +37,24 @@ from ccrgui.remote.parsers.ems import (
     parse_wmi_processor,
 )
 from ccrgui.remote.parsers.errors import ClusterExeError, ParseError, WindowsCommandError
-from ccrgui.remote.parsers.events import EventParseError, parse_events, parse_system_time
+from ccrgui.remote.parsers.events import EventParseError, EventStreamParser, parse_events, parse_system_time
 from ccrgui.remote.parsers.maintenance import (
     parse_group_policy,
     parse_mailbox_databases,
     parse_replication_health,
     parse_test_path,
 )
+from ccrgui.remote.parsers.mscluster import WmiCluster, parse_object_path, parse_wmi_cluster
 from ccrgui.remote.parsers.setup import parse_setup_output
 
 __all__ = [
     "ClusterExeError",
     "EventParseError",
+    "EventStreamParser",
     "ParseError",
     "PsObject",
     "WindowsCommandError",
+    "WmiCluster",
     "active_node_of",
     "clixml_to_text",
     "decode_ps_escapes",
@@ -74,6 +77,7 @@ __all__ = [
     "parse_netinterfaces",
     "parse_networks",
     "parse_nodes",
+    "parse_object_path",
     "parse_owners",
     "parse_properties",
     "parse_ps_datetime",
@@ -83,6 +87,7 @@ __all__ = [
     "parse_setup_output",
     "parse_system_time",
     "parse_test_path",
+    "parse_wmi_cluster",
     "parse_wmi_computer",
     "parse_wmi_datetime",
     "parse_wmi_os",

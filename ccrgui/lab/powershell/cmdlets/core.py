@@ -13,6 +13,7 @@ from ..values import (
     PSHashtable,
     PSObject,
     PSProperty,
+    PSValueError,
     ScriptBlock,
     UInt64,
     custom_object,
@@ -398,6 +399,26 @@ def new_object(ctx: CmdletContext) -> None:
 
         ctx.emit(ArrayList())
         return
+    from ..streams import construct
+
+    raw_args = ctx.get("ArgumentList")
+    ctor_args = [] if raw_args is None else list(raw_args) if isinstance(raw_args, list) else [raw_args]
+    try:
+        stream = construct(tname, ctor_args)
+    except PSValueError as exc:
+        if exc.error_id == "CannotFindAppropriateCtor":
+            ctx.throw(ctx.error(exc.message, exc.error_id, "ObjectNotFound", reason="PSArgumentException"))
+        ctx.throw(
+            ctx.error(
+                f'Exception calling ".ctor" with "{len(ctor_args)}" argument(s): "{exc.message}"',
+                "ConstructorInvokedThrowException",
+                "InvalidOperation",
+                reason="MethodInvocationException",
+            )
+        )
+    if stream is not None:
+        ctx.emit(stream)
+        return
     ctx.throw(
         ctx.error(
             f"Cannot find type [{to_string(ctx.get('TypeName'))}]: make sure the assembly containing this "
@@ -449,7 +470,9 @@ def set_content(ctx: CmdletContext) -> None:
 
 
 def test_path(ctx: CmdletContext) -> None:
-    path = to_string(ctx.get("Path"))
+    from .files import exists
+
+    path, kind = to_string(ctx.get("Path")), to_string(ctx.get("PathType", "Any"))
     host = ctx.interp.host
     if (
         host is not None
@@ -457,7 +480,8 @@ def test_path(ctx: CmdletContext) -> None:
     ):
         ctx.emit(host.engine.witness_reachable_from(host.name))  # the file share witness (UNC)
         return
-    ctx.emit(path.casefold() in ctx.interp.files)
+    written = path.casefold() in ctx.interp.files and kind.casefold() != "container"
+    ctx.emit(written or exists(ctx.interp.host, path, kind))
 
 
 def get_variable_value(ctx: CmdletContext) -> None:
@@ -844,7 +868,12 @@ def cmdlets() -> list[Cmdlet]:
             [P("Path", mandatory=True, position=0), P("Value", position=1, pipeline=True), P("Encoding")],
             set_content,
         ),
-        Cmdlet("Test-Path", U + "TestPathCommand", [P("Path", mandatory=True, position=0)], test_path),
+        Cmdlet(
+            "Test-Path",
+            U + "TestPathCommand",
+            [P("Path", mandatory=True, position=0), P("PathType")],
+            test_path,
+        ),
         Cmdlet(
             "ConvertTo-Csv",
             U + "ConvertToCsvCommand",

@@ -554,8 +554,8 @@ BACKUP_HEADERS = (
     "Storage Group",
     "Database",
     "Passive Copy",
-    "Fit to Back Up",
-    "Queues (copy/replay)",
+    "Fit",
+    "Queues",
     "Last Full",
     "Last Incremental",
 )
@@ -594,6 +594,8 @@ def _backup(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultCon
             ("Active node", plan.active_node),
             ("Databases read", fmt_time(plan.created) if snap.databases else "Not yet"),
             ("Full backup warning after", f"{days} days"),
+            ("Fit to back up", "the passive copy is healthy and its queues are short"),
+            ("Queues", "copy queue / replay queue length, in logs"),
         ],
     )
     warnings = Section(

@@ -77,7 +77,7 @@ async def test_backup_view_names_the_passive_node_exports_round_trip_and_swaps_a
     assert _section(view, summary_of).value("Active node").casefold() == "exnode1"
     rows = _section(view, "Storage groups")
     assert rows.column("Database") == ["Mailbox Database", "Executives"]
-    assert rows.column("Fit to Back Up") == ["Yes", "Yes"]
+    assert rows.column("Fit") == ["Yes", "Yes"]
     assert all(t and t != "Never" for t in rows.column("Last Full"))
     files = _section(view, "Database files (on the passive node)").column("File")
     assert files[1].endswith("\\Second Storage Group\\Executives.edb")

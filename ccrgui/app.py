@@ -242,7 +242,10 @@ async def run_self_test(app: QApplication, args: argparse.Namespace) -> int:
 async def run_console(app: QApplication, args: argparse.Namespace) -> int:
     qsettings = QSettings()
     set_logon_probe(current_user_logon)
-    window = MainWindow(session_factory=make_session, settings=qsettings)
+    from ccrgui.history import HistoryStore
+
+    history = HistoryStore()  # the user data folder; a damaged file is set aside with a notice
+    window = MainWindow(session_factory=make_session, settings=qsettings, history=history)
     if args.refresh is not None:
         window.manager.refresh_interval_s = args.refresh
     lab: Lab | None = None
@@ -276,6 +279,7 @@ async def run_console(app: QApplication, args: argparse.Namespace) -> int:
     finally:
         await window.manager.close()
         window.close()
+        history.close()
         if lab is not None:
             await asyncio.to_thread(lab.stop)
 

@@ -16,6 +16,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ccrgui.domain.maintenance import GroupFailoverPolicy
 from ccrgui.domain.model import ClusterSnapshot
 
 ANY_NODE = ""  # Step.node: the first node of the cluster that can be reached
@@ -40,6 +41,9 @@ class ActionKind(enum.Enum):
     SUSPEND_COPY = "copy.suspend"
     RESUME_COPY = "copy.resume"
     UPDATE_COPY = "copy.update"
+    MOUNT_DATABASE = "database.mount"  # target: the database identity (CMS\\SG\\DB)
+    DISMOUNT_DATABASE = "database.dismount"
+    SET_GROUP_POLICY = "group.policy"  # preferred owners, failover and failback (request.policy)
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class ActionRequest:
     node: str | None = None  # move: destination (None = best possible node)
     text: str = ""  # move comment, stop reason or suspend comment
     validate_only: bool = False  # CMS move: -ValidateOnly (moves nothing)
+    policy: GroupFailoverPolicy | None = None  # SET_GROUP_POLICY: the edited policy
 
 
 SnapshotTest = Callable[[ClusterSnapshot], bool]

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from ccrgui.domain.maintenance import GroupFailoverPolicy
 from ccrgui.domain.model import CopyStatus
 from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, PlanProgress, ProgressKind, Refusal, Shell
 from ccrgui.lab.received import CMD, POWERSHELL
@@ -59,6 +60,13 @@ async def test_every_action_kind_runs_exactly_the_plan_shown(lab: Any, tmp_path:
         ActionRequest(ActionKind.RESUME_COPY, sg),
         ActionRequest(ActionKind.SUSPEND_COPY, sg, text=COMMENT),
         ActionRequest(ActionKind.UPDATE_COPY, sg),
+        ActionRequest(ActionKind.DISMOUNT_DATABASE, "Executives"),
+        ActionRequest(ActionKind.MOUNT_DATABASE, "Executives"),
+        ActionRequest(
+            ActionKind.SET_GROUP_POLICY,
+            cms,
+            policy=GroupFailoverPolicy(cms, ("EXNODE2", "EXNODE1"), 3, 2, True, 1, 5),
+        ),
     ]
     assert {r.kind for r in requests} == set(ActionKind)  # every kind is covered
     shown: list[tuple[Plan, list[str]]] = []

@@ -236,17 +236,18 @@ Built = tuple[str, list[Section]]
 
 def _cluster(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
     q = snap.quorum
+    core = next((g for g in snap.groups if g.is_core), None)
     pairs = [
         ("Name", snap.cluster_name),
         ("Connection", e.state.value + (f": {e.error}" if e.error else "")),
-        ("Current host server", snap.served_by),
+        # FCM's "current host server" is the owner of the core cluster group, not the node we asked.
+        ("Current host server", core.owner if core and core.owner else snap.served_by),
         ("Quorum configuration", q.model if q else "Unknown"),
     ]
     if q and q.resource:
         pairs.append(("Witness", f"{q.resource}: {q.witness_state.value if q.witness_state else 'Unknown'}"))
     pairs.append(("Critical events (last 24 hours)", ctx.critical_events.get(e.conn_id, "Reading…")))
     pairs.append(("Last refresh", fmt_time(snap.taken_at)))
-    core = next((g for g in snap.groups if g.is_core), None)
     core_res = snap.resources_of(core.name) if core else ()
     sections = [
         props("Summary of Cluster " + snap.cluster_name, pairs),

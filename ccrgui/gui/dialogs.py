@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -86,6 +86,15 @@ class ConfirmDialog(QDialog):
         self.input.setVisible(bool(c.input_label))
         if c.input_label:
             form.addRow(c.input_label, self.input)
+        # Enter in the text field must not accept: Cancel is the default button, and a
+        # destructive action runs only on an explicit click (or Alt+key) on its button.
+        self.input.installEventFilter(self)
+        self.hint = plain_label()  # why the accept button is disabled, in words (not only a tooltip)
+        self.hint.setObjectName("confirmHint")
+        self.hint.setWordWrap(True)
+        self.hint.setAccessibleName("Why the button is disabled")
+        self.hint.setStyleSheet("color: palette(dark);")
+        self._accept_text = c.accept_text
         self.validate_only = QCheckBox("&Validate only (check that the move would succeed, move nothing)")
         self.validate_only.setVisible(c.offer_validate_only)
         self._offer_validate = c.offer_validate_only
@@ -108,6 +117,7 @@ class ConfirmDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addLayout(form)
+        lay.addWidget(self.hint)
         lay.addWidget(self.validate_only)
         lay.addWidget(QLabel("Command that will run:"))
         lay.addWidget(self.command_view)
@@ -126,7 +136,8 @@ class ConfirmDialog(QDialog):
         text = self.text()
         self.plan = self._plan_for(self.inputs())
         if self._needs_input and not text:
-            ok, why = False, "Enter a " + self.input.accessibleName().lower() + " first"
+            what = self.input.accessibleName().lower()
+            ok, why = False, f"Enter a {what} first: {self._accept_text} stays disabled until there is one"
         elif isinstance(self.plan, Refusal):
             ok, why = False, self.plan.reason  # nothing would be sent
         else:
@@ -141,6 +152,22 @@ class ConfirmDialog(QDialog):
             self.where.setText("")
         self.ok_button.setEnabled(ok)
         self.ok_button.setToolTip(why)
+        self.hint.setText(why)
+        self.hint.setVisible(bool(why))
+        validating = self._offer_validate and self.validate_only.isChecked()
+        accept = "Validate" if validating else self._accept_text  # the button says what it does
+        self.ok_button.setText(accept)
+        self.ok_button.setAccessibleName(accept)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.input
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            return True  # swallowed: neither accept nor (losing the typed comment) cancel
+        return super().eventFilter(watched, event)
 
     def text(self) -> str:
         return self.input.text().strip()

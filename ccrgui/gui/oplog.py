@@ -34,7 +34,7 @@ from ccrgui.domain.model import ActionResult
 from ccrgui.gui.plaintext import plain_tooltip
 
 RUNNING, SUCCEEDED, FAILED, CANCELLED = "Running", "Succeeded", "Failed", "Cancelled"
-COLUMNS = ("Time", "Target", "Action", "Command", "Status", "Output")
+COLUMNS = ("Time", "Target", "Action", "Command", "Status", "Duration", "Output")
 _ids = itertools.count(1)
 
 
@@ -47,13 +47,33 @@ class OpEntry:
     command: str
     status: str = RUNNING
     output: str = ""
+    finished: datetime | None = None
+
+    @property
+    def duration(self) -> str:
+        """How long it ran ("" while running): "0.4 s", "12 s", "3 min 05 s"."""
+        if self.finished is None:
+            return ""
+        return fmt_duration((self.finished - self.time).total_seconds())
 
     def as_text(self) -> str:
+        done = f" (finished {self.finished.strftime('%H:%M:%S')}, {self.duration})" if self.finished else ""
         return (
-            f"[{self.time.strftime('%Y-%m-%d %H:%M:%S')}] {self.target}: {self.action}: {self.status}\n"
+            f"[{self.time.strftime('%Y-%m-%d %H:%M:%S')}] {self.target}: {self.action}: {self.status}{done}\n"
             + "".join(f"  > {line}\n" for line in self.command.splitlines())
             + "".join(f"    {line}\n" for line in self.output.splitlines())
         )
+
+
+def fmt_duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{max(0.0, seconds):.1f} s"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def result_output(result: ActionResult) -> str:
@@ -95,11 +115,15 @@ class OpLogModel(QAbstractTableModel):
                 "Action": e.action,
                 "Command": e.command.splitlines()[0] if e.command else "",
                 "Status": e.status,
+                "Duration": e.duration or ("running…" if e.status == RUNNING else ""),
                 "Output": e.output.strip().splitlines()[0] if e.output.strip() else "",
             }[col]
             return value
         if role == Qt.ItemDataRole.ToolTipRole and col in ("Command", "Output"):
             return plain_tooltip(e.command if col == "Command" else e.output)
+        if role == Qt.ItemDataRole.ToolTipRole and col in ("Time", "Duration"):
+            end = f"finished {e.finished.strftime('%Y-%m-%d %H:%M:%S')}" if e.finished else "still running"
+            return f"started {e.time.strftime('%Y-%m-%d %H:%M:%S')}, {end}"
         if role == Qt.ItemDataRole.ForegroundRole and col == "Status" and e.status in _STATUS_COLOURS:
             return QBrush(_STATUS_COLOURS[e.status])
         return None
@@ -126,7 +150,11 @@ class OpLogModel(QAbstractTableModel):
         for row, e in enumerate(self._entries):
             if e.entry_id == entry_id:
                 self._entries[row] = replace(
-                    e, status=status, output=output, command=e.command if command is None else command
+                    e,
+                    status=status,
+                    output=output,
+                    command=e.command if command is None else command,
+                    finished=datetime.now().astimezone(),
                 )
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
                 return
@@ -157,7 +185,7 @@ class OpLogDock(QDockWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((70, 90, 200, 330, 80)):
+        for col, width in enumerate((70, 90, 200, 330, 80, 70)):
             self.table.setColumnWidth(col, width)
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)

@@ -68,6 +68,7 @@ class Results:
     title: str
     sections: tuple[Section, ...] = ()
     grey: bool = False
+    pending: str = ""  # the action running on this cluster, shown above the sections
 
     def section(self, title: str) -> Section:
         for s in self.sections:
@@ -81,6 +82,7 @@ class ResultContext:
     """Facts the snapshot lacks: the count of critical events read separately, per connection."""
 
     critical_events: dict[str, str] = field(default_factory=dict)
+    busy: dict[str, str] = field(default_factory=dict)  # conn_id -> label of the running action
 
 
 def state_cell(state: Any) -> Cell:
@@ -219,7 +221,9 @@ def build_results(ref: ItemRef | None, entries: dict[str, ClusterEntry], ctx: Re
         return Results(entry.label, (props("Summary", pairs),), grey=True)
     builder = _BUILDERS[ref.kind]
     title, sections = builder(ref, entry, snap, ctx)
-    return Results(title, tuple(sections), grey)
+    busy = ctx.busy.get(ref.conn_id, "")
+    pending = f"{busy}: running… This view shows the result when it finishes." if busy else ""
+    return Results(title, tuple(sections), grey, pending)
 
 
 def _conn_badge(state: ConnState) -> str:
@@ -663,6 +667,15 @@ class ResultsPane(QScrollArea):
         self.heading = plain_label()
         self.heading.setStyleSheet("font-size: 15px; font-weight: bold;")
         self._layout.addWidget(self.heading)
+        self.pending = plain_label()
+        self.pending.setObjectName("pendingLabel")
+        self.pending.setAccessibleName("Action in progress")
+        self.pending.setWordWrap(True)
+        self.pending.setStyleSheet(
+            "background: #fff4ce; border: 1px solid #e0c060; padding: 4px 6px; font-weight: bold;"
+        )
+        self.pending.hide()
+        self._layout.addWidget(self.pending)
         self._views: list[_SectionView] = []
         self._layout.addStretch(1)
         self.setWidget(inner)
@@ -671,6 +684,8 @@ class ResultsPane(QScrollArea):
     def show_results(self, results: Results) -> None:
         self.results = results
         self.heading.setText(results.title)
+        self.pending.setText(results.pending)
+        self.pending.setVisible(bool(results.pending))
         for i, section in enumerate(results.sections):
             if i < len(self._views):
                 self._views[i].update_section(section, results.grey)

@@ -257,6 +257,7 @@ class MainWindow(QMainWindow):
             return
         self.center.setCurrentWidget(self.results)
         self.ctx.critical_events = {c.conn_id: critical_text(c) for c in self.manager.connections()}
+        self.ctx.busy = {c.conn_id: c.busy for c in self.manager.connections() if c.busy}
         self.results.show_results(build_results(ref, self.manager.entries(), self.ctx))
 
     def _specs(self, ref: ItemRef | None) -> list[A.ActionSpec]:

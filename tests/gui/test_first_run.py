@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import socket
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import platformdirs
 import pytest
 import pytest_asyncio
 import requests
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from ccrgui.domain.session_api import ConnectionSettings
 from ccrgui.gui.connections import critical_text
@@ -139,3 +140,73 @@ def test_resolver_errors_are_said_in_words() -> None:
     assert str(err).startswith("exclus9: the name exclus9 could not be resolved (DNS)")
     windows = requests.exceptions.ConnectionError("[Errno 11001] getaddrinfo failed")
     assert "could not be resolved (DNS)" in str(map_error(windows, "exclus9"))
+
+
+MOVE = "Move this service or application to another node"
+
+
+@pytest.mark.asyncio
+async def test_move_confirmation_says_why_move_is_disabled_and_enter_does_not_accept(
+    window: MainWindow,
+) -> None:
+    from PySide6.QtTest import QTest
+
+    session = FakeSession()
+    conn = await connected(window, session)
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    menu_action(window.context_menu(), MOVE, "EXNODE2").trigger()
+    await wait_for(lambda: window.confirm_dialog is not None and window.confirm_dialog.isVisible())
+    dialog = window.confirm_dialog
+    assert dialog is not None
+    assert not dialog.ok_button.isEnabled()
+    assert dialog.hint.isVisible() and dialog.hint.text().startswith("Enter a move comment first")
+    assert "Move stays disabled" in dialog.hint.text()
+    dialog.input.setFocus()
+    QTest.keyClicks(dialog.input, "Patch Tuesday")
+    assert dialog.ok_button.isEnabled() and not dialog.hint.isVisible()
+    assert dialog.ok_button.text() == "Move"
+    dialog.validate_only.setChecked(True)
+    assert dialog.ok_button.text() == "Validate" and dialog.ok_button.accessibleName() == "Validate"
+    dialog.validate_only.setChecked(False)
+    assert dialog.ok_button.text() == "Move"
+    QTest.keyClick(dialog.input, Qt.Key.Key_Return)
+    QTest.keyClick(dialog.input, Qt.Key.Key_Enter)
+    assert dialog.isVisible() and dialog.result() == 0 and session.calls == []
+    assert dialog.input.text() == "Patch Tuesday"
+    dialog.reject()
+    await wait_for(lambda: not dialog.isVisible(), what="closed")
+    assert session.calls == []
+
+
+@pytest.mark.asyncio
+async def test_a_move_shows_pending_in_the_results_pane_and_its_duration_in_the_log(
+    window: MainWindow,
+) -> None:
+    from tests.gui.guitools import confirm
+
+    session = FakeSession(delay=0.6)
+    conn = await connected(window, session)
+    window.select(ItemRef(conn, Kind.GROUP, "EXCH1"))
+    menu_action(window.context_menu(), MOVE, "EXNODE2").trigger()
+    await confirm(window, "Patch Tuesday")
+    await wait_for(lambda: window.results.pending.isVisible(), what="pending state")
+    assert window.results.pending.text().startswith("Move EXCH1 to EXNODE2: running")
+    entry = window.oplog.model.entries()[-1]
+    assert entry.finished is None and entry.duration == ""
+    col = window.oplog.model.index(0, 5)
+    assert window.oplog.model.headerData(5, Qt.Orientation.Horizontal) == "Duration"
+    assert col.data() == "running…"
+    await wait_for(lambda: window.oplog.model.entries()[-1].finished is not None, what="finished")
+    await wait_for(lambda: not window.results.pending.isVisible(), what="pending cleared")
+    entry = window.oplog.model.entries()[-1]
+    assert entry.finished is not None and entry.finished >= entry.time
+    assert re.fullmatch(r"\d+\.\d s", entry.duration)
+    assert window.oplog.model.index(0, 5).data() == entry.duration
+    assert f"finished {entry.finished.strftime('%H:%M:%S')}, {entry.duration})" in entry.as_text()
+    assert "started" in window.oplog.model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_durations_read_naturally() -> None:
+    from ccrgui.gui.oplog import fmt_duration
+
+    assert [fmt_duration(s) for s in (0.42, 12.4, 185, 7300)] == ["0.4 s", "12 s", "3 min 05 s", "2 h 01 min"]

@@ -122,3 +122,25 @@ def test_a_damaged_recent_entry_is_skipped_not_fatal(qtbot, qsettings, no_keyrin
     d = C.ConnectDialog(None, qsettings)
     qtbot.addWidget(d)
     assert d.host.currentText() == "EXCLUS1"
+
+
+def test_the_last_host_is_selected_so_typing_replaces_it(qtbot, qsettings, no_keyring) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    C.remember_recent(qsettings, ConnectionSettings(host="exnode9.contoso.com", port=5985, https=False))
+    d = C.ConnectDialog(None, qsettings)
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitExposed(d)
+    editor = d.host.lineEdit()
+    assert editor is not None and editor.selectedText() == "exnode9.contoso.com"
+    QTest.keyClicks(editor, "EXCLUS1")
+    assert d.host.currentText() == "EXCLUS1"
+    # The form keeps the dialog's margins: nothing touches the window's edge.
+    top_left = d.host.mapTo(d, QPoint(0, 0))
+    intro = d.form.findChild(C.QLabel, "introLabel")
+    assert intro is not None and intro.mapTo(d, QPoint(0, 0)).x() >= 9 and intro.mapTo(d, QPoint(0, 0)).y() >= 9
+    assert top_left.x() >= 9
+    right = d.host.mapTo(d, QPoint(d.host.width(), 0)).x()
+    assert d.width() - right >= 9

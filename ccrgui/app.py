@@ -186,10 +186,10 @@ async def select_path(window: MainWindow, path: str, deadline: float) -> bool:
         parent = parent.parent()
     window.tree.expand(index)
     window.tree.setCurrentIndex(index)
-    busy = getattr(window.center.currentWidget(), "busy", None)  # e.g. the event view's query
+    view = window.center.currentWidget()
     await asyncio.sleep(0.2)
-    while callable(busy) and busy() and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
+    while getattr(view, "busy", False) is True and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)  # e.g. the event view's query
     return True
 
 

@@ -140,7 +140,8 @@ def test_the_last_host_is_selected_so_typing_replaces_it(qtbot, qsettings, no_ke
     # The form keeps the dialog's margins: nothing touches the window's edge.
     top_left = d.host.mapTo(d, QPoint(0, 0))
     intro = d.form.findChild(C.QLabel, "introLabel")
-    assert intro is not None and intro.mapTo(d, QPoint(0, 0)).x() >= 9 and intro.mapTo(d, QPoint(0, 0)).y() >= 9
+    assert intro is not None
+    assert intro.mapTo(d, QPoint(0, 0)).x() >= 9 and intro.mapTo(d, QPoint(0, 0)).y() >= 9
     assert top_left.x() >= 9
     right = d.host.mapTo(d, QPoint(d.host.width(), 0)).x()
     assert d.width() - right >= 9

@@ -64,6 +64,7 @@ from ccrgui.domain.model import Event
 from ccrgui.domain.session_api import ClusterSession, EventBatch, LogQuery
 from ccrgui.gui.events.dialog import EventFilterDialog
 from ccrgui.gui.events.model import COLUMNS, EventProxyModel, EventRow, EventTableModel, local_time_text
+from ccrgui.gui.events.summary import describe_filter, nodes_answer
 from ccrgui.gui.plaintext import plain_label
 from ccrgui.gui.tasks import NamedTasks
 
@@ -116,6 +117,12 @@ class EventsView(QWidget):
         self.copy_button = QPushButton("&Copy")
         self.status_label = plain_label("No query yet.")
         self.status_label.setWordWrap(True)
+        self.filter_label = plain_label()  # the active filter in words (issue 14)
+        self.filter_label.setObjectName("filterSummary")
+        self.filter_label.setWordWrap(True)
+        self.filter_label.setAccessibleName("Active filter")
+        self.filterChanged.connect(lambda f: self.filter_label.setText(describe_filter(f, self._nodes)))
+        self.queryFinished.connect(self.fit_columns)
 
         top = QHBoxLayout()
         for w in (self.filter_button, self.refresh_button, self.more_button, self.stop_button):
@@ -157,6 +164,7 @@ class EventsView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.filter_label)
         layout.addWidget(self.status_label)
         layout.addWidget(splitter, 1)
 
@@ -364,7 +372,11 @@ class EventsView(QWidget):
             f"{total:,} event{'s' if total != 1 else ''}"
             + (f" ({shown:,} match the search)" if self.model.search_text else "")
         ]
-        if nodes:
+        queried = (self._filter.nodes or self._nodes) if self._filter is not None else ()
+        unread = [n for n, _, _ in self.model.errors]
+        if queried:  # which nodes answered, which had none, which could not be read
+            parts.append(nodes_answer(queried, self.model.nodes_seen, unread))
+        elif nodes:
             parts.append(f"from {nodes} node{'s' if nodes != 1 else ''}")
         text = " ".join(parts) + "."
         if self.model.errors:
@@ -373,6 +385,25 @@ class EventsView(QWidget):
         if self._more:
             text += " More events are available: Load more."
         return text
+
+    def fit_columns(self) -> None:
+        """Size the columns to what all rows hold (not the first batch); Message takes the rest.
+
+        The distinct texts of each column are few (levels, nodes, logs, sources), so this is one
+        pass over the rows when a query finishes; a wide Source or Task is capped and elided (the
+        cell's tooltip has the whole text)."""
+        rows = [r for r in (self.model.row_at(i) for i in range(self.model.rowCount())) if r is not None]
+        metrics = self.table.fontMetrics()
+        header = self.table.horizontalHeader()
+        last = self.model.columnCount() - 1
+        cap = max(120, self.table.viewport().width() // 4)
+        for column in range(last):
+            texts = {EventTableModel.display_text(r, column) for r in rows}
+            width = max((metrics.horizontalAdvance(t) for t in texts), default=0) + 18  # cell margins
+            if column == 0:
+                width += max(16, self.table.iconSize().width()) + 8  # the level icon
+            width = min(width, cap) if column > 1 else width  # Level and Date never elide
+            header.resizeSection(column, max(width, header.sectionSizeHint(column)))
 
     def _update_status(self) -> None:
         waiting = ""

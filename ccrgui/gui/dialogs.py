@@ -18,12 +18,15 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QSizePolicy,
+    QSpacerItem,
     QStyle,
     QTableView,
     QTabWidget,
@@ -127,7 +130,8 @@ class ConfirmDialog(QDialog):
         self.input.textChanged.connect(self._update)
         self.validate_only.toggled.connect(self._update)
         self._update()
-        self.resize(560, self.sizeHint().height())
+        fit_title(self)
+        self.resize(max(560, self.minimumWidth()), self.sizeHint().height())
 
     def inputs(self) -> Inputs:
         return Inputs(self.text(), self._offer_validate and self.validate_only.isChecked())
@@ -176,6 +180,21 @@ class ConfirmDialog(QDialog):
         return self.command_view.toPlainText()
 
 
+TITLE_BAR_CHROME = 140  # the title bar's icon and buttons, beside the title's text
+
+
+def fit_title(dialog: QDialog) -> None:
+    """Make `dialog` at least as wide as its window title (the title bar would elide it)."""
+    need = dialog.fontMetrics().horizontalAdvance(dialog.windowTitle()) + TITLE_BAR_CHROME
+    layout = dialog.layout()
+    if isinstance(dialog, QMessageBox) and isinstance(layout, QGridLayout):
+        # QMessageBox sizes itself to its text; a spacer row is the width it respects.
+        spacer = QSpacerItem(need, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding)
+        layout.addItem(spacer, layout.rowCount(), 0, 1, layout.columnCount())
+    elif dialog.minimumWidth() < need:
+        dialog.setMinimumWidth(need)
+
+
 def show_error(parent: QWidget | None, title: str, message: str, details: str = "") -> QMessageBox:
     """A non-modal error box with Windows' text; returned so callers (and tests) can find it."""
     box = QMessageBox(QMessageBox.Icon.Critical, title, message, QMessageBox.StandardButton.Close, parent)
@@ -184,6 +203,7 @@ def show_error(parent: QWidget | None, title: str, message: str, details: str = 
     box.setWindowModality(Qt.WindowModality.NonModal)
     if details:
         box.setDetailedText(details)
+    fit_title(box)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.show()
     return box
@@ -214,7 +234,8 @@ class PropertiesDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(tabs)
         lay.addWidget(buttons)
-        self.resize(600, 400)
+        fit_title(self)
+        self.resize(max(600, self.minimumWidth()), 400)
 
 
 __all__ = ["ConfirmDialog", "PropertiesDialog", "await_dialog", "show_error"]

@@ -119,6 +119,8 @@ class OpLogModel(QAbstractTableModel):
                 "Output": e.output.strip().splitlines()[0] if e.output.strip() else "",
             }[col]
             return value
+        if role == Qt.ItemDataRole.ToolTipRole and col in ("Target", "Action"):
+            return plain_tooltip(e.target if col == "Target" else e.action)
         if role == Qt.ItemDataRole.ToolTipRole and col in ("Command", "Output"):
             return plain_tooltip(e.command if col == "Command" else e.output)
         if role == Qt.ItemDataRole.ToolTipRole and col in ("Time", "Duration"):
@@ -214,6 +216,20 @@ class OpLogDock(QDockWidget):
         self.table.selectionModel().selectionChanged.connect(self._show_details)
         self.model.dataChanged.connect(self._show_details)
         self.model.rowsInserted.connect(lambda *_: self.table.scrollToBottom())
+        self.model.rowsInserted.connect(lambda *_: self.fit_columns())
+        self.model.dataChanged.connect(lambda *_: self.fit_columns())
+
+    def fit_columns(self) -> None:
+        """Short columns fit their content; Command is capped and Output takes the rest (both
+        elide, with the whole text in the tooltip)."""
+        header = self.table.horizontalHeader()
+        for col, name in enumerate(COLUMNS[:-1]):
+            want = max(self.table.sizeHintForColumn(col), header.sectionSizeHint(col))
+            if name == "Command":
+                want = min(want, 330)
+            elif name == "Action":
+                want = min(want, 260)
+            header.resizeSection(col, want)
 
     def selected_rows(self) -> list[int]:
         return sorted({i.row() for i in self.table.selectionModel().selectedRows()})

@@ -566,7 +566,10 @@ class SectionTableModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation == Qt.Orientation.Horizontal and role in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,  # a narrowed column's header elides: the whole title
+        ):
             return self._section.headers[section]
         return None
 
@@ -611,9 +614,13 @@ class _SectionView(QFrame):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # One scroll area per pane: the results pane scrolls; a table never does.  Columns too
+        # wide for the pane are narrowed and elide, the cell's tooltip holding the whole text.
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.empty = plain_label()
         self.empty.setStyleSheet("color: palette(mid); padding: 2px 6px;")
@@ -636,7 +643,34 @@ class _SectionView(QFrame):
         self.table.setVisible(bool(section.rows))
         self.empty.setVisible(not section.rows)
         self.empty.setText(section.empty_text)
+        self._fit_columns()
         self._fit_height()
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its content; when they do not all fit, the widest are narrowed
+        to a common cap (they elide, with the whole text in the tooltip) so nothing scrolls."""
+        header = self.table.horizontalHeader()
+        shown = [c for c in range(self.model.columnCount()) if not self.table.isColumnHidden(c)]
+        if not shown:
+            return
+        with_header = header.isVisibleTo(self)
+        want = {
+            c: max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c) if with_header else 0)
+            for c in shown
+        }
+        available = self.table.viewport().width() or self.table.width()
+        cap = max(want.values())
+        if sum(want.values()) > available:
+            low, high = 40, cap  # the largest cap at which the columns fit: a binary search
+            while low < high:
+                mid = (low + high + 1) // 2
+                if sum(min(w, mid) for w in want.values()) <= available:
+                    low = mid
+                else:
+                    high = mid - 1
+            cap = low
+        for c in shown:
+            header.resizeSection(c, min(want[c], cap))
 
     def _fit_height(self) -> None:
         """Show every row without a vertical scroll bar (the pane itself scrolls)."""
@@ -652,6 +686,7 @@ class _SectionView(QFrame):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit_columns()
         self._fit_height()
 
 

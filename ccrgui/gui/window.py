@@ -34,7 +34,7 @@ from ccrgui.domain.session_api import ClusterSession, ConnectionSettings
 from ccrgui.gui import actions as A
 from ccrgui.gui import icons
 from ccrgui.gui.connections import ConnectionManager, critical_text
-from ccrgui.gui.dialogs import ConfirmDialog, PropertiesDialog, await_dialog, show_error
+from ccrgui.gui.dialogs import ConfirmDialog, PropertiesDialog, await_dialog, fit_title, show_error
 from ccrgui.gui.oplog import OpLogDock
 from ccrgui.gui.plaintext import make_plain, plain_label, plain_tooltip
 from ccrgui.gui.results import ResultContext, ResultsPane, build_results
@@ -585,6 +585,7 @@ class MainWindow(QMainWindow):
                 QMessageBox.Icon.Information, label, message, QMessageBox.StandardButton.Close, self
             )
             make_plain(box)
+            fit_title(box)
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.show()
 

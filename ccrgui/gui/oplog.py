@@ -218,6 +218,8 @@ class OpLogDock(QDockWidget):
         self.model.rowsInserted.connect(lambda *_: self.table.scrollToBottom())
         self.model.rowsInserted.connect(lambda *_: self.fit_columns())
         self.model.dataChanged.connect(lambda *_: self.fit_columns())
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.fit_columns()
 
     def fit_columns(self) -> None:
         """Short columns fit their content; Command is capped and Output takes the rest (both

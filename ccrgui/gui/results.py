@@ -33,6 +33,7 @@ from ccrgui.domain.model import (
     StorageGroupCopy,
 )
 from ccrgui.gui import icons
+from ccrgui.gui.columns import fit_widths
 from ccrgui.gui.plaintext import plain_label, plain_tooltip
 from ccrgui.gui.state import ClusterEntry, ConnState, ItemRef, Kind
 from ccrgui.gui.tree import node_error, service_groups
@@ -621,6 +622,7 @@ class _SectionView(QFrame):
         # wide for the pane are narrowed and elide, the cell's tooltip holding the whole text.
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.empty = plain_label()
         self.empty.setStyleSheet("color: palette(mid); padding: 2px 6px;")
@@ -659,18 +661,8 @@ class _SectionView(QFrame):
             for c in shown
         }
         available = self.table.viewport().width() or self.table.width()
-        cap = max(want.values())
-        if sum(want.values()) > available:
-            low, high = 40, cap  # the largest cap at which the columns fit: a binary search
-            while low < high:
-                mid = (low + high + 1) // 2
-                if sum(min(w, mid) for w in want.values()) <= available:
-                    low = mid
-                else:
-                    high = mid - 1
-            cap = low
-        for c in shown:
-            header.resizeSection(c, min(want[c], cap))
+        for c, width in fit_widths(want, available).items():
+            header.resizeSection(c, width)
 
     def _fit_height(self) -> None:
         """Show every row without a vertical scroll bar (the pane itself scrolls)."""

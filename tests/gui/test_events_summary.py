@@ -75,3 +75,12 @@ async def test_the_view_shows_filter_and_answering_nodes_and_fits_columns(qtbot,
     rows = range(view.proxy.rowCount())
     row = next(r for r in rows if view.proxy.index(r, COL_SOURCE).data() == long_source)
     assert view.proxy.index(row, COL_SOURCE).data(Qt.ItemDataRole.ToolTipRole) == long_source
+    assert not view.table.horizontalScrollBar().isVisible()  # Message keeps its share of the width
+
+
+def test_fit_widths_narrows_the_widest_columns_to_a_common_cap() -> None:
+    from ccrgui.gui.columns import fit_widths
+
+    assert fit_widths({0: 50, 1: 80}, 200) == {0: 50, 1: 80}
+    assert fit_widths({0: 50, 1: 300, 2: 200}, 350) == {0: 50, 1: 150, 2: 150}
+    assert fit_widths({0: 100, 1: 300, 2: 60}, 300, keep=(0,)) == {0: 100, 1: 140, 2: 60}

@@ -62,6 +62,7 @@ from ccrgui.domain.eventquery import (
 )
 from ccrgui.domain.model import Event
 from ccrgui.domain.session_api import ClusterSession, EventBatch, LogQuery
+from ccrgui.gui.columns import fit_widths
 from ccrgui.gui.events.dialog import EventFilterDialog
 from ccrgui.gui.events.model import COLUMNS, EventProxyModel, EventRow, EventTableModel, local_time_text
 from ccrgui.gui.events.summary import describe_filter, nodes_answer
@@ -389,21 +390,22 @@ class EventsView(QWidget):
     def fit_columns(self) -> None:
         """Size the columns to what all rows hold (not the first batch); Message takes the rest.
 
-        The distinct texts of each column are few (levels, nodes, logs, sources), so this is one
-        pass over the rows when a query finishes; a wide Source or Task is capped and elided (the
-        cell's tooltip has the whole text)."""
+        One pass over the rows when a query finishes; when the columns do not fit, the widest
+        (Source, Task Category) are narrowed and elide (the cell's tooltip has the whole text)."""
         rows = [r for r in (self.model.row_at(i) for i in range(self.model.rowCount())) if r is not None]
         metrics = self.table.fontMetrics()
         header = self.table.horizontalHeader()
-        last = self.model.columnCount() - 1
-        cap = max(120, self.table.viewport().width() // 4)
-        for column in range(last):
+        want = {}
+        for column in range(self.model.columnCount() - 1):
             texts = {EventTableModel.display_text(r, column) for r in rows}
             width = max((metrics.horizontalAdvance(t) for t in texts), default=0) + 18  # cell margins
             if column == 0:
                 width += max(16, self.table.iconSize().width()) + 8  # the level icon
-            width = min(width, cap) if column > 1 else width  # Level and Date never elide
-            header.resizeSection(column, max(width, header.sectionSizeHint(column)))
+            want[column] = max(width, header.sectionSizeHint(column))
+        # Message (the last column) keeps at least a third of the table; Level and Date never elide.
+        available = self.table.viewport().width() * 2 // 3
+        for column, width in fit_widths(want, available, keep=(0, 1)).items():
+            header.resizeSection(column, width)
 
     def _update_status(self) -> None:
         waiting = ""

@@ -395,6 +395,7 @@ class EventsView(QWidget):
         rows = [r for r in (self.model.row_at(i) for i in range(self.model.rowCount())) if r is not None]
         metrics = self.table.fontMetrics()
         header = self.table.horizontalHeader()
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)  # a narrowed title elides
         want = {}
         for column in range(self.model.columnCount() - 1):
             texts = {EventTableModel.display_text(r, column) for r in rows}
@@ -402,8 +403,9 @@ class EventsView(QWidget):
             if column == 0:
                 width += max(16, self.table.iconSize().width()) + 8  # the level icon
             want[column] = max(width, header.sectionSizeHint(column))
-        # Message (the last column) keeps at least a third of the table; Level and Date never elide.
-        available = self.table.viewport().width() * 2 // 3
+        # Message (the last column) keeps a quarter of the table; Level and Date never elide.
+        width = self.table.viewport().width()
+        available = width - max(160, width // 4)
         for column, width in fit_widths(want, available, keep=(0, 1)).items():
             header.resizeSection(column, width)
 

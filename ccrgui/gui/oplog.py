@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from ccrgui.atomicfile import write_text_atomic
 from ccrgui.domain.model import ActionResult
+from ccrgui.gui.columns import fit_widths
 from ccrgui.gui.plaintext import plain_tooltip
 
 RUNNING, SUCCEEDED, FAILED, CANCELLED = "Running", "Succeeded", "Failed", "Cancelled"
@@ -184,6 +185,7 @@ class OpLogDock(QDockWidget):
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)  # one line per operation; the details box has the rest
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -225,13 +227,19 @@ class OpLogDock(QDockWidget):
         """Short columns fit their content; Command is capped and Output takes the rest (both
         elide, with the whole text in the tooltip)."""
         header = self.table.horizontalHeader()
+        want = {}
         for col, name in enumerate(COLUMNS[:-1]):
-            want = max(self.table.sizeHintForColumn(col), header.sectionSizeHint(col))
+            want[col] = max(self.table.sizeHintForColumn(col), header.sectionSizeHint(col))
             if name == "Command":
-                want = min(want, 330)
-            elif name == "Action":
-                want = min(want, 260)
-            header.resizeSection(col, want)
+                want[col] = min(want[col], 330)
+        width = self.table.viewport().width()
+        keep = [COLUMNS.index(name) for name in ("Time", "Status", "Duration")]
+        for col, size in fit_widths(want, width - max(120, width // 5), keep).items():
+            header.resizeSection(col, size)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
 
     def selected_rows(self) -> list[int]:
         return sorted({i.row() for i in self.table.selectionModel().selectedRows()})

@@ -86,6 +86,8 @@ async def test_every_view_at_1280x800_fits_or_elides_with_tooltips(window: MainW
             await wait_for(lambda v=view: not v.busy, SLOW, "the event query")  # type: ignore[misc]
             await settle()
         check(str(index.data()), window, problems)
+        if window.oplog.table.horizontalScrollBar().isVisible():
+            problems.append(f"{index.data()}: the operations log scrolls sideways")
     # Dialogs: the events filter, the move confirmation, an error box, the properties.
     window.select(ItemRef(conn, Kind.EVENTS))
     events = window.center.currentWidget()

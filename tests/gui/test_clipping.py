@@ -118,4 +118,14 @@ async def test_every_view_at_1280x800_fits_or_elides_with_tooltips(window: MainW
     check("Properties", props, problems)
     problems += title_problems(props)
     props.close()
+    from ccrgui.gui.connect import ConnectDialog
+
+    window.connect_action.trigger()
+    await wait_for(lambda: window.findChild(ConnectDialog) is not None, 5, "connect dialog")
+    connect = window.findChild(ConnectDialog)
+    assert connect is not None
+    await wait_for(connect.isVisible, 5, "connect dialog shown")
+    check("Connect dialog", connect, problems)
+    problems += title_problems(connect)
+    connect.reject()
     assert not problems, "\n".join(problems)

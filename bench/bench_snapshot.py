@@ -153,7 +153,10 @@ def naive_snapshot(lab: LabProcess, counter: HttpCounter) -> tuple[float, int, i
         first, auth=(info["username"], info["password"]), transport="ntlm", message_encryption="always"
     )
     for item in scripts.CLUSTER_READS:
-        r = s.run_cmd("cluster.exe", [item.keyword])
+        if item.wmi:
+            r = s.run_ps(scripts.wmi_pipeline(item.name) + " | ConvertTo-Xml -As String")
+        else:
+            r = s.run_cmd("cluster.exe", [item.keyword])
         failed += r.status_code != 0
     for pipeline in (
         scripts.mailbox_servers_pipeline(),

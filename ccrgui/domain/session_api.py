@@ -39,13 +39,26 @@ class ConnectionSettings:
     verify_tls: bool = True
     ca_file: str = ""  # custom CA bundle; empty for the system store
     operation_timeout_s: float = 60.0
+    max_output_bytes: int = 64 * 1024 * 1024  # one command's output; more is stopped with an error
     # Endpoints of individual nodes learnt or configured (node name -> URL).  The lab's
     # endpoints are all on 127.0.0.1 with different ports, so this is how the demo reaches them.
     node_endpoints: dict[str, str] = field(default_factory=dict)
+    # Kerberos: the DNS name in each endpoint's service principal (node name -> FQDN) where the
+    # endpoint URL names the node otherwise, e.g. by address (the lab: 127.0.0.1 URLs).
+    kerberos_hosts: dict[str, str] = field(default_factory=dict)
 
     @property
     def effective_port(self) -> int:
         return self.port or (5986 if self.https else 5985)
+
+
+@dataclass(frozen=True)
+class LogonAvailability:
+    """Whether logging on as the current user can work on this computer, and if not, what is missing."""
+
+    ok: bool
+    reason: str = ""  # what is missing and how to get it (empty when ok)
+    principal: str = ""  # whom it would log on as, when known (e.g. the ticket's Administrator@CONTOSO.COM)
 
 
 @dataclass(frozen=True)
@@ -123,4 +136,11 @@ class ClusterSession(Protocol):
     async def close(self) -> None: ...
 
 
-__all__ = ["AuthMethod", "ClusterSession", "ConnectionSettings", "EventBatch", "LogQuery"]
+__all__ = [
+    "AuthMethod",
+    "ClusterSession",
+    "ConnectionSettings",
+    "EventBatch",
+    "LogQuery",
+    "LogonAvailability",
+]

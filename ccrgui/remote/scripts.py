@@ -8,10 +8,12 @@ carrying the per-session marker `$m` (see `ccrgui.remote.shells.frame_script`).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ccrgui.remote import quoting
+from ccrgui.remote.parsers.mscluster import WMI_CLASSES, WMI_PROPS
 
 CLUSTER_EXE = "cluster.exe"
 SECTION_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -63,8 +65,8 @@ def _check_section(name: str) -> str:
 
 
 def cluster_line(*tokens: str) -> str:
-    """Join cluster.exe tokens that are constants or came out of `quoting`."""
-    return " ".join((CLUSTER_EXE, *tokens))
+    """Join cluster.exe tokens that are constants or came out of `quoting` (length-checked)."""
+    return quoting.joined_line(CLUSTER_EXE, *tokens)
 
 
 def cluster_read_line(keyword: str) -> str:
@@ -166,6 +168,32 @@ def cluster_read_section(name: str, keyword: str) -> str:
     return native_section(name, CLUSTER_EXE, [keyword])
 
 
+# The cluster WMI provider: names, states, owners and membership as XML values (no console table
+# to guess from).  Read in PowerShell without the Exchange snap-in, so the first snapshot can run
+# it in a plain powershell.exe while the snap-in loads (`cold_wmi_line`).  Not `wmic ... /format:
+# rawxml`: no real capture of its layout for this provider was found, and wmic's output goes
+# through a code-page conversion that may not carry every character of a name (unconfirmed),
+# while ConvertTo-Xml text reaches us as UTF-8 through the same framing as the Exchange reads.
+MSCLUSTER_NAMESPACE = "root\\MSCluster"
+POWERSHELL_PLAIN = ("powershell", "-NoLogo", "-NoProfile", "-NonInteractive", "-EncodedCommand")
+
+
+def wmi_pipeline(read: str) -> str:
+    """`Get-WmiObject` of one root\\MSCluster class (constants of `parsers.mscluster`)."""
+    # Packet privacy: the cluster provider refuses weaker authentication levels.
+    return (
+        f"Get-WmiObject -Namespace {MSCLUSTER_NAMESPACE} -Class {WMI_CLASSES[read]} "
+        "-Authentication PacketPrivacy | " + select(WMI_PROPS[read])
+    )
+
+
+def cold_wmi_line(script: str) -> str:
+    """A plain powershell.exe (no snap-in) running `script`, for the cmd shell: the script goes
+    base64-encoded (UTF-16LE, -EncodedCommand), so no value in it is ever parsed by a shell."""
+    encoded = base64.b64encode(script.encode("utf-16-le")).decode("ascii")
+    return " ".join((*POWERSHELL_PLAIN, encoded))
+
+
 def cms_status_pipeline(cms: str | None) -> str:
     ident = f" -Identity {quoting.ps_literal(cms)}" if cms else ""
     return "Get-ClusteredMailboxServerStatus" + ident
@@ -243,10 +271,16 @@ class ReadItem:
 
     name: str
     cost_s: float  # rough server-side cost, used to spread reads over the nodes
-    keyword: str = ""  # cluster.exe listing keyword, or "" for an Exchange read
+    keyword: str = ""  # cluster.exe listing keyword, or "" for a WMI or an Exchange read
     args: tuple[str, ...] = ()  # further cluster.exe arguments (values quoted when the section is built)
 
+    @property
+    def wmi(self) -> bool:
+        return self.name in WMI_CLASSES
+
     def section(self, cms: str | None) -> str:
+        if self.wmi:
+            return xml_section(self.name, wmi_pipeline(self.name))
         if self.keyword:
             return native_section(self.name, CLUSTER_EXE, [self.keyword, *self.args])
         if self.name == "cms":
@@ -278,24 +312,16 @@ def copy_status_section(cms: str | None) -> str:
     )
 
 
-CLUSTER_READS = (
-    ReadItem("nodes", 0.08, "node"),
-    ReadItem("groups", 0.08, "group"),
-    ReadItem("resources", 0.08, "res"),
-    ReadItem("networks", 0.08, "network"),
-    ReadItem("netifs", 0.08, "netinterface"),
-    ReadItem("quorum", 0.08, "/quorum"),
-)
+# Names, states, owners, membership, types, network roles and interface facts come from WMI.
+# cluster.exe remains only where WMI on Windows Server 2008 has nothing: the quorum listing, and
+# (static, below) the node IDs (MSCluster_Node.Id arrives with Windows Server 2012).
+WMI_READS = tuple(ReadItem(name, 0.05) for name in WMI_CLASSES)
+CLUSTER_READS = (*WMI_READS, ReadItem("quorum", 0.08, "/quorum"))
 EXCHANGE_READS = (ReadItem("mbx", 0.05), ReadItem("cms", 0.05), ReadItem("copies", 0.05))
 
-# Facts that rarely change (resource types, network roles and addresses, interface adapters, the
-# cluster's name): read on the first snapshot, again when the names change or every few minutes.
-STATIC_READS = (
-    ReadItem("resprops", 0.08, "res", ("/prop",)),
-    ReadItem("netprops", 0.08, "network", ("/prop",)),
-    ReadItem("nifprops", 0.08, "netinterface", ("/prop",)),
-    ReadItem("clusterprops", 0.08, "/prop"),
-)
+# Facts that rarely change (the cluster's name, the node IDs): read on the first snapshot, again
+# when the names change or every few minutes.
+STATIC_READS = (ReadItem("clusterprops", 0.08, "/prop"), ReadItem("nodeids", 0.08, "node"))
 OWNERS_PREFIX = "owners-"
 
 

@@ -212,10 +212,16 @@ async def test_show_critical_events_opens_the_event_view(window: MainWindow) -> 
 
 
 @pytest.mark.asyncio
-async def test_manage_a_cluster_dialog_connects(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_manage_a_cluster_dialog_connects(qtbot, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCore import QSettings
 
+    from ccrgui.domain.session_api import LogonAvailability
+    from ccrgui.gui import connect as C
     from ccrgui.gui.connect import ConnectDialog
+
+    # The current user can log on (a Kerberos ticket, or Windows): whether this machine has one
+    # must not decide the test (without, the dialog rightly defaults to a password).
+    monkeypatch.setattr(C, "current_user_logon", lambda: LogonAvailability(True))
 
     made: list[tuple[str, str]] = []
 

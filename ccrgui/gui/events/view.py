@@ -65,6 +65,7 @@ from ccrgui.domain.session_api import ClusterSession, EventBatch, LogQuery
 from ccrgui.gui.columns import fit_widths
 from ccrgui.gui.events.dialog import EventFilterDialog
 from ccrgui.gui.events.model import COLUMNS, EventProxyModel, EventRow, EventTableModel, local_time_text
+from ccrgui.gui.events.preview import PREVIEW_CHARS, VALUE_CHARS, bounded
 from ccrgui.gui.events.summary import describe_filter, nodes_answer
 from ccrgui.gui.plaintext import plain_label
 from ccrgui.gui.tasks import NamedTasks
@@ -156,6 +157,11 @@ class EventsView(QWidget):
         self.details_tabs.addTab(self.general_text, "General")
         self.details_tabs.addTab(self.data_text, "Event data")
         self.details_tabs.addTab(self.xml_text, "XML")
+        self.full_text_button = QPushButton("Show &full text")  # when a text was cut (preview.py)
+        self.full_text_button.setVisible(False)
+        self.full_text_button.clicked.connect(self.show_full_text)
+        self.details_tabs.setCornerWidget(self.full_text_button)
+        self._details_row: EventRow | None = None
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
@@ -439,7 +445,10 @@ class EventsView(QWidget):
         row = self.proxy.row_at(current.row()) if current.isValid() else None
         self.show_details(row)
 
-    def show_details(self, row: EventRow | None) -> None:
+    def show_details(self, row: EventRow | None, *, full: bool = False) -> None:
+        """The selected event in the details pane: bounded previews of long texts unless `full`."""
+        self._details_row = row
+        self.full_text_button.setVisible(False)
         if row is None:
             for w in (self.general_text, self.data_text, self.xml_text):
                 w.setPlainText("")
@@ -449,19 +458,34 @@ class EventsView(QWidget):
             self.data_text.setPlainText("")
             self.xml_text.setPlainText("")
             return
-        self.general_text.setPlainText(self.details_text(row.event))
-        self.data_text.setPlainText("\n".join(f"{k}: {v}" for k, v in row.event.data.items()))
-        self.xml_text.setPlainText(row.event.raw_xml)
+        event = row.event
+        data = "\n".join(f"{k}: {v if full else bounded(v, VALUE_CHARS)[0]}" for k, v in event.data.items())
+        xml = event.raw_xml
+        cut = not full and (
+            len(event.message.strip()) > PREVIEW_CHARS
+            or any(len(v) > VALUE_CHARS for v in event.data.values())
+            or len(data) > PREVIEW_CHARS
+            or len(xml) > PREVIEW_CHARS
+        )
+        self.general_text.setPlainText(self.details_text(event, full=full))
+        self.data_text.setPlainText(data if full else bounded(data)[0])
+        self.xml_text.setPlainText(xml if full else bounded(xml)[0])
+        self.full_text_button.setVisible(cut)
 
-    def details_text(self, event: Event) -> str:
+    def show_full_text(self) -> None:
+        """Load the whole texts of the selected event (the admin asked: it may take a moment)."""
+        self.show_details(self._details_row, full=True)
+
+    def details_text(self, event: Event, *, full: bool = True) -> str:
         offset = self._offsets.get(event.node.casefold())
         utc = event.time_created
         if offset is not None:
             node_time = (utc + offset).strftime("%Y-%m-%d %H:%M:%S") + f" (UTC{_offset_text(offset)})"
         else:
             node_time = "unknown (the node's UTC offset is not known)"
+        message = event.message.strip() if full else bounded(event.message.strip())[0]
         lines = [
-            event.message.strip() or "(no message text)",
+            message or "(no message text)",
             "",
             f"Log name:      {event.log}",
             f"Source:        {event.provider}",

@@ -38,6 +38,7 @@ from ccrgui.remote.parsers.ems import (
 )
 from ccrgui.remote.parsers.errors import ClusterExeError, ParseError, WindowsCommandError
 from ccrgui.remote.parsers.events import EventParseError, parse_events, parse_system_time
+from ccrgui.remote.parsers.mscluster import WmiCluster, parse_object_path, parse_wmi_cluster
 from ccrgui.remote.parsers.setup import parse_setup_output
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "ParseError",
     "PsObject",
     "WindowsCommandError",
+    "WmiCluster",
     "active_node_of",
     "clixml_to_text",
     "decode_ps_escapes",
@@ -66,6 +68,7 @@ __all__ = [
     "parse_netinterfaces",
     "parse_networks",
     "parse_nodes",
+    "parse_object_path",
     "parse_owners",
     "parse_properties",
     "parse_ps_datetime",
@@ -73,6 +76,7 @@ __all__ = [
     "parse_resources",
     "parse_setup_output",
     "parse_system_time",
+    "parse_wmi_cluster",
     "parse_wmi_computer",
     "parse_wmi_datetime",
     "parse_wmi_os",

@@ -31,6 +31,7 @@ from defusedxml import ElementTree as SafeET
 from ccrgui.domain.model import Event, EventLevel, new_event
 from ccrgui.remote.parsers._table import HOST_WIDTH, host_wrapped, unwrap_host_lines
 from ccrgui.remote.parsers.errors import ParseError
+from ccrgui.remote.parsers.xmlchars import escape_forbidden
 
 __all__ = ["EventParseError", "parse_events", "parse_system_time"]
 
@@ -453,10 +454,18 @@ def _parse_all(text: str, node: str, log: str, keep_xml: bool) -> list[Event]:
 
 def _slow_event(raw: str, index: int, node: str, log: str, keep_xml: bool) -> Event:
     """An event outside the strict pattern: expat's verdict, then defusedxml's tree."""
+    parsed: Element | None
     try:
         parsed = _parse(raw)
     except Exception as exc:  # expat errors and defusedxml refusals alike
-        raise ParseError(f"event {index}: malformed XML ({exc})") from None
+        shown = escape_forbidden(raw)  # control characters a program logged: shown escaped
+        try:
+            parsed = _parse(shown) if shown != raw else None
+        except Exception:
+            parsed = None
+        if parsed is None:
+            raise ParseError(f"event {index}: malformed XML ({exc})") from None
+        raw = shown
     found = [e for e in parsed if _local(e.tag) == "Event"]
     if len(found) != 1:
         raise ParseError(f"event {index}: not a single <Event> element")

@@ -423,13 +423,15 @@ class MainWindow(QMainWindow):
 
     def reconnect(self, conn_id: str) -> str | None:
         """Reopen a cluster disconnected in this run with the settings it was opened with."""
+        settings, password, _ = self._reachable[conn_id]
+        return self.connect_to(settings, password)
+
+    def _drop_reconnect(self, conn_id: str) -> None:
         for act in self.reconnect_menu.actions():
             if act.data() == conn_id:
                 self.reconnect_menu.removeAction(act)
                 act.deleteLater()
         self.reconnect_menu.setEnabled(bool(self.reconnect_menu.actions()))
-        settings, password, _ = self._reachable[conn_id]
-        return self.connect_to(settings, password)
 
     def connection_status(self, conn_id: str) -> str:
         label = self._conn_labels.get(conn_id)
@@ -493,6 +495,7 @@ class MainWindow(QMainWindow):
             return None
         conn_id = self.add_session(session)
         self._reachable[conn_id] = (settings, password, settings.host)
+        self._drop_reconnect(conn_id)  # open again, however it was reopened
         return conn_id
 
     # --- actions -------------------------------------------------------------------------

@@ -106,6 +106,13 @@ async def test_a_disconnected_cluster_can_be_reconnected_from_the_file_menu(wind
     await wait_for(lambda: window.tree_model.find(ItemRef(conn, Kind.GROUP, "EXCH1")).isValid(), what="back")
     assert made == [(demo, "P@ssw0rd!"), (demo, "P@ssw0rd!")]
     assert not window.reconnect_menu.actions() and not window.reconnect_menu.isEnabled()
+    # Disconnected again, then opened another way (Manage a Cluster): the offer goes away.
+    window.select(ItemRef(conn, Kind.CLUSTER))
+    menu_action(window.context_menu(), "Disconnect from EXCLUS1").trigger()
+    await wait_for(lambda: window.reconnect_menu.isEnabled(), what="offered again")
+    assert window.connect_to(demo, "P@ssw0rd!") == conn
+    assert not window.reconnect_menu.actions()
+    await wait_for(lambda: "Connected" in window.connection_status(conn), what="read again")
 
 
 def test_current_host_server_is_the_owner_of_the_core_cluster_group() -> None:

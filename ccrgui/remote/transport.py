@@ -540,6 +540,8 @@ def map_error(exc: BaseException, host: str, timeout_s: float | None = None) -> 
                 "connection refused: the node is down or WinRM is not listening",
                 host,
             )
+        if any(m in lowered for m in _RESOLVER_FAILURES):
+            return TransportError(ErrorKind.UNREACHABLE, _unresolved(host), host)
         return TransportError(ErrorKind.UNREACHABLE, f"cannot connect: {cause}", host)
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
         after = f" after {timeout_s:g} s" if timeout_s else ""
@@ -556,6 +558,24 @@ def map_error(exc: BaseException, host: str, timeout_s: float | None = None) -> 
     # Malformed replies surface from pywinrm as parse errors, KeyError or assert.
     return TransportError(
         ErrorKind.PROTOCOL, f"unexpected reply from the WinRM service ({type(exc).__name__}: {exc})", host
+    )
+
+
+# How the resolver says "no such name" (glibc, macOS, Windows' getaddrinfo), inside requests' text.
+_RESOLVER_FAILURES = (
+    "name or service not known",
+    "temporary failure in name resolution",
+    "no address associated with hostname",
+    "nodename nor servname",
+    "getaddrinfo failed",
+    "failed to resolve",
+)
+
+
+def _unresolved(host: str) -> str:
+    return (
+        f"the name {host} could not be resolved (DNS): check the spelling, or use the node's full "
+        "DNS name (node.domain) or its IP address"
     )
 
 

@@ -5,6 +5,7 @@ ccrgui --connect EXCLUS1        connect to a cluster (or node) with the current 
 ccrgui --demo                   start the simulated cluster in this process and connect to it
 ccrgui --demo --screenshot F    render the demo with the clustered mailbox server selected,
                                 save F (PNG) and exit 0 (README pictures, smoke checks)
+ccrgui --demo --screenshot F --select "EXCLUS1/Nodes/EXNODE1"   the same with that tree item selected
 ccrgui --self-test              the window (offscreen) against an in-process lab over Basic/HTTPS:
                                 checks the tree and exits 0 when this installation works
 ccrgui --version                the installed version
@@ -33,6 +34,7 @@ from ccrgui.domain.session_api import AuthMethod, ClusterSession, ConnectionSett
 from ccrgui.gui import asyncqt
 from ccrgui.gui.connect import keyring_password, load_recent, set_logon_probe
 from ccrgui.gui.state import ItemRef, Kind
+from ccrgui.gui.treepath import find_path, split_path
 from ccrgui.gui.window import MainWindow
 
 if TYPE_CHECKING:
@@ -67,6 +69,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="render the window with the clustered mailbox server selected, save it and exit",
     )
     p.add_argument(
+        "--select",
+        metavar="PATH",
+        help='with --screenshot: the tree item to select, e.g. "EXCLUS1/Nodes/EXNODE1" or "Cluster Events"',
+    )
+    p.add_argument(
         "--refresh",
         type=float,
         default=None,
@@ -85,6 +92,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         p.error("--self-test runs on its own")
     if args.screenshot and not (args.demo or args.connect):
         p.error("--screenshot needs --demo or --connect")
+    if args.select is not None and not (args.screenshot and split_path(args.select)):
+        p.error("--select needs --screenshot and a tree path such as EXCLUS1/Nodes/EXNODE1")
     if (args.refresh is not None and args.refresh <= 0) or args.lab_speed <= 0:
         p.error("--refresh and --lab-speed must be positive")
     return args
@@ -167,8 +176,10 @@ async def _until_changed(window: MainWindow, done: Callable[[], bool], deadline:
         window.manager.changed.disconnect(on_changed)
 
 
-async def screenshot(window: MainWindow, path: Path, timeout_s: float = 120.0) -> int:
-    """Wait for the clustered mailbox server, select it, save the window as PNG (atomically)."""
+async def screenshot(
+    window: MainWindow, path: Path, timeout_s: float = 120.0, select: str | None = None
+) -> int:
+    """Wait for the clustered mailbox server, select it (or `select`), save the window as PNG."""
     deadline = time.monotonic() + timeout_s
     cms: ItemRef | None = None
     while cms is None:
@@ -193,6 +204,9 @@ async def screenshot(window: MainWindow, path: Path, timeout_s: float = 120.0) -
     cms_conn = window.manager.get(cms.conn_id)
     if cms_conn is not None:  # the summary shows the critical-event count once it is read
         await _until_changed(window, lambda: bool(cms_conn.critical), deadline)
+    if select is not None and not await select_path(window, select, deadline):
+        print(f"ccrgui: no tree item {select!r}", file=sys.stderr)
+        return 1
     window.refresh_view()
     await asyncio.sleep(0.3)
     path = await asyncio.to_thread(path.resolve)
@@ -239,6 +253,28 @@ async def run_self_test(app: QApplication, args: argparse.Namespace) -> int:
                 await asyncio.to_thread(lab.stop)
 
 
+async def select_path(window: MainWindow, path: str, deadline: float) -> bool:
+    """Select the tree item at `path` (expanding what leads to it); wait for its view to load."""
+    index = find_path(window.tree_model, path)
+    while not index.isValid():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.1)
+        index = find_path(window.tree_model, path)
+    parent = index.parent()
+    while parent.isValid():
+        window.tree.expand(parent)
+        parent = parent.parent()
+    window.tree.expand(index)
+    window.tree.setCurrentIndex(index)
+    view = window.center.currentWidget()
+    await asyncio.sleep(0.2)
+    # Center views share no busy-changed signal (only `busy`), so this polls, bounded by the deadline.
+    while getattr(view, "busy", False) is True and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.1)  # e.g. the event view's query
+    return True
+
+
 async def run_console(app: QApplication, args: argparse.Namespace) -> int:
     qsettings = QSettings()
     set_logon_probe(current_user_logon)
@@ -251,7 +287,7 @@ async def run_console(app: QApplication, args: argparse.Namespace) -> int:
     lab: Lab | None = None
     try:
         if args.screenshot:
-            window.resize(1360, 860)
+            window.resize(1280, 800)  # the size the views are checked at (tests/gui/test_clipping.py)
         window.show()
         await asyncio.to_thread(preload_backend)
         if args.demo:
@@ -266,7 +302,7 @@ async def run_console(app: QApplication, args: argparse.Namespace) -> int:
             for settings, password in recent_connections(qsettings):
                 window.connect_to(settings, password)
         if args.screenshot:
-            return await screenshot(window, args.screenshot)
+            return await screenshot(window, args.screenshot, select=args.select)
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
         def window_closed() -> None:

@@ -585,8 +585,28 @@ def _http_error(exc: BaseException, host: str) -> TransportError | None:
                 "connection refused: the node is down or WinRM is not listening",
                 host,
             )
+        if any(m in lowered for m in _RESOLVER_FAILURES):
+            return TransportError(ErrorKind.UNREACHABLE, _unresolved(host), host)
         return TransportError(ErrorKind.UNREACHABLE, f"cannot connect: {cause}", host)
     return None
+
+
+# How the resolver says "no such name" (glibc, macOS, Windows' getaddrinfo), inside requests' text.
+_RESOLVER_FAILURES = (
+    "name or service not known",
+    "temporary failure in name resolution",
+    "no address associated with hostname",
+    "nodename nor servname",
+    "getaddrinfo failed",
+    "failed to resolve",
+)
+
+
+def _unresolved(host: str) -> str:
+    return (
+        f"the name {host} could not be resolved (DNS): check the spelling, or use the node's full "
+        "DNS name (node.domain) or its IP address"
+    )
 
 
 def _root_cause(exc: BaseException) -> str:

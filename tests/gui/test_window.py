@@ -216,11 +216,12 @@ async def test_manage_a_cluster_dialog_connects(qtbot, tmp_path, monkeypatch) ->
     from PySide6.QtCore import QSettings
 
     from ccrgui.domain.session_api import LogonAvailability
-    from ccrgui.gui import connect
+    from ccrgui.gui import connect as C
     from ccrgui.gui.connect import ConnectDialog
 
-    # Logging on as the current user works here (whatever this machine's Kerberos tickets).
-    monkeypatch.setattr(connect, "current_user_logon", lambda: LogonAvailability(True))
+    # The current user can log on (a Kerberos ticket, or Windows): whether this machine has one
+    # must not decide the test (without, the dialog rightly defaults to a password).
+    monkeypatch.setattr(C, "current_user_logon", lambda: LogonAvailability(True))
 
     made: list[tuple[str, str]] = []
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,6 +155,27 @@ def recent_connections(qsettings: QSettings) -> list[tuple[ConnectionSettings, s
     return found
 
 
+async def _until_changed(window: MainWindow, done: Callable[[], bool], deadline: float) -> None:
+    """Wait until `done()` holds, re-checking each time a connection changes, or until `deadline`."""
+    changed = asyncio.Event()
+
+    def on_changed(_conn_id: str) -> None:
+        changed.set()
+
+    window.manager.changed.connect(on_changed)
+    try:
+        while not done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            changed.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(remaining):
+                    await changed.wait()
+    finally:
+        window.manager.changed.disconnect(on_changed)
+
+
 async def screenshot(
     window: MainWindow, path: Path, timeout_s: float = 120.0, select: str | None = None
 ) -> int:
@@ -180,14 +202,14 @@ async def screenshot(
             window.tree.expand(index)
     window.select(cms)
     cms_conn = window.manager.get(cms.conn_id)
-    while cms_conn is not None and not cms_conn.critical and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)  # the summary shows the critical-event count once it is read
+    if cms_conn is not None:  # the summary shows the critical-event count once it is read
+        await _until_changed(window, lambda: bool(cms_conn.critical), deadline)
     if select is not None and not await select_path(window, select, deadline):
         print(f"ccrgui: no tree item {select!r}", file=sys.stderr)
         return 1
     window.refresh_view()
     await asyncio.sleep(0.3)
-    path = path.resolve()
+    path = await asyncio.to_thread(path.resolve)
     try:
         with atomic_path(path, suffix=".png") as tmp:
             if not window.grab().save(str(tmp), "PNG"):
@@ -247,7 +269,8 @@ async def select_path(window: MainWindow, path: str, deadline: float) -> bool:
     window.tree.setCurrentIndex(index)
     view = window.center.currentWidget()
     await asyncio.sleep(0.2)
-    while getattr(view, "busy", False) is True and time.monotonic() < deadline:
+    # Center views share no busy-changed signal (only `busy`), so this polls, bounded by the deadline.
+    while getattr(view, "busy", False) is True and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.1)  # e.g. the event view's query
     return True
 

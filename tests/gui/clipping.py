@@ -40,7 +40,7 @@ def _text_width(w: QWidget, text: str) -> int:
 
 
 def _name(w: QWidget) -> str:
-    names = []
+    names: list[str] = []
     cur: QWidget | None = w
     while cur is not None and len(names) < 4:
         names.append(cur.objectName() or cur.accessibleName() or type(cur).__name__)
@@ -99,7 +99,7 @@ def combo_problems(combo: QComboBox) -> list[str]:
 
 
 def header_problems(header: QHeaderView) -> list[str]:
-    out = []
+    out: list[str] = []
     model = header.model()
     if model is None or header.orientation() is not Qt.Orientation.Horizontal:
         return out

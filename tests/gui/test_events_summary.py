@@ -58,7 +58,7 @@ async def test_the_view_shows_filter_and_answering_nodes_and_fits_columns(qtbot,
         make_event("EXNODE2", 2, level=EventLevel.INFORMATION, provider=long_source),
     ]
     qs = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    view = EventsView(lambda: session, settings=qs)  # type: ignore[arg-type, return-value]
+    view = EventsView(lambda: session, settings=qs)
     qtbot.addWidget(view)
     view.resize(900, 600)
     view.show()

@@ -90,7 +90,7 @@ async def test_a_disconnected_cluster_can_be_reconnected_from_the_file_menu(wind
         made.append((settings, password))
         return FakeSession(settings.host)
 
-    window.session_factory = factory  # type: ignore[assignment]
+    window.session_factory = factory
     demo = ConnectionSettings(host="127.0.0.1", port=5985, https=False, username="CONTOSO\\Administrator")
     assert not window.reconnect_menu.isEnabled()
     conn = window.connect_to(demo, "P@ssw0rd!")

@@ -234,7 +234,7 @@ async def test_manage_a_cluster_dialog_connects(qtbot, tmp_path, monkeypatch) ->
     qtbot.addWidget(w)
     w.show()
     w.connect_action.trigger()
-    await wait_for(lambda: w.findChild(ConnectDialog) is not None and w.findChild(ConnectDialog).isVisible())
+    await wait_for(lambda: (d := w.findChild(ConnectDialog)) is not None and d.isVisible())
     dialog = w.findChild(ConnectDialog)
     assert dialog is not None
     dialog.host.setCurrentText("exclus1.contoso.com")
@@ -261,7 +261,7 @@ async def test_context_menu_key_and_accessible_action_names(window: MainWindow) 
     def spy(menu: QMenu, *args: object) -> None:
         shown.append([a.text() for a in menu.actions() if a.text()])
 
-    QMenu.popup = spy  # type: ignore[method-assign]
+    QMenu.popup = spy  # type: ignore[method-assign, assignment]
     try:
         window.tree.customContextMenuRequested.emit(
             window.tree.visualRect(window.tree.currentIndex()).center()

@@ -64,7 +64,7 @@ from ccrgui.domain.eventquery import (
     xpath_older_than,
 )
 from ccrgui.domain.model import Event
-from ccrgui.domain.session_api import ClusterSession, EventBatch, LogQuery
+from ccrgui.domain.session_api import EventBatch, EventSource, LogQuery
 from ccrgui.gui.columns import fit_widths
 from ccrgui.gui.events.dialog import EventFilterDialog
 from ccrgui.gui.events.merge import NewestFirstMerge
@@ -76,7 +76,7 @@ from ccrgui.gui.tasks import NamedTasks
 
 log = logging.getLogger(__name__)
 
-SessionProvider = Callable[[], ClusterSession | None]
+SessionProvider = Callable[[], EventSource | None]
 _SETTINGS_KEY = "events/last_filter/"
 SHOW_AT_ONCE = 250  # rows put into the model at once while a query streams
 FEED_BUDGET_S = 0.02  # per turn of the event loop
@@ -214,10 +214,10 @@ class EventsView(QWidget):
         self._offsets = {k.casefold(): v for k, v in offsets.items()}
         self._current_changed(self.table.currentIndex(), QModelIndex())
 
-    def _session(self) -> ClusterSession | None:
+    def _session(self) -> EventSource | None:
         return self._session_provider()
 
-    def _known_nodes(self, session: ClusterSession | None) -> tuple[str, ...]:
+    def _known_nodes(self, session: EventSource | None) -> tuple[str, ...]:
         if self._nodes:
             return self._nodes
         if session is not None:
@@ -334,7 +334,7 @@ class EventsView(QWidget):
         self._more.clear()
         await self._stream(session, queries, flt)
 
-    async def _stream(self, session: ClusterSession, queries: list[LogQuery], flt: EventFilter) -> None:
+    async def _stream(self, session: EventSource, queries: list[LogQuery], flt: EventFilter) -> None:
         self._generation += 1
         generation = self._generation
         self._pending = {(q.node, q.log) for q in queries}

@@ -38,8 +38,24 @@ def realm(kerberos_tools: None) -> Iterator[KerberosRealm]:
 
 @pytest.fixture(scope="module")
 def klab(realm: KerberosRealm) -> Iterator[Lab]:
-    with Lab(auth="kerberos", realm=realm, speed=50.0, events=300) as running:
+    # NTLM restricted as a domain may do: no NTLM logon can succeed here, whoever tries (also a
+    # client another test left running whose lab's port this one reuses), so the logon counts
+    # below are this session's Kerberos logons.
+    with Lab(auth="kerberos", realm=realm, speed=50.0, events=300, restrict_ntlm=True) as running:
         yield running
+
+
+def test_restricted_ntlm_is_refused_while_kerberos_logs_on(klab: Lab) -> None:
+    import winrm
+
+    url = klab.endpoints["EXNODE1"]
+    before = dict(klab.servers["EXNODE1"].logons)
+    ntlm = winrm.Session(
+        url, auth=(klab.username, klab.password), transport="ntlm", message_encryption="always"
+    )
+    with pytest.raises(Exception, match=r"(?i)unauthori|credentials|401"):
+        ntlm.run_cmd("hostname")
+    assert klab.servers["EXNODE1"].logons.get("ntlm", 0) == before.get("ntlm", 0)
 
 
 @pytest.fixture

@@ -220,6 +220,7 @@ class WSManServer:
         identity: Callable[[], NodeIdentity] | None = None,
         strict_cbt: bool = False,
         kerberos_credential: Any = None,
+        restrict_ntlm: bool = False,
     ) -> None:
         self.name = name
         self.resolve = resolve
@@ -237,6 +238,8 @@ class WSManServer:
         self._identity = identity
         self.strict_cbt = strict_cbt  # WinRM's CbtHardeningLevel: Strict instead of Relaxed
         self.kerberos_credential = kerberos_credential  # GSSAPI accept credential, None: no Kerberos
+        # Group Policy "Restrict NTLM: Incoming NTLM traffic" = Deny all: only Kerberos logs on.
+        self.restrict_ntlm = restrict_ntlm
         self.logons: Counter[str] = Counter()  # completed logons by mechanism (kerberos, ntlm, basic)
         self._cbt: GssChannelBindings | None = tls_channel_bindings(tls.cert_der) if tls else None
         self._httpd: _HTTPServer | None = None
@@ -489,6 +492,9 @@ class WSManServer:
                 h.send_reply(401, b"", [("WWW-Authenticate", value)])
                 return None, None, False
             account = find_account(self.accounts, h.acceptor.principal)
+            if self.restrict_ntlm and h.acceptor.mechanism == "ntlm":
+                log.info("%s: NTLM logon of %s refused (NTLM restricted)", self.name, h.acceptor.principal)
+                account = None
             if account is None or rejecting:
                 self._unauthorized(h)
                 return None, None, False

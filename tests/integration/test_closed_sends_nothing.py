@@ -86,6 +86,7 @@ async def test_a_call_given_up_before_a_worker_took_it_is_never_sent() -> None:
         await call
     executor.run_held()  # the worker gets to it only now
     assert (host.requests, made) == (0, [])
+    await conn.aclose()
 
 
 @pytest.mark.asyncio

@@ -26,9 +26,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ccrgui.domain.model import NodeState
 from ccrgui.lab.engine import (
     ERROR_INVALID_PARAMETER,
     ERROR_IO_PENDING,
+    RPC_S_SERVER_UNAVAILABLE,
     ClusterEngine,
     GroupInfo,
     InterfaceInfo,
@@ -173,6 +175,19 @@ PROGRESS: dict[str, str] = {
     "node_resume": "Resuming node '{name}'...\n",
 }
 
+# node /start and /stop (cluster.exe's MSG_NODECMD_* message texts: a blank line, then the text).
+NODE_SERVICE: dict[str, str] = {
+    "start": "\nAttempting to start the cluster service on node '{name}'",
+    "started": "\nThe cluster service has been successfully started.",
+    "start_issued": (
+        "\nA command to start the cluster service has issued, but the service has not yet started."
+    ),
+    "already_start": "\nThe cluster service is already running.",
+    "stop": "\nAttempting to stop the cluster service on node '{name}'",
+    "stopped": "\nThe cluster service has been successfully stopped.",
+    "already_stop": "\nThe cluster service has already been stopped.",
+}
+
 QUORUM_MAX_LOG_SIZE = 4096
 INVALID_OPTION = "Invalid option '{option}'."
 MSG_EXTRA_PARAMETERS = "Too many command line parameters have been specified for the '{option}' option."
@@ -199,6 +214,8 @@ OPTIONS: tuple[tuple[str, str], ...] = (
     ("wait", "wait"),
     ("pause", "pause"),
     ("resume", "resume"),
+    ("start", "start"),
+    ("stop", "stop"),
     ("listowners", "listowners"),
     ("setowners", "setowners"),
     ("quorumresource", "quorum"),
@@ -480,7 +497,9 @@ class ClusterExe:
     # ---- node -----------------------------------------------------------------------------------
 
     def _node(self, name: str | None, opts: list[Option]) -> int:
-        action = self._action(opts, {"status", "pause", "resume", "properties", "privproperties"})
+        action = self._action(
+            opts, {"status", "pause", "resume", "start", "stop", "properties", "privproperties"}
+        )
         kind = action.name if action else "status"
         if name is None:
             if kind != "status":
@@ -489,6 +508,8 @@ class ClusterExe:
             self.table("node", self._node_rows(self.engine.nodes()))
             return 0
         node = self.engine.node(name)
+        if kind in ("start", "stop"):
+            return self._node_service(node, kind, opts)
         if kind == "properties":
             spec = node.spec
             build = int(spec.os_version.split(".")[-1])
@@ -519,6 +540,31 @@ class ClusterExe:
             return 0
         self.text(TITLES["node_one"], name=name)
         self.table("node", self._node_rows([node]))
+        return 0
+
+    def _node_service(self, node: NodeInfo, kind: str, opts: list[Option]) -> int:
+        """node /start and /stop: the cluster service on that node through its service manager.
+
+        /stop: its groups move to other nodes and it goes Down.  /start: it joins (Joining, then
+        Up); with /wait[:N] cluster.exe waits until it is Up, else reports the start as issued.
+        """
+        self.text(NODE_SERVICE[kind], name=node.name)
+        if not self.engine.node_is_powered(node.name):
+            raise win32(RPC_S_SERVER_UNAVAILABLE)
+        if self.engine.service_running(node.name, "ClusSvc") == (kind == "start"):
+            self.text(NODE_SERVICE["already_" + kind])
+            return 0
+        if kind == "stop":
+            self.engine.stop_service(node.name, "ClusSvc")
+            self.text(NODE_SERVICE["stopped"])
+            return 0
+        self.engine.start_service(node.name, "ClusSvc")
+        waits = any(o.name == "wait" for o in opts)
+        up = self.engine.wait_until(
+            lambda: self.engine.node(node.name).state in (NodeState.UP, NodeState.PAUSED),
+            self._nominal(self._wait_value(opts, None)) if waits else 0.0,
+        )
+        self.text(NODE_SERVICE["started" if up or not waits else "start_issued"])
         return 0
 
     # ---- group ----------------------------------------------------------------------------------

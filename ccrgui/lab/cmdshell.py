@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -135,6 +136,18 @@ def _setup(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
     return run_setup(io, ctx, argv)
 
 
+def _msiexec(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
+    from ccrgui.lab.msiexec import run_msiexec
+
+    return run_msiexec(io, ctx, argv)
+
+
+def _sc(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
+    from ccrgui.lab.sccmd import run_sc
+
+    return run_sc(io, ctx, argv)
+
+
 def _powershell(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
     mod = importlib.import_module("ccrgui.lab.powershell")
     code: int = mod.run_powershell(io, ctx.host, ctx.account, argv)
@@ -190,29 +203,21 @@ _SHUTDOWN_USAGE = (
     '    [/m \\\\computer][/t xxx][/d [p|u:]xx:yy [/c "comment"]]\r\n'
 )
 
-_NET_SERVICES = {
-    "clussvc": "Cluster Service",
-    "msexchangerepl": "Microsoft Exchange Replication Service",
-    "msexchangeis": "Microsoft Exchange Information Store",
-    "msexchangesa": "Microsoft Exchange System Attendant",
-    "remoteregistry": "Remote Registry",
-}
-
-
 def _net(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
     """net stop|start <service>: the service side of the engine (cluster service, replication)."""
     if len(argv) < 3 or argv[1].casefold() not in ("stop", "start"):
         io.write("The syntax of this command is:\r\n\r\nNET\r\n    [ START | STOP ]\r\n", "stderr")
         return 1
     verb, name = argv[1].casefold(), " ".join(argv[2:])
-    key = next((k for k, v in _NET_SERVICES.items() if name.casefold() in (k, v.casefold())), None)
+    names = ctx.host.engine.node(ctx.host.name).service_display
+    key = next((k for k, v in names.items() if name.casefold() in (k.casefold(), v.casefold())), None)
     if key is None:
         io.write(
             "The service name is invalid.\r\n\r\nMore help is available by typing NET HELPMSG 2185.\r\n\r\n",
             "stderr",
         )
         return 2
-    display = _NET_SERVICES[key]
+    display = names[key]
     if not ctx.account.admin:
         io.write("System error 5 has occurred.\r\n\r\nAccess is denied.\r\n\r\n", "stderr")
         return 2
@@ -255,13 +260,23 @@ PROGRAMS: dict[str, ProgramFn] = {
     "hostname": _hostname,
     "whoami": _whoami,
     "net": _net,
+    "msiexec": _msiexec,
+    "sc": _sc,
 }
 
 
-def resolve_program(token: str) -> ProgramFn | None:
+def resolve_program(token: str, host: NodeHost | None = None) -> ProgramFn | None:
     """Map what was typed (`cluster`, `CLUSTER.EXE`, `C:\\Windows\\system32\\cluster.exe`,
-    `.\\setup.com`) to a program, or None."""
+    `D:\\Exchange2007SP2\\setup.com`) to a program, or None.
+
+    With `host`, setup.com is found only in a setup media folder of the topology (it is not on
+    the PATH), named by its full path."""
     name = token.replace("/", "\\").rsplit("\\", 1)[-1].casefold()
+    if host is not None and name.rsplit(".", 1)[0] == "setup":
+        from ccrgui.lab.nodefiles import setup_media_at
+
+        if setup_media_at(host.topology, token) is None:
+            return None
     stem, dot, ext = name.rpartition(".")
     if dot:
         if ext not in ("exe", "com"):
@@ -491,6 +506,7 @@ class CmdShell:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.exit_requested = False
+        self.cwd = ""  # set by cd; "" = the profile folder WinRS starts in
 
     def run(self, io: ProcessIO, line: str) -> int:
         line = strip_outer_quotes(line)
@@ -546,13 +562,19 @@ class CmdShell:
         builtin = _BUILTINS.get(name)
         if builtin is not None:
             return builtin(self, io, rest)
-        program = resolve_program(typed.replace('"', ""))
+        path = typed.replace('"', "")
+        program = resolve_program(path, self.ctx.host)
+        command_line = cmd.text.lstrip(" \t@").rstrip(" \t")
+        argv = argvmod.split_command_line(command_line)
+        if program is None and self.cwd and not _is_absolute(path):
+            # Found in the current directory (cd /d into the setup media folder).
+            argv[0] = self.cwd.rstrip("\\") + "\\" + path.removeprefix(".\\")
+            program = resolve_program(argv[0], self.ctx.host)
         if program is None:
             io.write(NOT_RECOGNIZED.format(name=typed), "stderr")
             return EXIT_NOT_RECOGNIZED
-        command_line = cmd.text.lstrip(" \t@").rstrip(" \t")
         sub_ctx = Context(self.ctx.host, self.ctx.account, dict(self.ctx.env), command_line, True)
-        return program(io, sub_ctx, argvmod.split_command_line(command_line))
+        return program(io, sub_ctx, argv)
 
     # ---- built-ins ------------------------------------------------------------------------------
 
@@ -603,6 +625,57 @@ class CmdShell:
         io.write("The system cannot find the file specified.\r\n", "stderr")
         return 1
 
+    def _cd(self, io: ProcessIO, rest: str) -> int:
+        """cd [/d] [path]: only folders the node has (`nodefiles`); without /d another drive's
+        folder does not become current (cmd.exe keeps the current drive)."""
+        from ccrgui.lab.nodefiles import lookup
+
+        arg = rest.strip(" \t")
+        switch_drive = arg[:2].casefold() == "/d"
+        if switch_drive:
+            arg = arg[2:].strip(" \t")
+        arg = arg.strip('"')
+        cwd = self.cwd or f"C:\\Users\\{self.ctx.account.user}"
+        if not arg:
+            io.write(cwd + "\r\n")
+            return 0
+        target = arg if _is_absolute(arg) else cwd.rstrip("\\") + "\\" + arg
+        found = lookup(self.ctx.host, target)
+        if found is None or not found.is_dir:
+            io.write("The system cannot find the path specified.\r\n", "stderr")
+            return 1
+        if switch_drive or found.path[:1].casefold() == cwd[:1].casefold():
+            self.cwd = found.path
+        return 0
+
+    def _start(self, io: ProcessIO, rest: str) -> int:
+        """start ["title"] [/wait] [/b] [/min] [/max] program [args]: with /wait the program's exit
+        code becomes the result (the form that waits for GUI programs such as msiexec); without it
+        the program runs on in the background and start returns 0 at once."""
+        text = rest.strip(" \t")
+        wait = False
+        while True:
+            if text.startswith('"'):  # the window title
+                end = text.find('"', 1)
+                text = text[end + 1 :].lstrip(" \t") if end > 0 else ""
+                continue
+            word = text.split(None, 1)[0] if text.split() else ""
+            if word.casefold() not in ("/wait", "/b", "/min", "/max", "/i"):
+                break
+            wait = wait or word.casefold() == "/wait"
+            text = text[len(word) :].lstrip(" \t")
+        if not text:
+            return 0  # would open a new console window: nothing to see over WinRS
+        command = SimpleCommand(text)
+        if wait:
+            return self._run_simple(io, command)
+        background = ProcessIO(io.codepage)
+        threading.Thread(target=self._run_simple, args=(background, command), daemon=True).start()
+        return 0
+
+    def _pushd(self, io: ProcessIO, rest: str) -> int:
+        return self._cd(io, "/d " + rest.strip(" \t"))
+
     def _exit(self, io: ProcessIO, rest: str) -> int:
         words = rest.split()
         if words and words[0].casefold() == "/b":
@@ -620,7 +693,15 @@ _BUILTINS: dict[str, Callable[[CmdShell, ProcessIO, str], int]] = {
     "ver": CmdShell._ver,
     "type": CmdShell._type,
     "exit": CmdShell._exit,
+    "cd": CmdShell._cd,
+    "chdir": CmdShell._cd,
+    "pushd": CmdShell._pushd,
+    "start": CmdShell._start,
 }
+
+
+def _is_absolute(path: str) -> bool:
+    return path[1:3] == ":\\" or path.startswith("\\\\")
 
 
 # ---- entry point -------------------------------------------------------------------------------
@@ -649,7 +730,7 @@ def launch(
     ctx = Context(host, account, full_env, line, not skip_cmd_shell)
     if skip_cmd_shell:
         argv = argvmod.split_command_line(line)
-        program = resolve_program(argv[0])
+        program = resolve_program(argv[0], host)
         if program is None:
             raise ProgramNotFound(argv[0])
 

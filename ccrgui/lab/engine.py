@@ -176,10 +176,17 @@ class NodeInfo:
     powered: bool  # the machine is running (answers WinRM) even if the cluster service is not
     booting: bool
     shutting_down: bool  # a restart is under way (groups moving away, then power off)
-    exchange_version: str  # e.g. "8.1.240.6"
+    exchange_version: str  # e.g. "8.1.240.6" (the service pack's build; rollups do not change it)
     services: dict[str, bool]  # service name -> running
     last_boot: datetime
     spec: NodeSpec
+    service_display: dict[str, str] = field(default_factory=dict)  # service name -> display name
+    rollup_build: str = ""  # build of the update rollup installed on top of the SP ("" = none)
+
+    @property
+    def file_build(self) -> str:
+        """The build of the Exchange binaries (ExSetup.exe): the rollup's, else the SP's."""
+        return self.rollup_build or self.exchange_version
 
 
 @dataclass(frozen=True)
@@ -320,6 +327,9 @@ class _Node:
     exchange_version: str = ""
     services: dict[str, bool] = field(default_factory=dict)
     last_boot: datetime | None = None
+    service_names: dict[str, str] = field(default_factory=dict)  # key -> name as installed
+    display_names: dict[str, str] = field(default_factory=dict)  # key -> display name
+    rollup_build: str = ""  # build of the last update rollup installed on this SP ("" = none)
 
     @property
     def name(self) -> str:
@@ -412,11 +422,15 @@ class ClusterEngine:
         now = clock.now()
         self._nodes: dict[str, _Node] = {}
         for i, spec in enumerate(topology.nodes):
+            names = {_fold(s): s for s in SERVICES} | {_fold(x.name): x.name for x in spec.services}
             self._nodes[_fold(spec.name)] = _Node(
                 spec=spec,
                 exchange_version=spec.exchange_version,
-                services={_fold(s): True for s in SERVICES},
+                services={_fold(s): True for s in SERVICES}
+                | {_fold(x.name): x.running for x in spec.services},
                 last_boot=now - timedelta(days=12, hours=3 * i, minutes=17 * i),
+                service_names=names,
+                display_names=dict(SERVICE_DISPLAY) | {_fold(x.name): x.display_name for x in spec.services},
             )
         self._groups: dict[str, _Group] = {}
         self._resources: dict[str, _Resource] = {}
@@ -606,9 +620,11 @@ class ClusterEngine:
             booting=n.booting,
             shutting_down=n.shutting_down,
             exchange_version=n.exchange_version,
-            services={_display_service(k): v for k, v in n.services.items()},
+            services={n.service_names[k]: v for k, v in n.services.items()},
             last_boot=n.last_boot,
             spec=n.spec,
+            service_display={n.service_names[k]: n.display_names[k] for k in n.services},
+            rollup_build=n.rollup_build,
         )
 
     def groups(self) -> list[GroupInfo]:
@@ -1405,7 +1421,7 @@ class ClusterEngine:
                 raise LabError(1062, "The service has not been started.")
             member = n.in_cluster
             n.services[key] = False
-            self._event(n.name, em.SCM, 7036, SERVICE_DISPLAY[key], "stopped")
+            self._event(n.name, em.SCM, 7036, n.display_names[key], "stopped")
             if key == "clussvc" and member:
                 n.joining = False
                 for g in list(self._groups.values()):
@@ -1427,7 +1443,7 @@ class ClusterEngine:
             if n.services[key]:
                 raise LabError(1056, "An instance of the service is already running.")
             n.services[key] = True
-            self._event(n.name, em.SCM, 7036, SERVICE_DISPLAY[key], "running")
+            self._event(n.name, em.SCM, 7036, n.display_names[key], "running")
             if key == "clussvc":
                 self._join(n)
                 self._evaluate_quorum()
@@ -1502,13 +1518,18 @@ class ClusterEngine:
         """Move-ClusteredMailboxServer: a handoff from the active to the passive node.
 
         Exchange-level refusals (LabError code 0, error_id): "MoveCommentRequired",
-        "CmsNotOnline" (stopped or not Online), "TargetNotRedundantMachine", "TargetIsActive"
-        (only active -> passive), "TargetNotAvailable" (down, joining, paused or cluster service
-        stopped), "ReplicationNotHealthy" (a copy is not Healthy; with `ignore_dismounted`, copies of
+        "CmsNotOnline" (not Online and not stopped: pending, failed, partially online),
+        "TargetNotRedundantMachine", "TargetIsActive" (only active -> passive),
+        "TargetNotAvailable" (down, joining, paused or cluster service stopped),
+        "ReplicationNotHealthy" (a copy is not Healthy; with `ignore_dismounted`, copies of
         dismounted databases are not checked).  `validate_only` runs the checks and changes nothing.
         On success: MSExchangeCluster 1000 (with the comment) on the active node, then the group
         moves (cms_offline + cms_online nominal seconds) and MSExchangeRepl 100 is logged on
         the target with the handoff time.
+
+        A CMS stopped with Stop-ClusteredMailboxServer can be moved too (the service-pack
+        procedure moves it stopped to the upgraded node): it changes owner and arrives stopped;
+        its copies are not checked (nothing is mounted, nothing is lost).
         """
         with self.lock:
             self._require_formed()
@@ -1517,83 +1538,106 @@ class ClusterEngine:
                     "MoveCommentRequired", "The MoveComment parameter must be specified.", "InvalidArgument"
                 )
             g = self._cms_group()
-            cms = self.topology.cms_name
-            red = {_fold(x): x for x in self._redundant()}
-            if _fold(target) not in red:
-                raise exchange_error(
-                    "TargetNotRedundantMachine",
-                    f"The target machine '{target}' is not in the list of redundant machines for clustered "
-                    f"mailbox server '{cms}'.",
-                    "InvalidArgument",
-                )
-            tnode = self._nodes[_fold(target)]
-            if _fold(target) == _fold(g.owner):
-                raise exchange_error(
-                    "TargetIsActive",
-                    f"Clustered mailbox server '{cms}' is already running on '{tnode.name}'. "
-                    "The target machine "
-                    "must be the passive node.",
-                    "InvalidArgument",
-                )
-            state = self._cms_state()
-            if self._cms_stopped or state is not CmsState.ONLINE:
-                raise exchange_error(
-                    "CmsNotOnline",
-                    f"Clustered mailbox server '{cms}' is not online (state: {state.value}). "
-                    "It cannot be moved.",
-                )
-            if not tnode.in_cluster or tnode.joining or tnode.paused or tnode.shutting_down:
-                why = "paused" if tnode.paused else "not available"
-                raise exchange_error(
-                    "TargetNotAvailable",
-                    f"The target machine '{tnode.name}' is {why} in the cluster and cannot host clustered "
-                    f"mailbox server '{cms}'.",
-                )
-            if not tnode.services.get("msexchangerepl", False):
-                raise exchange_error(
-                    "ReplicationNotHealthy",
-                    f"The Microsoft Exchange Replication service is not running on '{tnode.name}'.",
-                )
-            for c in self._copies.values():
-                if ignore_dismounted and not c.mounted:
-                    continue
-                if c.status is not CopyStatus.HEALTHY:
-                    raise exchange_error(
-                        "ReplicationNotHealthy",
-                        f"The storage group copy '{cms}\\{c.name}' is not healthy "
-                        f"(status: {c.status.value}). "
-                        "Clustered mailbox server handoff is not allowed.",
-                    )
+            tnode = self._check_cms_target(g, target)
+            stopped = self._cms_stopped and self._cms_state() is CmsState.OFFLINE
+            if not stopped:
+                self._check_cms_movable(tnode, ignore_dismounted)
             if validate_only:
                 return
             source = g.owner
-            self._event(source, em.MSEXCHANGECLUSTER, 1000, cms, tnode.name, user, comment)
-            started = self.clock.now()
-            self._relocate(g, tnode.name, failover=False)
-            gen_watch = g.gen
-
-            def watch() -> None:
-                if self._cms_stopped:
-                    return
-                st = self._group_state(g)
-                if st.is_pending or g.gen < gen_watch:
-                    self._schedule(self.durations.resource_online / 3, watch)
-                    return
-                if _fold(g.owner) == _fold(tnode.name):
-                    secs = (self.clock.now() - started).total_seconds() * self.clock.speed
-                    self._event(
-                        tnode.name, em.MSEXCHANGEREPL, 100, cms, source, tnode.name, f"{secs:.0f}", comment
-                    )
-                    for c in self._copies.values():
-                        c.copy_queue = self._rng.randint(0, 2)
-                        c.replay_queue = self._rng.randint(0, 3)
-                        c.status = CopyStatus.INITIALIZING
-                        self._schedule(self.durations.copy_initializing, self._copy_ready, c, c.gen)
-                else:
-                    self._event(source, em.MSEXCHANGECLUSTER, 1003, cms, "The handoff did not complete.")
-
-            self._schedule(self.durations.cms_offline + self.durations.resource_online / 3, watch)
+            self._event(source, em.MSEXCHANGECLUSTER, 1000, self.topology.cms_name, tnode.name, user, comment)
+            if stopped:
+                g.gen += 1
+                g.owner = tnode.name
+                self._refresh_copies()
+                self._notify()
+                return
+            self._handoff(g, source, tnode, comment)
             self._notify()
+
+    def _check_cms_target(self, g: _Group, target: str) -> _Node:
+        """The target of a CMS move must be the other redundant machine, up in the cluster."""
+        cms = self.topology.cms_name
+        red = {_fold(x): x for x in self._redundant()}
+        if _fold(target) not in red:
+            raise exchange_error(
+                "TargetNotRedundantMachine",
+                f"The target machine '{target}' is not in the list of redundant machines for clustered "
+                f"mailbox server '{cms}'.",
+                "InvalidArgument",
+            )
+        tnode = self._nodes[_fold(target)]
+        if _fold(target) == _fold(g.owner):
+            raise exchange_error(
+                "TargetIsActive",
+                f"Clustered mailbox server '{cms}' is already running on '{tnode.name}'. "
+                "The target machine "
+                "must be the passive node.",
+                "InvalidArgument",
+            )
+        if not tnode.in_cluster or tnode.joining or tnode.paused or tnode.shutting_down:
+            why = "paused" if tnode.paused else "not available"
+            raise exchange_error(
+                "TargetNotAvailable",
+                f"The target machine '{tnode.name}' is {why} in the cluster and cannot host clustered "
+                f"mailbox server '{cms}'.",
+            )
+        return tnode
+
+    def _check_cms_movable(self, tnode: _Node, ignore_dismounted: bool) -> None:
+        """A running CMS moves only when Online and its copies are healthy on the target."""
+        cms = self.topology.cms_name
+        state = self._cms_state()
+        if self._cms_stopped or state is not CmsState.ONLINE:
+            raise exchange_error(
+                "CmsNotOnline",
+                f"Clustered mailbox server '{cms}' is not online (state: {state.value}). "
+                "It cannot be moved.",
+            )
+        if not tnode.services.get("msexchangerepl", False):
+            raise exchange_error(
+                "ReplicationNotHealthy",
+                f"The Microsoft Exchange Replication service is not running on '{tnode.name}'.",
+            )
+        for c in self._copies.values():
+            if ignore_dismounted and not c.mounted:
+                continue
+            if c.status is not CopyStatus.HEALTHY:
+                raise exchange_error(
+                    "ReplicationNotHealthy",
+                    f"The storage group copy '{cms}\\{c.name}' is not healthy "
+                    f"(status: {c.status.value}). "
+                    "Clustered mailbox server handoff is not allowed.",
+                )
+
+    def _handoff(self, g: _Group, source: str, tnode: _Node, comment: str) -> None:
+        """Move the running CMS group; MSExchangeRepl 100 on the target once it is online there."""
+        cms = self.topology.cms_name
+        started = self.clock.now()
+        self._relocate(g, tnode.name, failover=False)
+        gen_watch = g.gen
+
+        def watch() -> None:
+            if self._cms_stopped:
+                return
+            st = self._group_state(g)
+            if st.is_pending or g.gen < gen_watch:
+                self._schedule(self.durations.resource_online / 3, watch)
+                return
+            if _fold(g.owner) == _fold(tnode.name):
+                secs = (self.clock.now() - started).total_seconds() * self.clock.speed
+                self._event(
+                    tnode.name, em.MSEXCHANGEREPL, 100, cms, source, tnode.name, f"{secs:.0f}", comment
+                )
+                for c in self._copies.values():
+                    c.copy_queue = self._rng.randint(0, 2)
+                    c.replay_queue = self._rng.randint(0, 3)
+                    c.status = CopyStatus.INITIALIZING
+                    self._schedule(self.durations.copy_initializing, self._copy_ready, c, c.gen)
+            else:
+                self._event(source, em.MSEXCHANGECLUSTER, 1003, cms, "The handoff did not complete.")
+
+        self._schedule(self.durations.cms_offline + self.durations.resource_online / 3, watch)
 
     def start_cms(self, *, user: str = "CONTOSO\\Administrator") -> None:
         """Start-ClusteredMailboxServer: clears the stopped flag and brings the CMS group online.
@@ -1999,7 +2043,9 @@ class ClusterEngine:
         """
         with self.lock:
             self.check_node_upgrade(node)
-            self._node(node).exchange_version = version
+            n = self._node(node)
+            n.exchange_version = version
+            n.rollup_build = ""  # the service pack replaces every binary a rollup patched
             self._notify()
 
     def check_cms_upgrade(self, node: str) -> None:
@@ -2041,12 +2087,70 @@ class ClusterEngine:
                     "upgraded.",
                 )
 
-    def upgrade_cms(self, node: str, version: str) -> None:
-        """setup.com /upgradecms finished: the CMS configuration is now `version`."""
+    def upgrade_cms(self, node: str, version: str, *, user: str = "CONTOSO\\Administrator") -> None:
+        """setup.com /upgradecms finished: the CMS configuration is now `version`, and setup brings
+        the CMS back online (MSExchangeCluster 1002 on the node, then the group comes online)."""
         with self.lock:
             self.check_cms_upgrade(node)
             self._cms_version = version
+            g = self._cms_group()
+            self._cms_stopped = False
+            self._event(g.owner, em.MSEXCHANGECLUSTER, 1002, self.topology.cms_name, user)
+            self._begin_online(g)
             self._notify()
+
+    # ------------------------------------------------------------------ update rollups (msiexec)
+
+    def check_rollup(self, node: str, rollup_build: str) -> None:
+        """What installing an update rollup refuses (msiexec ends with 1603 or 1642).
+
+        "CmsActiveOnNode" (code 1603): the CMS is not offline on this node (Microsoft: install
+        only on a passive node; the install stops the cluster service).  "PatchNotApplicable"
+        (code 1642): the rollup is built for another service pack than the node runs.
+        """
+        with self.lock:
+            n = self._node(node)
+            g = self._cms_group()
+            if _fold(g.owner) == _fold(n.name) and self._cms_state() is not CmsState.OFFLINE:
+                raise LabError(
+                    1603,
+                    f"The clustered mailbox server '{self.topology.cms_name}' is active on this node.",
+                    error_id="CmsActiveOnNode",
+                )
+            if _version_key(rollup_build)[:2] != _version_key(n.exchange_version)[:2]:
+                raise LabError(
+                    1642,
+                    "The upgrade cannot be installed by the Windows Installer service because the program "
+                    "to be upgraded may be missing, or the upgrade may update a different version of the "
+                    "program. Verify that the program to be upgraded exists on your computer and that you "
+                    "have the correct upgrade.",
+                    error_id="PatchNotApplicable",
+                )
+
+    def install_rollup(self, node: str, rollup_build: str) -> None:
+        """An update rollup finished installing on `node`: its binaries are now `rollup_build`
+        (the service pack's build, the CMS's version and Get-ExchangeServer do not change)."""
+        with self.lock:
+            self.check_rollup(node, rollup_build)
+            n = self._node(node)
+            if _version_key(rollup_build) > _version_key(n.rollup_build or n.exchange_version):
+                n.rollup_build = rollup_build
+            self._notify()
+
+    def stop_services(self, node: str, names: Iterable[str]) -> list[str]:
+        """Stop those of `names` that run (setup and msiexec do this); returns the ones stopped."""
+        with self.lock:
+            stopped = [s for s in names if self.service_running(node, s)]
+            for s in stopped:
+                self.stop_service(node, s)
+            return stopped
+
+    def start_services(self, node: str, names: Iterable[str]) -> None:
+        """Start those of `names` that are stopped (in this order)."""
+        with self.lock:
+            for s in names:
+                if not self.service_running(node, s):
+                    self.start_service(node, s)
 
     # ====================================================================== interfaces =========
 
@@ -2061,10 +2165,6 @@ class ClusterEngine:
             elif state is InterfaceState.UNREACHABLE:
                 self._event(n.name, em.FAILOVER_CLUSTERING, 1126, info.name, n.name, info.network)
             self._notify()
-
-
-def _display_service(key: str) -> str:
-    return next(s for s in SERVICES if _fold(s) == key)
 
 
 def _version_key(v: str) -> tuple[int, ...]:

@@ -252,7 +252,8 @@ class Lab:
     # --- description -------------------------------------------------------------------------
 
     def info(self) -> dict[str, Any]:
-        """What `ccrgui-lab` prints: where the endpoints are and how to log on."""
+        """What `ccrgui-lab` prints: where the endpoints are, how to log on, and the upgrade
+        material every node has (setup media folders and update rollup packages, with builds)."""
         return {
             "cluster": self.topology.cluster_name,
             "nodes": dict(self.endpoints),
@@ -261,4 +262,10 @@ class Lab:
             "username": self.username,
             "password": self.password,
             "ca_file": self.ca_file,
+            "speed": self.clock.speed,
+            "setup_media": [{"path": m.path, "build": m.build} for m in self.topology.setup_media],
+            "rollups": [
+                {"path": r.path, "build": r.build, "name": r.name, "reboot_required": r.reboot_required}
+                for r in self.topology.rollups
+            ],
         }

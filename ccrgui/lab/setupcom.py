@@ -10,8 +10,11 @@ long line, so the lab writes unwrapped lines.  A step line is written in two par
 dots first, ` COMPLETED` when the step ends) as the console shows it filling in.
 
 `/upgradecms` output was never captured (NOTES: NOT FOUND); the lab prints it in the same
-format with its own step names (`UPGRADECMS_STEPS`).  Each step takes nominal seconds scaled
-by the clock's speed factor; `/mode:upgrade` takes about ten nominal minutes.
+format with its own step names (`UPGRADECMS_STEPS`) and, as the practitioner procedure
+(NOTES 1b) says, brings the CMS back online when it completes.  setup.com is found only in a
+setup media folder (`nodefiles`); the media's build is what it installs.  Each step takes
+nominal seconds scaled by the clock's speed factor; `/mode:upgrade` takes about ten nominal
+minutes.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ if TYPE_CHECKING:
     from ccrgui.lab.cmdshell import Context
 
 CRLF = "\r\n"
-# The version the lab's setup media installs: Exchange 2007 SP2 (build 08.02.0176.002).
+# The version the built-in topology's setup media installs: Exchange 2007 SP2 (8.2.176.2).
 SETUP_MEDIA_VERSION = "8.2.176.2"
 
 BANNER = "Welcome to Microsoft Exchange Server 2007 Unattended Setup"
@@ -39,6 +42,15 @@ NOT_COMPLETE = (
     "http://support.microsoft.com and enter the Error ID."
 )
 ENCOUNTERED = "Exchange Server setup encountered an error."
+# No capture of this failure exists: the lab's wording.  It models why the practitioner procedure
+# stops the services that read performance counters before setup (NOTES 1b): setup reloads the
+# Exchange performance counters and fails while another process holds them.  The services setup
+# stopped are started again; the node keeps its old build and setup can be run again.
+PERF_COUNTERS_IN_USE = (
+    "Process execution failed with exit code 1. The performance counters of Microsoft Exchange "
+    "could not be unloaded because they are in use by {services}. Stop the services that read "
+    "performance counters and run Setup again."
+)
 STEP_NAME_WIDTH = 33
 STEP_DOTS = "." * 25
 
@@ -64,12 +76,17 @@ def step_prefix(name: str) -> str:
     return f"    {name.ljust(STEP_NAME_WIDTH)}{STEP_DOTS}"
 
 
+# Services setup stops on the node while it replaces the binaries (and starts again after).
+SETUP_STOPS = ("MSExchangeRepl", "MSExchangeIS", "MSExchangeSA", "ClusSvc")
+
+
 class SetupRun:
-    def __init__(self, io: ProcessIO, ctx: Context) -> None:
+    def __init__(self, io: ProcessIO, ctx: Context, build: str = SETUP_MEDIA_VERSION) -> None:
         self.io = io
         self.ctx = ctx
         self.engine = ctx.host.engine
         self.node = ctx.host.name
+        self.build = build  # what the media installs
 
     def line(self, text: str = "") -> None:
         self.io.write(text + CRLF)
@@ -107,38 +124,50 @@ class SetupRun:
                 raise LabError(5, "Setup must be run by a member of the local Administrators group.")
             self.engine.check_node_upgrade(self.node)
             current = self.engine.node(self.node).exchange_version
-            if _vkey(current) >= _vkey(SETUP_MEDIA_VERSION):
+            if _vkey(current) >= _vkey(self.build):
                 raise LabError(
                     0,
                     f"The installed version of Exchange Server ({current}) is the same as or newer than the "
-                    f"version being installed ({SETUP_MEDIA_VERSION}). There is nothing to upgrade.",
+                    f"version being installed ({self.build}). There is nothing to upgrade.",
                 )
         except LabError as exc:
             return self.failed_step(name, exc.message)
         self.step(name, secs)
         self.line(CONFIG_TITLE)
+        return self._configure()
+
+    def _configure(self) -> int:
+        """The upgrade steps; a running performance-counter reader fails the Mailbox role step."""
         for step, secs in UPGRADE_STEPS:
+            if step == "Mailbox Server Role" and (readers := self._counter_readers()):
+                code = self.failed_step(step, PERF_COUNTERS_IN_USE.format(services=", ".join(readers)))
+                self.engine.start_services(self.node, reversed(SETUP_STOPS))
+                return code
             if step == "Preparing Setup":
                 self.io.write(step_prefix(step))
                 # Setup stops the Exchange services and the cluster service on this node; the
                 # groups it owns move to the other node.
-                for svc in ("MSExchangeRepl", "MSExchangeIS", "MSExchangeSA", "ClusSvc"):
-                    if self.engine.service_running(self.node, svc):
-                        self.engine.stop_service(self.node, svc)
+                self.engine.stop_services(self.node, SETUP_STOPS)
                 self.wait(secs)
                 self.io.write(" COMPLETED" + CRLF)
             elif step == "Finalizing Setup":
                 self.io.write(step_prefix(step))
                 self.wait(secs)
-                self.engine.upgrade_node_exchange(self.node, SETUP_MEDIA_VERSION)
-                for svc in ("ClusSvc", "MSExchangeSA", "MSExchangeIS", "MSExchangeRepl"):
-                    if not self.engine.service_running(self.node, svc):
-                        self.engine.start_service(self.node, svc)
+                self.engine.upgrade_node_exchange(self.node, self.build)
+                self.engine.start_services(self.node, reversed(SETUP_STOPS))
                 self.io.write(" COMPLETED" + CRLF)
             else:
                 self.step(step, secs)
         self.line(SUCCESS)
         return 0
+
+    def _counter_readers(self) -> list[str]:
+        info = self.engine.node(self.node)
+        return [
+            f"{s.name} ({s.display_name})"
+            for s in info.spec.services
+            if s.perf_counters and info.services.get(s.name, False)
+        ]
 
     # ---- /upgradecms ----------------------------------------------------------------------------
 
@@ -160,7 +189,9 @@ class SetupRun:
             if step == "Finalizing Setup":
                 self.io.write(step_prefix(step))
                 self.wait(secs)
-                self.engine.upgrade_cms(self.node, self.engine.node(self.node).exchange_version)
+                self.engine.upgrade_cms(
+                    self.node, self.engine.node(self.node).exchange_version, user=self.ctx.account.qualified
+                )
                 self.io.write(" COMPLETED" + CRLF)
             else:
                 self.step(step, secs)
@@ -173,8 +204,14 @@ def _vkey(v: str) -> tuple[int, ...]:
 
 
 def run_setup(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
-    """setup.com entry: `/mode:upgrade` (or `/m:upgrade`) and `/upgradecms`, case-insensitive."""
-    run = SetupRun(io, ctx)
+    """setup.com entry: `/mode:upgrade` (or `/m:upgrade`) and `/upgradecms`, case-insensitive.
+
+    The media is the folder setup.com was started from (argv[0]); its build is what it installs.
+    """
+    from ccrgui.lab.nodefiles import setup_media_at
+
+    media = setup_media_at(ctx.host.topology, argv[0])
+    run = SetupRun(io, ctx, media.build if media else SETUP_MEDIA_VERSION)
     args = [a.casefold() for a in argv[1:]]
     if any(a in ("/upgradecms", "-upgradecms") for a in args):
         return run.upgrade_cms()

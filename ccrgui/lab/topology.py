@@ -37,6 +37,39 @@ class Nic:
 
 
 @dataclass(frozen=True)
+class ServiceSpec:
+    """An extra Windows service on a node (monitoring agents and the like)."""
+
+    name: str  # service (key) name, e.g. "HealthService"
+    display_name: str
+    perf_counters: bool = False  # reads performance counters: stop it before setup.com
+    running: bool = True
+
+
+@dataclass(frozen=True)
+class SetupMedia:
+    """An Exchange service-pack folder present on every node (setup.com is only found there)."""
+
+    path: str  # e.g. D:\Exchange2007SP2
+    build: str  # the build its setup installs, e.g. 8.2.176.2
+
+
+@dataclass(frozen=True)
+class RollupSpec:
+    """An update rollup package (.msp) present on every node."""
+
+    path: str  # full path of the .msp
+    build: str  # the Exchange build after installing it, e.g. 8.1.393.1
+    name: str = ""  # e.g. "Update Rollup 9 for Exchange Server 2007 Service Pack 1 (KB970162)"
+    reboot_required: bool = False  # msiexec ends with 3010 (ERROR_SUCCESS_REBOOT_REQUIRED)
+
+    @property
+    def applies_to(self) -> str:
+        """Major.minor of the service pack it patches (a rollup is built for one SP)."""
+        return ".".join(self.build.split(".")[:2])
+
+
+@dataclass(frozen=True)
 class NodeSpec:
     name: str
     node_id: int
@@ -49,6 +82,9 @@ class NodeSpec:
     memory_in_use_mb: int = 9210
     exchange_version: str = "8.1.240.6"  # Exchange 2007 SP1
     nics: tuple[Nic, ...] = ()
+    services: tuple[ServiceSpec, ...] = ()  # extra services (monitoring agents...)
+    system_drive_size_mb: int = 69_999
+    system_drive_free_mb: int = 21_430
 
 
 @dataclass(frozen=True)
@@ -98,6 +134,8 @@ class Topology:
     quorum_model: str = "Node and File Share Majority"  # or "Node Majority"
     witness_share: str = "\\\\HUB1\\FSW_EXCH1"
     cluster_address: str = "10.0.0.20"
+    setup_media: tuple[SetupMedia, ...] = ()
+    rollups: tuple[RollupSpec, ...] = ()
 
     def node(self, name: str) -> NodeSpec:
         for n in self.nodes:
@@ -123,6 +161,28 @@ def _to_jsonable(obj: Any) -> Any:
     return obj
 
 
+# The built-in cluster's extras.  Builds from Microsoft's Exchange 2007 build-number table
+# (SP2 = 8.2.176.2; SP1 Update Rollup 9 = 8.1.393.1; SP2 Update Rollup 3 = 8.2.247.2); the .msp
+# names follow the documented pattern Exchange2007-KBXXXXXX-x64-EN.msp.
+DEFAULT_AGENTS = (
+    # The SCOM 2007 agent: reads performance counters (stop it before setup.com).
+    ServiceSpec("HealthService", "OpsMgr Health Service", perf_counters=True),
+)
+DEFAULT_SETUP_MEDIA = (SetupMedia("D:\\Exchange2007SP2", "8.2.176.2"),)
+DEFAULT_ROLLUPS = (
+    RollupSpec(
+        "D:\\Updates\\Exchange2007-KB970162-x64-EN.msp",
+        "8.1.393.1",
+        "Update Rollup 9 for Exchange Server 2007 Service Pack 1 (KB970162)",
+    ),
+    RollupSpec(
+        "D:\\Updates\\Exchange2007-KB979784-x64-EN.msp",
+        "8.2.247.2",
+        "Update Rollup 3 for Exchange Server 2007 Service Pack 2 (KB979784)",
+    ),
+)
+
+
 def default_topology(nodes: int = 2, cluster_name: str = "EXCLUS1", cms_name: str = "EXCH1") -> Topology:
     """A realistic Windows Server 2008 + Exchange 2007 SP1 CCR cluster (CCR itself uses two nodes;
     extra nodes are plain cluster members, for topology tests)."""
@@ -141,6 +201,7 @@ def default_topology(nodes: int = 2, cluster_name: str = "EXCLUS1", cms_name: st
                 name=name,
                 node_id=i,
                 memory_in_use_mb=8000 + 600 * i,
+                services=DEFAULT_AGENTS if i == 2 else (),
                 nics=(
                     Nic("Public", "Cluster Network 1", f"10.0.0.{10 + i}"),
                     Nic("Private", "Cluster Network 2", f"192.168.10.{10 + i}"),
@@ -202,6 +263,8 @@ def default_topology(nodes: int = 2, cluster_name: str = "EXCLUS1", cms_name: st
         cms_name=cms_name,
         storage_groups=sgs,
         witness_share=witness,
+        setup_media=DEFAULT_SETUP_MEDIA,
+        rollups=DEFAULT_ROLLUPS,
     )
 
 
@@ -261,6 +324,8 @@ def topology_from_json(raw: Any) -> Topology:
             quorum_model=quorum_model,
             witness_share=raw.get("witness_share", base.witness_share),
             cluster_address=raw.get("cluster_address", base.cluster_address),
+            setup_media=_setup_media(raw.get("setup_media"), base.setup_media),
+            rollups=tuple(RollupSpec(**d) for d in raw["rollups"]) if "rollups" in raw else base.rollups,
         )
     except (TypeError, KeyError) as exc:
         raise TopologyError(f"invalid topology: {exc}") from exc
@@ -274,6 +339,7 @@ def _node(d: dict[str, Any] | str, node_id: int, base: Topology) -> NodeSpec:
     if not isinstance(d, dict):
         raise TopologyError(f"nodes[{node_id - 1}]: expected a node name or an object")
     d = dict(d)
+    d["services"] = tuple(ServiceSpec(**x) for x in d.get("services", ()))
     nics = tuple(Nic(**x) for x in d.pop("nics", []))
     if not nics:
         nics = (
@@ -282,6 +348,14 @@ def _node(d: dict[str, Any] | str, node_id: int, base: Topology) -> NodeSpec:
         )
     d.setdefault("node_id", node_id)
     return NodeSpec(nics=nics, **d)
+
+
+def _setup_media(raw: Any, default: tuple[SetupMedia, ...]) -> tuple[SetupMedia, ...]:
+    """`setup_media`: one {"path", "build"} object or a list of them; absent = the default."""
+    if raw is None:
+        return default
+    items = raw if isinstance(raw, list) else [raw]
+    return tuple(SetupMedia(**d) for d in items)
 
 
 def _group(d: dict[str, Any]) -> GroupSpec:
@@ -353,3 +427,27 @@ def _validate(t: Topology) -> None:
         raise TopologyError("groups: exactly one group must have kind 'cms'")
     if not t.accounts:
         raise TopologyError("accounts: at least one account is needed")
+    _validate_upgrade_material(t)
+
+
+def _validate_upgrade_material(t: Topology) -> None:
+    """Extra services, setup media and update rollups (the rolling-upgrade procedure's inputs)."""
+    for node in t.nodes:
+        svc = [x.name.casefold() for x in node.services]
+        if len(set(svc)) != len(svc):
+            raise TopologyError(f"node {node.name!r}: service names must be unique")
+    for m in t.setup_media:
+        if not _is_abs_path(m.path) or not _is_build(m.build):
+            raise TopologyError(f"setup_media: {m.path!r} needs an absolute path and a build like 8.2.176.2")
+    for r in t.rollups:
+        if not _is_abs_path(r.path) or not r.path.casefold().endswith(".msp") or not _is_build(r.build):
+            raise TopologyError(f"rollups: {r.path!r} needs an absolute .msp path and a build like 8.1.393.1")
+
+
+def _is_abs_path(p: str) -> bool:
+    return len(p) > 3 and p[0].isalpha() and p[1:3] == ":\\"
+
+
+def _is_build(b: str) -> bool:
+    parts = b.split(".")
+    return len(parts) == 4 and all(x.isdigit() for x in parts)

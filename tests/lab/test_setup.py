@@ -17,9 +17,10 @@ from ccrgui.lab.engine import ClusterEngine, LabError
 from ccrgui.lab.eventlog import EventJournal
 from ccrgui.lab.faults import Faults
 from ccrgui.lab.nodehost import NodeHost
-from ccrgui.lab.topology import default_topology
+from ccrgui.lab.topology import default_topology, topology_from_json
 
 SPEED = 5000.0
+SETUP = "D:\\Exchange2007SP2\\setup.com"
 STEP = re.compile(r"^\s{4}(.+?)\s+\.{5,}\s+(COMPLETED|FAILED)\s*$")
 
 
@@ -31,6 +32,9 @@ class Rig:
         self.engine = ClusterEngine(topo, clock=self.clock, faults=Faults(), journal=journal)
         self.hosts = {n.name: NodeHost(n.name, self.engine, journal, Faults()) for n in topo.nodes}
         self.admin = topo.accounts[0]
+        # The procedure's preparation: the monitoring agent that reads performance counters is
+        # stopped before setup (see test_a_running_performance_counter_reader_fails_setup).
+        self.engine.stop_service("EXNODE2", "HealthService")
 
     def run(self, node: str, line: str) -> tuple[str, str, int]:
         return run_line(self.hosts[node], self.admin, line)
@@ -59,7 +63,7 @@ def _sample_lines(path: Path) -> list[str]:
 def test_upgrade_output_uses_the_real_line_formats(reference: Path, rig: Rig) -> None:
     real = _sample_lines(reference / "setup" / "setup-com-mode-upgrade_ex2007sp1.txt")
     real_steps = {m.group(1): line for line in real if (m := STEP.match(line))}
-    out, err, code = rig.run("EXNODE2", "setup.com /mode:upgrade")
+    out, err, code = rig.run("EXNODE2", f"{SETUP} /mode:upgrade")
     assert (err, code) == ("", 0)
     lines = out.split("\r\n")
     assert lines[-1] == "" and "\n" not in out.replace("\r\n", "")
@@ -85,10 +89,10 @@ def test_upgrade_output_uses_the_real_line_formats(reference: Path, rig: Rig) ->
 
 
 def test_upgrade_raises_the_node_version_and_restarts_its_services(rig: Rig) -> None:
-    assert rig.run("EXNODE2", "setup /m:Upgrade")[2] == 0
+    assert rig.run("EXNODE2", f"{SETUP} /m:Upgrade")[2] == 0
     info = rig.engine.node("EXNODE2")
     assert info.exchange_version == setupcom.SETUP_MEDIA_VERSION
-    assert all(info.services.values())
+    assert all(v for k, v in info.services.items() if k != "HealthService")  # stopped by the Rig
     rig.wait(lambda: {c.status for c in rig.engine.copy_status()} == {CopyStatus.HEALTHY})
 
 
@@ -96,7 +100,7 @@ def test_upgrade_takes_nominal_minutes_scaled_by_speed(rig: Rig) -> None:
     nominal = 10 + sum(s for _, s in setupcom.PREREQ_STEPS) + sum(s for _, s in setupcom.UPGRADE_STEPS)
     assert nominal >= 600
     t0 = time.monotonic()
-    rig.run("EXNODE2", "setup.com /mode:upgrade")
+    rig.run("EXNODE2", f"{SETUP} /mode:upgrade")
     assert time.monotonic() - t0 >= nominal / SPEED
 
 
@@ -105,7 +109,7 @@ def test_upgrade_refused_on_the_node_running_the_cms(reference: Path, rig: Rig) 
     # The real footer, without the console's 80-column wrap ("visi" / "t http").
     idx = next(i for i, ln in enumerate(failed) if ln.startswith("The Exchange Server Setup operation"))
     footer = [failed[idx] + failed[idx + 1], failed[idx + 2]]
-    out, _, code = rig.run("EXNODE1", "setup.com /mode:upgrade")
+    out, _, code = rig.run("EXNODE1", f"{SETUP} /mode:upgrade")
     lines = out.split("\r\n")[:-1]
     assert code == 1
     assert lines[-2:] == footer
@@ -115,45 +119,118 @@ def test_upgrade_refused_on_the_node_running_the_cms(reference: Path, rig: Rig) 
 
 
 def test_rolling_upgrade_in_the_documented_order(rig: Rig) -> None:
+    """NOTES 1b: upgrade Node 2; stop the CMS, move it stopped to Node 2, /upgradecms there
+    (which brings it back online at the new build); then upgrade Node 1."""
     e = rig.engine
-    assert rig.run("EXNODE2", "setup.com /mode:upgrade")[2] == 0
+    assert rig.run("EXNODE2", f"{SETUP} /mode:upgrade")[2] == 0
     rig.wait(lambda: {c.status for c in e.copy_status()} == {CopyStatus.HEALTHY})
-    e.move_cms("EXNODE2", "SP2 rolling upgrade")
-    rig.wait(lambda: e.cms_status().active_node == "EXNODE2" and e.cms_status().state is CmsState.ONLINE)
-    # /upgradecms refuses while the CMS runs.
-    out, _, code = rig.run("EXNODE2", "setup.com /upgradecms")
+    # /upgradecms refuses while the CMS runs (on its owner, still EXNODE1 here).
+    out, _, code = rig.run("EXNODE1", f"{SETUP} /upgradecms")
     assert code == 1 and "must be stopped" in out
     e.stop_cms("SP2: upgrade the CMS")
     rig.wait(lambda: e.cms_status().state is CmsState.OFFLINE)
+    e.move_cms("EXNODE2", "SP2: the CMS goes to the upgraded node")
+    cms = e.cms_status()
+    assert (cms.active_node, cms.state, cms.stopped) == ("EXNODE2", CmsState.OFFLINE, True)
     # ...and on the node that does not own it.
-    assert rig.run("EXNODE1", "setup.com /UpgradeCMS")[2] == 1
-    out, _, code = rig.run("EXNODE2", "setup.com /UpgradeCMS")
+    out, _, code = rig.run("EXNODE1", f"{SETUP} /UpgradeCMS")
+    assert code == 1 and "is not owned by this node" in out
+    out, _, code = rig.run("EXNODE2", f"{SETUP} /UpgradeCMS")
     assert code == 0 and out.endswith(setupcom.SUCCESS + "\r\n")
     assert e.cms_version() == setupcom.SETUP_MEDIA_VERSION
-    assert rig.run("EXNODE1", "setup.com /mode:upgrade")[2] == 0
-    e.start_cms()
     rig.wait(lambda: e.cms_status().state is CmsState.ONLINE)
+    assert not e.cms_status().stopped and e.cms_status().active_node == "EXNODE2"
+    # Node 1 is passive now: /mode:upgrade runs there.
+    assert rig.run("EXNODE1", f"{SETUP} /mode:upgrade")[2] == 0
+    assert {n.exchange_version for n in e.nodes()} == {setupcom.SETUP_MEDIA_VERSION}
+    rig.wait(lambda: {c.status for c in e.copy_status()} == {CopyStatus.HEALTHY})
+
+
+def test_setup_com_is_found_only_in_the_setup_media_folder(rig: Rig) -> None:
+    for line in ("setup.com /mode:upgrade", "C:\\setup.com /mode:upgrade", "D:\\Exchange2007SP1\\setup.com"):
+        out, err, code = rig.run("EXNODE2", line)
+        typed = line.split(" ")[0]
+        assert (out, code) == ("", 9009)
+        assert err == (
+            f"'{typed}' is not recognized as an internal or external command,\r\n"
+            "operable program or batch file.\r\n"
+        )
+    # setup.exe is the GUI installer: not the console one, even in the media folder.
+    assert rig.run("EXNODE2", "D:\\Exchange2007SP2\\setup.exe /mode:upgrade")[2] == 9009
+    assert rig.engine.node("EXNODE2").exchange_version == "8.1.240.6"
+    # Quoted and in other casing it is the same file.
+    assert rig.run("EXNODE2", '"d:\\exchange2007sp2\\SETUP.COM" /mode:upgrade')[2] == 0
+
+
+def test_the_media_build_is_what_setup_installs() -> None:
+    raw = {"setup_media": {"path": "E:\\Ex2007 SP3", "build": "8.3.83.6"}}
+    topo = topology_from_json(raw)
+    clock = Clock(SPEED)
+    journal = EventJournal(topo, history=0, clock=clock)
+    engine = ClusterEngine(topo, clock=clock, faults=Faults(), journal=journal)
+    try:
+        host = NodeHost("EXNODE2", engine, journal, Faults())
+        engine.stop_service("EXNODE2", "HealthService")
+        out, _, code = run_line(host, topo.accounts[0], '"E:\\Ex2007 SP3\\setup.com" /mode:upgrade')
+        assert code == 0, out
+        assert engine.node("EXNODE2").exchange_version == "8.3.83.6"
+        # The built-in SP2 folder is not part of this topology.
+        assert run_line(host, topo.accounts[0], f"{SETUP} /mode:upgrade")[2] == 9009
+    finally:
+        engine.stop()
+        clock.stop()
 
 
 def test_skipping_upgradecms_leaves_versions_mismatched(rig: Rig) -> None:
     e = rig.engine
-    assert rig.run("EXNODE2", "setup.com /mode:upgrade")[2] == 0
+    assert rig.run("EXNODE2", f"{SETUP} /mode:upgrade")[2] == 0
     rig.wait(lambda: {c.status for c in e.copy_status()} == {CopyStatus.HEALTHY})
     e.move_cms("EXNODE2", "flip")
     rig.wait(lambda: e.cms_status().active_node == "EXNODE2" and e.cms_status().state is CmsState.ONLINE)
-    assert rig.run("EXNODE1", "setup.com /mode:upgrade")[2] == 0
+    assert rig.run("EXNODE1", f"{SETUP} /mode:upgrade")[2] == 0
     e.stop_cms("forgot /upgradecms")
     rig.wait(lambda: e.cms_status().state is CmsState.OFFLINE)
     with pytest.raises(LabError) as exc:
         e.start_cms()
     assert exc.value.error_id == "CmsVersionMismatch"
-    out, _, code = rig.run("EXNODE2", "setup.com /upgradecms")
+    out, _, code = rig.run("EXNODE2", f"{SETUP} /upgradecms")
     assert code == 1 and "can no longer be upgraded" in out
 
 
 def test_setup_refuses_non_admin_and_unknown_modes(rig: Rig) -> None:
     helpdesk = rig.engine.topology.accounts[1]
-    out, _, code = run_line(rig.hosts["EXNODE2"], helpdesk, "setup.com /mode:upgrade")
+    out, _, code = run_line(rig.hosts["EXNODE2"], helpdesk, f"{SETUP} /mode:upgrade")
     assert code == 1 and "local Administrators" in out
-    out, _, code = rig.run("EXNODE2", "setup.com /mode:install /role:um")
+    out, _, code = rig.run("EXNODE2", f"{SETUP} /mode:install /role:um")
     assert code == 1 and out.endswith(setupcom.ENCOUNTERED + "\r\n")
+
+
+def test_setup_com_from_a_command_prompt_in_the_media_folder(rig: Rig) -> None:
+    out, err, code = rig.run("EXNODE2", "cd /d D:\\Exchange2007SP2 && cd")
+    assert (out, err, code) == ("D:\\Exchange2007SP2\r\n", "", 0)
+    # Without /d, cmd.exe stays on drive C: and setup.com is not found.
+    out, err, code = rig.run("EXNODE2", "cd D:\\Exchange2007SP2 && setup.com /mode:upgrade")
+    assert code == 9009 and err.startswith("'setup.com' is not recognized")
+    out, err, code = rig.run("EXNODE2", "cd /d D:\\Nope")
+    assert (err, code) == ("The system cannot find the path specified.\r\n", 1)
+    out, _, code = rig.run("EXNODE2", 'pushd "D:\\Exchange2007SP2" && .\\setup.com /mode:upgrade')
+    assert code == 0 and out.endswith(setupcom.SUCCESS + "\r\n")
+    assert rig.engine.node("EXNODE2").exchange_version == "8.2.176.2"
+
+
+def test_a_running_performance_counter_reader_fails_setup(reference: Path, rig: Rig) -> None:
+    rig.engine.start_service("EXNODE2", "HealthService")
+    failed = _sample_lines(reference / "setup" / "setup-com-mode-install_failed_ex2007sp1.txt")
+    idx = next(i for i, ln in enumerate(failed) if ln.startswith("The Exchange Server Setup operation"))
+    footer = [failed[idx] + failed[idx + 1], failed[idx + 2]]
+    out, _, code = rig.run("EXNODE2", f"{SETUP} /mode:upgrade")
+    lines = out.split("\r\n")[:-1]
+    assert code == 1 and lines[-2:] == footer
+    assert lines[-4] == setupcom.step_prefix("Mailbox Server Role") + " FAILED"
+    assert "in use by HealthService (OpsMgr Health Service)" in lines[-3]
+    # Nothing upgraded; the services setup stopped run again, and a rerun after stopping the
+    # agent succeeds.
+    info = rig.engine.node("EXNODE2")
+    assert info.exchange_version == "8.1.240.6" and info.services["ClusSvc"] and info.services["MSExchangeIS"]
+    rig.engine.stop_service("EXNODE2", "HealthService")
+    assert rig.run("EXNODE2", f"{SETUP} /mode:upgrade")[2] == 0

@@ -43,6 +43,22 @@ def test_info_lists_every_endpoint_and_each_answers_as_its_node(lab: Lab) -> Non
         "username": "CONTOSO\\Administrator",
         "password": lab.password,
         "ca_file": None,
+        "speed": 50.0,
+        "setup_media": [{"path": "D:\\Exchange2007SP2", "build": "8.2.176.2"}],
+        "rollups": [
+            {
+                "path": "D:\\Updates\\Exchange2007-KB970162-x64-EN.msp",
+                "build": "8.1.393.1",
+                "name": "Update Rollup 9 for Exchange Server 2007 Service Pack 1 (KB970162)",
+                "reboot_required": False,
+            },
+            {
+                "path": "D:\\Updates\\Exchange2007-KB979784-x64-EN.msp",
+                "build": "8.2.247.2",
+                "name": "Update Rollup 3 for Exchange Server 2007 Service Pack 2 (KB979784)",
+                "reboot_required": False,
+            },
+        ],
     }
     assert set(lab.endpoints) == {"EXNODE1", "EXNODE2"}
     ports = {url.rsplit(":", 1)[1] for url in [*lab.endpoints.values(), lab.cluster_endpoint]}

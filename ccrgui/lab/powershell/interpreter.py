@@ -111,6 +111,7 @@ class Interpreter:
         self._pending_files: list[tuple[str, list[Any], bool]] = []
         self._merge_stack: list[bool] = []
         self.files: dict[str, str] = host_files(host)
+        self.location = ""  # Set-Location's current folder ("" = the profile folder)
         self.set_var("ErrorActionPreference", "Continue")
         self.set_var("OFS", " ")
         self.set_var("true", True)

@@ -51,16 +51,18 @@ class CaptureIO(ProcessIO):
         return self.parent.terminated
 
 
-def _program(name: str) -> Any:
+def _program(name: str, host: Any = None) -> Any:
     from ccrgui.lab import cmdshell
 
-    return cmdshell.resolve_program(name)
+    return cmdshell.resolve_program(name, host)
 
 
 def program_exists(interp: Interpreter, name: str) -> bool:
+    from .cmdlets.files import resolve_native
+
     if interp.host is None:
         return False
-    return _program(name) is not None
+    return _program(resolve_native(interp, name), interp.host) is not None
 
 
 def quote_argument(arg: str) -> str:
@@ -99,7 +101,10 @@ def run_native(
     from ccrgui.lab.nodehost import session_env
 
     assert interp.host is not None and interp.account is not None
-    program = _program(name)
+    from .cmdlets.files import resolve_native
+
+    name = resolve_native(interp, name)
+    program = _program(name, interp.host)
     line = command_line(name, args)
     argv = argvmod.split_command_line(line)
     env = dict(interp.env)

@@ -449,7 +449,9 @@ def set_content(ctx: CmdletContext) -> None:
 
 
 def test_path(ctx: CmdletContext) -> None:
-    path = to_string(ctx.get("Path"))
+    from .files import exists
+
+    path, kind = to_string(ctx.get("Path")), to_string(ctx.get("PathType", "Any"))
     host = ctx.interp.host
     if (
         host is not None
@@ -457,7 +459,8 @@ def test_path(ctx: CmdletContext) -> None:
     ):
         ctx.emit(host.engine.witness_reachable_from(host.name))  # the file share witness (UNC)
         return
-    ctx.emit(path.casefold() in ctx.interp.files)
+    written = path.casefold() in ctx.interp.files and kind.casefold() != "container"
+    ctx.emit(written or exists(ctx.interp.host, path, kind))
 
 
 def get_variable_value(ctx: CmdletContext) -> None:
@@ -844,7 +847,12 @@ def cmdlets() -> list[Cmdlet]:
             [P("Path", mandatory=True, position=0), P("Value", position=1, pipeline=True), P("Encoding")],
             set_content,
         ),
-        Cmdlet("Test-Path", U + "TestPathCommand", [P("Path", mandatory=True, position=0)], test_path),
+        Cmdlet(
+            "Test-Path",
+            U + "TestPathCommand",
+            [P("Path", mandatory=True, position=0), P("PathType")],
+            test_path,
+        ),
         Cmdlet(
             "ConvertTo-Csv",
             U + "ConvertToCsvCommand",

@@ -214,23 +214,19 @@ def _running(info: NodeInfo, name: str) -> bool:
     return any(k.casefold() == name.casefold() and v for k, v in info.services.items())
 
 
-def _service_names() -> list[str]:
-    from ccrgui.lab.engine import SERVICES
-
-    return list(SERVICES)
+def _service_names(info: NodeInfo) -> list[str]:
+    return list(info.services)
 
 
-def _display(name: str) -> str:
-    from ccrgui.lab.engine import SERVICE_DISPLAY
-
-    return SERVICE_DISPLAY.get(name.casefold(), name)
+def _display(info: NodeInfo, name: str) -> str:
+    return next((v for k, v in info.service_display.items() if k.casefold() == name.casefold()), name)
 
 
 def service_wmi(info: NodeInfo, name: str) -> PSObject:
     running = _running(info, name)
     props: dict[str, Any] = {
-        "Caption": _display(name),
-        "DisplayName": _display(name),
+        "Caption": _display(info, name),
+        "DisplayName": _display(info, name),
         "Name": name,
         "ProcessId": UInt32(1000 if running else 0),
         "Started": running,
@@ -271,7 +267,11 @@ def get_wmiobject(ctx: CmdletContext) -> None:
     elif low == "win32_processor":
         objs = processors(info)
     elif low == "win32_service":
-        objs = [service_wmi(info, n) for n in _service_names()]
+        objs = [service_wmi(info, n) for n in _service_names(info)]
+    elif low == "win32_logicaldisk":
+        from .files import logical_disks
+
+        objs = logical_disks(host.topology, info.name)
     else:
         ctx.write_error(
             ctx.error(
@@ -312,7 +312,7 @@ def service_object(info: NodeInfo, name: str) -> PSObject:
         PSProperty("CanPauseAndContinue", False),
         PSProperty("CanShutdown", running),
         PSProperty("CanStop", running),
-        PSProperty("DisplayName", _display(name)),
+        PSProperty("DisplayName", _display(info, name)),
         PSProperty("DependentServices", []),
         PSProperty("MachineName", "."),
         PSProperty("ServiceName", name),
@@ -336,7 +336,7 @@ def service_object(info: NodeInfo, name: str) -> PSObject:
 def _match_services(ctx: CmdletContext, info: NodeInfo) -> list[str]:
     from ..operators import like
 
-    names = _service_names()
+    names = _service_names(info)
     wanted = enumerate_value(ctx.get("Name")) if ctx.has("Name") else ["*"]
     out: list[str] = []
     for w in wanted:
@@ -400,7 +400,7 @@ def _service_action(ctx: CmdletContext, stop: bool, start: bool) -> None:
         except LabError as exc:
             ctx.write_error(
                 ctx.error(
-                    message=f"Service '{_display(name)} ({name})' cannot be "
+                    message=f"Service '{_display(info, name)} ({name})' cannot be "
                     f"{'stopped' if stop else 'started'} due to "
                     f"the following error: {exc.message}",
                     error_id=f"CouldNot{'Stop' if stop else 'Start'}Service",

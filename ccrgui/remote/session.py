@@ -37,6 +37,7 @@ from ccrgui.domain.model import (
     NodeState,
     Quorum,
     Resource,
+    SetupReport,
     StorageGroupCopy,
 )
 from ccrgui.domain.plan import (
@@ -52,6 +53,7 @@ from ccrgui.domain.plan import (
     WaitUntil,
 )
 from ccrgui.domain.session_api import AuthMethod, ClusterSession, ConnectionSettings, EventBatch, LogQuery
+from ccrgui.domain.upgrade.facts import NodeUpgradeFacts
 from ccrgui.remote import parsers, planner, scripts
 from ccrgui.remote.audit import AuditLog
 from ccrgui.remote.quoting import UnsafeValueError
@@ -148,6 +150,7 @@ class WinRMClusterSession:
         audit_reads: bool = False,
         limits: Limits | None = None,
         idle_timeout_s: float = 600.0,
+        time_scale: float = 1.0,
     ) -> None:
         if channel_factory is None:
             channel_factory = pywinrm_factory(settings, password)  # validates first
@@ -159,6 +162,8 @@ class WinRMClusterSession:
         self._audit = audit if audit is not None else AuditLog(remote_user=settings.username)
         self._audit_reads = audit_reads
         self._idle_timeout_s = idle_timeout_s
+        # A plan's waits poll this many times more often (the lab runs faster than real time).
+        self._time_scale = max(1.0, time_scale)
         self._links: dict[str, _NodeLink] = {}
         self._nodes: list[str] = [
             n for n in settings.node_endpoints if n.casefold() != settings.host.casefold()
@@ -769,7 +774,9 @@ class WinRMClusterSession:
 
     async def _wait_until(self, wait: WaitUntil) -> str:
         """Poll fresh snapshots until the condition holds; the error text on timeout."""
-        deadline = time.monotonic() + wait.timeout_s
+        timeout = max(30.0, wait.timeout_s / self._time_scale)
+        poll = max(0.05, wait.poll_s / self._time_scale)
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 if wait.condition(await self.snapshot()):
@@ -777,8 +784,8 @@ class WinRMClusterSession:
             except TransportError:
                 pass  # the node may be rebooting: keep polling until the deadline
             if time.monotonic() >= deadline:
-                return f"Timed out after {wait.timeout_s:.0f} s waiting until {wait.description}."
-            await asyncio.sleep(wait.poll_s)
+                return f"Timed out after {timeout:.0f} s waiting until {wait.description}."
+            await asyncio.sleep(poll)
 
     async def _run_line(
         self, title: str, step: Step, line: str, tell: Callable[[ProgressKind, str, str], None]
@@ -795,7 +802,10 @@ class WinRMClusterSession:
                 if step.shell is Shell.EMS:
                     cr = await self._ems_line(link, line, timeout)
                 else:
-                    cr = _command_run(await link.cmd.run(line, skip_cmd_shell=True, timeout=timeout))
+                    live = _chunk_teller(tell, host) if step.stream else None
+                    cr = _command_run(
+                        await link.cmd.run(line, skip_cmd_shell=True, timeout=timeout, on_output=live)
+                    )
             except TransportError as exc:
                 run_ = CommandRun(host, line, None, stderr=_text(exc))
                 self._audit.record(host, line, None, 0.0, action=title, error=_text(exc))
@@ -807,7 +817,7 @@ class WinRMClusterSession:
             except asyncio.CancelledError:
                 self._audit.record(host, line, None, 0.0, action=title, error="cancelled")
                 raise
-            ok = cr.exit_code == 0
+            ok = cr.exit_code in step.ok_exit_codes
             error = "" if ok else _windows_error(cr)
             self._audit.record(host, line, cr.exit_code, cr.duration_s, action=title, error=error)
             if cr.stdout or cr.stderr:
@@ -816,6 +826,33 @@ class WinRMClusterSession:
         return ActionResult(
             title, False, (), "No node of the cluster could be reached: " + "; ".join(failures)
         )
+
+    # ---- the rolling upgrade's reads (issue 11) ------------------------------------------------
+
+    async def read_upgrade_facts(self, node: str, setup_folder: str = "", msp: str = "") -> NodeUpgradeFacts:
+        """The setup folder and setup.com's build, the rollup file, free space and services on `node`."""
+        try:
+            body = scripts.upgrade_facts_sections(setup_folder, msp)
+        except (UnsafeValueError, ValueError) as exc:
+            return NodeUpgradeFacts(node, error=f"Not sent: {exc}")
+        link = self._link(node)
+        try:
+            out = await link.ps.run(body, timeout=self._action_timeout(), retry=True)
+        except TransportError as exc:
+            return NodeUpgradeFacts(node, error=_text(exc))
+        self._audit_read(out)
+        sections = {s.name: (s.text, s.error) for s in out.sections}
+        try:
+            return parsers.parse_upgrade_facts(node, sections)
+        except parsers.ParseError as exc:
+            return NodeUpgradeFacts(node, error=f"Unreadable answer: {exc}")
+
+    def parse_setup_output(self, text: str) -> SetupReport:
+        """setup.com's console text (complete or partial) as steps and a verdict."""
+        try:
+            return parsers.parse_setup_output(text)
+        except parsers.ParseError:
+            return SetupReport()
 
     async def _ems_line(self, link: _NodeLink, command: str, timeout: float) -> CommandRun:
         out = await link.ps.run(scripts.action_section("action", command), timeout=timeout)
@@ -919,6 +956,10 @@ def _take_static(reads: _Reads, owner_groups: dict[str, str]) -> dict[str, str]:
         reads.errors.pop(n, None)
         reads.host.pop(n, None)
     return got
+
+
+def _chunk_teller(tell: Callable[[ProgressKind, str, str], None], host: str) -> Callable[[str], None]:
+    return lambda text: tell(ProgressKind.CHUNK, text, host)
 
 
 def _command_run(out: CommandOutput) -> CommandRun:

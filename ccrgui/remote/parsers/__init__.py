@@ -39,6 +39,7 @@ from ccrgui.remote.parsers.ems import (
 from ccrgui.remote.parsers.errors import ClusterExeError, ParseError, WindowsCommandError
 from ccrgui.remote.parsers.events import EventParseError, parse_events, parse_system_time
 from ccrgui.remote.parsers.setup import parse_setup_output
+from ccrgui.remote.parsers.upgrade import parse_upgrade_facts
 
 __all__ = [
     "ClusterExeError",
@@ -73,6 +74,7 @@ __all__ = [
     "parse_resources",
     "parse_setup_output",
     "parse_system_time",
+    "parse_upgrade_facts",
     "parse_wmi_computer",
     "parse_wmi_datetime",
     "parse_wmi_os",

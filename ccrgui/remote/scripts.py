@@ -394,4 +394,7 @@ def upgrade_facts_sections(folder: str, msp: str) -> str:
         parts.append(xml_section("setup", item + select(("ProductVersion", "FileVersion"))))
     if msp:
         parts.append(xml_section("msp", f"Test-Path -Path {quoting.ps_literal(msp)} -PathType Leaf"))
+    # Update rollups change the files' versions, not the registry's build: ask ExSetup.exe.
+    exsetup = '(Get-Item -Path "$env:ExchangeInstallPath\\bin\\ExSetup.exe").VersionInfo | '
+    parts.append(xml_section("exsetup", exsetup + select(("FileVersion",))))
     return "".join(parts)

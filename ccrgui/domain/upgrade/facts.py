@@ -49,6 +49,7 @@ class NodeUpgradeFacts:
     setup_error: str = ""  # Windows' text when setup.com could not be read
     msp_found: bool | None = None
     free_bytes: int | None = None
+    installed_build: Build | None = None  # ExSetup.exe's file version (update rollups change it)
     services: tuple[ServiceInfo, ...] = ()
     error: str = ""  # the node did not answer at all
 

@@ -161,10 +161,15 @@ def _media(
     return out, target
 
 
-def _builds(snap: ClusterSnapshot, options: UpgradeOptions, target: Build | None) -> list[PreCheck]:
+def _builds(
+    snap: ClusterSnapshot, facts: dict[str, NodeUpgradeFacts], options: UpgradeOptions, target: Build | None
+) -> list[PreCheck]:
     out = []
     for n in snap.nodes:
         b = node_build(snap, n.name)
+        f = facts.get(n.name)
+        if options.is_rollup and f is not None and f.installed_build is not None:
+            b = f.installed_build  # ExSetup.exe's version: rollups change it, not the registry
         out.append(PreCheck(f"Exchange build of {n.name}", b is not None, build_text(b), blocking=b is None))
     cms_build = parse_build(snap.cms_version)
     out.append(PreCheck("Exchange build of the clustered mailbox server", True, build_text(cms_build), False))
@@ -192,7 +197,7 @@ def evaluate(
     """Every pre-check from what was read."""
     checks = _nodes(snap) + _cms(snap)
     media, target = _media(options, facts)
-    checks += _builds(snap, options, target) + media
+    checks += _builds(snap, facts, options, target) + media
     active = snap.cms.active_node if snap.cms is not None else ""
     passive = next((n.name for n in snap.nodes if n.name.casefold() != active.casefold()), "")
     checks.append(

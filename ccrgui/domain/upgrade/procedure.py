@@ -190,6 +190,16 @@ def build_steps(journal: Journal) -> list[ProcStep]:
     return steps
 
 
+def _installed(
+    report: PreCheckReport, node: str, options: UpgradeOptions
+) -> tuple[int, int, int, int] | None:
+    """The build a node starts at: the registry's for a service pack, ExSetup.exe's for a rollup."""
+    facts = report.facts.get(node)
+    if options.is_rollup and facts is not None and facts.installed_build is not None:
+        return facts.installed_build
+    return node_build(report.snapshot, node)
+
+
 class UpgradeProcedure:
     """Pre-checks, then the steps of one journal, through a `ClusterSession`."""
 
@@ -229,7 +239,7 @@ class UpgradeProcedure:
             setup_folder=options.setup_folder,
             rollup=options.rollup,
             target_build=build_text(report.target_build) if report.target_build else "",
-            builds_before={n.name: build_text(node_build(snap, n.name)) for n in snap.nodes},
+            builds_before={n.name: build_text(_installed(report, n.name, options)) for n in snap.nodes},
             services={k: list(v) for k, v in services.items()},
             move_back=options.move_back,
             stop_reason=options.stop_reason,
@@ -423,6 +433,13 @@ class UpgradeProcedure:
         snap = await self._snap()
         target = self._target()
         build = node_build(snap, step.node)
+        if self._j.kind == ROLLUP:
+            build = (await self._facts(step.node)).installed_build
+            before = parse_build(self._j.builds_before.get(step.node, ""))
+            if build is None or (before is not None and build <= before):
+                raise StepFailed(
+                    f"{step.node} restarted at build {build_text(build)}: the rollup is not installed"
+                )
         if target is not None and (build is None or build < target):
             raise StepFailed(f"{step.node} restarted at build {build_text(build)}, not {build_text(target)}")
         if self._j.cms:
@@ -449,8 +466,8 @@ class UpgradeProcedure:
 
     async def _do_rollup(self, step: ProcStep) -> str:
         j = self._j
-        snap = await self._snap()
-        build, before = node_build(snap, step.node), parse_build(j.builds_before.get(step.node, ""))
+        before = parse_build(j.builds_before.get(step.node, ""))
+        build = (await self._facts(step.node)).installed_build
         if build is not None and before is not None and build > before:
             return f"skip:{step.node} is already at build {build_text(build)}"
         plan = self._plan(ActionKind.INSTALL_ROLLUP, step.node, text=j.rollup)
@@ -465,18 +482,17 @@ class UpgradeProcedure:
         code = result.runs[-1].exit_code if result.runs else 0
         j.reboot_needed[step.node] = code == 3010
         j.save(self.journal_path)
-
-        def patched(s: ClusterSnapshot) -> bool:
-            n = s.node(step.node)
-            b = node_build(s, step.node)
-            return (
-                n is not None and n.state is NodeState.UP and b is not None and (before is None or b > before)
-            )
-
+        # msiexec stops and starts the node's cluster service: wait until it is back.
         await self._wait(
-            "Wait until the node is Up at the new build", step.node, f"{step.node} is Up, patched", patched
+            "Wait until the node is Up with Healthy copies",
+            step.node,
+            f"{step.node} is Up and every copy is Healthy",
+            lambda s: (n := s.node(step.node)) is not None and n.state is NodeState.UP and copies_healthy(s),
         )
-        return "installed" + (" (restart required: 3010)" if code == 3010 else "")
+        build = (await self._facts(step.node)).installed_build
+        if code != 3010 and (build is None or (before is not None and build <= before)):
+            raise StepFailed(f"msiexec succeeded but {step.node} is still at build {build_text(build)}")
+        return f"installed, build {build_text(build)}" + (" (restart required: 3010)" if code == 3010 else "")
 
     # ---- the clustered mailbox server --------------------------------------------------------------
 
@@ -575,6 +591,8 @@ class UpgradeProcedure:
         snap = await self._snap()
         problems = []
         builds = {n.name: node_build(snap, n.name) for n in snap.nodes}
+        if j.kind == ROLLUP:
+            builds = {n.name: (await self._facts(n.name)).installed_build for n in snap.nodes}
         target = self._target()
         for name, b in builds.items():
             if b is None or (target is not None and b < target):

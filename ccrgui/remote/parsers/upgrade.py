@@ -57,6 +57,9 @@ def parse_upgrade_facts(node: str, sections: Mapping[str, tuple[str, str]]) -> N
             version = str(objs[0].get("ProductVersion") or objs[0].get("FileVersion") or "") if objs else ""
             facts["setup_found"] = True
             facts["setup_build"] = parse_build(version)
+    if "exsetup" in sections and not sections["exsetup"][1]:
+        objs = parse_convertto_xml(sections["exsetup"][0])
+        facts["installed_build"] = parse_build(str(objs[0].get("FileVersion") or "")) if objs else None
     if "msp" in sections:
         text, error = sections["msp"]
         facts["msp_found"] = False if error else _bool(text)

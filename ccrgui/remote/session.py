@@ -151,6 +151,7 @@ class WinRMClusterSession:
         limits: Limits | None = None,
         idle_timeout_s: float = 600.0,
         time_scale: float = 1.0,
+        min_wait_s: float = 30.0,
     ) -> None:
         if channel_factory is None:
             channel_factory = pywinrm_factory(settings, password)  # validates first
@@ -164,6 +165,7 @@ class WinRMClusterSession:
         self._idle_timeout_s = idle_timeout_s
         # A plan's waits poll this many times more often (the lab runs faster than real time).
         self._time_scale = max(1.0, time_scale)
+        self._min_wait_s = min_wait_s  # a scaled wait still allows this much for real overheads
         self._links: dict[str, _NodeLink] = {}
         self._nodes: list[str] = [
             n for n in settings.node_endpoints if n.casefold() != settings.host.casefold()
@@ -774,7 +776,7 @@ class WinRMClusterSession:
 
     async def _wait_until(self, wait: WaitUntil) -> str:
         """Poll fresh snapshots until the condition holds; the error text on timeout."""
-        timeout = max(30.0, wait.timeout_s / self._time_scale)
+        timeout = max(self._min_wait_s, wait.timeout_s / self._time_scale)
         poll = max(0.05, wait.poll_s / self._time_scale)
         deadline = time.monotonic() + timeout
         while True:

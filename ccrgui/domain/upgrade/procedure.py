@@ -190,6 +190,17 @@ def build_steps(journal: Journal) -> list[ProcStep]:
     return steps
 
 
+def _back_up(node: str, before: datetime) -> Callable[[ClusterSnapshot], bool]:
+    def test(snap: ClusterSnapshot) -> bool:
+        n = snap.node(node)
+        boot = n.details.last_boot if n is not None and n.details is not None else None
+        return (
+            n is not None and n.state is NodeState.UP and n.reachable and boot is not None and boot > before
+        )
+
+    return test
+
+
 def _installed(
     report: PreCheckReport, node: str, options: UpgradeOptions
 ) -> tuple[int, int, int, int] | None:
@@ -416,16 +427,24 @@ class UpgradeProcedure:
         snap = await self._snap()
         node = snap.node(step.node)
         boot = node.details.last_boot if node is not None and node.details is not None else None
-        before = j.boots.get(step.node)
-        if before and boot is not None and boot > datetime.fromisoformat(before) and node is not None:
-            if node.state is NodeState.UP:
-                await self._after_restart(step)
-                return f"skip:{step.node} already restarted at {boot:%H:%M:%S}"
-        else:
-            if boot is not None:
-                j.boots[step.node] = boot.isoformat()
-                j.save(self.journal_path)
-            await self._run(self._plan(ActionKind.RESTART_NODE, step.node))
+        up = node is not None and node.state is NodeState.UP and node.reachable
+        sent = j.boots.get(step.node)
+        before = datetime.fromisoformat(sent) if sent else None
+        if before is not None and not (up and boot is not None and boot <= before):
+            # The restart was sent by an earlier run: wait for the node instead of restarting again.
+            if not (up and boot is not None and boot > before):
+                await self._wait(
+                    f"Wait until {step.node} is Up again",
+                    step.node,
+                    f"{step.node} is Up again with its cluster service running",
+                    _back_up(step.node, before),
+                )
+            await self._after_restart(step)
+            return f"{step.node} is Up again (restarted earlier)"
+        if boot is not None:
+            j.boots[step.node] = boot.isoformat()
+            j.save(self.journal_path)
+        await self._run(self._plan(ActionKind.RESTART_NODE, step.node))
         await self._after_restart(step)
         return f"{step.node} is Up again"
 

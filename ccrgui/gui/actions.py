@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ccrgui.domain.model import ClusterSnapshot, Group, GroupState, NodeState, StorageGroupCopy
+from ccrgui.domain.model import ClusterSnapshot, Group, GroupState, Node, NodeState, StorageGroupCopy
 from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, Refusal
 from ccrgui.domain.session_api import ClusterSession
 from ccrgui.gui.state import ClusterEntry, ConnState, ItemRef, Kind
@@ -36,6 +36,10 @@ RESUME = "node.resume"
 SUSPEND_COPY = "copy.suspend"
 RESUME_COPY = "copy.resume"
 UPDATE_COPY = "copy.update"
+STOP_CLUSSVC = "node.stop_clussvc"
+START_CLUSSVC = "node.start_clussvc"
+RESTART_NODE = "node.restart"
+UPGRADE = "cluster.upgrade"  # window command: opens the upgrade wizard (gui/upgrade_wizard.py)
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,14 @@ class Selection:
             return f"{e.label} is {e.state.value.lower()}{why}"
         if self.busy:
             return f"Wait until “{self.busy}” finishes on {e.label}"
+        return ""
+
+    @property
+    def entry_blocked(self) -> str:
+        """Why the cluster cannot be worked on at all (not connected); busy does not count."""
+        e = self.entry
+        if e.state is not ConnState.CONNECTED or e.snapshot is None:
+            return f"{e.label} is {e.state.value.lower()}" + (f": {e.error}" if e.error else "")
         return ""
 
     @property
@@ -401,6 +413,90 @@ class UpdateCopy(ClusterAction):
         return f"Update (reseed) copy of {sel.ref.name}"
 
 
+def _node(sel: Selection) -> Node | None:
+    snap = sel.snapshot
+    return snap.node(sel.ref.name) if snap is not None else None
+
+
+def _runs_cms(sel: Selection, node: Node) -> str:
+    """Why a node that runs the clustered mailbox server must not lose its cluster service."""
+    snap = sel.snapshot
+    active = snap.cms.active_node if snap is not None and snap.cms is not None else ""
+    if active and active.casefold() == node.name.casefold():
+        return (
+            f"{node.name} runs the clustered mailbox server: move it to the other node first "
+            "(it must fail over through Exchange, not because its node left)"
+        )
+    return ""
+
+
+class StopClusterService(ClusterAction):
+    id, label, icon, kinds = STOP_CLUSSVC, "Stop Cluster Service", "offline", (Kind.NODE,)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        n = _node(sel)
+        if n is None:
+            return []
+        running = n.state in (NodeState.UP, NodeState.PAUSED)
+        why = "" if running else f"The cluster service of {n.name} is not running"
+        return [self._spec(sel, why or _runs_cms(sel, n))]
+
+    def confirmation(self, sel: Selection, spec: ActionSpec) -> Confirmation:
+        node = sel.ref.name
+        return Confirmation(
+            f"Stop the cluster service on {node}",
+            f"{node} leaves the cluster: the groups it owns move to the other node, and the cluster "
+            "loses a vote until the service is started again.",
+            "Stop Cluster Service",
+        )
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        return ActionRequest(ActionKind.STOP_CLUSTER_SERVICE, sel.ref.name)
+
+
+class StartClusterService(ClusterAction):
+    id, label, icon, kinds = START_CLUSSVC, "Start Cluster Service", "up", (Kind.NODE,)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        n = _node(sel)
+        if n is None:
+            return []
+        down = n.state is NodeState.DOWN
+        why = "" if down else f"The cluster service of {n.name} is running ({n.state.value})"
+        return [self._spec(sel, why)]
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        return ActionRequest(ActionKind.START_CLUSTER_SERVICE, sel.ref.name)
+
+
+class RestartNode(ClusterAction):
+    """shutdown /r on the node, then wait until it is Up again after a newer boot."""
+
+    id, label, icon, kinds = RESTART_NODE, "Restart the node…", "node", (Kind.NODE,)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        n = _node(sel)
+        if n is None:
+            return []
+        why = "" if n.state in (NodeState.UP, NodeState.PAUSED) and n.reachable else f"{n.name} is not Up"
+        return [self._spec(sel, why or _runs_cms(sel, n))]
+
+    def confirmation(self, sel: Selection, spec: ActionSpec) -> Confirmation:
+        node = sel.ref.name
+        return Confirmation(
+            f"Restart {node}",
+            f"Windows restarts on {node}: the groups it owns move to the other node; the console waits "
+            "until the node is Up again with its cluster service running.",
+            "Restart",
+        )
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        return ActionRequest(ActionKind.RESTART_NODE, sel.ref.name)
+
+    def log_label(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> str:
+        return f"Restart {sel.ref.name}"
+
+
 # The registry, in menu order per kind.
 CLUSTER_ACTIONS: tuple[ClusterAction, ...] = (
     BringOnline(),
@@ -411,6 +507,9 @@ CLUSTER_ACTIONS: tuple[ClusterAction, ...] = (
     SuspendCopy(),
     ResumeCopy(),
     UpdateCopy(),
+    StopClusterService(),
+    StartClusterService(),
+    RestartNode(),
 )
 _BY_ID = {a.id: a for a in CLUSTER_ACTIONS} | {MOVE_TO: CLUSTER_ACTIONS[2]}
 
@@ -426,7 +525,17 @@ COMMAND_ICONS = {
     EVENTS_FILTER: "events",
     CONNECT: "cluster",
     DISCONNECT: "offline",
+    UPGRADE: "exchange",
 }
+UPGRADE_TEXT = "Upgrade Exchange on this cluster…"
+
+
+def _upgrade(sel: Selection) -> ActionSpec:
+    snap = sel.snapshot
+    why = sel.entry_blocked if snap is not None else f"{sel.entry.label} has not been read yet"
+    if not why and (snap is None or snap.cms is None):
+        why = "No Exchange clustered mailbox server was found on this cluster"
+    return _cmd(UPGRADE, UPGRADE_TEXT, not why, why or "Rolling service-pack or update-rollup upgrade")
 
 
 def _cmd(action_id: str, text: str, enabled: bool = True, reason: str = "", shortcut: str = "") -> ActionSpec:
@@ -449,6 +558,7 @@ def actions_for(ref: ItemRef | None, entry: ClusterEntry | None, busy: str = "")
         reachable = "" if snap is not None else f"{entry.label} has not been read yet"
         return [
             _cmd(EVENTS, "Show Critical Events", not reachable, reachable),
+            _upgrade(sel),
             SEPARATOR,
             refresh,
             _cmd(DISCONNECT, f"Disconnect from {entry.label}"),
@@ -459,8 +569,11 @@ def actions_for(ref: ItemRef | None, entry: ClusterEntry | None, busy: str = "")
     if ref.kind is Kind.GROUP:
         if not registered:
             return [refresh]
+        group = snap.group(ref.name)
+        upgrade = [_upgrade(sel)] if group is not None and group.is_cms else []
         return [
             *registered,
+            *upgrade,
             SEPARATOR,
             _cmd(EVENTS, "Show the critical events for this application"),
             SEPARATOR,

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from ccrgui.domain.plan import Refusal
 from ccrgui.domain.session_api import ClusterSession, ConnectionSettings
+from ccrgui.domain.upgrade.journal import journal_path
 from ccrgui.gui import actions as A
 from ccrgui.gui import icons
 from ccrgui.gui.connections import ConnectionManager
@@ -41,6 +42,7 @@ from ccrgui.gui.results import ResultContext, ResultsPane, build_results
 from ccrgui.gui.state import ClusterEntry, ConnState, ItemRef, Kind
 from ccrgui.gui.tasks import spawn
 from ccrgui.gui.tree import ClusterTreeModel
+from ccrgui.gui.upgrade_wizard import UpgradeWizard
 from ccrgui.gui.view_registry import VIEW_COMMANDS, VIEWS
 from ccrgui.gui.views import CenterView, ViewContext
 
@@ -130,6 +132,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(split)
         self.ctx = ResultContext()
         self.error_boxes: list[QMessageBox] = []
+        self.upgrade_wizards: dict[str, UpgradeWizard] = {}
         self._action_holder: QObject | None = None
         self._shown_actions: tuple[ItemRef | None, str, list[A.ActionSpec]] | None = None
         self.confirm_dialog: ConfirmDialog | None = None
@@ -502,6 +505,8 @@ class MainWindow(QMainWindow):
         elif spec.id == A.PROPERTIES:
             if conn.entry.snapshot is not None and conn.entry.snapshot.group(ref.name) is not None:
                 self._show_properties(ref)
+        elif spec.id == A.UPGRADE:
+            self.open_upgrade(ref.conn_id)
         else:
             action = A.cluster_action(spec.id)
             if action is not None and conn.entry.snapshot is not None:
@@ -545,6 +550,26 @@ class MainWindow(QMainWindow):
             return await await_dialog(dialog) == ConfirmDialog.DialogCode.Accepted
         finally:
             dialog.deleteLater()
+
+    def open_upgrade(self, conn_id: str) -> UpgradeWizard | None:
+        """The upgrade wizard of one cluster (one at a time; its journal resumes a run)."""
+        conn = self.manager.get(conn_id)
+        if conn is None:
+            return None
+        current = self.upgrade_wizards.get(conn_id)
+        if current is not None and current.isVisible():
+            current.raise_()
+            return current
+        session = conn.session
+        wizard = UpgradeWizard(
+            self, session, journal_path(session.cluster_name), self.manager.oplog, conn.entry.label
+        )
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.destroyed.connect(lambda *_: self.upgrade_wizards.pop(conn_id, None))
+        self.upgrade_wizards[conn_id] = wizard
+        wizard.finished.connect(lambda *_: self.manager.refresh(conn_id))
+        wizard.open()
+        return wizard
 
     def _show_properties(self, ref: ItemRef) -> None:
         results = build_results(ref, self.manager.entries(), self.ctx)

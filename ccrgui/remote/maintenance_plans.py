@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from ccrgui.domain.model import ClusterSnapshot, CmsState, NodeState
-from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, Refusal, Shell, Step, WaitUntil
+from ccrgui.domain.plan import ANY_NODE, ActionKind, ActionRequest, Plan, Refusal, Shell, Step, WaitUntil
 from ccrgui.remote import scripts
 from ccrgui.remote.planner import PlanFacts
 from ccrgui.remote.quoting import UnsafeValueError
@@ -106,6 +106,16 @@ def _setup(request: ActionRequest, facts: PlanFacts) -> Plan | Refusal:
     return Plan(title, (step,), request)
 
 
+def _other_up(facts: PlanFacts, node: str) -> str:
+    """Where to run `cluster node NODE /start|/stop`: another node that is Up (cluster.exe on a
+    node whose cluster service is stopped answers 1722), else any reachable node."""
+    snap = facts.snapshot
+    for n in snap.nodes if snap is not None else ():
+        if n.name.casefold() != node.casefold() and n.state is NodeState.UP and n.reachable:
+            return n.name
+    return ANY_NODE
+
+
 def _node(request: ActionRequest, facts: PlanFacts) -> Plan | Refusal:
     node, kind = request.target, request.kind
     if kind is ActionKind.STOP_CLUSTER_SERVICE:
@@ -114,14 +124,18 @@ def _node(request: ActionRequest, facts: PlanFacts) -> Plan | Refusal:
         if isinstance(line, Refusal):
             return line
         wait = WaitUntil(f"{node} is Down", node_in_state(node, NodeState.DOWN), CLUSSVC_TIMEOUT_S, 2.0)
-        return Plan(title, (Step(title, Shell.CMD, (line,), node=node, wait=wait),), request)
+        return Plan(
+            title, (Step(title, Shell.CMD, (line,), node=_other_up(facts, node), wait=wait),), request
+        )
     if kind is ActionKind.START_CLUSTER_SERVICE:
         title = f"Start the cluster service on {node}"
         line = _line(title, lambda: scripts.node_start_clussvc_line(node))
         if isinstance(line, Refusal):
             return line
         wait = WaitUntil(f"{node} is Up", node_in_state(node, NodeState.UP), CLUSSVC_TIMEOUT_S, 2.0)
-        return Plan(title, (Step(title, Shell.CMD, (line,), node=node, wait=wait),), request)
+        return Plan(
+            title, (Step(title, Shell.CMD, (line,), node=_other_up(facts, node), wait=wait),), request
+        )
     # RESTART_NODE
     title = f"Restart {node}"
     active = _cms_node(facts)

@@ -552,7 +552,23 @@ class WinRMClusterSession:
                 pending.remove(item)
 
     async def _failover(self, reads: _Reads, errors: dict[str, str], good: list[_NodeLink]) -> None:
-        """Re-run the cluster-wide reads whose node failed on a node that answered."""
+        """Re-run the cluster-wide reads whose node failed on a node that answered.  cluster.exe on
+        a node whose cluster service is stopped (RPC unavailable) is asked on another node too."""
+        stale = {
+            i.name: (reads.text[i.name], reads.host.get(i.name, ""))
+            for i in scripts.CLUSTER_READS
+            if i.name in reads.text and _clussvc_down(reads.text[i.name])
+        }
+        for name in stale:
+            del reads.text[name]
+        down = {host for _text_, host in stale.values()}
+        others = [lk for lk in good if lk.name not in down]
+        await self._failover_reads(reads, errors, others if stale else good)
+        for name, (text, host) in stale.items():
+            if name not in reads.text:  # no other node answered: keep Windows' answer
+                reads.text[name], reads.host[name] = text, host
+
+    async def _failover_reads(self, reads: _Reads, errors: dict[str, str], good: list[_NodeLink]) -> None:
         wanted = [i for i in (*scripts.CLUSTER_READS, *scripts.EXCHANGE_READS) if i.name not in reads.text]
         if any(i.name == "copies" for i in wanted) and not self._cms:
             wanted = [i for i in wanted if i.name != "cms"]
@@ -958,6 +974,14 @@ def _take_static(reads: _Reads, owner_groups: dict[str, str]) -> dict[str, str]:
         reads.errors.pop(n, None)
         reads.host.pop(n, None)
     return got
+
+
+_CLUSSVC_DOWN = ("System error 1722 ", "System error 1753 ", "System error 5050 ", "System error 5072 ")
+
+
+def _clussvc_down(error: str) -> bool:
+    """cluster.exe's answer on a node whose cluster service is not running (RPC unavailable...)."""
+    return any(code in error for code in _CLUSSVC_DOWN)
 
 
 def _chunk_teller(tell: Callable[[ProgressKind, str, str], None], host: str) -> Callable[[str], None]:

@@ -244,3 +244,37 @@ async def test_prechecks_refuse_old_setup_files_and_a_full_disk(tmp_path: Path) 
     ]
     detail = {c.name: c.detail for c in report.checks}
     assert detail["Free space on EXNODE1's system drive"] == "1,200 MB free (at least 4,096 MB needed)"
+
+
+# ---- node maintenance actions ----------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_node_maintenance_plans_run_what_they_show(fast_lab: Lab, tmp_path: Path) -> None:
+    from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, Refusal
+
+    lab = fast_lab
+    s = _session(lab, tmp_path)
+    await s.snapshot()
+    refused = s.plan(ActionRequest(ActionKind.RESTART_NODE, "EXNODE1"))
+    assert isinstance(refused, Refusal) and "runs the clustered mailbox server" in refused.reason
+    booted = lab.engine.node("EXNODE2").last_boot
+    for kind, expect in (
+        (ActionKind.STOP_CLUSTER_SERVICE, NodeState.DOWN),
+        (ActionKind.START_CLUSTER_SERVICE, NodeState.UP),
+        (ActionKind.RESTART_NODE, NodeState.UP),
+    ):
+        lab.received.clear()
+        plan = s.plan(ActionRequest(kind, "EXNODE2"))
+        assert isinstance(plan, Plan)
+        result = await s.run_plan(plan)
+        assert result.ok, result.error
+        # The plan waited for the outcome: no polling needed here.
+        assert lab.engine.node("EXNODE2").state is expect
+        sent = [r.text for r in lab.received.items() if r.shell == CMD]
+        assert [t for t in sent if t in plan.command_lines] == list(plan.command_lines), sent
+    assert lab.engine.node("EXNODE2").last_boot > booted
+    assert plan.command_lines == [
+        'shutdown.exe /r /t 60 /d p:4:1 /c "Restarted by ccrgui for Exchange maintenance"'
+    ]
+    await s.close()

@@ -39,6 +39,10 @@ UPDATE_COPY = "copy.update"
 STOP_CLUSSVC = "node.stop_clussvc"
 START_CLUSSVC = "node.start_clussvc"
 RESTART_NODE = "node.restart"
+MOVE_CORE = "cluster.move_core"  # submenu: Cluster Group (the core cluster resources)
+MOVE_CORE_TO = "cluster.move_core_to"
+MOVE_STORAGE = "storage.move"  # submenu: Available Storage
+MOVE_STORAGE_TO = "storage.move_to"
 UPGRADE = "cluster.upgrade"  # window command: opens the upgrade wizard (gui/upgrade_wizard.py)
 
 
@@ -497,6 +501,64 @@ class RestartNode(ClusterAction):
         return f"Restart {sel.ref.name}"
 
 
+class MoveSpecialGroup(ClusterAction):
+    """Cluster Group / Available Storage: not under Services and Applications (as in FCM), moved
+    from the cluster (core resources) and the Storage item; the rolling upgrade moves them off the
+    node it patches."""
+
+    child_id = ""
+    core = True
+
+    def _group(self, sel: Selection) -> Group | None:
+        snap = sel.snapshot
+        if snap is None:
+            return None
+        return next((g for g in snap.groups if (g.is_core if self.core else g.is_storage)), None)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        g, snap = self._group(sel), sel.snapshot
+        if g is None or snap is None:
+            return []
+        targets = []
+        for n in snap.nodes:
+            if n.name.casefold() == g.owner.casefold():
+                continue
+            why = "" if n.state is NodeState.UP else f"{n.name} is {n.state.value.lower()}"
+            targets.append(ActionSpec(self.child_id, n.name, not why, why, target=n.name))
+        why = sel.blocked or _pending(g) or ("" if targets else f"{g.name} has no other node to move to")
+        label = f"{self.label} (now on {g.owner})" if g.owner else self.label
+        return [ActionSpec(self.id, label, not why, why, children=tuple(targets), icon=self.icon)]
+
+    def confirmation(self, sel: Selection, spec: ActionSpec) -> Confirmation:
+        g = self._group(sel)
+        name = g.name if g else "the group"
+        impact = (
+            f"{name} goes offline on {g.owner if g else '?'} and online on {spec.target}: the cluster "
+            "name and address are unavailable for a few seconds (mail service is not affected)."
+            if self.core
+            else f"The disks in {name} go offline and come online on {spec.target}."
+        )
+        return Confirmation(f"Move {name}", impact, "Move")
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        g = self._group(sel)
+        return ActionRequest(ActionKind.MOVE_GROUP, g.name if g else "", spec.target or None)
+
+    def log_label(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> str:
+        g = self._group(sel)
+        return f"Move {g.name if g else '?'} to {spec.target}"
+
+
+class MoveCoreGroup(MoveSpecialGroup):
+    id, label, icon, kinds = MOVE_CORE, "Move Core Cluster Resources", "cluster", (Kind.CLUSTER,)
+    child_id, core = MOVE_CORE_TO, True
+
+
+class MoveAvailableStorage(MoveSpecialGroup):
+    id, label, icon, kinds = MOVE_STORAGE, "Move Available Storage", "storage", (Kind.STORAGE,)
+    child_id, core = MOVE_STORAGE_TO, False
+
+
 # The registry, in menu order per kind.
 CLUSTER_ACTIONS: tuple[ClusterAction, ...] = (
     BringOnline(),
@@ -510,8 +572,11 @@ CLUSTER_ACTIONS: tuple[ClusterAction, ...] = (
     StopClusterService(),
     StartClusterService(),
     RestartNode(),
+    MoveCoreGroup(),
+    MoveAvailableStorage(),
 )
 _BY_ID = {a.id: a for a in CLUSTER_ACTIONS} | {MOVE_TO: CLUSTER_ACTIONS[2]}
+_BY_ID |= {a.child_id: a for a in CLUSTER_ACTIONS if isinstance(a, MoveSpecialGroup)}
 
 
 def cluster_action(action_id: str) -> ClusterAction | None:
@@ -559,6 +624,7 @@ def actions_for(ref: ItemRef | None, entry: ClusterEntry | None, busy: str = "")
         return [
             _cmd(EVENTS, "Show Critical Events", not reachable, reachable),
             _upgrade(sel),
+            *(_registered(sel) if snap is not None else []),
             SEPARATOR,
             refresh,
             _cmd(DISCONNECT, f"Disconnect from {entry.label}"),

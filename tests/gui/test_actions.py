@@ -80,7 +80,7 @@ def test_node_pause_resume() -> None:
 
 def test_cluster_and_unreachable() -> None:
     acts = by_id(A.actions_for(ItemRef("c", Kind.CLUSTER), entry()))
-    assert set(acts) == {A.EVENTS, A.UPGRADE, A.REFRESH, A.DISCONNECT, "-"}
+    assert set(acts) == {A.EVENTS, A.UPGRADE, A.MOVE_CORE, A.REFRESH, A.DISCONNECT, "-"}
     gone = ClusterEntry("c", "EXCLUS1", ConnState.UNREACHABLE, make_snapshot(), "timed out")
     acts = by_id(A.actions_for(ItemRef("c", Kind.GROUP, "EXCH1"), gone))
     assert not acts[A.OFFLINE].enabled and acts[A.OFFLINE].reason == "EXCLUS1 is unreachable: timed out"
@@ -159,3 +159,25 @@ def test_node_maintenance_actions() -> None:
     question = restart.confirmation(sel, passive[A.RESTART_NODE])
     assert question is not None and "waits" in question.impact
     assert restart.request(sel, passive[A.RESTART_NODE], A.Inputs()).kind is ActionKind.RESTART_NODE
+
+
+def test_cluster_group_and_available_storage_are_movable() -> None:
+    from ccrgui.domain.plan import ActionKind
+
+    e = entry()
+    core = by_id(A.actions_for(ItemRef("c", Kind.CLUSTER), e))[A.MOVE_CORE]
+    assert core.enabled and core.text == "Move Core Cluster Resources (now on EXNODE1)"
+    assert [(c.id, c.target, c.enabled) for c in core.children] == [(A.MOVE_CORE_TO, "EXNODE2", True)]
+    storage = by_id(A.actions_for(ItemRef("c", Kind.STORAGE), e))[A.MOVE_STORAGE]
+    assert [c.target for c in storage.children] == ["EXNODE2"]
+    action = A.cluster_action(A.MOVE_STORAGE_TO)
+    assert action is not None
+    sel = A.Selection(ItemRef("c", Kind.STORAGE), e)
+    request = action.request(sel, storage.children[0], A.Inputs())
+    assert (request.kind, request.target, request.node) == (
+        ActionKind.MOVE_GROUP,
+        "Available Storage",
+        "EXNODE2",
+    )
+    question = action.confirmation(sel, storage.children[0])
+    assert question is not None and "EXNODE2" in question.impact

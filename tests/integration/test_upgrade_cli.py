@@ -91,6 +91,17 @@ def test_killed_run_resumes_with_resume(lab_info: Path, tmp_path: Path) -> None:
     assert lines[-1] == "Upgrade of EXCLUS1 complete."
     nothing = _run(_upgrade(lab_info, tmp_path, "--resume"), tmp_path)
     assert nothing.returncode == 2 and nothing.stdout.startswith("Nothing to resume")
+    # Now at SP2, the cluster takes SP2's update rollup with the same engine (--rollup).
+    ur3 = "D:\\Updates\\Exchange2007-KB979784-x64-EN.msp"
+    rollup = _run(_upgrade(lab_info, tmp_path, "--rollup", ur3, "--yes", "--move-back"), tmp_path)
+    assert rollup.returncode == 0, rollup.stdout + rollup.stderr
+    steps = [x for x in rollup.stdout.splitlines() if x.startswith("[")]
+    assert steps[1].startswith(
+        "[ 2/9] EXNODE1: Install the update rollup on EXNODE1 ... done (installed, build 8.2.247.2"
+    )
+    # The CMS ran on EXNODE2 after the service pack: EXNODE1 was patched first, the CMS moved back.
+    assert steps[-2] == "[ 8/9] EXNODE2: Move EXCH1 back to EXNODE2 ... done (Online on EXNODE2)"
+    assert steps[-1].endswith("done (nodes at 8.2.247.2; EXCH1 Online on EXNODE2)")
 
 
 def test_refusals_exit_2_and_a_failed_step_exits_1(lab_info: Path, tmp_path: Path) -> None:

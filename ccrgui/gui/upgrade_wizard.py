@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -329,11 +330,16 @@ class RunPage(QWizardPage):
         self.task = spawn(self._run())
 
     async def _run(self) -> RunOutcome:
+        if self.wiz.on_running is not None:
+            self.wiz.on_running(True)
         try:
             outcome = await self.wiz.proc.run(self.on_event)
         except asyncio.CancelledError:
             self._close_entries(CANCELLED, "The wizard was closed; the journal keeps the progress")
             raise
+        finally:
+            if self.wiz.on_running is not None:
+                self.wiz.on_running(False)
         self.outcome = outcome
         self.start_button.setEnabled(not outcome.finished)
         if outcome.finished:
@@ -423,6 +429,7 @@ class UpgradeWizard(QWizard):
         journal_path: Path,
         oplog: OpLogModel | None = None,
         target: str = "",
+        on_running: Callable[[bool], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Upgrade Exchange on {session.cluster_name}")
@@ -432,6 +439,7 @@ class UpgradeWizard(QWizard):
         self.proc = UpgradeProcedure(session, journal_path)
         self.oplog = oplog
         self.target = target or session.cluster_name
+        self.on_running = on_running  # the window marks the cluster busy while steps run
         self.load_error = ""
         try:
             self.proc.load()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPoint, QSettings, Qt
@@ -133,6 +134,7 @@ class MainWindow(QMainWindow):
         self.ctx = ResultContext()
         self.error_boxes: list[QMessageBox] = []
         self.upgrade_wizards: dict[str, UpgradeWizard] = {}
+        self.upgrade_journal_dir: Path | None = None  # None: the user data folder (tests: tmp)
         self._action_holder: QObject | None = None
         self._shown_actions: tuple[ItemRef | None, str, list[A.ActionSpec]] | None = None
         self.confirm_dialog: ConfirmDialog | None = None
@@ -561,14 +563,21 @@ class MainWindow(QMainWindow):
             current.raise_()
             return current
         session = conn.session
-        wizard = UpgradeWizard(
-            self, session, journal_path(session.cluster_name), self.manager.oplog, conn.entry.label
-        )
+
+        def running(busy: bool) -> None:  # other actions wait while the upgrade's steps run
+            current = self.manager.get(conn_id)
+            if current is not None:
+                current.busy = "Upgrade Exchange" if busy else ""
+                self.manager.changed.emit(conn_id)
+                self.manager.work_changed.emit()
+
+        path = journal_path(session.cluster_name, self.upgrade_journal_dir)
+        wizard = UpgradeWizard(self, session, path, self.manager.oplog, conn.entry.label, running)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.destroyed.connect(lambda *_: self.upgrade_wizards.pop(conn_id, None))
         self.upgrade_wizards[conn_id] = wizard
         wizard.finished.connect(lambda *_: self.manager.refresh(conn_id))
-        wizard.open()
+        wizard.show()  # not modal: the console stays usable to watch the cluster for hours
         return wizard
 
     def _show_properties(self, ref: ItemRef) -> None:

@@ -162,3 +162,39 @@ async def test_wizard_closed_mid_step_resumes_when_reopened(qtbot, fast_lab: Lab
     assert len(restarts) == 1
     again.accept()
     await s.close()
+
+
+@pytest.mark.asyncio
+async def test_console_menu_opens_the_wizard_and_marks_the_cluster_busy(qtbot, qapp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from ccrgui.gui import actions as A
+    from ccrgui.gui.tree import ItemRef, Kind
+    from ccrgui.gui.window import MainWindow
+    from tests.gui.fakes import FakeSession
+
+    qapp.setQuitOnLastWindowClosed(False)
+    window = MainWindow(refresh_interval_s=60.0)
+    window.upgrade_journal_dir = tmp_path
+    window.show()
+    conn = window.add_session(FakeSession())
+    cms = ItemRef(conn, Kind.GROUP, "EXCH1")
+    await wait_for(lambda: window.tree_model.find(cms).isValid(), 10, "the snapshot")
+    for ref in (ItemRef(conn, Kind.CLUSTER), cms):
+        assert [s.text for s in window._specs(ref) if s.id == A.UPGRADE] == [
+            "Upgrade Exchange on this cluster…"
+        ]
+    spec = next(s for s in window._specs(cms) if s.id == A.UPGRADE)
+    window.trigger(spec, cms)
+    await wait_for(lambda: conn in window.upgrade_wizards, 10, "the wizard")
+    wiz = window.upgrade_wizards[conn]
+    assert wiz.isVisible() and wiz.windowTitle() == "Upgrade Exchange on EXCLUS1"
+    assert not wiz.isModal()  # the console stays usable while the upgrade runs
+    assert wiz.proc.journal_path.parent == tmp_path
+    assert window.open_upgrade(conn) is wiz  # one wizard per cluster
+    assert wiz.on_running is not None
+    wiz.on_running(True)  # while steps run, no other action on this cluster
+    pause = next(s for s in window._specs(ItemRef(conn, Kind.NODE, "EXNODE2")) if s.id == A.PAUSE)
+    assert not pause.enabled and "Upgrade Exchange" in pause.reason
+    wiz.on_running(False)
+    wiz.reject()
+    await window.manager.close()
+    window.close()

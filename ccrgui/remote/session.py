@@ -997,7 +997,24 @@ def _windows_error(cr: CommandRun) -> str:
     if err is not None:
         return str(err)
     text = (cr.stderr or cr.stdout).strip()
+    if not text and cr.command.casefold().startswith("msiexec") and cr.exit_code in MSI_ERRORS:
+        # msiexec /qn prints nothing: Windows' text for its exit code (FormatMessage).
+        return f"msiexec exited with {cr.exit_code}: {MSI_ERRORS[cr.exit_code]}"
     return text or f"exit code {cr.exit_code}"
+
+
+MSI_ERRORS = {
+    1603: "Fatal error during installation.",
+    1618: "Another installation is already in progress. Complete that installation before proceeding "
+    "with this install.",
+    1619: "This installation package could not be opened. Verify that the package exists and that you "
+    "can access it, or contact the application vendor to verify that this is a valid Windows Installer "
+    "package.",
+    1639: "Invalid command line argument. Consult the Windows Installer SDK for detailed command line help.",
+    1642: "The upgrade cannot be installed by the Windows Installer service because the program to be "
+    "upgraded may be missing, or the upgrade may update a different version of the program. Verify that "
+    "the program to be upgraded exists on your computer and that you have the correct upgrade.",
+}
 
 
 def _text(exc: BaseException) -> str:

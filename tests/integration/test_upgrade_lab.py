@@ -134,7 +134,12 @@ async def test_failing_setup_stops_with_windows_error_then_resumes(fast_lab: Lab
     outcome = await proc.run(events.append)
     assert not outcome.ok and outcome.failed_step is not None
     assert outcome.failed_step.id == "EXNODE2:setup"
-    assert "performance counters" in outcome.error and "HealthService" in outcome.error
+    assert outcome.error.startswith("Mailbox Server Role: Process execution failed with exit code 1.")
+    assert "in use by HealthService" in outcome.error
+    assert outcome.error.endswith(
+        "The Exchange Server Setup operation did not complete. For more information, "
+        "visit http://support.microsoft.com and enter the Error ID."
+    )
     assert "setup" in outcome.advice.casefold()
     failed = [e for e in events if e.kind is EventKind.STEP_FAILED]
     assert len(failed) == 1 and failed[0].advice == outcome.advice

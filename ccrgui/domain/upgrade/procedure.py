@@ -190,6 +190,16 @@ def build_steps(journal: Journal) -> list[ProcStep]:
     return steps
 
 
+def _setup_error(report: SetupReport) -> str:
+    """setup.com's own words: the failed step with its message, then the verdict."""
+    parts = [
+        f"{st.name}: {' '.join(st.messages)}" if st.messages else f"{st.name}: FAILED"
+        for st in report.steps
+        if st.status == "FAILED"
+    ] or list(report.errors)
+    return " ".join([*parts, report.verdict]).strip()
+
+
 def _back_up(node: str, before: datetime) -> Callable[[ClusterSnapshot], bool]:
     def test(snap: ClusterSnapshot) -> bool:
         n = snap.node(node)
@@ -338,8 +348,7 @@ class UpgradeProcedure:
             report = self.session.parse_setup_output(text)
             self._emit(EventKind.SETUP, "", setup=report)
             if report.succeeded is False:
-                detail = " ".join(report.errors) or report.verdict
-                raise StepFailed(f"{report.verdict} {detail}".strip() if detail != report.verdict else detail)
+                raise StepFailed(_setup_error(report))
         if not result.ok:
             raise StepFailed(result.error)
         return text

@@ -4,6 +4,7 @@ reopening it to resume."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QWizard
 
 from ccrgui.domain.model import CmsState
 from ccrgui.domain.upgrade.journal import Journal
+from ccrgui.domain.upgrade.procedure import EventKind, UpgradeEvent
 from ccrgui.gui.oplog import FAILED, SUCCEEDED, OpLogModel
 from ccrgui.gui.upgrade_wizard import CHECKS, CHOOSE, RUN, UpgradeWizard
 from ccrgui.lab.lab import Lab
@@ -135,9 +137,16 @@ async def test_wizard_closed_mid_step_resumes_when_reopened(qtbot, fast_lab: Lab
     path = tmp_path / "journal.json"
     wiz = UpgradeWizard(None, s, path, OpLogModel())
     await _to_run_page(qtbot, wiz)
-    wiz.run_page.start()
-    await wait_for(lambda: _status(wiz, "EXNODE2:reboot") == "Running…", 60, "the restart step")
-    wiz.reject()  # the admin closes the wizard while Node 2 restarts
+    page = wiz.run_page
+    shown = page.on_event
+
+    def close_when_restarting(e: UpgradeEvent) -> None:
+        shown(e)
+        if e.kind is EventKind.COMMANDS and e.step.id == "EXNODE2:reboot":
+            asyncio.get_running_loop().call_soon(wiz.reject)  # the admin closes it mid-step
+
+    page.on_event = close_when_restarting  # type: ignore[method-assign]
+    page.start()
     task = wiz.run_page.task
     assert task is not None
     await wait_for(task.done, 10, "the run to stop")

@@ -206,6 +206,14 @@ async def test_every_refusing_precheck(fast_lab: Lab, tmp_path: Path) -> None:
     assert await check(backup=False) == ["Full backups of both nodes taken"]
     wrong = UpgradeOptions(setup_folder="D:\\Exchange2007SP3")
     assert await check(wrong) == ["Setup files folder on EXNODE1", "Setup files folder on EXNODE2"]
+    no_setup = await proc.prechecks(UpgradeOptions(setup_folder="D:\\Updates"), backup_confirmed=True)
+    assert _refused(no_setup) == [
+        "setup.com in D:\\Updates on EXNODE1",
+        "setup.com in D:\\Updates on EXNODE2",
+    ]
+    assert (
+        no_setup.refusals[0].detail == "Cannot find path 'D:\\Updates\\setup.com' because it does not exist."
+    )
     assert await check(UpgradeOptions(rollup="D:\\Updates\\missing.msp")) == [
         "D:\\Updates\\missing.msp on EXNODE1",
         "D:\\Updates\\missing.msp on EXNODE2",
@@ -229,8 +237,8 @@ async def test_every_refusing_precheck(fast_lab: Lab, tmp_path: Path) -> None:
 
 
 @pytest.mark.asyncio
-async def test_prechecks_refuse_old_setup_files_and_a_full_disk(tmp_path: Path) -> None:
-    topo = default_topology()
+async def test_prechecks_refuse_three_nodes_old_setup_files_and_a_full_disk(tmp_path: Path) -> None:
+    topo = default_topology(nodes=3)
     topo = dataclasses.replace(
         topo,
         nodes=tuple(dataclasses.replace(n, system_drive_free_mb=1200) for n in topo.nodes),
@@ -243,9 +251,11 @@ async def test_prechecks_refuse_old_setup_files_and_a_full_disk(tmp_path: Path) 
         )
         await s.close()
     assert _refused(report) == [
+        "Two nodes",
         "The setup files are newer than the clustered mailbox server",
         "Free space on EXNODE1's system drive",
         "Free space on EXNODE2's system drive",
+        "Free space on EXNODE3's system drive",
     ]
     detail = {c.name: c.detail for c in report.checks}
     assert detail["Free space on EXNODE1's system drive"] == "1,200 MB free (at least 4,096 MB needed)"

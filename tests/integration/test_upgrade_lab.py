@@ -185,6 +185,30 @@ async def test_node_that_does_not_come_back(fast_lab: Lab, tmp_path: Path) -> No
     assert lab.engine.service_running("EXNODE2", "HealthService")
 
 
+@pytest.mark.asyncio
+async def test_lost_network_fails_the_step_and_the_run_resumes_there(fast_lab: Lab, tmp_path: Path) -> None:
+    lab = fast_lab
+    s = _session(lab, tmp_path)
+    proc = await _prepared(s, tmp_path, UpgradeOptions(setup_folder=SP2))
+    assert (await proc.run(stop_after="EXNODE2:setup")).ok
+    lab.faults.down.add("EXNODE2")  # the network to Node 2 is lost
+    outcome = await proc.run()
+    assert not outcome.ok and outcome.failed_step is not None and outcome.failed_step.id == "EXNODE2:reboot"
+    assert "WinRM" in outcome.error or "connect" in outcome.error.casefold(), outcome.error
+    assert not _ran_on(lab, "shutdown.exe /r")  # nothing reached it
+    lab.faults.down.clear()  # the network is back: the run resumes at the restart
+    started: list[str] = []
+    outcome = await proc.run(
+        lambda e: started.append(e.step.id) if e.kind is EventKind.STEP_STARTED else None,
+        stop_after="cms:stop",
+    )
+    await s.close()
+    assert outcome.ok, outcome
+    assert started == ["EXNODE2:reboot", "EXNODE2:start-monitoring", "cms:stop"]
+    assert lab.engine.node("EXNODE2").exchange_version == "8.2.176.2"
+    assert len(_ran_on(lab, "shutdown.exe /r")) == 1
+
+
 # ---- pre-checks that refuse ------------------------------------------------------------------------
 
 

@@ -13,7 +13,9 @@ cmd.exe's processing of a `/c` line, as implemented here (the order matters):
    `>`, `>>`, `<`, `n>`, `n>&m` are redirections (files other than `nul` are discarded, since
    the lab has no file system); inside quotes everything is literal and quotes toggle the state;
 5. each simple command: its first token names the program; built-ins are `echo`, `set`, `ver`,
-   `type nul`, `exit`; external programs get the remaining text as their own command line.
+   `type nul`, `exit`, and `cd`/`pushd`/`start` (`cmdbuiltins`); external programs get the
+   remaining text as their own command line (a name without a path is also looked up in the
+   current folder, so setup.com runs after `cd /d` into a setup media folder).
 Parentheses blocks and delayed expansion (`!VAR!`) are not supported (not used by the backend).
 """
 
@@ -21,11 +23,11 @@ from __future__ import annotations
 
 import importlib
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ccrgui.lab import argv as argvmod
+from ccrgui.lab import cmdbuiltins
 from ccrgui.lab.engine import LabError
 from ccrgui.lab.nodehost import NodeHost, session_env
 from ccrgui.lab.process import Chunk, LabProcess, ProcessIO, Terminated
@@ -566,7 +568,7 @@ class CmdShell:
         program = resolve_program(path, self.ctx.host)
         command_line = cmd.text.lstrip(" \t@").rstrip(" \t")
         argv = argvmod.split_command_line(command_line)
-        if program is None and self.cwd and not _is_absolute(path):
+        if program is None and self.cwd and not cmdbuiltins.is_absolute(path):
             # Found in the current directory (cd /d into the setup media folder).
             argv[0] = self.cwd.rstrip("\\") + "\\" + path.removeprefix(".\\")
             program = resolve_program(argv[0], self.ctx.host)
@@ -625,57 +627,6 @@ class CmdShell:
         io.write("The system cannot find the file specified.\r\n", "stderr")
         return 1
 
-    def _cd(self, io: ProcessIO, rest: str) -> int:
-        """cd [/d] [path]: only folders the node has (`nodefiles`); without /d another drive's
-        folder does not become current (cmd.exe keeps the current drive)."""
-        from ccrgui.lab.nodefiles import lookup
-
-        arg = rest.strip(" \t")
-        switch_drive = arg[:2].casefold() == "/d"
-        if switch_drive:
-            arg = arg[2:].strip(" \t")
-        arg = arg.strip('"')
-        cwd = self.cwd or f"C:\\Users\\{self.ctx.account.user}"
-        if not arg:
-            io.write(cwd + "\r\n")
-            return 0
-        target = arg if _is_absolute(arg) else cwd.rstrip("\\") + "\\" + arg
-        found = lookup(self.ctx.host, target)
-        if found is None or not found.is_dir:
-            io.write("The system cannot find the path specified.\r\n", "stderr")
-            return 1
-        if switch_drive or found.path[:1].casefold() == cwd[:1].casefold():
-            self.cwd = found.path
-        return 0
-
-    def _start(self, io: ProcessIO, rest: str) -> int:
-        """start ["title"] [/wait] [/b] [/min] [/max] program [args]: with /wait the program's exit
-        code becomes the result (the form that waits for GUI programs such as msiexec); without it
-        the program runs on in the background and start returns 0 at once."""
-        text = rest.strip(" \t")
-        wait = False
-        while True:
-            if text.startswith('"'):  # the window title
-                end = text.find('"', 1)
-                text = text[end + 1 :].lstrip(" \t") if end > 0 else ""
-                continue
-            word = text.split(None, 1)[0] if text.split() else ""
-            if word.casefold() not in ("/wait", "/b", "/min", "/max", "/i"):
-                break
-            wait = wait or word.casefold() == "/wait"
-            text = text[len(word) :].lstrip(" \t")
-        if not text:
-            return 0  # would open a new console window: nothing to see over WinRS
-        command = SimpleCommand(text)
-        if wait:
-            return self._run_simple(io, command)
-        background = ProcessIO(io.codepage)
-        threading.Thread(target=self._run_simple, args=(background, command), daemon=True).start()
-        return 0
-
-    def _pushd(self, io: ProcessIO, rest: str) -> int:
-        return self._cd(io, "/d " + rest.strip(" \t"))
-
     def _exit(self, io: ProcessIO, rest: str) -> int:
         words = rest.split()
         if words and words[0].casefold() == "/b":
@@ -693,15 +644,11 @@ _BUILTINS: dict[str, Callable[[CmdShell, ProcessIO, str], int]] = {
     "ver": CmdShell._ver,
     "type": CmdShell._type,
     "exit": CmdShell._exit,
-    "cd": CmdShell._cd,
-    "chdir": CmdShell._cd,
-    "pushd": CmdShell._pushd,
-    "start": CmdShell._start,
+    "cd": cmdbuiltins.cd,
+    "chdir": cmdbuiltins.cd,
+    "pushd": cmdbuiltins.pushd,
+    "start": cmdbuiltins.start,
 }
-
-
-def _is_absolute(path: str) -> bool:
-    return path[1:3] == ":\\" or path.startswith("\\\\")
 
 
 # ---- entry point -------------------------------------------------------------------------------

@@ -153,7 +153,10 @@ def naive_snapshot(lab: LabProcess, counter: HttpCounter) -> tuple[float, int, i
         first, auth=(info["username"], info["password"]), transport="ntlm", message_encryption="always"
     )
     for item in scripts.CLUSTER_READS:
-        r = s.run_cmd("cluster.exe", [item.keyword])
+        if item.wmi:
+            r = s.run_ps(scripts.wmi_pipeline(item.name) + " | ConvertTo-Xml -As String")
+        else:
+            r = s.run_cmd("cluster.exe", [item.keyword])
         failed += r.status_code != 0
     for pipeline in (
         scripts.mailbox_servers_pipeline(),
@@ -213,20 +216,24 @@ async def bench_many(lab: LabProcess, clusters: int) -> None:
 
 
 def run_on_qasync(main: Callable[[], Awaitable[None]]) -> None:
-    """The GUI's loop (qasync on PySide6) when available, else plain asyncio."""
-    try:
-        import qasync
-        from PySide6.QtWidgets import QApplication
+    """The GUI's loop: qasync on PySide6, through the app's own module (`ccrgui.gui.asyncqt`).
+    No fallback: if qasync or Qt cannot be imported the bench fails instead of silently
+    measuring a plain asyncio loop."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
 
-        from tests.integration import qt_refcount_fix
-    except ImportError:
-        asyncio.run(main())
-        return
-    qt_refcount_fix.install()
+    from ccrgui.gui import asyncqt
+
     app = QApplication.instance() or QApplication([])
-    loop = qasync.QEventLoop(app)
-    with loop:
-        loop.run_until_complete(main())
+    assert isinstance(app, QApplication)
+
+    async def checked() -> None:
+        loop = asyncio.get_running_loop()
+        if not isinstance(loop, qasync.QEventLoop):
+            raise SystemExit(f"not measuring on qasync: the loop is {type(loop).__name__}")
+        await main()
+
+    asyncqt.run(app, checked)
     print("event_loop: qasync", flush=True)
 
 

@@ -25,9 +25,9 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from ccrgui.atomicfile import atomic_path
-from ccrgui.domain.session_api import AuthMethod, ClusterSession, ConnectionSettings
+from ccrgui.domain.session_api import AuthMethod, ClusterSession, ConnectionSettings, LogonAvailability
 from ccrgui.gui import asyncqt
-from ccrgui.gui.connect import keyring_password, load_recent
+from ccrgui.gui.connect import keyring_password, load_recent, set_logon_probe
 from ccrgui.gui.state import ItemRef, Kind
 from ccrgui.gui.window import MainWindow
 
@@ -83,6 +83,13 @@ def make_session(settings: ConnectionSettings, password: str) -> ClusterSession:
     from ccrgui.remote.session import WinRMClusterSession
 
     return WinRMClusterSession(settings, password)
+
+
+def current_user_logon() -> LogonAvailability:
+    """The backend's answer to "can the current user log on here" (for the connect dialog)."""
+    from ccrgui.remote.api import current_user_logon as probe
+
+    return probe()
 
 
 def preload_backend() -> None:
@@ -162,6 +169,7 @@ async def screenshot(window: MainWindow, path: Path, timeout_s: float = 120.0) -
 
 async def run_console(app: QApplication, args: argparse.Namespace) -> int:
     qsettings = QSettings()
+    set_logon_probe(current_user_logon)
     window = MainWindow(session_factory=make_session, settings=qsettings)
     if args.refresh is not None:
         window.manager.refresh_interval_s = args.refresh

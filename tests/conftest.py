@@ -44,3 +44,16 @@ def lab() -> Iterator[Any]:
 
     with Lab(speed=50.0, events=300) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def kerberos_tools() -> None:
+    """Skip (saying what to install) when the MIT KDC programs or python-gssapi are missing.
+
+    scripts/setup-env test installs them; CI runs these tests."""
+    from ccrgui.lab.kdc import missing_programs
+
+    missing = missing_programs()
+    if missing:
+        pytest.skip(f"MIT Kerberos programs not installed ({', '.join(missing)}): run scripts/setup-env test")
+    pytest.importorskip("gssapi", reason="python-gssapi is not installed: run scripts/setup-env test")

@@ -23,8 +23,8 @@ Choices made here, in one place so they can be corrected when a real capture say
   ``(EventID < 1200 or EventID > 1210)``.
 * **"Events that name an object"** (the critical-events presets) is filtered client-side:
   Windows' XPath has no ``contains()``, event data often holds the name inside a longer value
-  (``\\\\HUB1\\FSW_EXCH1``), and MSExchange events carry unnamed data; Critical+Error events of
-  24 hours are few, so fetching them and matching names in Python is cheap and catches more.
+  (``EXCH1\\SG1``), and MSExchange events carry unnamed data; Critical+Error events of 24 hours
+  are few, so fetching them and matching whole names in Python (`mentions.names_object`) is cheap.
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ from xml.sax.saxutils import escape as _xml_escape  # escaping only, no parsing
 import defusedxml.ElementTree as DET
 
 from ccrgui.atomicfile import write_text_atomic
+from ccrgui.domain.mentions import names_object
 from ccrgui.domain.model import Event, EventLevel
+from ccrgui.domain.nodenames import node_name_problem
 from ccrgui.domain.session_api import LogQuery
 
 # ---------------------------------------------------------------------------------------------
@@ -72,6 +74,7 @@ STANDARD_SOURCES: tuple[tuple[str, str], ...] = (
 MAX_EVENT_ID = 65535
 MAX_XPATH_EXPRESSIONS = 32
 DEFAULT_MAX_EVENTS = 5000
+MAX_MAX_EVENTS = 1_000_000  # per node and log
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,10 +290,9 @@ class EventFilter:
         """Client-side part of the filter: does the event name one of `mentions`?"""
         if not self.mentions:
             return True
-        haystack = _event_text(event)
         for name in self.mentions:
             key = name.casefold()
-            if key in haystack and _names(key).search(haystack):
+            if names_object(event, name):
                 return True
             if self.mentions_include_origin and key in (event.node.casefold(), event.computer.casefold()):
                 return True
@@ -314,17 +316,6 @@ class EventFilter:
         if high is not None and event.time_created > high:
             return False
         return self.mentions_match(event)
-
-
-@functools.lru_cache(maxsize=256)
-def _names(key: str) -> re.Pattern[str]:
-    """`key` as a whole name: EXCH1 must not match inside EXCH10."""
-    return re.compile(r"(?<!\w)" + re.escape(key) + r"(?!\w)")
-
-
-def _event_text(event: Event) -> str:
-    values = " \n".join(event.data.values()) if event.data else ""
-    return f"{values}\n{event.message}".casefold()
 
 
 def default_filter() -> EventFilter:
@@ -352,7 +343,10 @@ def validate(flt: EventFilter) -> list[str]:
                 problems.append(f"Custom range: the {label} time has no time zone.")
         if flt.since and flt.until and flt.since.tzinfo and flt.until.tzinfo and flt.since > flt.until:
             problems.append("Custom range: the start is after the end.")
-    if not 1 <= flt.max_events <= 1_000_000:
+    for label, value in (("start", flt.since), ("end", flt.until)):
+        if value is not None and value.tzinfo is not None and _utc(value) is None:
+            problems.append(f"Custom range: the {label} time is out of range.")
+    if not 1 <= flt.max_events <= MAX_MAX_EVENTS:
         problems.append("Maximum events per node and log must be between 1 and 1,000,000.")
     if not problems:
         try:
@@ -423,6 +417,14 @@ def _time_clause(flt: EventFilter) -> str | None:
             parts.append(f"@SystemTime<='{_system_time(flt.until, end=True)}'")
         return "TimeCreated[" + " and ".join(parts) + "]" if parts else None
     return f"TimeCreated[timediff(@SystemTime) <= {flt.time_range.value}]"
+
+
+def _utc(value: datetime) -> datetime | None:
+    """`value` in UTC, or None when that falls outside years 1-9999 (0001-01-01T00:00+14:00)."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def _system_time(value: datetime, *, end: bool) -> str:
@@ -500,6 +502,14 @@ def to_log_queries(flt: EventFilter, all_nodes: Sequence[str] = ()) -> list[LogQ
     nodes = flt.nodes or tuple(all_nodes)
     if not nodes:
         raise FilterError("Choose at least one node.")
+    members = {n.casefold() for n in all_nodes}
+    for node in flt.nodes:
+        # A filter read from a file names nodes of whatever cluster it was saved on.
+        if members and node.casefold() not in members:
+            raise FilterError(f"{node!r} is not a node of this cluster ({', '.join(all_nodes)}).")
+        problem = node_name_problem(node) if not members else None
+        if problem:
+            raise FilterError(f"{node!r} is not a node name: {problem}.")
     xpath = wevtutil_xpath(flt)
     return [
         LogQuery(
@@ -699,8 +709,10 @@ def _apply_extras(flt: EventFilter, querylist: ET.Element) -> EventFilter:
             raise QueryListError("the ccrgui settings comment is damaged: nodes")
         if not (isinstance(mentions, list) and all(isinstance(n, str) for n in mentions)):
             raise QueryListError("the ccrgui settings comment is damaged: mentions")
-        if not isinstance(max_events, int) or isinstance(max_events, bool) or max_events < 1:
+        if not isinstance(max_events, int) or isinstance(max_events, bool):
             raise QueryListError("the ccrgui settings comment is damaged: max_events")
+        if not 1 <= max_events <= MAX_MAX_EVENTS:
+            raise QueryListError(f"max_events {max_events} is out of range (1 to {MAX_MAX_EVENTS:,})")
         return replace(
             flt,
             nodes=tuple(nodes),
@@ -966,6 +978,8 @@ def _parse_stamp(text: str, *, end: bool) -> datetime:
         raise QueryListError(f"unreadable time {text!r}") from exc
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
+    if _utc(value) is None:
+        raise QueryListError(f"the time {text!r} is out of range")
     if end and value.microsecond == 999_000:
         value = value.replace(microsecond=0)  # our end times cover their whole second
     return value
@@ -1008,6 +1022,7 @@ __all__ = [
     "LOG_FC_OPERATIONAL",
     "LOG_SYSTEM",
     "MAX_EVENT_ID",
+    "MAX_MAX_EVENTS",
     "MAX_XPATH_EXPRESSIONS",
     "MSEXCHANGE_CLUSTER",
     "MSEXCHANGE_IS",

@@ -40,13 +40,26 @@ class ConnectionSettings:
     verify_tls: bool = True
     ca_file: str = ""  # custom CA bundle; empty for the system store
     operation_timeout_s: float = 60.0
+    max_output_bytes: int = 64 * 1024 * 1024  # one command's output; more is stopped with an error
     # Endpoints of individual nodes learnt or configured (node name -> URL).  The lab's
     # endpoints are all on 127.0.0.1 with different ports, so this is how the demo reaches them.
     node_endpoints: dict[str, str] = field(default_factory=dict)
+    # Kerberos: the DNS name in each endpoint's service principal (node name -> FQDN) where the
+    # endpoint URL names the node otherwise, e.g. by address (the lab: 127.0.0.1 URLs).
+    kerberos_hosts: dict[str, str] = field(default_factory=dict)
 
     @property
     def effective_port(self) -> int:
         return self.port or (5986 if self.https else 5985)
+
+
+@dataclass(frozen=True)
+class LogonAvailability:
+    """Whether logging on as the current user can work on this computer, and if not, what is missing."""
+
+    ok: bool
+    reason: str = ""  # what is missing and how to get it (empty when ok)
+    principal: str = ""  # whom it would log on as, when known (e.g. the ticket's Administrator@CONTOSO.COM)
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,9 @@ class EventBatch:
     events: tuple[Event, ...] = ()
     error: str = ""
     truncated: bool = False  # max_events reached: more can be loaded
+    # False: a part of the answer; more batches for the same query follow (the last has True).
+    # A large answer arrives in parts, so the GUI can show rows while the rest is decoded.
+    final: bool = True
 
 
 class ClusterSession(Protocol):
@@ -127,10 +143,18 @@ class ClusterSession(Protocol):
         ...
 
     def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:
-        """Run the queries in parallel; yield each node's batch as soon as it answers."""
+        """Run the queries in parallel; yield each node's batches as soon as they are read (a
+        large answer in several parts: every batch but the last of a query has `final` False)."""
         ...
 
     async def close(self) -> None: ...
 
 
-__all__ = ["AuthMethod", "ClusterSession", "ConnectionSettings", "EventBatch", "LogQuery"]
+__all__ = [
+    "AuthMethod",
+    "ClusterSession",
+    "ConnectionSettings",
+    "EventBatch",
+    "LogQuery",
+    "LogonAvailability",
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import TypeVar
 
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ccrgui.domain.session_api import AuthMethod, ConnectionSettings
+from ccrgui.domain.session_api import AuthMethod, ConnectionSettings, LogonAvailability
 from ccrgui.gui.events.dialog import load_form
 from ccrgui.gui.plaintext import make_plain
 from ccrgui.gui.state import RecentCluster
@@ -65,6 +66,8 @@ def load_recent(settings: QSettings | None) -> list[RecentCluster]:
             r.settings()
             if not (isinstance(r.host, str) and isinstance(r.username, str) and type(r.port) is int):
                 raise TypeError("wrong field types")
+            if not 1 <= r.port <= 65535:
+                raise ValueError(f"port {r.port} is out of range")  # the port box would overflow
             if not (isinstance(r.https, bool) and isinstance(r.verify_tls, bool)):
                 raise TypeError("wrong field types")
         except (ValueError, TypeError) as exc:
@@ -121,10 +124,30 @@ def keyring_forget(host: str, username: str) -> str:
         return f"The remembered password could not be removed from the system keyring: {exc}"
 
 
-def settings_problem(s: ConnectionSettings, password: str) -> str:
+def _no_probe() -> LogonAvailability:
+    return LogonAvailability(False, "This build cannot tell whether the current user can log on.")
+
+
+_logon_probe: Callable[[], LogonAvailability] = _no_probe
+
+
+def set_logon_probe(probe: Callable[[], LogonAvailability]) -> None:
+    """The app installs the backend's check (the GUI knows nothing of Kerberos or SSPI)."""
+    global _logon_probe
+    _logon_probe = probe
+
+
+def current_user_logon() -> LogonAvailability:
+    """Can "the current user" log on from this computer (asked when the dialog opens)?"""
+    return _logon_probe()
+
+
+def settings_problem(s: ConnectionSettings, password: str, logon: LogonAvailability | None = None) -> str:
     """Why these settings cannot be used ("" if they can), checked before anything is sent."""
     if not s.host.strip():
         return "Enter the name of the cluster or of one of its nodes."
+    if s.auth is AuthMethod.CURRENT_USER and logon is not None and not logon.ok:
+        return f"The current user cannot log on here: {logon.reason}"
     if s.auth is AuthMethod.BASIC and not s.https:
         return (
             "Basic authentication over HTTP would send the password readable by anyone on the "
@@ -167,6 +190,8 @@ class ConnectDialog(QDialog):
         self.http = _child(f, QRadioButton, "httpRadio")
         self.port = _child(f, QSpinBox, "portSpin")
         self.current_user = _child(f, QRadioButton, "currentUserRadio")
+        self.current_user_note = _child(f, QLabel, "currentUserNote")
+        make_plain(self.current_user_note)
         self.with_password = _child(f, QRadioButton, "passwordRadio")
         self.method = _child(f, QComboBox, "methodCombo")
         self.user = _child(f, QLineEdit, "userEdit")
@@ -195,9 +220,25 @@ class ConnectDialog(QDialog):
         for b in (self.https, self.current_user, self.with_password):
             b.toggled.connect(self._validate)
         self.port.valueChanged.connect(self._validate)
+        self.logon = current_user_logon()
+        self._show_logon()
         if self.recent:
             self._apply(self.recent[0])
         self._validate()
+
+    def _show_logon(self) -> None:
+        """Offer the current user where it can work; where not, say what is missing and default
+        to a user name and password (NTLM)."""
+        logon = self.logon
+        self.current_user.setEnabled(logon.ok)
+        if logon.ok:
+            note = f"Logs on as {logon.principal}, no password." if logon.principal else ""
+        else:
+            note = f"Not available here: {logon.reason}"
+            self.with_password.setChecked(True)
+        self.current_user_note.setText(note)
+        self.current_user_note.setVisible(bool(note))
+        self.current_user.setToolTip(note)
 
     def _recent_chosen(self, index: int) -> None:
         if 0 <= index < len(self.recent):
@@ -208,7 +249,8 @@ class ConnectDialog(QDialog):
         self.port.setValue(r.port)
         self.verify_tls.setChecked(r.verify_tls)
         if r.auth == AuthMethod.CURRENT_USER.value:
-            self.current_user.setChecked(True)
+            # The last logon was as the current user; if that cannot work now, the note says why.
+            (self.current_user if self.logon.ok else self.with_password).setChecked(True)
         else:
             self.with_password.setChecked(True)
             self.method.setCurrentIndex(max(0, self.method.findData(r.auth)))
@@ -244,7 +286,7 @@ class ConnectDialog(QDialog):
             w.setEnabled(uses_password)
         self.verify_tls.setEnabled(self.https.isChecked())
         s, password = self.connection()
-        problem = settings_problem(s, password)
+        problem = settings_problem(s, password, self.logon)
         # Say why OK is disabled only once the admin has typed something.
         shown = problem if (s.host or self.user.text() or self.password.text()) else ""
         self.error.setText(shown)

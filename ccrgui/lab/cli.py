@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from ccrgui.lab.faults import Costs
+from ccrgui.lab.kdc import KdcError
 from ccrgui.lab.topology import TopologyError, default_topology, load_topology
 
 
@@ -30,7 +31,21 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=int, default=None, help="first node's port; next nodes P+1..., cluster name last"
     )
     p.add_argument(
-        "--auth", choices=("ntlm", "basic-https"), default="ntlm", help="authentication (default ntlm)"
+        "--auth",
+        choices=("ntlm", "basic-https", "kerberos"),
+        default="ntlm",
+        help="authentication (default ntlm; kerberos also runs an MIT KDC for the lab's realm, "
+        "and the JSON line says how to kinit)",
+    )
+    p.add_argument(
+        "--https",
+        action="store_true",
+        help="HTTPS listeners with --auth ntlm or kerberos (CA file in the JSON)",
+    )
+    p.add_argument(
+        "--strict-cbt",
+        action="store_true",
+        help="logons over HTTPS need channel bindings (WinRM CbtHardeningLevel Strict; default Relaxed)",
     )
     p.add_argument("--latency-ms", type=float, default=0.0, help="added to every HTTP request")
     p.add_argument("--speed", type=float, default=1.0, help="state changes run this many times faster")
@@ -65,7 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("ccrgui-lab: --speed must be positive", file=sys.stderr)
         return 2
 
+    from ccrgui.lab.exposure import exposure_warnings
     from ccrgui.lab.lab import Lab  # imported late so --help works fast
+
+    for warning in exposure_warnings(args.host, allow_unencrypted=args.allow_unencrypted):
+        print(f"ccrgui-lab: WARNING: {warning}", file=sys.stderr)
 
     stop = threading.Event()
 
@@ -85,11 +104,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         host=args.host,
         allow_unencrypted=args.allow_unencrypted,
         base_port=args.port,
+        strict_cbt=args.strict_cbt,
+        https=args.https,
     )
     try:
         lab.start()
     except OSError as exc:
         print(f"ccrgui-lab: cannot open the endpoints: {exc}", file=sys.stderr)
+        lab.stop()
+        return 1
+    except KdcError as exc:
+        print(f"ccrgui-lab: cannot run the Kerberos realm: {exc}", file=sys.stderr)
         lab.stop()
         return 1
     try:

@@ -17,6 +17,10 @@ cmd.exe's processing of a `/c` line, as implemented here (the order matters):
    remaining text as their own command line (a name without a path is also looked up in the
    current folder, so setup.com runs after `cd /d` into a setup media folder).
 Parentheses blocks and delayed expansion (`!VAR!`) are not supported (not used by the backend).
+
+cmd.exe is also a program (`cmd /c cluster node`, `C:\\Windows\\system32\\cmd.exe /c ...`): a child
+shell with a copy of the environment, its switches `/c` `/k` `/s` `/q` `/u` `/d` (and `/a`, `/e:`,
+`/f:`, `/v:`, `/t:` accepted), see `run_cmd_program`.
 """
 
 from __future__ import annotations
@@ -252,8 +256,13 @@ def _net(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
     return 0
 
 
+def _cmd(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
+    return run_cmd_program(io, ctx)
+
+
 # Program name (lower case, no directory, no extension) -> implementation.
 PROGRAMS: dict[str, ProgramFn] = {
+    "cmd": _cmd,
     "cluster": _cluster,
     "powershell": _powershell,
     "wevtutil": _wevtutil,
@@ -503,21 +512,32 @@ def _command_name(text: str) -> tuple[str, str]:
 
 
 class CmdShell:
-    """One `cmd.exe /c` run: expands, parses and executes a line against programs."""
+    """One `cmd.exe /c` run: expands, parses and executes a line against programs.
 
-    def __init__(self, ctx: Context) -> None:
+    `unicode` (/U): cmd's own output (built-ins, its messages) is UTF-16LE; `strip_quotes` (/S):
+    the first and last quote of the line are removed whatever is between them."""
+
+    def __init__(self, ctx: Context, *, unicode: bool = False, strip_quotes: bool = False) -> None:
         self.ctx = ctx
         self.exit_requested = False
         self.cwd = ""  # set by cd; "" = the profile folder WinRS starts in
+        self.unicode = unicode
+        self.strip_quotes = strip_quotes
+
+    def _out(self, io: ProcessIO, text: str, stream: str = "stdout") -> None:
+        if self.unicode:
+            io.write_bytes(text.encode("utf-16-le"), stream)
+        else:
+            io.write(text, stream)
 
     def run(self, io: ProcessIO, line: str) -> int:
-        line = strip_outer_quotes(line)
+        line = _strip_first_and_last_quote(line) if self.strip_quotes else strip_outer_quotes(line)
         if len(line) > MAX_LINE:
-            io.write(TOO_LONG, "stderr")
+            self._out(io, TOO_LONG, "stderr")
             return 1
         expanded = expand_percent(line, self.ctx.getenv)
         if len(expanded) > MAX_LINE:
-            io.write(TOO_LONG, "stderr")
+            self._out(io, TOO_LONG, "stderr")
             return 1
         code = 0
         for op, pipeline in parse_line(expanded):
@@ -573,7 +593,7 @@ class CmdShell:
             argv[0] = self.cwd.rstrip("\\") + "\\" + path.removeprefix(".\\")
             program = resolve_program(argv[0], self.ctx.host)
         if program is None:
-            io.write(NOT_RECOGNIZED.format(name=typed), "stderr")
+            self._out(io, NOT_RECOGNIZED.format(name=typed), "stderr")
             return EXIT_NOT_RECOGNIZED
         sub_ctx = Context(self.ctx.host, self.ctx.account, dict(self.ctx.env), command_line, True)
         return program(io, sub_ctx, argv)
@@ -583,11 +603,11 @@ class CmdShell:
     def _echo(self, io: ProcessIO, rest: str) -> int:
         if not rest.strip(" \t"):
             if rest[:1] in ("", " ", "\t"):
-                io.write("ECHO is on.\r\n")
+                self._out(io, "ECHO is on.\r\n")
             else:
-                io.write("\r\n")
+                self._out(io, "\r\n")
             return 0
-        io.write(rest[1:] + "\r\n")
+        self._out(io, rest[1:] + "\r\n")
         return 0
 
     def _set(self, io: ProcessIO, rest: str) -> int:
@@ -596,17 +616,17 @@ class CmdShell:
             arg = arg[1 : arg.rindex('"')]
         if not arg:
             for k in sorted(self.ctx.env, key=str.casefold):
-                io.write(f"{k}={self.ctx.env[k]}\r\n")
+                self._out(io, f"{k}={self.ctx.env[k]}\r\n")
             return 0
         if "=" not in arg:
             hits = [
                 k for k in sorted(self.ctx.env, key=str.casefold) if k.casefold().startswith(arg.casefold())
             ]
             if not hits:
-                io.write(f"Environment variable {arg} not defined\r\n", "stderr")
+                self._out(io, f"Environment variable {arg} not defined\r\n", "stderr")
                 return 1
             for k in hits:
-                io.write(f"{k}={self.ctx.env[k]}\r\n")
+                self._out(io, f"{k}={self.ctx.env[k]}\r\n")
             return 0
         name, _, value = arg.partition("=")
         for k in list(self.ctx.env):
@@ -617,14 +637,14 @@ class CmdShell:
         return 0
 
     def _ver(self, io: ProcessIO, rest: str) -> int:
-        io.write(VER_TEXT)
+        self._out(io, VER_TEXT)
         return 0
 
     def _type(self, io: ProcessIO, rest: str) -> int:
         target = rest.strip(" \t").strip('"')
         if target.casefold() == "nul":
             return 0
-        io.write("The system cannot find the file specified.\r\n", "stderr")
+        self._out(io, "The system cannot find the file specified.\r\n", "stderr")
         return 1
 
     def _exit(self, io: ProcessIO, rest: str) -> int:
@@ -649,6 +669,118 @@ _BUILTINS: dict[str, Callable[[CmdShell, ProcessIO, str], int]] = {
     "pushd": cmdbuiltins.pushd,
     "start": cmdbuiltins.start,
 }
+
+
+# ---- cmd.exe as a program -----------------------------------------------------------------------
+
+CMD_BANNER = (
+    "Microsoft Windows [Version 6.0.6001]\r\n"
+    "Copyright (c) 2006 Microsoft Corporation.  All rights reserved.\r\n"
+)
+
+
+@dataclass
+class CmdSwitches:
+    """What `cmd [switches] [/c | /k command]` was asked to do."""
+
+    mode: str = ""  # "c", "k" or "" (interactive)
+    command: str = ""  # the text after /c or /k, as cmd.exe receives it
+    strip_quotes: bool = False  # /S
+    echo_off: bool = False  # /Q
+    unicode: bool = False  # /U (/A: ANSI, the default)
+
+
+def _skip_program_name(line: str) -> str:
+    """The command line after its first token (the program, quoted or not)."""
+    s = line.lstrip(" \t@")
+    if s.startswith('"'):
+        end = s.find('"', 1)
+        return "" if end < 0 else s[end + 1 :]
+    j = 0
+    while j < len(s) and s[j] not in " \t/":
+        j += 1
+    return s[j:]
+
+
+def parse_cmd_switches(command_line: str) -> CmdSwitches:
+    """cmd.exe's own command line: switches up to /C or /K; the rest is the command, untouched.
+
+    Switches are case-insensitive and may follow each other without spaces (`/q/c`); unknown
+    ones are ignored as cmd.exe ignores them.
+    """
+    sw = CmdSwitches()
+    rest = _skip_program_name(command_line)
+    i = 0
+    while i < len(rest):
+        c = rest[i]
+        if c in " \t":
+            i += 1
+            continue
+        if c != "/" or i + 1 >= len(rest):
+            break  # cmd without /c or /k takes no command: the rest is ignored
+        letter = rest[i + 1].casefold()
+        if letter in ("c", "k"):
+            sw.mode = letter
+            sw.command = rest[i + 2 :].lstrip(" \t")
+            return sw
+        j = i + 2
+        while j < len(rest) and rest[j] not in " \t/":
+            j += 1
+        if letter == "s":
+            sw.strip_quotes = True
+        elif letter == "q":
+            sw.echo_off = True
+        elif letter == "u":
+            sw.unicode = True
+        elif letter == "a":
+            sw.unicode = False
+        # /d (no AutoRun: the lab has none), /e: /f: /v: /t: /x /y: accepted, nothing to change
+        i = j
+    return sw
+
+
+def _strip_first_and_last_quote(line: str) -> str:
+    """/S: a leading quote and the last quote on the line are removed, nothing else considered."""
+    stripped = line.lstrip(" \t")
+    if not stripped.startswith('"'):
+        return line
+    last = stripped.rindex('"')
+    if last == 0:
+        return stripped[1:]
+    return stripped[1:last] + stripped[last + 1 :]
+
+
+def run_cmd_program(io: ProcessIO, ctx: Context) -> int:
+    """cmd.exe started as a program: a child shell with a copy of the caller's environment.
+
+    /C runs the command and ends with its exit code; /K runs it and then reads commands from
+    standard input, as does a cmd without either (after its banner), until `exit` or the end of
+    the input.  With echo on, each command read is preceded by the prompt and echoed.
+    """
+    sw = parse_cmd_switches(ctx.command_line)
+    child = Context(ctx.host, ctx.account, dict(ctx.env), sw.command, True)
+    shell = CmdShell(child, unicode=sw.unicode, strip_quotes=sw.strip_quotes)
+    code = 0
+    if sw.mode == "c":
+        return shell.run(io, sw.command)
+    if sw.mode == "k":
+        if sw.command.strip():
+            code = shell.run(io, sw.command)
+    else:
+        shell._out(io, CMD_BANNER)
+    prompt = (child.getenv("USERPROFILE") or "C:\\Windows\\system32") + ">"
+    while not shell.exit_requested:
+        if not sw.echo_off:
+            shell._out(io, "\r\n" + prompt)
+        raw = io.read_stdin_line()
+        if raw is None:
+            break
+        line = raw.decode(io.encoding, "replace").rstrip("\r\n")
+        if not sw.echo_off:
+            shell._out(io, line + "\r\n")
+        if line.strip():
+            code = shell.run(io, line)
+    return code
 
 
 # ---- entry point -------------------------------------------------------------------------------
@@ -697,6 +829,13 @@ def launch(
 def run_line(host: NodeHost, account: Account, line: str, *, codepage: int = 437) -> tuple[str, str, int]:
     """Run a cmd.exe line synchronously and decode its output (for tests and the lab CLI)."""
     proc = launch(host, account, line, [], skip_cmd_shell=False, codepage=codepage, env={})
+    out, err, code = collect_output(proc)
+    enc = proc.io.encoding
+    return out.decode(enc, "replace"), err.decode(enc, "replace"), code
+
+
+def collect_output(proc: LabProcess) -> tuple[bytes, bytes, int]:
+    """Wait for a launched program to end: its stdout, stderr and exit code."""
     out = bytearray()
     err = bytearray()
     while True:
@@ -704,20 +843,23 @@ def run_line(host: NodeHost, account: Account, line: str, *, codepage: int = 437
         for ch in d.chunks:
             (out if ch.stream == "stdout" else err).extend(ch.data)
         if d.done:
-            enc = proc.io.encoding
-            return out.decode(enc, "replace"), err.decode(enc, "replace"), d.exit_code or 0
+            return bytes(out), bytes(err), d.exit_code or 0
 
 
 __all__ = [
     "Chunk",
     "CmdShell",
+    "CmdSwitches",
     "Context",
     "ProgramNotFound",
     "RoutedIO",
+    "collect_output",
     "expand_percent",
     "launch",
+    "parse_cmd_switches",
     "parse_line",
     "resolve_program",
+    "run_cmd_program",
     "run_line",
     "strip_outer_quotes",
 ]

@@ -43,6 +43,8 @@ class Faults:
     reject_auth: set[str] = field(default_factory=set)  # nodes answering 401 to everything
     garble_next: dict[str, int] = field(default_factory=dict)  # node -> count of garbled outputs
     truncate_next: dict[str, int] = field(default_factory=dict)  # node -> count of truncated outputs
+    strip_ids_next: dict[str, int] = field(default_factory=dict)  # next Create/Command replies lack their id
+    fail_delete_next: dict[str, int] = field(default_factory=dict)  # next shell Deletes: HTTP 500, shell kept
     receive_timeout_cap_s: float | None = None  # answer TimedOut sooner than OperationTimeout
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

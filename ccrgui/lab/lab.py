@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
+import os
 import time
 from types import TracebackType
 from typing import Any, Literal
@@ -19,14 +21,19 @@ from ccrgui.lab import cmdshell
 from ccrgui.lab.clock import Clock
 from ccrgui.lab.engine import ClusterEngine, LabError
 from ccrgui.lab.eventlog import EventJournal
+from ccrgui.lab.exposure import exposure_warnings
 from ccrgui.lab.faults import Costs, Faults
+from ccrgui.lab.kdc import KerberosRealm
 from ccrgui.lab.nodehost import NodeHost
 from ccrgui.lab.received import ReceivedLog
 from ccrgui.lab.topology import Account, Topology, default_topology
 from ccrgui.lab.wsman import CREDENTIALS, ShellService, TlsConfig, WSManServer, lab_certificates
+from ccrgui.lab.wsman.auth import NodeIdentity, kerberos_acceptor_credential, node_identity
 from ccrgui.lab.wsman.shells import DEFAULT_IDLE_TIMEOUT_S
 
-AuthMode = Literal["ntlm", "basic-https"]
+AuthMode = Literal["ntlm", "basic-https", "kerberos"]
+AUTH_MODES: tuple[AuthMode, ...] = ("ntlm", "basic-https", "kerberos")
+log = logging.getLogger(__name__)
 
 
 class Lab:
@@ -38,6 +45,8 @@ class Lab:
       lab.faults.arm(lab.faults.http500_next, node, n)  next n SOAP requests: HTTP 500 w:InternalError
       lab.faults.reject_auth.add(node)                every logon fails with 401
       lab.faults.arm(lab.faults.garble_next, node)    next reply's stdout corrupted (truncate_next: halved)
+      lab.faults.arm(lab.faults.strip_ids_next, node)  next Create/Command reply has no ShellId/CommandId
+      lab.faults.arm(lab.faults.fail_delete_next, node, n)  next n shell Deletes: HTTP 500, shell kept
       lab.faults.receive_timeout_cap_s = 0.5          Receive answers w:TimedOut after 0.5 s
       lab.faults.costs.latency_s = 0.05               added to every HTTP request
     A node the engine has powered off (reboot, crash) refuses connections the same way; the
@@ -61,9 +70,16 @@ class Lab:
         seed: int = 1,
         base_port: int | None = None,
         idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
+        strict_cbt: bool = False,
+        realm: KerberosRealm | None = None,
+        https: bool = False,
     ) -> None:
-        if auth not in ("ntlm", "basic-https"):
-            raise ValueError(f"auth must be 'ntlm' or 'basic-https', not {auth!r}")
+        """`auth` "kerberos" runs a KDC (or uses `realm`, which the caller keeps running) whose
+        realm holds the topology's accounts and each endpoint's HTTP/, WSMAN/ and host/ principals.
+        `strict_cbt`: NTLM and Kerberos over HTTPS need channel bindings (CbtHardeningLevel Strict).
+        `https`: HTTPS listeners also with "ntlm" or "kerberos" ("basic-https" always has them)."""
+        if auth not in AUTH_MODES:
+            raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}, not {auth!r}")
         self.topology = topology or default_topology()
         self.auth: AuthMode = auth
         self.host = host
@@ -71,6 +87,13 @@ class Lab:
         self.seed = seed
         self.base_port = base_port
         self.idle_timeout_s = idle_timeout_s
+        self.strict_cbt = strict_cbt
+        self.https = https or auth == "basic-https"
+        self.realm: KerberosRealm | None = realm
+        self._own_realm = False
+        self.keytab = ""
+        self._kerberos_credential: Any = None
+        self.principals: dict[str, str] = {}  # endpoint name -> HTTP/ service principal
         self.faults = Faults(costs=costs or Costs())
         self.clock = Clock(speed)
         self.journal = EventJournal(self.topology, history=events, seed=seed, clock=self.clock)
@@ -100,13 +123,17 @@ class Lab:
         """Open every endpoint; returns once they accept connections."""
         if self._running:
             return self
+        for warning in exposure_warnings(self.host, allow_unencrypted=self.allow_unencrypted):
+            log.warning("%s", warning)
         self._cred_handle = CREDENTIALS.register(self.topology.accounts)
         tls: TlsConfig | None = None
-        if self.auth == "basic-https":
+        if self.https:
             certs = lab_certificates((self.host,))
             self.ca_file = certs.ca_file
             tls = certs.server_config()
         try:
+            if self.auth == "kerberos":
+                self._start_kerberos()
             for i, spec in enumerate(self.topology.nodes):
                 name = spec.name
                 service = ShellService(
@@ -129,6 +156,9 @@ class Lab:
                     allow_unencrypted=self.allow_unencrypted,
                     host=self.host,
                     port=self._port(i),
+                    identity=functools.partial(self.identity, name),
+                    strict_cbt=self.strict_cbt,
+                    kerberos_credential=self._kerberos_credential,
                 )
                 self.servers[name] = server.start()
                 self.endpoints[name] = server.url
@@ -143,6 +173,9 @@ class Lab:
                 allow_unencrypted=self.allow_unencrypted,
                 host=self.host,
                 port=self._port(len(self.topology.nodes)),
+                identity=lambda: self.identity(self._cluster_owner_or_name()),
+                strict_cbt=self.strict_cbt,
+                kerberos_credential=self._kerberos_credential,
             )
             self.cluster_server = cluster.start()
             self.cluster_endpoint = cluster.url
@@ -171,6 +204,11 @@ class Lab:
         if self._cred_handle is not None:
             CREDENTIALS.unregister(self._cred_handle)
             self._cred_handle = None
+        self._kerberos_credential = None
+        if self.realm is not None and self._own_realm:
+            self.realm.stop()
+            self.realm = None
+            self._own_realm = False
         self._running = False
 
     def __enter__(self) -> Lab:
@@ -183,6 +221,35 @@ class Lab:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def _start_kerberos(self) -> None:
+        """The realm, its accounts, and each endpoint's principals in this lab's own keytab."""
+        if self.realm is None:
+            self.realm = KerberosRealm(self.dns_domain.upper()).start()
+            self._own_realm = True
+        realm = self.realm
+        for acc in self.topology.accounts:
+            realm.add_user(acc.user, acc.password)
+        self.keytab = os.path.join(realm.dir, f"lab-{id(self):x}.keytab")
+        for name in (*(n.name for n in self.topology.nodes), self.topology.cluster_name):
+            fqdn = self.fqdn(name)
+            # Windows clients ask for HTTP/ (WSMAN/ when told to); every AD computer has host/,
+            # which pypsrp asks for by default.
+            self.principals[name] = realm.add_service(f"HTTP/{fqdn}", self.keytab)
+            realm.add_service(f"WSMAN/{fqdn}", self.keytab)
+            realm.add_service(f"host/{fqdn}", self.keytab)
+        self._kerberos_credential = kerberos_acceptor_credential(self.keytab)
+
+    @property
+    def dns_domain(self) -> str:
+        return f"{self.topology.domain.lower()}.com"
+
+    def fqdn(self, name: str) -> str:
+        """A node's (or the cluster name's) DNS name in the lab's domain: exnode1.contoso.com."""
+        return f"{name.lower()}.{self.dns_domain}"
+
+    def identity(self, name: str) -> NodeIdentity:
+        return node_identity(name, self.topology.domain)
 
     def _port(self, index: int) -> int:
         return 0 if self.base_port is None else self.base_port + index
@@ -268,4 +335,19 @@ class Lab:
                 {"path": r.path, "build": r.build, "name": r.name, "reboot_required": r.reboot_required}
                 for r in self.topology.rollups
             ],
+            "fqdns": {name: self.fqdn(name) for name in (*self.endpoints, self.topology.cluster_name)},
+            "kerberos": self._kerberos_info(),
+        }
+
+    def _kerberos_info(self) -> dict[str, Any] | None:
+        """Realm, krb5.conf, who to `kinit` as, and each endpoint's service principal."""
+        if self.realm is None:
+            return None
+        return {
+            "realm": self.realm.realm,
+            "krb5_conf": self.realm.krb5_conf,
+            "kdc": f"{self.realm.host}:{self.realm.port}",
+            "user": f"{self.account.user}@{self.realm.realm}",
+            "password": self.account.password,
+            "service_principals": dict(self.principals),
         }

@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 _SECRET = re.compile(r"(?i)(-(?:password|credential|pwd)\s+)(\S+)|((?:password|pwd)\s*[=:]\s*)(\S+)")
 
 
+# Characters other than \n that some readers treat as line ends; inside JSON strings only.
+_LINE_BREAKS = {ord(c): f"\\u{ord(c):04x}" for c in "\x85\u2028\u2029"}
+
+
 def default_audit_path() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "audit.jsonl"
 
@@ -60,7 +64,10 @@ class AuditRecord:
 
     def to_json(self) -> str:
         data: dict[str, Any] = dict(self.__dict__)
-        return json.dumps(data, ensure_ascii=False, sort_keys=False)
+        text = json.dumps(data, ensure_ascii=False, sort_keys=False)
+        # Escaped although JSON allows them raw: tools that split on every Unicode line break
+        # (Python's str.splitlines, many editors) would cut the record in two.
+        return text.translate(_LINE_BREAKS)
 
 
 class AuditLog:
@@ -120,7 +127,9 @@ class AuditLog:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return out
-        for line in text.splitlines():
+        for line in text.split("\n"):  # records end with \n only: U+2028, U+0085... are data
+            if not line.strip():
+                continue
             try:
                 out.append(AuditRecord(**json.loads(line)))
             except (ValueError, TypeError):

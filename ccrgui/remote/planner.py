@@ -80,17 +80,18 @@ def may_be_cms(facts: PlanFacts, group: str) -> str:
             if r.resource_type.casefold().startswith(EXCHANGE_RESOURCE_PREFIX)
         }
     )
+    if not (facts.exchange_read or facts.cms):
+        holds = f" It holds Exchange resources ({', '.join(exchange)})." if exchange else ""
+        return (
+            f"Exchange has not answered yet, so it is not known whether {group} is the clustered mailbox "
+            f"server (which must never be moved or stopped through cluster.exe).{holds} Nothing was sent; "
+            "try again once Exchange has been read (refresh)."
+        )
     if exchange:
         return (
             f"{group} holds Exchange resources ({', '.join(exchange)}) but Exchange did not name it as "
             "its clustered mailbox server. A clustered mailbox server is moved, stopped and started only "
             "through Exchange, never cluster.exe; refresh once Exchange answers."
-        )
-    if not (facts.exchange_read or facts.cms):
-        return (
-            f"Exchange has not answered yet, so it is not known whether {group} is the clustered mailbox "
-            "server (which must never be moved or stopped through cluster.exe). Nothing was sent; try "
-            "again once Exchange has been read (refresh)."
         )
     return ""
 

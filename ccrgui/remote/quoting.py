@@ -40,6 +40,7 @@ __all__ = [
     "cmd_exe_arg",
     "cmd_exe_line",
     "cmd_line",
+    "joined_line",
     "ps_array",
     "ps_literal",
     "ps_native_arg",
@@ -126,6 +127,11 @@ def _limit(line: str, limit: int) -> str:
     if len(line) > limit:
         raise UnsafeValueError(line[:80] + "...", f"the command line is too long ({len(line)} > {limit})")
     return line
+
+
+def joined_line(*tokens: str) -> str:
+    """Tokens already quoted by this module joined into one CreateProcess command line."""
+    return _limit(" ".join(tokens), MAX_CREATEPROCESS_LINE)
 
 
 def cmd_line(program: str, *args: str) -> str:

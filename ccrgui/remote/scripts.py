@@ -8,10 +8,12 @@ carrying the per-session marker `$m` (see `ccrgui.remote.shells.frame_script`).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ccrgui.remote import quoting
+from ccrgui.remote.parsers.mscluster import WMI_CLASSES, WMI_PROPS
 
 CLUSTER_EXE = "cluster.exe"
 SECTION_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -63,8 +65,8 @@ def _check_section(name: str) -> str:
 
 
 def cluster_line(*tokens: str) -> str:
-    """Join cluster.exe tokens that are constants or came out of `quoting`."""
-    return " ".join((CLUSTER_EXE, *tokens))
+    """Join cluster.exe tokens that are constants or came out of `quoting` (length-checked)."""
+    return quoting.joined_line(CLUSTER_EXE, *tokens)
 
 
 def cluster_read_line(keyword: str) -> str:
@@ -96,11 +98,12 @@ def node_resume_line(node: str) -> str:
 # ---- wevtutil (cmd shell, WINRS_SKIP_CMD_SHELL=TRUE) ---------------------------------------------
 
 
-def wevtutil_query_line(log: str, xpath: str, count: int, newest_first: bool) -> str:
-    """`wevtutil qe LOG /q:XPATH /f:RenderedXml /rd:true /c:N`; the XPath is the caller's filter."""
+def wevtutil_query_args(log: str, xpath: str, count: int, newest_first: bool) -> list[str]:
+    """The arguments of `wevtutil qe LOG /q:XPATH /f:RenderedXml /rd:true /c:N` (unquoted: each
+    caller quotes them for its own command line)."""
     if count <= 0:
         raise ValueError("the event count must be positive")
-    args = [
+    return [
         "qe",
         log,
         f"/q:{xpath}",
@@ -108,7 +111,44 @@ def wevtutil_query_line(log: str, xpath: str, count: int, newest_first: bool) ->
         f"/rd:{'true' if newest_first else 'false'}",
         f"/c:{int(count)}",
     ]
-    return quoting.cmd_line("wevtutil.exe", *args)
+
+
+def wevtutil_query_line(log: str, xpath: str, count: int, newest_first: bool) -> str:
+    """`wevtutil qe LOG /q:XPATH /f:RenderedXml /rd:true /c:N`; the XPath is the caller's filter."""
+    return quoting.cmd_line("wevtutil.exe", *wevtutil_query_args(log, xpath, count, newest_first))
+
+
+def compressed_events_section(name: str, log: str, xpath: str, count: int, newest_first: bool) -> str:
+    """The same wevtutil query run inside PowerShell, its output gzip-compressed on the node and
+    sent as one base64 line (section exit code 0); wevtutil's own error text as it printed it
+    when it fails (the section's exit code is wevtutil's).
+
+    Why: the XML of 100,000 events is ~100 MB, and WinRM hands it over in Receives of at most
+    ~112 KB (MaxEnvelopeSizekb 150): ~900 round trips.  Rendered event XML compresses 10-20
+    times even with .NET 2.0's GZipStream (PowerShell 2.0: IO.Compression.GZipStream over an
+    IO.MemoryStream).  Lines are joined with CRLF as wevtutil wrote them (never `Out-String`,
+    which breaks lines at the host's 80 columns)."""
+    name = _check_section(name)
+    args = wevtutil_query_args(log, xpath, count, newest_first)
+    call = " ".join(["&", "wevtutil.exe", *(quoting.ps_native_arg(a) for a in args)])
+    return (
+        "try {\n"
+        "  $ErrorActionPreference = 'Continue'\n"  # native stderr must not become a terminating error
+        f"  $r = {call} 2>&1\n"
+        "  $c = $LASTEXITCODE\n"
+        "  $ErrorActionPreference = 'Stop'\n"
+        "  if ($c -ne 0) {\n"
+        f"    $o = $o + $m + ':S:{name}:' + $c + \"`n\" + ($r | Out-String) + \"`n\"\n"
+        "  } else {\n"
+        "    $b = [Text.Encoding]::UTF8.GetBytes(($r -join \"`r`n\"))\n"
+        "    $s = New-Object IO.MemoryStream\n"
+        "    $z = New-Object IO.Compression.GZipStream($s, [IO.Compression.CompressionMode]::Compress)\n"
+        "    $z.Write($b, 0, $b.Length)\n"
+        "    $z.Close()\n"
+        f"    $o = $o + $m + ':S:{name}:0' + \"`n\" + [Convert]::ToBase64String($s.ToArray()) + \"`n\"\n"
+        "    $r = $null; $b = $null; $s = $null; $z = $null\n"
+        "  }\n" + _catch(name)
+    )
 
 
 # ---- PowerShell sections ---------------------------------------------------------------------
@@ -164,6 +204,32 @@ def select(props: Sequence[str]) -> str:
 
 def cluster_read_section(name: str, keyword: str) -> str:
     return native_section(name, CLUSTER_EXE, [keyword])
+
+
+# The cluster WMI provider: names, states, owners and membership as XML values (no console table
+# to guess from).  Read in PowerShell without the Exchange snap-in, so the first snapshot can run
+# it in a plain powershell.exe while the snap-in loads (`cold_wmi_line`).  Not `wmic ... /format:
+# rawxml`: no real capture of its layout for this provider was found, and wmic's output goes
+# through a code-page conversion that may not carry every character of a name (unconfirmed),
+# while ConvertTo-Xml text reaches us as UTF-8 through the same framing as the Exchange reads.
+MSCLUSTER_NAMESPACE = "root\\MSCluster"
+POWERSHELL_PLAIN = ("powershell", "-NoLogo", "-NoProfile", "-NonInteractive", "-EncodedCommand")
+
+
+def wmi_pipeline(read: str) -> str:
+    """`Get-WmiObject` of one root\\MSCluster class (constants of `parsers.mscluster`)."""
+    # Packet privacy: the cluster provider refuses weaker authentication levels.
+    return (
+        f"Get-WmiObject -Namespace {MSCLUSTER_NAMESPACE} -Class {WMI_CLASSES[read]} "
+        "-Authentication PacketPrivacy | " + select(WMI_PROPS[read])
+    )
+
+
+def cold_wmi_line(script: str) -> str:
+    """A plain powershell.exe (no snap-in) running `script`, for the cmd shell: the script goes
+    base64-encoded (UTF-16LE, -EncodedCommand), so no value in it is ever parsed by a shell."""
+    encoded = base64.b64encode(script.encode("utf-16-le")).decode("ascii")
+    return " ".join((*POWERSHELL_PLAIN, encoded))
 
 
 def cms_status_pipeline(cms: str | None) -> str:
@@ -243,10 +309,16 @@ class ReadItem:
 
     name: str
     cost_s: float  # rough server-side cost, used to spread reads over the nodes
-    keyword: str = ""  # cluster.exe listing keyword, or "" for an Exchange read
+    keyword: str = ""  # cluster.exe listing keyword, or "" for a WMI or an Exchange read
     args: tuple[str, ...] = ()  # further cluster.exe arguments (values quoted when the section is built)
 
+    @property
+    def wmi(self) -> bool:
+        return self.name in WMI_CLASSES
+
     def section(self, cms: str | None) -> str:
+        if self.wmi:
+            return xml_section(self.name, wmi_pipeline(self.name))
         if self.keyword:
             return native_section(self.name, CLUSTER_EXE, [self.keyword, *self.args])
         if self.name == "cms":
@@ -278,24 +350,16 @@ def copy_status_section(cms: str | None) -> str:
     )
 
 
-CLUSTER_READS = (
-    ReadItem("nodes", 0.08, "node"),
-    ReadItem("groups", 0.08, "group"),
-    ReadItem("resources", 0.08, "res"),
-    ReadItem("networks", 0.08, "network"),
-    ReadItem("netifs", 0.08, "netinterface"),
-    ReadItem("quorum", 0.08, "/quorum"),
-)
+# Names, states, owners, membership, types, network roles and interface facts come from WMI.
+# cluster.exe remains only where WMI on Windows Server 2008 has nothing: the quorum listing, and
+# (static, below) the node IDs (MSCluster_Node.Id arrives with Windows Server 2012).
+WMI_READS = tuple(ReadItem(name, 0.05) for name in WMI_CLASSES)
+CLUSTER_READS = (*WMI_READS, ReadItem("quorum", 0.08, "/quorum"))
 EXCHANGE_READS = (ReadItem("mbx", 0.05), ReadItem("cms", 0.05), ReadItem("copies", 0.05))
 
-# Facts that rarely change (resource types, network roles and addresses, interface adapters, the
-# cluster's name): read on the first snapshot, again when the names change or every few minutes.
-STATIC_READS = (
-    ReadItem("resprops", 0.08, "res", ("/prop",)),
-    ReadItem("netprops", 0.08, "network", ("/prop",)),
-    ReadItem("nifprops", 0.08, "netinterface", ("/prop",)),
-    ReadItem("clusterprops", 0.08, "/prop"),
-)
+# Facts that rarely change (the cluster's name, the node IDs): read on the first snapshot, again
+# when the names change or every few minutes.
+STATIC_READS = (ReadItem("clusterprops", 0.08, "/prop"), ReadItem("nodeids", 0.08, "node"))
 OWNERS_PREFIX = "owners-"
 
 

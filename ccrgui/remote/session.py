@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import secrets
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -40,6 +41,7 @@ from ccrgui.domain.model import (
     SetupReport,
     StorageGroupCopy,
 )
+from ccrgui.domain.nodenames import InvalidNodeName
 from ccrgui.domain.plan import (
     ActionKind,
     ActionRequest,
@@ -56,8 +58,16 @@ from ccrgui.domain.session_api import AuthMethod, ClusterSession, ConnectionSett
 from ccrgui.domain.upgrade.facts import NodeUpgradeFacts
 from ccrgui.remote import parsers, planner, scripts
 from ccrgui.remote.audit import AuditLog
-from ccrgui.remote.quoting import UnsafeValueError
-from ccrgui.remote.shells import CmdShell, CommandOutput, PowerShellHost, PsOutput, Section
+from ccrgui.remote.eventreader import EventReader, NodeAccess
+from ccrgui.remote.shells import (
+    CmdShell,
+    CommandOutput,
+    PowerShellHost,
+    PsOutput,
+    Section,
+    frame_script,
+    parse_sections,
+)
 from ccrgui.remote.transport import (
     ChannelFactory,
     ErrorKind,
@@ -75,6 +85,7 @@ T = TypeVar("T")
 CORE_GROUP = "Cluster Group"
 STORAGE_GROUP = "Available Storage"
 SUSPECT_TIMEOUT_S = 3.0
+MIN_ATTEMPT_S = 1.0  # a fallback read is not started with less of the snapshot's time left
 STATIC_REFRESH_S = 300.0  # re-read resource types, roles, addresses, owners at least this often
 STATIC_RETRY_S = 30.0  # after a failed static read: not before this (keeps later snapshots fast)
 
@@ -95,10 +106,8 @@ class _NodeLink:
 class _Static:
     """Facts that rarely change, read with `scripts.STATIC_READS` and kept between snapshots."""
 
-    types: dict[str, str] = field(default_factory=dict)  # resource (casefolded) -> type
-    networks: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # -> role, address, mask
-    interfaces: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
     owners: dict[str, tuple[str, ...]] = field(default_factory=dict)  # group (casefolded) -> nodes
+    node_ids: dict[str, int] = field(default_factory=dict)  # node name (exact) -> cluster node ID
     cluster_name: str = ""
     props_key: tuple[object, ...] | None = None  # the names they were read for
     owners_key: tuple[str, ...] | None = None
@@ -125,16 +134,20 @@ def settings_from_lab_info(info: dict[str, Any]) -> tuple[ConnectionSettings, st
         endpoints[cluster] = str(info["cluster_endpoint"])
     https = all(url.lower().startswith("https://") for url in endpoints.values())
     auth = AuthMethod.BASIC if str(info.get("auth", "ntlm")).startswith("basic") else AuthMethod.NTLM
+    kerberos = info.get("auth") == "kerberos"
+    if kerberos:
+        auth = AuthMethod.CURRENT_USER  # with the ticket `kinit` got (the lab's info says as whom)
     settings = ConnectionSettings(
         host=cluster,
         https=https,
         auth=auth,
-        username=str(info["username"]),
+        username="" if kerberos else str(info["username"]),
         ca_file=str(info.get("ca_file") or ""),
         operation_timeout_s=30.0,
         node_endpoints=endpoints,
+        kerberos_hosts={str(k): str(v) for k, v in dict(info.get("fqdns") or {}).items()},
     )
-    return settings, str(info["password"])
+    return settings, "" if kerberos else str(info["password"])
 
 
 class WinRMClusterSession:
@@ -181,6 +194,8 @@ class WinRMClusterSession:
         self._reaper: asyncio.Task[None] | None = None
         self._closed = False
         self._snapshot_lock = asyncio.Lock()
+        self._events = EventReader(self._event_access())
+        self._deadline: float | None = None  # monotonic end of the running snapshot's time
 
     # ---- properties ----------------------------------------------------------------------
 
@@ -214,8 +229,17 @@ class WinRMClusterSession:
         key = name.casefold()
         link = self._links.get(key)
         if link is None:
+            try:
+                url, refused = endpoint_for(self._settings, name), ""
+            except InvalidNodeName as exc:  # reported by the cluster: never put into a URL
+                url, refused = "", str(exc)
             conn = HostConnection(
-                name, endpoint_for(self._settings, name), self._factory, limits=self._limits
+                name,
+                url,
+                self._factory,
+                limits=self._limits,
+                refused=refused,
+                max_output_bytes=self._settings.max_output_bytes,
             )
             link = _NodeLink(name, conn, CmdShell(conn), PowerShellHost(conn))
             self._links[key] = link
@@ -225,6 +249,16 @@ class WinRMClusterSession:
     def _timeout(self, link: _NodeLink | None = None) -> float:
         t = self._settings.operation_timeout_s
         return min(t, SUSPECT_TIMEOUT_S) if link is not None and link.suspect else t
+
+    def _fallback_timeout(self, link: _NodeLink) -> float:
+        """A read that stands in for another one (the next host of the cmd-shell reads, the
+        cluster name after every node failed) gets only what is left of the snapshot's operation
+        timeout: with every node hung, a snapshot must not take twice that."""
+        left = self._deadline - time.monotonic() if self._deadline is not None else self._timeout(link)
+        return min(self._timeout(link), left)
+
+    def _worth_trying(self, timeout: float) -> bool:
+        return timeout >= min(MIN_ATTEMPT_S, self._settings.operation_timeout_s / 4)
 
     def _entry_points(self) -> list[str]:
         """Where to run cluster-wide commands, best first: last good node, others, the cluster name."""
@@ -238,10 +272,24 @@ class WinRMClusterSession:
         seen: set[str] = set()
         out = []
         for n in order:
-            if n.casefold() not in seen:
+            if n.casefold() not in seen and self._contactable(n):
                 seen.add(n.casefold())
                 out.append(n)
         return out
+
+    def _contactable(self, name: str) -> bool:
+        """Whether a URL may be built for `name` (a configured endpoint, the host the admin typed,
+        or a valid node name: see `endpoint_for`)."""
+        try:
+            endpoint_for(self._settings, name)
+        except InvalidNodeName:
+            return False
+        return True
+
+    def _is_member(self, name: str) -> bool:
+        """A node of this cluster (last listing or configured), or the host the admin typed."""
+        known = [*self._nodes, *self._settings.node_endpoints, self._settings.host]
+        return name.casefold() in {k.casefold() for k in known}
 
     def _link_suspect(self, name: str) -> bool:
         link = self._links.get(name.casefold())
@@ -270,7 +318,11 @@ class WinRMClusterSession:
 
     async def snapshot(self) -> ClusterSnapshot:
         async with self._snapshot_lock:
-            snap = await self._snapshot()
+            self._deadline = time.monotonic() + self._settings.operation_timeout_s
+            try:
+                snap = await self._snapshot()
+            finally:
+                self._deadline = None
         self._last = snap
         return snap
 
@@ -323,8 +375,9 @@ class WinRMClusterSession:
         host = self._settings.host
         if not good and host.casefold() not in {n.casefold() for n in self._nodes}:
             # No node answered by its own name (e.g. names that do not resolve from here):
-            # the cluster name still reaches one of them.
-            good = [self._link(host)]
+            # the cluster name still reaches one of them, if time is left.
+            if self._worth_trying(self._fallback_timeout(self._link(host))):
+                good = [self._link(host)]
         await self._failover(reads, node_errors, good)
         static_text = _take_static(reads, owner_groups)
         snap = self._assemble(reads, details, node_errors)
@@ -345,11 +398,7 @@ class WinRMClusterSession:
     def _names_key(snap: ClusterSnapshot | None) -> tuple[object, ...] | None:
         if snap is None:
             return None
-        return (
-            tuple(sorted(r.name.casefold() for r in snap.resources)),
-            tuple(sorted(n.name.casefold() for n in snap.networks)),
-            tuple(sorted((i.node.casefold(), i.network.casefold()) for i in snap.interfaces)),
-        )
+        return (tuple(sorted(n.name for n in snap.nodes)),)  # node IDs change with the members
 
     def _static_due(self) -> tuple[list[scripts.ReadItem], dict[str, str]]:
         """The static reads this snapshot needs: none unless names changed or they are old."""
@@ -380,33 +429,9 @@ class WinRMClusterSession:
         due = [i.name for i in scripts.STATIC_READS]
         complete = props_asked and all(n in got for n in due)
         try:
-            if "resprops" in got:
-                st.types = {
-                    p.owner.casefold(): p.value.strip()
-                    for p in parsers.parse_properties(got["resprops"], owners=snap.resources)
-                    if p.name.casefold() == "type"
-                }
-            if "netprops" in got:
-                nets: dict[str, dict[str, str]] = {}
-                for p in parsers.parse_properties(got["netprops"], owners=snap.networks):
-                    value = parsers.network_role(p) if p.name.casefold() == "role" else p.value.strip()
-                    nets.setdefault(p.owner.casefold(), {})[p.name.casefold()] = value
-                st.networks = {
-                    k: (v.get("role", ""), v.get("address", ""), v.get("addressmask", ""))
-                    for k, v in nets.items()
-                }
-            if "nifprops" in got:
-                props = parsers.parse_netinterface_properties(
-                    got["nifprops"], nodes=snap.nodes, networks=snap.networks
-                )
-                st.interfaces = {
-                    (node.casefold(), net.casefold()): (
-                        v.get("Name", ""),
-                        v.get("Adapter", ""),
-                        v.get("Address", ""),
-                    )
-                    for (node, net), v in props.items()
-                }
+            if "nodeids" in got:
+                # Only cluster.exe has node IDs on Windows Server 2008; matched by exact name.
+                st.node_ids = {n.name: n.node_id for n in parsers.parse_nodes(got["nodeids"])}
             if "clusterprops" in got:
                 st.cluster_name = parsers.parse_cluster_name(got["clusterprops"])
                 self._cluster_name = st.cluster_name
@@ -435,28 +460,14 @@ class WinRMClusterSession:
     def _apply_static(self, snap: ClusterSnapshot) -> ClusterSnapshot:
         """The snapshot with the kept static facts filled in."""
         st = self._static
-
-        def net(n: Network) -> Network:
-            facts = st.networks.get(n.name.casefold())
-            return replace(n, role=facts[0], address=facts[1], address_mask=facts[2]) if facts else n
-
-        def nif(i: NetInterface) -> NetInterface:
-            facts = st.interfaces.get((i.node.casefold(), i.network.casefold()))
-            return replace(i, name=facts[0], adapter=facts[1], address=facts[2]) if facts else i
-
         return replace(
             snap,
             cluster_name=self._cluster_name,
+            nodes=tuple(replace(n, node_id=st.node_ids.get(n.name, n.node_id)) for n in snap.nodes),
             groups=tuple(
                 replace(g, preferred_owners=st.owners.get(g.name.casefold(), g.preferred_owners))
                 for g in snap.groups
             ),
-            resources=tuple(
-                replace(r, resource_type=st.types.get(r.name.casefold(), r.resource_type))
-                for r in snap.resources
-            ),
-            networks=tuple(net(n) for n in snap.networks),
-            interfaces=tuple(nif(i) for i in snap.interfaces),
         )
 
     def _mark_failed(self, link: _NodeLink, exc: BaseException, errors: dict[str, str]) -> None:
@@ -520,20 +531,33 @@ class WinRMClusterSession:
     async def _cold_cluster_reads(
         self, items: Sequence[scripts.ReadItem], reads: _Reads, errors: dict[str, str]
     ) -> None:
-        """cluster.exe listings through the cmd shell, failing over from node to node."""
+        """The cluster-wide reads through the cmd shell, failing over from node to node: the WMI
+        reads in one plain powershell.exe (no snap-in to wait for), then the cluster.exe listings."""
         pending = list(items)
-        for host in self._entry_points():
+        hosts = self._entry_points()
+        first = hosts[0] if hosts else ""
+        for host in hosts:
             if not pending:
                 return
             if host in errors:
                 continue
             link = self._link(host)
+            if host != first and not self._worth_trying(self._fallback_timeout(link)):
+                return  # the snapshot's time is up: the hosts tried so far are in `errors`
+            wmi = [i for i in pending if i.wmi]
+            if wmi:
+                try:
+                    await self._cold_wmi(link, wmi, reads)
+                except TransportError as exc:
+                    self._mark_failed(link, exc, errors)
+                    continue
+                pending = [i for i in pending if not i.wmi]
             for item in list(pending):
                 try:
                     out = await link.cmd.run(
                         scripts.cluster_read_line(item.keyword),
                         skip_cmd_shell=True,
-                        timeout=self._timeout(link),
+                        timeout=self._timeout(link) if host == first else self._fallback_timeout(link),
                         retry=True,
                     )
                 except TransportError as exc:
@@ -550,6 +574,26 @@ class WinRMClusterSession:
                     reads.host[item.name] = host
                     reads.errors.pop(item.name, None)
                 pending.remove(item)
+
+    async def _cold_wmi(self, link: _NodeLink, items: Sequence[scripts.ReadItem], reads: _Reads) -> None:
+        """Run WMI read sections in a plain powershell.exe started through the cmd shell."""
+        marker = secrets.token_hex(8)
+        script = frame_script("".join(i.section(None) for i in items), marker, 1)
+        out = await link.cmd.run(
+            scripts.cold_wmi_line(script), skip_cmd_shell=True, timeout=self._timeout(link), retry=True
+        )
+        self._audit_cmd(out)
+        begin, end = f"{marker}:B:1\n", f"{marker}:E:1\n"
+        b = out.stdout.find(begin)
+        e = out.stdout.find(end, b + len(begin)) if b >= 0 else -1
+        sections = parse_sections(out.stdout[b + len(begin) : e], marker) if e >= 0 else ()
+        for item in items:
+            sec = next((x for x in sections if x.name == item.name), None)
+            if sec is None and e < 0:
+                why = (out.stderr or out.stdout).strip()[:300] or f"exit code {out.exit_code}"
+                reads.errors[item.name] = f"{link.name}: powershell.exe gave no answer ({why})"
+                continue
+            self._take_section(sec, item.name, link.name, reads)
 
     async def _failover(self, reads: _Reads, errors: dict[str, str], good: list[_NodeLink]) -> None:
         """Re-run the cluster-wide reads whose node failed on a node that answered.  cluster.exe on
@@ -573,16 +617,26 @@ class WinRMClusterSession:
         if any(i.name == "copies" for i in wanted) and not self._cms:
             wanted = [i for i in wanted if i.name != "cms"]
             wanted.insert(len(wanted) - 1, next(i for i in scripts.EXCHANGE_READS if i.name == "cms"))
-        # Reads that answered with a Windows error are answers, not failures: keep them.
-        wanted = [i for i in wanted if not (i.name in reads.errors and i.name in reads.host)]
+        def answered(i: scripts.ReadItem) -> bool:
+            return i.name in reads.errors and i.name in reads.host
+
+        # Reads that answered with a Windows error are answers, not failures: keep them.  Except
+        # the WMI reads: their error is the provider of that node (its cluster service stopped),
+        # another node may answer; the node that failed them is not asked again.
+        wanted = [i for i in wanted if not answered(i) or i.wmi]
         if not wanted:
             return
+        tried = {reads.host[i.name] for i in wanted if answered(i)}
         for link in good:
-            if link.name in errors:
+            if link.name in errors or link.name in tried:
                 continue
             body = "".join(i.section(self._cms) for i in wanted)
+            last_resort = link.name.casefold() not in {n.casefold() for n in self._nodes}
+            timeout = self._fallback_timeout(link) if last_resort else self._timeout(link)
+            if last_resort and not self._worth_trying(timeout):
+                continue
             try:
-                out = await link.ps.run(body, timeout=self._timeout(link), retry=True)
+                out = await link.ps.run(body, timeout=timeout, retry=True)
             except TransportError as exc:
                 self._mark_failed(link, exc, errors)
                 continue
@@ -591,8 +645,9 @@ class WinRMClusterSession:
             wanted = [i for i in wanted if i.name not in reads.text]
             if not wanted:
                 return
-        if wanted and any(i.keyword for i in wanted):
-            await self._cold_cluster_reads([i for i in wanted if i.keyword], reads, errors)
+        cold = [i for i in wanted if (i.keyword or i.wmi) and not answered(i)]
+        if cold:
+            await self._cold_cluster_reads(cold, reads, errors)
 
     def _learn_cms(self, reads: _Reads) -> None:
         try:
@@ -608,6 +663,24 @@ class WinRMClusterSession:
                 self._cms = s.name
                 self._cms_nodes = s.redundant_machines
                 return
+
+    @staticmethod
+    def _parse_wmi(reads: _Reads, problems: list[NodeError]) -> parsers.WmiCluster | None:
+        """Nodes, groups, resources, networks and interfaces from the root\\MSCluster reads; all of
+        them or none (a missing or inconsistent read is reported, never half-used)."""
+        names = [i.name for i in scripts.WMI_READS]
+        failed = [n for n in names if n not in reads.text]
+        for n in failed:
+            if n in reads.errors:
+                problems.append(NodeError(reads.host.get(n, ""), reads.errors[n]))
+        if failed:
+            return None
+        try:
+            return parsers.parse_wmi_cluster({n: reads.text[n] for n in names})
+        except parsers.ParseError as exc:
+            reads.unreadable.update(names)
+            problems.append(NodeError(reads.host.get(names[0], ""), f"cluster WMI: {_text(exc)}"))
+            return None
 
     def _assemble(
         self, reads: _Reads, details: dict[str, NodeDetails], node_errors: dict[str, str]
@@ -630,23 +703,18 @@ class WinRMClusterSession:
                 return None
 
         self._learn_cms(reads) if "mbx" in reads.text else None
-        nodes_raw = parse("nodes", parsers.parse_nodes) or []
-        node_names = [n.name for n in nodes_raw]
-        if node_names:
-            self._nodes = node_names
-        groups_raw = parse("groups", lambda t: parsers.parse_groups(t, nodes=node_names)) or []
-        group_names = [g.name for g in groups_raw]
-        resources: list[Resource] = (
-            parse("resources", lambda t: parsers.parse_resources(t, groups=group_names, nodes=node_names))
-            or []
-        )
-        networks: list[Network] = parse("networks", parsers.parse_networks) or []
-        net_names = [n.name for n in networks]
-        interfaces: list[NetInterface] = (
-            parse("netifs", lambda t: parsers.parse_netinterfaces(t, nodes=node_names, networks=net_names))
-            or []
-        )
-        quorum: Quorum | None = parse("quorum", lambda t: parsers.parse_quorum(t, resources))
+        cluster = self._parse_wmi(reads, problems)
+        nodes_raw = cluster.nodes if cluster else []
+        if nodes_raw:
+            self._nodes = [n.name for n in nodes_raw]
+        groups_raw = cluster.groups if cluster else []
+        resources: list[Resource] = cluster.resources if cluster else []
+        networks: list[Network] = cluster.networks if cluster else []
+        interfaces: list[NetInterface] = cluster.interfaces if cluster else []
+        # The quorum listing is a table: read only against the exact resource names from WMI.
+        quorum: Quorum | None = None
+        if cluster:
+            quorum = parse("quorum", lambda t: parsers.parse_quorum(t, resources))
         cms: CmsStatus | None = parse("cms", parsers.parse_cms_status)
         copies: list[StorageGroupCopy] = parse("copies", parsers.parse_copy_status) or []
         version = ""
@@ -689,7 +757,7 @@ class WinRMClusterSession:
                 (v for k, v in node_errors.items() if k.casefold() == n.name.casefold()), ""
             )
             nodes.append(replace(n, details=d, reachable=not err, error=err or ""))
-        served = reads.host.get("nodes", "") or reads.host.get("groups", "")
+        served = reads.host.get("wnodes", "") or reads.host.get("wgroups", "")
         if served:
             self._preferred = served if served.casefold() in {x.casefold() for x in self._nodes} else None
         _ = errors_by_node
@@ -851,7 +919,7 @@ class WinRMClusterSession:
         """The setup folder and setup.com's build, the rollup file, free space and services on `node`."""
         try:
             body = scripts.upgrade_facts_sections(setup_folder, msp)
-        except (UnsafeValueError, ValueError) as exc:
+        except ValueError as exc:  # quoting.UnsafeValueError: nothing is sent
             return NodeUpgradeFacts(node, error=f"Not sent: {exc}")
         link = self._link(node)
         try:
@@ -895,37 +963,28 @@ class WinRMClusterSession:
     # ---- events ----------------------------------------------------------------------------
 
     async def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:
-        tasks = [asyncio.ensure_future(self._query_one(q)) for q in queries]
-        try:
-            for fut in asyncio.as_completed(tasks):
-                yield await fut
-        finally:
-            for t in tasks:
-                t.cancel()
+        """See `ccrgui.remote.eventreader`: the head plainly, the rest compressed, in parts."""
+        members = [q for q in queries if self._is_member(q.node)]
+        for q in queries:
+            if q not in members:  # e.g. a node name from a saved filter file
+                yield EventBatch(q, error=f"Not sent: {q.node!r} is not a node of {self._cluster_name}.")
+        async for batch in self._events.query(members):
+            yield batch
 
-    async def _query_one(self, q: LogQuery) -> EventBatch:
-        try:
-            line = scripts.wevtutil_query_line(q.log, q.xpath, q.max_events, q.newest_first)
-        except (UnsafeValueError, ValueError) as exc:
-            return EventBatch(q, error=f"Not sent: {exc}")
-        link = self._link(q.node)
-        try:
-            out = await link.cmd.run(line, skip_cmd_shell=True, timeout=self._timeout(link), retry=True)
-        except TransportError as exc:
-            self._mark_failed(link, exc, {})
-            return EventBatch(q, error=_text(exc))
-        self._audit.record(q.node, line, out.exit_code, out.duration_s, action="Query events")
-        if out.exit_code not in (0, None):
-            msg = (out.stderr or out.stdout).strip() or f"wevtutil exited with {out.exit_code}"
-            return EventBatch(q, error=msg)
-        try:
-            events = parsers.parse_events(out.stdout, node=q.node, log=q.log)
-        except parsers.EventParseError as exc:
-            got = tuple(getattr(exc, "events", ()) or ())
-            return EventBatch(q, got, error=_text(exc))
-        except parsers.ParseError as exc:
-            return EventBatch(q, error=_text(exc))
-        return EventBatch(q, tuple(events), truncated=len(events) >= q.max_events)
+    def _event_access(self) -> NodeAccess:
+        def failed(node: str, exc: BaseException) -> None:
+            self._mark_failed(self._link(node), exc, {})
+
+        def record(node: str, line: str, code: int | None, seconds: float) -> None:
+            self._audit.record(node, line, code, seconds, action="Query events")
+
+        return NodeAccess(
+            conn=lambda node: self._link(node).conn,
+            cmd=lambda node: self._link(node).cmd,
+            timeout=lambda node: self._timeout(self._link(node)),
+            failed=failed,
+            record=record,
+        )
 
     # ---- audit and shutdown ----------------------------------------------------------------
 
@@ -942,7 +1001,9 @@ class WinRMClusterSession:
         if self._reaper is not None:
             self._reaper.cancel()
         await asyncio.gather(
-            *(s.close() for link in self._links.values() for s in (link.ps, link.cmd)), return_exceptions=True
+            *(s.close() for link in self._links.values() for s in (link.ps, link.cmd)),
+            self._events.close(),
+            return_exceptions=True,
         )
         for link in self._links.values():
             await link.conn.aclose()

@@ -32,6 +32,7 @@ from ccrgui.remote.transport import (
     Received,
     ReceiveTimedOut,
     TransportError,
+    too_large,
 )
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ UTF8_CODEPAGE = 65001
 POWERSHELL_LINE = "powershell -NoLogo -NoProfile -NonInteractive -Command -"
 EXCHANGE_SNAPIN = "Microsoft.Exchange.Management.PowerShell.Admin"
 _CLEANUP_TIMEOUT_S = 10.0
+DELETE_RETRY_S = (0.5, 2.0, 8.0)  # pauses between attempts to delete a shell left behind
 PARTIAL_WAIT_S = 2.0  # the rest of a frame already being written arrives within this
 
 
@@ -99,7 +101,7 @@ class _Background:
     def __init__(self) -> None:
         self.tasks: set[asyncio.Task[None]] = set()
 
-    def spawn(self, coro: Awaitable[None]) -> None:
+    def spawn(self, coro: Awaitable[None]) -> asyncio.Task[None]:
         async def guarded() -> None:
             try:
                 await coro
@@ -111,6 +113,7 @@ class _Background:
         task = asyncio.ensure_future(guarded())
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        return task
 
     async def drain(self, timeout: float = _CLEANUP_TIMEOUT_S) -> None:
         if self.tasks:
@@ -127,6 +130,10 @@ class _Shell:
         self.last_used = time.monotonic()
         self._open_lock = asyncio.Lock()
         self._bg = _Background()
+        # Shells this console opened and dropped that may still exist on the server: each counts
+        # against the user's shell quota there until deleted, so a failed Delete is tried again.
+        self.orphans: set[str] = set()
+        self._deleter: asyncio.Task[None] | None = None
 
     @property
     def host(self) -> str:
@@ -137,13 +144,42 @@ class _Shell:
             if self.shell_id is None:
                 cp = self.codepage
                 self.shell_id = await self.conn.call(lambda ch: ch.open_shell(codepage=cp), timeout=timeout)
+                if self.orphans:  # the node answers again: finish deleting what was left behind
+                    self._delete_later()
             return self.shell_id
 
     def _forget_shell(self) -> None:
         """Drop the shell (delete it remotely in the background if it may still exist)."""
         sid, self.shell_id = self.shell_id, None
-        if sid is not None and not self.conn.closed:
-            self._bg.spawn(self.conn.call(lambda ch: ch.close_shell(sid), timeout=_CLEANUP_TIMEOUT_S))
+        if sid is not None:
+            self.orphans.add(sid)
+            self._delete_later()
+
+    def _delete_later(self) -> None:
+        if not self.conn.closed and (self._deleter is None or self._deleter.done()):
+            self._deleter = self._bg.spawn(self._delete_orphans(DELETE_RETRY_S))
+
+    async def _delete_orphans(self, pauses: tuple[float, ...]) -> None:
+        """Delete the shells left behind, trying again after each pause while a Delete fails
+        with an error that may pass (401, 500, a dropped connection)."""
+        for pause in (*pauses, None):
+            for sid in list(self.orphans):
+                if self.conn.closed:
+                    return
+                try:
+                    await self.conn.call(functools.partial(_delete_shell, sid), timeout=_CLEANUP_TIMEOUT_S)
+                except TransportError as exc:
+                    if exc.kind is ErrorKind.SHELL_GONE:
+                        self.orphans.discard(sid)  # already gone (expired, node restarted)
+                        continue
+                    log.debug("deleting shell %s on %s failed: %s", sid, self.host, exc)
+                    if exc.kind in (ErrorKind.TIMEOUT, ErrorKind.UNREACHABLE, ErrorKind.SETTINGS):
+                        return  # the node is not answering: try again when it does (_ensure_shell)
+                    continue
+                self.orphans.discard(sid)
+            if not self.orphans or pause is None:
+                return
+            await asyncio.sleep(pause)
 
     def _terminate_later(self, shell_id: str, command_id: str) -> None:
         if self.conn.closed:
@@ -153,12 +189,20 @@ class _Shell:
         )
 
     async def close(self) -> None:
+        """Delete the shell and every shell left behind (a failed Delete is tried again)."""
         sid, self.shell_id = self.shell_id, None
-        if sid is not None and not self.conn.closed:
+        if sid is not None:
+            self.orphans.add(sid)
+        if self._deleter is not None:
+            self._deleter.cancel()
+        if self.orphans and not self.conn.closed:
             try:
-                await self.conn.call(lambda ch: ch.close_shell(sid), timeout=_CLEANUP_TIMEOUT_S)
-            except TransportError as exc:
-                log.debug("closing shell on %s: %s", self.host, exc)
+                async with asyncio.timeout(_CLEANUP_TIMEOUT_S):
+                    await self._delete_orphans((0.2, 0.5))
+            except (TransportError, TimeoutError) as exc:
+                log.debug("closing shells on %s: %s", self.host, exc)
+        if self.orphans:
+            log.info("%d shell(s) on %s could not be deleted", len(self.orphans), self.host)
         await self._bg.drain()
 
 
@@ -224,6 +268,8 @@ class CmdShell(_Shell):
                     continue
                 out += chunk.stdout
                 err += chunk.stderr
+                if len(out) + len(err) > self.conn.max_output_bytes:
+                    raise too_large(self.conn.max_output_bytes, self.host)  # stops the program
                 if live is not None:
                     live.feed(chunk.stdout, chunk.stderr, chunk.done)
                 if chunk.done:
@@ -257,6 +303,8 @@ class _LiveText:
         text = self._out.decode(stdout, final) + self._err.decode(stderr, final)
         if text:
             self._sink(text.lstrip("\ufeff"))
+def _delete_shell(shell_id: str, ch: Channel) -> None:
+    ch.close_shell(shell_id)
 
 
 def _receive(shell_id: str, command_id: str, wait_s: float | None, ch: Channel) -> Received:
@@ -530,6 +578,8 @@ class PowerShellHost(_Shell):
                     continue
                 self._frames.feed(chunk.stdout)
                 err += chunk.stderr
+                if len(self._frames.buffer) + len(err) > self.conn.max_output_bytes:
+                    raise too_large(self.conn.max_output_bytes, self.host)  # PowerShell is replaced
                 if req_id in self._frames.frames:
                     break
                 if self._frames.garbage():

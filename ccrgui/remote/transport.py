@@ -33,6 +33,7 @@ import defusedxml.ElementTree as SafeET
 import winrm
 import winrm.protocol  # imported up front: the import takes a noticeable part of a second
 
+from ccrgui.domain.nodenames import check_node_name, typed_host_problem
 from ccrgui.remote.api import AuthMethod, ConnectionError_, ConnectionSettings
 
 # pywinrm parses every WS-Man reply with ElementTree.fromstring (and nothing else of it): give it
@@ -82,6 +83,7 @@ class ErrorKind(enum.Enum):
     FAULT = "fault"  # a WS-Management fault
     SHELL_GONE = "shell-gone"  # the server no longer knows the shell or command
     PROTOCOL = "protocol"  # a reply we could not understand
+    TOO_LARGE = "too-large"  # more output than ConnectionSettings.max_output_bytes allows
     SETTINGS = "settings"
 
 
@@ -106,7 +108,26 @@ class TransportError(Exception):
             ErrorKind.TIMEOUT,
             ErrorKind.AUTH,
             ErrorKind.TLS,
+            ErrorKind.SETTINGS,
         )
+
+
+class ReplyTooLarge(Exception):
+    """One HTTP reply was larger than any reply carrying allowed output can be (see `reply_limit`)."""
+
+
+def reply_limit(max_output_bytes: int) -> int:
+    """The largest HTTP reply accepted: base64 and the envelope add a third to the output."""
+    return 2 * max_output_bytes + (1 << 20)
+
+
+def too_large(max_output_bytes: int, host: str = "") -> TransportError:
+    return TransportError(
+        ErrorKind.TOO_LARGE,
+        f"the command's output passed the limit of {max_output_bytes / (1 << 20):g} MB and was stopped "
+        "(raise max_output_bytes in the connection settings if this much is expected)",
+        host,
+    )
 
 
 class ReceiveTimedOut(Exception):
@@ -152,10 +173,11 @@ ChannelFactory = Callable[[str], Channel]  # endpoint URL -> a new channel
 # ---- settings ---------------------------------------------------------------------------------
 
 
-def _kerberos_available() -> bool:
-    from winrm import transport as wt
+def _kerberos_problem() -> str:
+    """Why the current user cannot log on here ("" when it can)."""
+    from ccrgui.remote.negotiate import current_user_availability
 
-    return bool(wt.HAVE_KERBEROS)
+    return current_user_availability().reason
 
 
 def _credssp_available() -> bool:
@@ -165,10 +187,15 @@ def _credssp_available() -> bool:
 
 
 def endpoint_for(settings: ConnectionSettings, host: str) -> str:
-    """The WS-Man URL of a host: a configured/learnt endpoint, else built from the settings."""
+    """The WS-Man URL of a host: a configured/learnt endpoint, else built from the settings.
+
+    A name that is neither configured nor the host the admin typed came from the cluster or a
+    file: it is put into the URL only if it is a node name (InvalidNodeName otherwise)."""
     for name, url in settings.node_endpoints.items():
         if name.casefold() == host.casefold():
             return url
+    if host.casefold() != settings.host.casefold():
+        check_node_name(host)
     scheme = "https" if settings.https else "http"
     return f"{scheme}://{host}:{settings.effective_port}/wsman"
 
@@ -184,13 +211,15 @@ def validate_settings(settings: ConnectionSettings, password: str) -> list[str]:
         raise ConnectionError_("The operation timeout must be a positive number of seconds.")
     if not settings.host.strip():
         raise ConnectionError_("Enter the cluster name or the name of one of its nodes.")
-    bad = [ch for ch in settings.host if ch.isspace() or ch in "/\\?#@%\"'<>"]
-    if bad:
+    problem = typed_host_problem(settings.host)
+    if problem:
         # Put into a URL, such a "name" would silently reach another host, port or path.
         raise ConnectionError_(
-            f"{settings.host!r} is not a host name: it contains {bad[0]!r}. Enter a cluster or node "
+            f"{settings.host!r} is not a host name: {problem}. Enter a cluster or node "
             "name such as EXCLUS1 or exnode1.contoso.com."
         )
+    if settings.port is not None and not 1 <= settings.port <= 65535:
+        raise ConnectionError_(f"The port {settings.port} is not a TCP port (1 to 65535).")
     urls = [endpoint_for(settings, settings.host), *settings.node_endpoints.values()]
     for url in urls:
         parts = urlsplit(url)
@@ -210,11 +239,12 @@ def validate_settings(settings: ConnectionSettings, password: str) -> list[str]:
             raise ConnectionError_(f"{auth.value} authentication needs a user name (DOMAIN\\user).")
         if not password:
             raise ConnectionError_(f"{auth.value} authentication needs a password.")
-    if auth in (AuthMethod.CURRENT_USER, AuthMethod.KERBEROS) and not _kerberos_available():
-        raise ConnectionError_(
-            "Logging on with the current Windows account needs Kerberos support (pykerberos or "
-            "winkerberos), which is not installed here. Choose NTLM and enter a password."
-        )
+    if auth is AuthMethod.CURRENT_USER:
+        problem = _kerberos_problem()
+        if problem:
+            raise ConnectionError_(
+                f"Cannot log on as the current user: {problem} Or choose NTLM and a password."
+            )
     if auth is AuthMethod.CREDSSP and not _credssp_available():
         raise ConnectionError_("CredSSP needs the requests-credssp package, which is not installed.")
     if any(urlsplit(u).scheme == "https" for u in urls):
@@ -251,7 +281,21 @@ def pywinrm_options(settings: ConnectionSettings, url: str) -> dict[str, Any]:
     }
     if settings.auth is AuthMethod.KERBEROS and settings.username:
         opts["username"] = settings.username
+    if transport == "kerberos":
+        opts["kerberos_hostname_override"] = kerberos_host(settings, url)
     return opts
+
+
+def kerberos_host(settings: ConnectionSettings, url: str) -> str:
+    """The host name in an endpoint's service principal (HTTP/<this>): the configured DNS name of
+    the node whose endpoint it is, else the URL's host."""
+    host = urlsplit(url).hostname or ""
+    names = [n for n, u in settings.node_endpoints.items() if u == url] or [host]
+    for name in names:
+        for key, fqdn in settings.kerberos_hosts.items():
+            if key.casefold() == name.casefold():
+                return fqdn
+    return host
 
 
 _ACTION = re.compile(rb"Action[^>]*>\s*[^<]*?/([A-Za-z]+)\s*<")
@@ -279,6 +323,7 @@ class PyWinRMChannel:
         username: str | None,
         password: str | None,
         operation_timeout_s: int,
+        max_reply_bytes: int | None = None,
     ) -> None:
         op = max(1, int(operation_timeout_s))
         opts = dict(options)
@@ -290,6 +335,21 @@ class PyWinRMChannel:
             operation_timeout_sec=op,
             **opts,
         )
+        if opts.get("transport") == "kerberos":
+            from ccrgui.remote.negotiate import NegotiateTransport
+
+            plain = self._protocol.transport
+            self._protocol.transport = NegotiateTransport(
+                url,
+                kerberos_hostname=str(opts.get("kerberos_hostname_override") or urlsplit(url).hostname),
+                username=opts.get("username"),
+                password=password,
+                read_timeout_sec=plain.read_timeout_sec,
+                server_cert_validation=plain.server_cert_validation,
+                ca_trust_path=plain.ca_trust_path,
+                message_encryption=plain.message_encryption,
+                proxy=None,
+            )
         self.url = url
         self.requests_sent = 0
         self.requests_by_kind: Counter[str] = Counter()
@@ -304,6 +364,8 @@ class PyWinRMChannel:
             return original(message)
 
         self._protocol.transport.send_message = counted  # type: ignore[method-assign]
+        if max_reply_bytes is not None:
+            _cap_replies(self._protocol.transport, max_reply_bytes)
 
     def open_shell(self, *, codepage: int, env: Mapping[str, str] | None = None) -> str:
         return self._protocol.open_shell(codepage=codepage, env_vars=dict(env) if env else None)
@@ -343,12 +405,55 @@ class PyWinRMChannel:
         self._protocol.transport.close_session()
 
 
+def _cap_replies(transport: Any, limit: int) -> None:
+    """Make pywinrm read each HTTP reply body with a size limit (it would read any size).
+
+    Its `_send_message_request(session, request)` calls `session.send`; it gets a stand-in whose
+    `send` streams the body and stops at `limit`.  Authentication hooks still run inside the
+    real `send` (they read their own small 401 bodies)."""
+    original = transport._send_message_request
+
+    class CappedSession:
+        def __init__(self, session: Any) -> None:
+            self._session = session
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._session, name)
+
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            response = self._session.send(request, **{**kwargs, "stream": True})
+            _read_body(response, limit)
+            return response
+
+    def send_message_request(session: Any, prepared_request: Any) -> Any:
+        return original(CappedSession(session), prepared_request)
+
+    transport._send_message_request = send_message_request
+
+
+def _read_body(response: Any, limit: int) -> None:
+    length = str(response.headers.get("Content-Length", "")).strip()
+    if length.isdigit() and int(length) > limit:
+        response.close()
+        raise ReplyTooLarge(f"a reply of {int(length):,} bytes (the limit is {limit:,})")
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in response.iter_content(1 << 16):
+        total += len(chunk)
+        if total > limit:
+            response.close()
+            raise ReplyTooLarge(f"a reply of more than {limit:,} bytes")
+        chunks.append(chunk)
+    response._content = b"".join(chunks)  # what requests itself stores once the body is read
+
+
 def pywinrm_factory(settings: ConnectionSettings, password: str) -> ChannelFactory:
     """Validate the settings once, then build channels for any endpoint of the cluster."""
     for warning in validate_settings(settings, password):
         log.warning("%s", warning)
     username = settings.username or None
-    secret = password if settings.auth not in (AuthMethod.CURRENT_USER, AuthMethod.KERBEROS) else None
+    # The current user never has a password; explicit Kerberos uses it only to get a ticket.
+    secret = password if settings.auth is not AuthMethod.CURRENT_USER else None
 
     def make(url: str) -> Channel:
         return PyWinRMChannel(
@@ -357,6 +462,7 @@ def pywinrm_factory(settings: ConnectionSettings, password: str) -> ChannelFacto
             username=username,
             password=secret,
             operation_timeout_s=min(20, max(1, int(settings.operation_timeout_s))),
+            max_reply_bytes=reply_limit(settings.max_output_bytes),
         )
 
     return make
@@ -378,6 +484,14 @@ def map_error(exc: BaseException, host: str, timeout_s: float | None = None) -> 
         WSManFaultError,
     )
 
+    from ccrgui.remote.negotiate import KerberosLogonError
+
+    if isinstance(exc, KerberosLogonError):
+        return TransportError(ErrorKind.AUTH, str(exc), host)
+    if isinstance(exc, ReplyTooLarge):
+        return TransportError(
+            ErrorKind.TOO_LARGE, f"the WinRM service sent {exc}; it was not read further", host
+        )
     if isinstance(exc, InvalidCredentialsError):
         return TransportError(
             ErrorKind.AUTH,
@@ -432,7 +546,14 @@ def map_error(exc: BaseException, host: str, timeout_s: float | None = None) -> 
         return TransportError(ErrorKind.TIMEOUT, f"no answer{after}", host)
     if isinstance(exc, WinRMError):
         return TransportError(ErrorKind.PROTOCOL, str(exc), host)
-    # Malformed replies surface from pywinrm as parse errors, StopIteration, KeyError or assert.
+    if isinstance(exc, StopIteration):
+        return TransportError(
+            ErrorKind.PROTOCOL,
+            "unexpected reply from the WinRM service: an element every reply carries (such as the "
+            "ShellId or CommandId) is missing",
+            host,
+        )
+    # Malformed replies surface from pywinrm as parse errors, KeyError or assert.
     return TransportError(
         ErrorKind.PROTOCOL, f"unexpected reply from the WinRM service ({type(exc).__name__}: {exc})", host
     )
@@ -572,9 +693,13 @@ class HostConnection:
         *,
         limits: Limits | None = None,
         executor: concurrent.futures.Executor | None = None,
+        refused: str = "",
+        max_output_bytes: int = ConnectionSettings.max_output_bytes,
     ) -> None:
         self.host = host
         self.url = url
+        self.max_output_bytes = max_output_bytes  # the shells stop a command whose output passes it
+        self.refused = refused  # why this host is never contacted (not a node name); "" = usable
         self._factory = factory
         self._given_limits = limits
         self._limits_obj: Limits | None = limits
@@ -613,6 +738,10 @@ class HostConnection:
         """
         if self.closed:
             raise TransportError(ErrorKind.PROTOCOL, "the connection was closed", self.host)
+        if self.refused:
+            refusal = TransportError(ErrorKind.SETTINGS, self.refused, self.host)
+            refusal.not_sent = True
+            raise refusal
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         released = False
@@ -683,7 +812,12 @@ class HostConnection:
                     self._live.append(channel)
                 result = fn(channel)
             except BaseException as exc:
-                bridge.post(deliver, False, exc, _is_connection_broken(exc))
+                broken = _is_connection_broken(exc)
+                if isinstance(exc, StopIteration):
+                    # pywinrm's next(...) found no ShellId/CommandId; a future refuses StopIteration
+                    # (the caller would wait for the timeout), so it travels as a protocol error.
+                    exc = map_error(exc, self.host)
+                bridge.post(deliver, False, exc, broken)
             else:
                 bridge.post(deliver, True, result, False)
 
@@ -835,10 +969,13 @@ __all__ = [
     "PyWinRMChannel",
     "ReceiveTimedOut",
     "Received",
+    "ReplyTooLarge",
     "TransportError",
     "endpoint_for",
     "map_error",
     "pywinrm_factory",
     "pywinrm_options",
+    "reply_limit",
+    "too_large",
     "validate_settings",
 ]

@@ -7,8 +7,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
-from ccrgui.domain.session_api import AuthMethod, ConnectionSettings
+from ccrgui.domain.session_api import AuthMethod, ConnectionSettings, LogonAvailability
 from ccrgui.gui import connect as C
+
+
+@pytest.fixture(autouse=True)
+def logon_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The current user can log on (whatever this machine's tickets); tests below change it."""
+    monkeypatch.setattr(C, "current_user_logon", lambda: LogonAvailability(True))
 
 
 @pytest.fixture
@@ -122,3 +128,39 @@ def test_a_damaged_recent_entry_is_skipped_not_fatal(qtbot, qsettings, no_keyrin
     d = C.ConnectDialog(None, qsettings)
     qtbot.addWidget(d)
     assert d.host.currentText() == "EXCLUS1"
+
+
+def test_current_user_is_offered_with_whom_it_logs_on_as(qtbot, qsettings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(
+        C, "current_user_logon", lambda: LogonAvailability(True, principal="admin@CONTOSO.COM")
+    )
+    d = C.ConnectDialog(None, qsettings)
+    qtbot.addWidget(d)
+    assert d.current_user.isEnabled() and d.current_user.isChecked()
+    assert d.current_user_note.text() == "Logs on as admin@CONTOSO.COM, no password."
+    d.host.setCurrentText("EXCLUS1")
+    assert d.ok.isEnabled()
+    s, password = d.connection()
+    assert (s.auth, s.username, password) == (AuthMethod.CURRENT_USER, "", "")
+
+
+def test_current_user_where_it_cannot_work_says_what_is_missing(
+    qtbot, qsettings, no_keyring, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    reason = "You have no Kerberos ticket: run kinit user@REALM first."
+    monkeypatch.setattr(C, "current_user_logon", lambda: LogonAvailability(False, reason))
+    # Even when the last cluster was reached as the current user, the default is what can work.
+    C.remember_recent(qsettings, ConnectionSettings("EXCLUS1", auth=AuthMethod.CURRENT_USER))
+    d = C.ConnectDialog(None, qsettings)
+    qtbot.addWidget(d)
+    assert not d.current_user.isEnabled() and not d.current_user.isChecked()
+    assert d.with_password.isChecked() and d.method.currentData() == AuthMethod.NTLM.value
+    assert d.current_user_note.text() == f"Not available here: {reason}"
+    assert d.current_user.toolTip() == d.current_user_note.text()
+    assert d.host.currentText() == "EXCLUS1"
+    d.user.setText("CONTOSO\\admin")
+    d.password.setText("secret")
+    assert d.ok.isEnabled()
+    # And the settings check refuses the current user with the same reason.
+    s = ConnectionSettings("EXCLUS1", auth=AuthMethod.CURRENT_USER)
+    assert reason in C.settings_problem(s, "", LogonAvailability(False, reason))

@@ -192,18 +192,20 @@ async def test_lost_network_fails_the_step_and_the_run_resumes_there(fast_lab: L
     proc = await _prepared(s, tmp_path, UpgradeOptions(setup_folder=SP2))
     assert (await proc.run(stop_after="EXNODE2:setup")).ok
     lab.faults.down.add("EXNODE2")  # the network to Node 2 is lost
+    assert lab.wait_listening("EXNODE2", False)
     outcome = await proc.run()
     assert not outcome.ok and outcome.failed_step is not None and outcome.failed_step.id == "EXNODE2:reboot"
     assert "WinRM" in outcome.error or "connect" in outcome.error.casefold(), outcome.error
     assert not _ran_on(lab, "shutdown.exe /r")  # nothing reached it
     lab.faults.down.clear()  # the network is back: the run resumes at the restart
+    assert lab.wait_listening("EXNODE2", True)
     started: list[str] = []
     outcome = await proc.run(
         lambda e: started.append(e.step.id) if e.kind is EventKind.STEP_STARTED else None,
         stop_after="cms:stop",
     )
     await s.close()
-    assert outcome.ok, outcome
+    assert outcome.ok, outcome.error
     assert started == ["EXNODE2:reboot", "EXNODE2:start-monitoring", "cms:stop"]
     assert lab.engine.node("EXNODE2").exchange_version == "8.2.176.2"
     assert len(_ran_on(lab, "shutdown.exe /r")) == 1

@@ -59,6 +59,12 @@ def test_info_lists_every_endpoint_and_each_answers_as_its_node(lab: Lab) -> Non
                 "reboot_required": False,
             },
         ],
+        "fqdns": {
+            "EXNODE1": "exnode1.contoso.com",
+            "EXNODE2": "exnode2.contoso.com",
+            "EXCLUS1": "exclus1.contoso.com",
+        },
+        "kerberos": None,
     }
     assert set(lab.endpoints) == {"EXNODE1", "EXNODE2"}
     ports = {url.rsplit(":", 1)[1] for url in [*lab.endpoints.values(), lab.cluster_endpoint]}

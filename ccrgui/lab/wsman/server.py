@@ -21,6 +21,7 @@ import socket
 import ssl
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,7 +32,13 @@ from spnego.channel_bindings import GssChannelBindings
 from ccrgui.lab.faults import Faults
 from ccrgui.lab.topology import Account
 from ccrgui.lab.wsman import encryption, soap
-from ccrgui.lab.wsman.auth import NegotiateAcceptor, check_basic, find_account, tls_channel_bindings
+from ccrgui.lab.wsman.auth import (
+    NegotiateAcceptor,
+    NodeIdentity,
+    check_basic,
+    find_account,
+    tls_channel_bindings,
+)
 from ccrgui.lab.wsman.shells import ShellService
 from ccrgui.lab.wsman.soap import WSManFault
 
@@ -42,6 +49,9 @@ MAX_ENVELOPE_SIZE = 153600  # MaxEnvelopeSizekb = 150, the WinRM default
 MAX_BODY = 8 * 1024 * 1024  # anything larger is refused at the HTTP level
 IDLE_CONNECTION_S = 120.0  # http.sys closes idle keep-alive connections after two minutes
 _MESSAGE_ID = re.compile(rb"<(?:\w+:)?MessageID[^>]*>\s*([^<\s]+)\s*<")
+_ID_ELEMENTS = re.compile(
+    rb'<w:Selector Name="ShellId">[^<]*</w:Selector>|<rsp:(ShellId|CommandId)>[^<]*</rsp:\1>'
+)
 
 
 @dataclass(frozen=True)
@@ -207,6 +217,9 @@ class WSManServer:
         host: str = "127.0.0.1",
         port: int = 0,
         machine: str | None = None,
+        identity: Callable[[], NodeIdentity] | None = None,
+        strict_cbt: bool = False,
+        kerberos_credential: Any = None,
     ) -> None:
         self.name = name
         self.resolve = resolve
@@ -220,6 +233,11 @@ class WSManServer:
         self.host = host
         self.port = port
         self.machine = machine
+        # NTLM names the answering machine (for the cluster name: its current owner).
+        self._identity = identity
+        self.strict_cbt = strict_cbt  # WinRM's CbtHardeningLevel: Strict instead of Relaxed
+        self.kerberos_credential = kerberos_credential  # GSSAPI accept credential, None: no Kerberos
+        self.logons: Counter[str] = Counter()  # completed logons by mechanism (kerberos, ntlm, basic)
         self._cbt: GssChannelBindings | None = tls_channel_bindings(tls.cert_der) if tls else None
         self._httpd: _HTTPServer | None = None
         self._serve_thread: threading.Thread | None = None
@@ -316,6 +334,8 @@ class WSManServer:
 
     def _challenge_headers(self) -> list[tuple[str, str]]:
         headers = [("WWW-Authenticate", "Negotiate")]
+        if self.kerberos_credential is not None:
+            headers.append(("WWW-Authenticate", "Kerberos"))
         if self.tls is not None or self.allow_unencrypted:
             headers.append(("WWW-Authenticate", 'Basic realm="WSMAN"'))
         return headers
@@ -406,9 +426,17 @@ class WSManServer:
             relates = req.message_id
             if self.faults.take(self.faults.http500_next, self.fault_node):
                 raise soap.fault_internal_error()
+            deleting = req.action == soap.ACTION_DELETE
+            if deleting and self.faults.take(self.faults.fail_delete_next, self.fault_node):
+                raise soap.fault_internal_error()
             scheme = "https" if self.tls else "http"
             address = f"{scheme}://{h.headers.get('Host') or self.host}/wsman"
-            return 200, service.handle(req, account, h.client_address[0], address)
+            reply = service.handle(req, account, h.client_address[0], address)
+            if req.action in (soap.ACTION_CREATE, soap.ACTION_COMMAND) and self.faults.take(
+                self.faults.strip_ids_next, self.fault_node
+            ):
+                reply = _ID_ELEMENTS.sub(b"", reply)  # what a broken proxy or service might send
+            return 200, reply
         except WSManFault as fault:
             return fault.http_status, fault.render(relates, machine)
         except Exception:  # a lab bug: answer like a failing service instead of dropping the connection
@@ -429,9 +457,22 @@ class WSManServer:
             return h.account, None, False
         scheme, _, token = header.strip().partition(" ")
         kind = scheme.casefold()
-        if kind in ("negotiate", "ntlm") and token:
+        if kind in ("negotiate", "ntlm", "kerberos") and token:
+            if kind == "kerberos" and self.kerberos_credential is None:
+                self._unauthorized(h)
+                return None, None, False
             if h.acceptor is None or h.acceptor.complete:
-                h.acceptor = NegotiateAcceptor(self._cbt)
+                try:
+                    h.acceptor = NegotiateAcceptor(
+                        self._cbt,
+                        identity=self._identity() if self._identity else None,
+                        strict_cbt=self.strict_cbt,
+                        kerberos_credential=self.kerberos_credential,
+                    )
+                except Exception:  # e.g. the keytab vanished: the logon fails, the lab goes on
+                    log.warning("%s: cannot start an authentication context", self.name, exc_info=True)
+                    self._unauthorized(h)
+                    return None, None, False
                 h.account = None
             try:
                 out = h.acceptor.step(base64.b64decode(token.strip()))
@@ -448,6 +489,7 @@ class WSManServer:
                 self._unauthorized(h)
                 return None, None, False
             h.account = account
+            self.logons[h.acceptor.mechanism or "negotiate"] += 1
             final = f"{scheme} {base64.b64encode(out).decode()}" if out else None
             return account, final, True
         if kind == "basic" and token:
@@ -462,6 +504,7 @@ class WSManServer:
             if account is None or rejecting:
                 self._unauthorized(h)
                 return None, None, False
+            self.logons["basic"] += 1
             return account, None, False
         self._unauthorized(h)
         return None, None, False

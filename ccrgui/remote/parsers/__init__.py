@@ -37,16 +37,19 @@ from ccrgui.remote.parsers.ems import (
     parse_wmi_processor,
 )
 from ccrgui.remote.parsers.errors import ClusterExeError, ParseError, WindowsCommandError
-from ccrgui.remote.parsers.events import EventParseError, parse_events, parse_system_time
+from ccrgui.remote.parsers.events import EventParseError, EventStreamParser, parse_events, parse_system_time
+from ccrgui.remote.parsers.mscluster import WmiCluster, parse_object_path, parse_wmi_cluster
 from ccrgui.remote.parsers.setup import parse_setup_output
 from ccrgui.remote.parsers.upgrade import parse_upgrade_facts
 
 __all__ = [
     "ClusterExeError",
     "EventParseError",
+    "EventStreamParser",
     "ParseError",
     "PsObject",
     "WindowsCommandError",
+    "WmiCluster",
     "active_node_of",
     "clixml_to_text",
     "decode_ps_escapes",
@@ -67,6 +70,7 @@ __all__ = [
     "parse_netinterfaces",
     "parse_networks",
     "parse_nodes",
+    "parse_object_path",
     "parse_owners",
     "parse_properties",
     "parse_ps_datetime",
@@ -75,6 +79,7 @@ __all__ = [
     "parse_setup_output",
     "parse_system_time",
     "parse_upgrade_facts",
+    "parse_wmi_cluster",
     "parse_wmi_computer",
     "parse_wmi_datetime",
     "parse_wmi_os",

@@ -655,9 +655,10 @@ def parse_quorum(text: str, resources: Iterable[Resource] = ()) -> Quorum:
             allow_empty=frozenset(range(len(table.titles) - 1)),
             what="quorum",
         )
-        _line_no, _row, values = rows[0]
+        _line_no, row, values = rows[0]
         for title, value in zip(table.titles, values, strict=False):
             fields[_quorum_key(title)] = value
+        _exact_witness(fields, row, table, resources)
         break
     if not fields:
         for line in lines:
@@ -681,6 +682,28 @@ def parse_quorum(text: str, resources: Iterable[Resource] = ()) -> Quorum:
         if resource and res.name.casefold() == resource.casefold():
             state = res.state
     return Quorum(model=model, resource=resource, path=fields.get("path", ""), witness_state=state)
+
+
+def _exact_witness(fields: dict[str, str], row: str, table: Table, resources: Iterable[Resource]) -> None:
+    """With the exact resource names known (from WMI), the witness is the one the row starts with;
+    a row that starts with several known names, or with none while naming a resource, is
+    ambiguous: an error, never a guess by layout."""
+    names = [r.name for r in resources]
+    if not names or not fields.get("resource"):
+        return
+    text = row.lstrip(" ")
+    hits = [n for n in names if text.startswith(n) and text[len(n) : len(n) + 1] in ("", " ", "\t")]
+    line = table.line(table.rows[0][0])
+    if len(hits) != 1:
+        what = "several resources: " + ", ".join(repr(h) for h in hits) if hits else "no known resource"
+        raise ParseError(f"ambiguous 'cluster /quorum' row: it starts with {what}", table.rows[0][0], line)
+    if fields["resource"] != hits[0]:
+        # The layout cut the row elsewhere than the exact name: the other columns are suspect too.
+        raise ParseError(
+            f"ambiguous 'cluster /quorum' row: the columns do not separate the resource {hits[0]!r}",
+            table.rows[0][0],
+            line,
+        )
 
 
 def _quorum_key(title: str) -> str:

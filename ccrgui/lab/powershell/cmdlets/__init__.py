@@ -9,13 +9,7 @@ def registry() -> dict[str, Cmdlet]:
     from . import core, exchange, exchange_db, files, process, system
 
     table: dict[str, Cmdlet] = {}
-    for c in (
-        core.cmdlets()
-        + exchange.cmdlets()
-        + exchange_db.cmdlets()
-        + system.cmdlets()
-        + files.cmdlets()
-        + process.cmdlets()
-    ):
+    modules = (core, exchange, exchange_db, system, files, process)
+    for c in (c for m in modules for c in m.cmdlets()):
         table[c.name.casefold()] = c
     return table

@@ -260,6 +260,12 @@ def get_wmiobject(ctx: CmdletContext) -> None:
     assert host is not None
     low = cls.casefold()
     objs: list[PSObject]
+    namespace = to_string(ctx.get("Namespace")) if ctx.has("Namespace") else "root\\cimv2"
+    if namespace.replace("/", "\\").casefold() != "root\\cimv2":
+        from ccrgui.lab.powershell.cmdlets.mscluster import get_mscluster
+
+        get_mscluster(ctx, info, namespace, cls)
+        return
     if low == "win32_operatingsystem":
         objs = [operating_system(info)]
     elif low == "win32_computersystem":
@@ -555,6 +561,8 @@ def cmdlets() -> list[Cmdlet]:
                 P("Filter"),
                 P("Credential"),
                 P("Query"),
+                P("Authentication"),
+                P("Impersonation"),
             ],
             get_wmiobject,
         ),

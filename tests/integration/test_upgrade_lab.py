@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from ccrgui.domain.model import CmsState, CopyStatus, NodeState
+from ccrgui.domain.plan import Shell
 from ccrgui.domain.upgrade.journal import Journal
 from ccrgui.domain.upgrade.prechecks import PreCheckReport, UpgradeOptions
 from ccrgui.domain.upgrade.procedure import EventKind, UpgradeEvent, UpgradeProcedure
@@ -67,6 +69,36 @@ def _ran_on(lab: Lab, needle: str) -> list[str]:
     return [r.node for r in lab.received.items() if r.shell in (CMD, POWERSHELL) and needle in r.text]
 
 
+def _assert_shown_is_received(lab: Lab, events: list[UpgradeEvent]) -> None:
+    """Every command line of every plan shown before it ran arrived, as shown, on its node
+    (cmd lines: exactly as often as shown; Exchange shell lines: inside the host's framing)."""
+    received = lab.received.items()
+    plans = [e.plan for e in events if e.kind is EventKind.COMMANDS and e.plan is not None]
+    assert plans
+    shown_cmd: Counter[tuple[str, str]] = Counter()
+    for plan in plans:
+        for step in plan.steps:
+            assert step.node or not step.lines or step.shell is Shell.CMD
+            for line in step.lines:
+                if step.shell is Shell.CMD:
+                    shown_cmd[(step.node.casefold(), line)] += 1
+                else:  # inside the PowerShell host's script framing (decoded by the lab)
+                    framed = f"$r = {line} | Out-String"
+                    nodes = {
+                        r.node.casefold() for r in received if r.shell == POWERSHELL and framed in r.text
+                    }
+                    assert step.node.casefold() in nodes, (line, step.node)
+    lines = {line for _, line in shown_cmd}
+    got = Counter((r.node.casefold(), r.text) for r in received if r.shell == CMD and r.text in lines)
+    # Steps for "any reachable node" (cluster.exe group moves) ran on some node of the cluster.
+    for (node, line), count in shown_cmd.items():
+        if not node:
+            assert sum(c for (_, text), c in got.items() if text == line) >= count, line
+    assert +Counter({k: v for k, v in got.items() if (k[0], k[1]) in shown_cmd}) == +Counter(
+        {k: v for k, v in shown_cmd.items() if k[0]}
+    )
+
+
 async def _until(test: Callable[[], bool], timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not test():
@@ -105,6 +137,7 @@ async def test_service_pack_end_to_end(fast_lab: Lab, tmp_path: Path) -> None:
     setup_reports = [e.setup for e in events if e.kind is EventKind.SETUP and e.setup is not None]
     assert any(r.succeeded is None and r.steps for r in setup_reports)  # partial, while running
     assert any(r.succeeded and any(st.name == "Mailbox Server Role" for st in r.steps) for r in setup_reports)
+    _assert_shown_is_received(lab, events)
     audited = (tmp_path / "audit.jsonl").read_text(encoding="utf-8")
     assert "setup.com /upgradecms" in audited and "Move-ClusteredMailboxServer" in audited
 
@@ -114,9 +147,11 @@ async def test_update_rollup_end_to_end_with_move_back(fast_lab: Lab, tmp_path: 
     lab = fast_lab
     s = _session(lab, tmp_path)
     proc = await _prepared(s, tmp_path, UpgradeOptions(rollup=UR9, move_back=True))
-    outcome = await proc.run()
+    events: list[UpgradeEvent] = []
+    outcome = await proc.run(events.append)
     await s.close()
     assert outcome.ok and outcome.finished, outcome
+    _assert_shown_is_received(lab, events)
     assert _ran_on(lab, "msiexec.exe /p") == ["EXNODE2", "EXNODE1"]
     assert _ran_on(lab, "Move-ClusteredMailboxServer") == ["EXNODE2", "EXNODE1"]
     cms = lab.engine.cms_status()

@@ -6,6 +6,11 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
+# Nothing a test starts writes into the real user data folder (the replication history lives
+# there): every test run gets its own, also inherited by the app started as a subprocess.
+import tempfile
+
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="ccrgui-test-data-")
 
 from collections.abc import Iterator
 from pathlib import Path

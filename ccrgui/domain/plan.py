@@ -16,6 +16,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ccrgui.domain.maintenance import GroupFailoverPolicy
 from ccrgui.domain.model import ClusterSnapshot
 
 ANY_NODE = ""  # Step.node: the first node of the cluster that can be reached
@@ -50,6 +51,9 @@ class ActionKind(enum.Enum):
     SETUP_UPGRADE = "node.setup_upgrade"  # text: the setup files folder
     SETUP_UPGRADE_CMS = "cms.setup_upgrade"  # target: the node that owns the CMS; text: the folder
     INSTALL_ROLLUP = "node.install_rollup"  # text: the .msp path
+    MOUNT_DATABASE = "database.mount"  # target: the database identity (CMS\\SG\\DB)
+    DISMOUNT_DATABASE = "database.dismount"
+    SET_GROUP_POLICY = "group.policy"  # preferred owners, failover and failback (request.policy)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class ActionRequest:
     node: str | None = None  # move: destination (None = best possible node)
     text: str = ""  # move comment, stop reason or suspend comment
     validate_only: bool = False  # CMS move: -ValidateOnly (moves nothing)
+    policy: GroupFailoverPolicy | None = None  # SET_GROUP_POLICY: the edited policy
 
 
 SnapshotTest = Callable[[ClusterSnapshot], bool]

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ccrgui.domain.maintenance import ReplicationHealthReport, WitnessReachability
 from ccrgui.domain.model import ActionResult, ClusterSnapshot, Event, SetupReport
 from ccrgui.domain.plan import ActionRequest, Plan, ProgressCallback, Refusal
 from ccrgui.domain.upgrade.facts import NodeUpgradeFacts
@@ -140,6 +141,21 @@ class ClusterSession(Protocol):
 
     def parse_setup_output(self, text: str) -> SetupReport:
         """setup.com's console text (complete or partial) as steps and a verdict."""
+        ...
+
+    def mark_stale(self) -> None:
+        """The next snapshot re-reads what is otherwise read only every minute or few (database
+        status and backup times, the witness share, preferred owners and failover policies):
+        F5 on a view that shows them."""
+        ...
+
+    async def replication_health(self) -> ReplicationHealthReport:
+        """Test-ReplicationHealth on every node, on demand (it takes seconds on real servers)."""
+        ...
+
+    async def check_witness(self) -> WitnessReachability | None:
+        """Test-Path on the file share witness from every node now (None: no share known).
+        The snapshot also carries the last answer, refreshed every minute or so."""
         ...
 
     def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ccrgui.domain.maintenance import GroupFailoverPolicy, MailboxDatabaseStatus
 from ccrgui.domain.model import ClusterSnapshot, Group, GroupState, Node, NodeState, StorageGroupCopy
 from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, Refusal
 from ccrgui.domain.session_api import ClusterSession
@@ -44,6 +45,11 @@ MOVE_CORE_TO = "cluster.move_core_to"
 MOVE_STORAGE = "storage.move"  # submenu: Available Storage
 MOVE_STORAGE_TO = "storage.move_to"
 UPGRADE = "cluster.upgrade"  # window command: opens the upgrade wizard (gui/upgrade_wizard.py)
+MOUNT_DB = "database.mount"  # submenus; children carry the database identity as target
+MOUNT_DB_ONE = "database.mount_one"
+DISMOUNT_DB = "database.dismount"
+DISMOUNT_DB_ONE = "database.dismount_one"
+GROUP_POLICY = "group.policy"  # opens the editable properties, then confirms the plan
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,7 @@ class Inputs:
 
     text: str = ""
     validate_only: bool = False
+    policy: GroupFailoverPolicy | None = None  # from the properties editor (GROUP_POLICY)
 
 
 class ClusterAction:
@@ -131,6 +138,8 @@ class ClusterAction:
     label: str = ""
     icon: str = ""
     kinds: tuple[Kind, ...] = ()
+    child_id: str = ""  # the id of its submenu entries, if it has any
+    edits_policy: bool = False  # the window opens the properties editor before confirming
 
     def specs(self, sel: Selection) -> list[ActionSpec]:
         """The menu entries for `sel` (usually one); empty when it does not apply."""
@@ -559,6 +568,108 @@ class MoveAvailableStorage(MoveSpecialGroup):
     child_id, core = MOVE_STORAGE_TO, False
 
 
+def _cms_databases(sel: Selection) -> list[MailboxDatabaseStatus]:
+    g, snap = _group(sel), sel.snapshot
+    if g is None or snap is None or not g.is_cms:
+        return []
+    return list(snap.databases)
+
+
+class _DatabaseAction(ClusterAction):
+    """A submenu on the clustered mailbox server: one entry per database (Get-MailboxDatabase -Status)."""
+
+    mount = True
+    kinds = (Kind.GROUP,)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        dbs = _cms_databases(sel)
+        if not dbs:
+            return []
+        g = _group(sel)
+        assert g is not None
+        children = []
+        for d in dbs:
+            why = ""
+            if d.mounted is None:
+                why = f"The mount state of {d.name} is not known"
+            elif d.mounted == self.mount:
+                why = f"{d.name} is already {'mounted' if d.mounted else 'dismounted'}"
+            elif self.mount and g.state is not GroupState.ONLINE:
+                why = f"{g.name} is {g.state.value.lower()}: a database mounts only while it is online"
+            ident = d.identity or f"{d.storage_group}\\{d.name}"
+            children.append(
+                ActionSpec(self.child_id, f"{d.storage_group_name}\\{d.name}", not why, why, target=ident)
+            )
+        why = sel.blocked or ("" if any(c.enabled for c in children) else "No database can be " + self._verb)
+        return [ActionSpec(self.id, self.label, not why, why, children=tuple(children), icon=self.icon)]
+
+    @property
+    def _verb(self) -> str:
+        return "mounted" if self.mount else "dismounted"
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        kind = ActionKind.MOUNT_DATABASE if self.mount else ActionKind.DISMOUNT_DATABASE
+        return ActionRequest(kind, spec.target)
+
+    def log_label(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> str:
+        return f"{'Mount' if self.mount else 'Dismount'} {spec.target}"
+
+
+class MountDatabase(_DatabaseAction):
+    id, child_id, label, icon, mount = MOUNT_DB, MOUNT_DB_ONE, "Mount Database", "online", True
+
+    def confirmation(self, sel: Selection, spec: ActionSpec) -> Confirmation:
+        return Confirmation(
+            f"Mount {spec.text}",
+            f"The store mounts {spec.target} on the active node; its users get mail access again.",
+            "Mount",
+        )
+
+
+class DismountDatabase(_DatabaseAction):
+    id, child_id, label, icon, mount = DISMOUNT_DB, DISMOUNT_DB_ONE, "Dismount Database", "offline", False
+
+    def confirmation(self, sel: Selection, spec: ActionSpec) -> Confirmation:
+        return Confirmation(
+            f"Dismount {spec.text}",
+            f"Users of mailboxes in {spec.target} lose mail access until it is mounted again; "
+            "backups of it stop.",
+            "Dismount",
+        )
+
+
+class EditGroupPolicy(ClusterAction):
+    """Preferred owners, failover threshold and period, failback: edited in the properties dialog,
+    then confirmed with the cluster.exe lines that will run."""
+
+    id, label, icon, kinds = GROUP_POLICY, "Failover and Failback Properties…", "group", (Kind.GROUP,)
+    edits_policy = True
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        g, snap = _group(sel), sel.snapshot
+        if g is None or snap is None:
+            return []
+        read = snap.policy(g.name) is not None
+        why = "" if read else f"The failover properties of {g.name} are not read yet"
+        return [self._spec(sel, why)]
+
+    def confirmation(self, sel: Selection, spec: ActionSpec) -> Confirmation:
+        g = _group(sel)
+        name = g.name if g else sel.ref.name
+        return Confirmation(
+            f"Change the properties of {name}",
+            f"The cluster uses the new preferred owners and failover/failback settings of {name} at its "
+            "next failover or failback; nothing moves now.",
+            "Apply",
+        )
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        return ActionRequest(ActionKind.SET_GROUP_POLICY, sel.ref.name, policy=inputs.policy)
+
+    def log_label(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> str:
+        return f"Change the failover properties of {sel.ref.name}"
+
+
 # The registry, in menu order per kind.
 CLUSTER_ACTIONS: tuple[ClusterAction, ...] = (
     BringOnline(),
@@ -574,9 +685,12 @@ CLUSTER_ACTIONS: tuple[ClusterAction, ...] = (
     RestartNode(),
     MoveCoreGroup(),
     MoveAvailableStorage(),
+    MountDatabase(),
+    DismountDatabase(),
+    EditGroupPolicy(),
 )
 _BY_ID = {a.id: a for a in CLUSTER_ACTIONS} | {MOVE_TO: CLUSTER_ACTIONS[2]}
-_BY_ID |= {a.child_id: a for a in CLUSTER_ACTIONS if isinstance(a, MoveSpecialGroup)}
+_BY_ID |= {a.child_id: a for a in CLUSTER_ACTIONS if a.child_id}
 
 
 def cluster_action(action_id: str) -> ClusterAction | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ccrgui.domain.backupplan import BackupPlan, BackupThresholds, build_backup_plan
+from ccrgui.domain.maintenance import MailboxDatabaseStatus, QuorumHealth
 from ccrgui.domain.model import (
     ClusterSnapshot,
     Group,
@@ -32,6 +34,7 @@ from ccrgui.domain.model import (
     Resource,
     StorageGroupCopy,
 )
+from ccrgui.domain.quorumhealth import assess as assess_quorum
 from ccrgui.gui import icons
 from ccrgui.gui.plaintext import plain_label, plain_tooltip
 from ccrgui.gui.state import ClusterEntry, ConnState, ItemRef, Kind
@@ -81,6 +84,8 @@ class ResultContext:
     """Facts the snapshot lacks: the count of critical events read separately, per connection."""
 
     critical_events: dict[str, str] = field(default_factory=dict)
+    # Settings the backup view applies (QSettings "backup/full_max_age_days").
+    backup_thresholds: BackupThresholds = field(default_factory=BackupThresholds)
 
 
 def state_cell(state: Any) -> Cell:
@@ -319,13 +324,22 @@ def _group(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultCont
                 "No Exchange service resources found",
             )
         )
-        sections.append(
-            Section(
-                "Databases",
-                ("Storage Group", "Database", "Status"),
-                tuple(_database_row(r, g.name) for r in dbs),
+        if snap.databases:
+            sections.append(
+                Section(
+                    "Databases",
+                    ("Storage Group", "Database", "Mounted", "Last Full Backup", "Last Incremental Backup"),
+                    tuple(_database_status_row(d) for d in snap.databases),
+                )
             )
-        )
+        else:
+            sections.append(
+                Section(
+                    "Databases",
+                    ("Storage Group", "Database", "Status"),
+                    tuple(_database_row(r, g.name) for r in dbs),
+                )
+            )
         sections.append(
             Section("CCR copy health", COPY_HEADERS, _copy_rows(snap.copies), "No storage group copy status")
         )
@@ -352,6 +366,31 @@ def cms_role(snap: ClusterSnapshot, node: str) -> str:
     if active.casefold() == node.casefold():
         return f"Active (runs {name})"
     return f"Passive ({name} runs on {active})"
+
+
+def _database_status_row(d: MailboxDatabaseStatus) -> tuple[Cell, ...]:
+    mounted = (
+        Cell("Unknown", "unknown")
+        if d.mounted is None
+        else Cell("Mounted", "online")
+        if d.mounted
+        else Cell("Dismounted", "offline")
+    )
+    return (
+        Cell(d.storage_group_name),
+        Cell(d.name),
+        mounted,
+        Cell(fmt_local(d.last_full_backup)),
+        Cell(fmt_local(d.last_incremental_backup)),
+    )
+
+
+def fmt_local(when: datetime | None, *, seconds: bool = True) -> str:
+    """A time the servers print in their local time (naive) or an aware one (shown in ours)."""
+    if when is None:
+        return "Never"
+    shown = when.astimezone() if when.tzinfo else when
+    return shown.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def _nodes(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
@@ -506,17 +545,108 @@ def _quorum(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultCon
     q = snap.quorum
     if q is None:
         return "Quorum", [props("Quorum", [("Quorum configuration", "Unknown")])]
-    return "Quorum", [
-        props(
-            "Quorum",
-            [
-                ("Quorum configuration", q.model),
-                ("Witness resource", q.resource or "None"),
-                ("Witness share", q.path),
-                ("Witness state", q.witness_state.value if q.witness_state else ""),
-            ],
-        )
+    pairs = [
+        ("Quorum configuration", q.model),
+        ("Witness resource", q.resource or "None"),
+        ("Witness share", q.path),
+        ("Witness state", q.witness_state.value if q.witness_state else ""),
     ]
+    found = assess_quorum(snap)
+    if found is not None:
+        health = {QuorumHealth.OK: "OK", QuorumHealth.AT_RISK: "At risk", QuorumHealth.LOST: "Lost"}
+        pairs.append(("Quorum", f"{health[found.health]} ({found.votes} of {found.total_votes} votes)"))
+        pairs += [("Not voting", p[:1].upper() + p[1:]) for p in found.problems]
+    sections = [props("Quorum", pairs)]
+    w = snap.witness
+    if w is not None:
+        rows = tuple(
+            (
+                Cell(node, "node"),
+                Cell("Not asked", "unknown")
+                if ok is None
+                else Cell("Reached", "online")
+                if ok
+                else Cell("Not reached", "failed"),
+                Cell(w.errors.get(node, "")),
+            )
+            for node, ok in w.reachable.items()
+        )
+        sections.append(Section(f"Witness share {w.share} from each node", ("Node", "Share", "Error"), rows))
+    return "Quorum", sections
+
+
+BACKUP_HEADERS = (
+    "Storage Group",
+    "Database",
+    "Passive Copy",
+    "Fit",
+    "Queues",
+    "Last Full",
+    "Last Incremental",
+)
+
+
+def backup_plan_of(snap: ClusterSnapshot, thresholds: BackupThresholds) -> BackupPlan | None:
+    """The backup plan for the cluster's CMS now (None until Exchange named it)."""
+    g = snap.cms_group
+    if snap.cms is None or g is None:
+        return None
+    active = snap.node(snap.cms.active_node)
+    offset = active.details.utc_offset_minutes if active and active.details else None
+    return build_backup_plan(
+        snap.cms,
+        snap.cms_nodes or tuple(n.name for n in snap.nodes),
+        snap.copies,
+        snap.databases,
+        now=datetime.now(UTC),
+        thresholds=thresholds,
+        policy=snap.policy(g.name),
+        server_utc_offset_minutes=offset or 0,
+    )
+
+
+def _backup(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
+    plan = backup_plan_of(snap, ctx.backup_thresholds)
+    if plan is None:
+        return "Backup", [props("Backup", [("Clustered mailbox server", "Not read yet")])]
+    days = ctx.backup_thresholds.full_backup_max_age.days
+    name = snap.cms_group.name if snap.cms_group else plan.cms
+    summary = props(
+        f"Backup of {name}",
+        [
+            ("Clustered mailbox server", plan.cms),
+            ("Back up from (passive node)", plan.passive_node or "None"),
+            ("Active node", plan.active_node),
+            ("Databases read", fmt_time(plan.created) if snap.databases else "Not yet"),
+            ("Full backup warning after", f"{days} days"),
+            ("Fit to back up", "the passive copy is healthy and its queues are short"),
+            ("Queues", "copy queue / replay queue length, in logs"),
+        ],
+    )
+    warnings = Section(
+        "Warnings",
+        ("Warning",),
+        tuple((Cell(w, "partially-online"),) for w in plan.all_warnings),
+        "None: every copy on the passive node is fit to back up.",
+    )
+    rows = tuple(
+        (
+            Cell(i.storage_group),
+            Cell(i.database),
+            state_cell(i.copy_status),
+            Cell("Yes" if i.fit else "No", "online" if i.fit else "failed"),
+            Cell(f"{i.copy_queue_length} / {i.replay_queue_length}"),
+            Cell(fmt_local(i.last_full_backup, seconds=False) if i.database else ""),
+            Cell(fmt_local(i.last_incremental_backup, seconds=False) if i.database else ""),
+        )
+        for i in plan.items
+    )
+    files = Section(
+        "Database files (on the passive node)",
+        ("Database", "File"),
+        tuple((Cell(i.database), Cell(i.edb_file_path)) for i in plan.items if i.database),
+    )
+    return f"Backup of {name}", [summary, warnings, Section("Storage groups", BACKUP_HEADERS, rows), files]
 
 
 def _events(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
@@ -545,6 +675,7 @@ _BUILDERS = {
     Kind.COPY: _copy,
     Kind.QUORUM: _quorum,
     Kind.EVENTS: _events,
+    Kind.BACKUP: _backup,
 }
 
 AnyIndex = QModelIndex | QPersistentModelIndex

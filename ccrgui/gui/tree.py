@@ -135,6 +135,18 @@ def build_cluster_spec(entry: ClusterEntry) -> ItemSpec:
             for c in snap.copies
         )
         children.append(folder(Kind.REPLICATION, "replication", copies))
+    cms = snap.cms_group
+    if cms is not None:
+        children.append(
+            ItemSpec(
+                ItemRef(conn, Kind.BACKUP),
+                f"{FOLDER_LABELS[Kind.BACKUP]} ({cms.name})",
+                "storage",
+                "",
+                grey,
+                f"Where to back up {cms.name} from now: its passive node",
+            )
+        )
     if snap.quorum is not None:
         q = snap.quorum
         children.append(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +31,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ccrgui.domain.plan import Refusal
+from ccrgui.domain.maintenance import GroupFailoverPolicy
+from ccrgui.domain.plan import ActionKind, Plan, Refusal
 from ccrgui.domain.session_api import ClusterSession, ConnectionSettings
 from ccrgui.domain.upgrade.journal import journal_path
 from ccrgui.gui import actions as A
 from ccrgui.gui import icons
 from ccrgui.gui.connections import ConnectionManager
 from ccrgui.gui.dialogs import ConfirmDialog, PropertiesDialog, await_dialog, show_error
+from ccrgui.gui.group_properties import GroupPropertiesDialog
 from ccrgui.gui.oplog import OpLogDock
 from ccrgui.gui.plaintext import make_plain, plain_label, plain_tooltip
+from ccrgui.gui.quorum_banner import QuorumBanner
 from ccrgui.gui.results import ResultContext, ResultsPane, build_results
 from ccrgui.gui.state import ClusterEntry, ConnState, ItemRef, Kind
 from ccrgui.gui.tasks import spawn
@@ -46,11 +50,24 @@ from ccrgui.gui.tree import ClusterTreeModel
 from ccrgui.gui.upgrade_wizard import UpgradeWizard
 from ccrgui.gui.view_registry import VIEW_COMMANDS, VIEWS
 from ccrgui.gui.views import CenterView, ViewContext
+from ccrgui.history import DEFAULT_RETENTION_DAYS, HistoryStore
+from ccrgui.history.recorder import HistoryRecorder
 
 SessionFactory = Callable[[ConnectionSettings, str], ClusterSession]
 log = logging.getLogger(__name__)
 
 APP_TITLE = "Failover Cluster Management"
+HISTORY_RETENTION_KEY = "history/retention_days"
+RETENTION_CHOICES = (1, 7, 14, 30, 90, 365)
+
+
+def history_retention_days(settings: QSettings | None) -> int:
+    raw = settings.value(HISTORY_RETENTION_KEY) if settings is not None else None
+    try:
+        days = int(str(raw)) if raw is not None else DEFAULT_RETENTION_DAYS
+    except ValueError:
+        days = DEFAULT_RETENTION_DAYS
+    return min(max(days, 1), 3650)
 
 
 class ActionsPane(QWidget):
@@ -103,8 +120,12 @@ class MainWindow(QMainWindow):
         session_factory: SessionFactory | None = None,
         settings: QSettings | None = None,
         refresh_interval_s: float = 10.0,
+        history: HistoryStore | None = None,
     ) -> None:
         super().__init__()
+        self.history = history  # replication history (None: not kept, e.g. in most tests)
+        self.recorder = HistoryRecorder(history) if history is not None else None
+        self._notice_shown: str | None = None
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(icons.icon("root"))
         self.session_factory = session_factory
@@ -122,11 +143,18 @@ class MainWindow(QMainWindow):
         self.results = ResultsPane()
         self.center = QStackedWidget()
         self.center.addWidget(self.results)
+        self.quorum_banner = QuorumBanner()
+        center_box = QWidget()
+        center_lay = QVBoxLayout(center_box)
+        center_lay.setContentsMargins(0, 0, 0, 0)
+        center_lay.setSpacing(2)
+        center_lay.addWidget(self.quorum_banner)
+        center_lay.addWidget(self.center, 1)
         self.views: dict[tuple[str, Kind], CenterView] = {}  # (conn_id, kind) -> registered view
         self.actions_pane = ActionsPane()
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.tree)
-        split.addWidget(self.center)
+        split.addWidget(center_box)
         split.addWidget(self.actions_pane)
         split.setStretchFactor(1, 1)
         split.setSizes([260, 700, 230])
@@ -138,6 +166,7 @@ class MainWindow(QMainWindow):
         self._action_holder: QObject | None = None
         self._shown_actions: tuple[ItemRef | None, str, list[A.ActionSpec]] | None = None
         self.confirm_dialog: ConfirmDialog | None = None
+        self.properties_dialog: GroupPropertiesDialog | None = None
         self._conn_labels: dict[str, QLabel] = {}
         self._build_status_bar()
         self._build_menus()
@@ -151,6 +180,7 @@ class MainWindow(QMainWindow):
         self.manager.action_failed.connect(self._action_failed)
         self.manager.work_changed.connect(self._update_progress)
         self._selection_changed()
+        self._apply_history_settings()
         self.resize(1200, 760)
         self.resizeDocks([self.oplog], [150], Qt.Orientation.Vertical)
 
@@ -202,6 +232,14 @@ class MainWindow(QMainWindow):
             act.setChecked(abs(self.manager.refresh_interval_s - seconds) < 0.5)
             act.triggered.connect(lambda *_, s=seconds: self.set_refresh_interval(float(s)))
             self.interval_menu.addAction(act)
+        self.retention_menu = view.addMenu("Keep &Replication History")
+        retention_group = QActionGroup(self)
+        for days in RETENTION_CHOICES:
+            act = QAction(f"{days} days", retention_group)
+            act.setCheckable(True)
+            act.setData(days)
+            act.triggered.connect(lambda *_, d=days: self.set_history_retention(d))
+            self.retention_menu.addAction(act)
         # Delete never destroys anything: it only says so.
         self.delete_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.tree)
         self.delete_shortcut.activated.connect(
@@ -219,6 +257,56 @@ class MainWindow(QMainWindow):
             self.qsettings.setValue("refresh/interval_s", seconds)
         for act in self.interval_menu.actions():
             act.setChecked(act.data() == int(seconds))
+
+    def _apply_history_settings(self) -> None:
+        """Retention from QSettings; a damaged history file set aside is said once, not a crash."""
+        days = history_retention_days(self.qsettings)
+        for act in self.retention_menu.actions():
+            act.setChecked(act.data() == days)
+        self.retention_menu.setEnabled(self.history is not None)
+        if self.history is None:
+            return
+        try:
+            self.history.set_retention(days)
+        except ValueError:
+            pass
+        self._show_history_notice()
+
+    def _show_history_notice(self) -> None:
+        """Say once per set-aside that the history file was damaged (at start or mid-session)."""
+        if self.history is None or not self.history.notice or self.history.notice == self._notice_shown:
+            return
+        self._notice_shown = self.history.notice
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Replication history",
+            self.history.notice,
+            QMessageBox.StandardButton.Close,
+            self,
+        )
+        box.setObjectName("historyNotice")
+        make_plain(box)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+        self.statusBar().showMessage(self.history.notice, 30000)
+        self.error_boxes.append(box)
+
+    def set_history_retention(self, days: int) -> None:
+        """How many days of replication history to keep (a setting kept in QSettings)."""
+        if self.qsettings is not None:
+            self.qsettings.setValue(HISTORY_RETENTION_KEY, days)
+        self._apply_history_settings()
+
+    def _record_history(self, entry: ClusterEntry) -> None:
+        if self.recorder is None or entry.state is not ConnState.CONNECTED or entry.snapshot is None:
+            return
+        try:
+            self.recorder.observe(entry.snapshot)
+        except Exception as exc:  # history is a convenience: never take the console down
+            log.warning("replication history not recorded", exc_info=True)
+            self.statusBar().showMessage(f"Replication history not recorded: {exc}", 10000)
+        self._show_history_notice()
 
     def _window_action(self, text: str, shortcut: str, slot: Callable[[], Any]) -> QAction:
         act = QAction(text, self)
@@ -357,6 +445,8 @@ class MainWindow(QMainWindow):
         if was_empty and self.tree_model.rowCount(cluster_index):
             self.tree.expand(cluster_index)
         self._update_conn_label(conn_id)
+        self._record_history(conn.entry)
+        self.quorum_banner.update_from(self.manager.entries())
         for (view_conn, _), view in self.views.items():
             if view_conn == conn_id:
                 view.feed(conn.entry)
@@ -370,6 +460,7 @@ class MainWindow(QMainWindow):
             self.center.removeWidget(view.widget)
             view.dispose()
         self.tree_model.remove_cluster(conn_id)
+        self.quorum_banner.update_from(self.manager.entries())
         label = self._conn_labels.pop(conn_id, None)
         if label is not None:
             self.statusBar().removeWidget(label)
@@ -457,10 +548,10 @@ class MainWindow(QMainWindow):
         if ref is None or ref.kind is Kind.ROOT:
             self.manager.refresh_all()
             return
-        self.manager.refresh(ref.conn_id)
         view = self.views.get((ref.conn_id, ref.kind))
         if view is not None:
-            view.refresh()
+            view.refresh()  # first: it may ask the refresh below to read more
+        self.manager.refresh(ref.conn_id)
 
     def trigger(self, spec: A.ActionSpec, ref: ItemRef | None) -> None:
         """Run the action `spec` on `ref` (from the menu, the actions pane or a key)."""
@@ -505,7 +596,16 @@ class MainWindow(QMainWindow):
         elif spec.id in VIEW_COMMANDS:
             self.open_view(ref, VIEW_COMMANDS[spec.id]).command(spec.id, ref)
         elif spec.id == A.PROPERTIES:
-            if conn.entry.snapshot is not None and conn.entry.snapshot.group(ref.name) is not None:
+            snap = conn.entry.snapshot
+            policy_action = A.cluster_action(A.GROUP_POLICY)
+            if snap is not None and snap.policy(ref.name) is not None and policy_action is not None:
+                # Editable: the same flow as the registered action (editor, plan, confirmation).
+                sel = A.Selection(ref, conn.entry, conn.busy)
+                specs = policy_action.specs(sel)
+                if specs and specs[0].enabled:
+                    await self._run_cluster_action(policy_action, specs[0], sel)
+                    return
+            if snap is not None and snap.group(ref.name) is not None:
                 self._show_properties(ref)
         elif spec.id == A.UPGRADE:
             self.open_upgrade(ref.conn_id)
@@ -523,10 +623,20 @@ class MainWindow(QMainWindow):
         session = conn.session
         question = action.confirmation(sel, spec)
         inputs = A.Inputs()
+        if action.edits_policy:
+            edited = await self._edit_policy(sel)
+            if edited is None:
+                return
+            inputs = A.Inputs(policy=edited)
         if question is None:
             plan = action.plan(session, sel, spec, inputs)
         else:
-            dialog = ConfirmDialog(self, question, lambda i: action.plan(session, sel, spec, i))
+            edits = inputs.policy
+
+            def plan_for(i: A.Inputs) -> Plan | Refusal:
+                return action.plan(session, sel, spec, replace(i, policy=edits))
+
+            dialog = ConfirmDialog(self, question, plan_for)
             if not await self._confirm(dialog):
                 return
             plan, inputs = dialog.plan, dialog.inputs()
@@ -536,6 +646,9 @@ class MainWindow(QMainWindow):
             )
             return
         label = action.log_label(sel, spec, inputs)
+        if self.recorder is not None and plan.request is not None and sel.snapshot is not None:
+            if plan.request.kind is ActionKind.MOVE_GROUP and not plan.request.validate_only:
+                self.recorder.note_move(sel.snapshot.cluster_name, plan.request.target)
         result = await self.manager.run_plan(sel.ref.conn_id, sel.target_path, label, plan)
         message = action.success_message(sel, spec, inputs)
         if result is not None and result.ok and message:
@@ -580,6 +693,23 @@ class MainWindow(QMainWindow):
         wizard.show()  # not modal: the console stays usable to watch the cluster for hours
         return wizard
 
+    async def _edit_policy(self, sel: A.Selection) -> GroupFailoverPolicy | None:
+        """The editable properties of a group; the edited policy, or None when cancelled."""
+        snap = sel.snapshot
+        policy = snap.policy(sel.ref.name) if snap is not None else None
+        if snap is None or policy is None:
+            return None
+        results = build_results(sel.ref, self.manager.entries(), self.ctx)
+        wanted = [s for s in results.sections if s.title.startswith("Summary") or s.title == "Resources"]
+        dialog = GroupPropertiesDialog(self, policy, [n.name for n in snap.nodes], wanted)
+        self.properties_dialog = dialog
+        try:
+            if await await_dialog(dialog) != GroupPropertiesDialog.DialogCode.Accepted:
+                return None
+            return dialog.policy()
+        finally:
+            dialog.deleteLater()
+
     def _show_properties(self, ref: ItemRef) -> None:
         results = build_results(ref, self.manager.entries(), self.ctx)
         wanted = [s for s in results.sections if s.title.startswith("Summary") or s.title == "Resources"]
@@ -601,7 +731,7 @@ class MainWindow(QMainWindow):
             conn = self.manager.get(conn_id)
             return conn.entry if conn else None
 
-        view = VIEWS[kind](ViewContext(self.center, conn_id, session, entry, self.qsettings))
+        view = VIEWS[kind](ViewContext(self.center, conn_id, session, entry, self.qsettings, self.history))
         self.views[(conn_id, kind)] = view
         self.center.addWidget(view.widget)
         current = entry()

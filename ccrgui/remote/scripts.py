@@ -327,6 +327,8 @@ class ReadItem:
             return xml_section("mbx", mailbox_servers_pipeline())
         if self.name == "copies":
             return copy_status_section(cms)
+        if self.name == "mbxdb" and cms:
+            return databases_section(cms)
         raise ValueError(f"unknown read {self.name!r}")
 
 
@@ -356,6 +358,7 @@ def copy_status_section(cms: str | None) -> str:
 WMI_READS = tuple(ReadItem(name, 0.05) for name in WMI_CLASSES)
 CLUSTER_READS = (*WMI_READS, ReadItem("quorum", 0.08, "/quorum"))
 EXCHANGE_READS = (ReadItem("mbx", 0.05), ReadItem("cms", 0.05), ReadItem("copies", 0.05))
+DATABASES_READ = ReadItem("mbxdb", 0.3)  # carried only when due (see the session)
 
 # Facts that rarely change (the cluster's name, the node IDs): read on the first snapshot, again
 # when the names change or every few minutes.
@@ -462,3 +465,79 @@ def upgrade_facts_sections(folder: str, msp: str) -> str:
     exsetup = '(Get-Item -Path "$env:ExchangeInstallPath\\bin\\ExSetup.exe").VersionInfo | '
     parts.append(xml_section("exsetup", exsetup + select(("FileVersion",))))
     return "".join(parts)
+# ---- issue 12: databases, replication health, failover policy, witness ---------------------------
+
+DATABASE_PROPS = (
+    "Name",
+    "Identity",
+    "StorageGroup",
+    "Server",
+    "EdbFilePath",
+    "Mounted",
+    "BackupInProgress",
+    "LastFullBackup",
+    "LastIncrementalBackup",
+    "LastDifferentialBackup",
+    "LastCopyBackup",
+)
+GROUP_PROPS_PREFIX = "gprops-"
+
+
+def databases_section(cms: str) -> str:
+    """Get-MailboxDatabase -Status of the CMS: mount state and backup times (the store answers,
+    so it is slower than the directory reads: read on demand, not in every snapshot)."""
+    pipeline = f"Get-MailboxDatabase -Server {quoting.ps_literal(cms)} -Status | " + select(DATABASE_PROPS)
+    return xml_section("mbxdb", pipeline)
+
+
+def replication_health_section() -> str:
+    """Test-ReplicationHealth checks the node it runs on (Exchange 2007 has no -Identity)."""
+    return xml_section("replhealth", "Test-ReplicationHealth")
+
+
+def witness_section(share: str) -> str:
+    """Whether the file share witness answers from this node: Test-Path prints True or False."""
+    return action_section("witness", f"Test-Path -Path {quoting.ps_literal(share)}")
+
+
+def group_policy_reads(groups: Sequence[str]) -> list[tuple[str, ReadItem]]:
+    """`cluster group NAME /prop` per group (failover threshold/period, failback); the same
+    names as `owners_reads` are left out."""
+    out = []
+    for group, item in owners_reads(groups):
+        name = GROUP_PROPS_PREFIX + item.name[len(OWNERS_PREFIX) :]
+        out.append((group, ReadItem(name, 0.08, "group", (group, "/prop"))))
+    return out
+
+
+def mount_database_command(identity: str) -> str:
+    return f"Mount-Database -Identity {quoting.ps_literal(identity)} -Confirm:$false"
+
+
+def dismount_database_command(identity: str) -> str:
+    return f"Dismount-Database -Identity {quoting.ps_literal(identity)} -Confirm:$false"
+
+
+def group_setowners_line(group: str, owners: Sequence[str]) -> str:
+    """`cluster.exe group "G" /setowners:N1,N2`: the order is the preference order.  cluster.exe
+    splits the list at commas, so a node name holding one cannot be passed."""
+    for node in owners:
+        quoting.cluster_name(node)  # the same checks as any node name
+        if "," in node:
+            raise quoting.UnsafeValueError(node, "a node name with a comma cannot be listed for /setowners")
+    if not owners:
+        raise quoting.UnsafeValueError("", "the preferred owners list is empty")
+    option = quoting.cluster_option("setowners", ",".join(owners))
+    return cluster_line("group", quoting.cluster_name(group), option)
+
+
+def group_prop_line(group: str, values: dict[str, int]) -> str:
+    """`cluster.exe group "G" /prop Name=Value ...` for common DWORD properties."""
+    if not values:
+        raise ValueError("no property to write")
+    tokens = []
+    for name, value in values.items():
+        if not name.isalnum():
+            raise ValueError(f"invalid property name {name!r}")
+        tokens.append(f"{name}={int(value)}")
+    return cluster_line("group", quoting.cluster_name(group), quoting.cluster_option("prop"), *tokens)

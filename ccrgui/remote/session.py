@@ -25,6 +25,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ccrgui.domain.maintenance import (
+    GroupFailoverPolicy,
+    MailboxDatabaseStatus,
+    ReplicationCheck,
+    ReplicationHealth,
+    ReplicationHealthReport,
+    WitnessReachability,
+)
 from ccrgui.domain.model import (
     ActionResult,
     ClusterSnapshot,
@@ -59,6 +67,7 @@ from ccrgui.domain.upgrade.facts import NodeUpgradeFacts
 from ccrgui.remote import parsers, planner, scripts
 from ccrgui.remote.audit import AuditLog
 from ccrgui.remote.eventreader import EventReader, NodeAccess
+from ccrgui.remote.quoting import UnsafeValueError
 from ccrgui.remote.shells import (
     CmdShell,
     CommandOutput,
@@ -88,6 +97,10 @@ SUSPECT_TIMEOUT_S = 3.0
 MIN_ATTEMPT_S = 1.0  # a fallback read is not started with less of the snapshot's time left
 STATIC_REFRESH_S = 300.0  # re-read resource types, roles, addresses, owners at least this often
 STATIC_RETRY_S = 30.0  # after a failed static read: not before this (keeps later snapshots fast)
+# Slow or rarely changing reads carried in a snapshot's script only this often (and at once after
+# an action that changes them): Get-MailboxDatabase -Status asks the store, Test-Path the witness.
+DATABASES_REFRESH_S = 60.0
+WITNESS_REFRESH_S = 60.0
 
 
 @dataclass
@@ -107,6 +120,7 @@ class _Static:
     """Facts that rarely change, read with `scripts.STATIC_READS` and kept between snapshots."""
 
     owners: dict[str, tuple[str, ...]] = field(default_factory=dict)  # group (casefolded) -> nodes
+    policies: dict[str, GroupFailoverPolicy] = field(default_factory=dict)  # group (casefolded) ->
     node_ids: dict[str, int] = field(default_factory=dict)  # node name (exact) -> cluster node ID
     cluster_name: str = ""
     props_key: tuple[object, ...] | None = None  # the names they were read for
@@ -194,6 +208,11 @@ class WinRMClusterSession:
         self._reaper: asyncio.Task[None] | None = None
         self._closed = False
         self._snapshot_lock = asyncio.Lock()
+        self._databases: tuple[MailboxDatabaseStatus, ...] = ()
+        self._databases_at = 0.0  # monotonic time of the last answer; 0: due now
+        self._databases_retry_at = 0.0
+        self._witness: WitnessReachability | None = None
+        self._witness_at = 0.0
         self._events = EventReader(self._event_access())
         self._deadline: float | None = None  # monotonic end of the running snapshot's time
 
@@ -363,9 +382,17 @@ class WinRMClusterSession:
             cluster_items = []
         candidates = warm or [lk for lk in links if not lk.suspect] or links
         static_items, owner_groups = self._static_due()
-        plan = self._assign(candidates, cluster_items + static_items, list(scripts.EXCHANGE_READS))
+        exchange_items = list(scripts.EXCHANGE_READS)
+        if self._databases_due():
+            exchange_items.append(scripts.DATABASES_READ)
+        share = self._witness_due()
+        witness: dict[str, tuple[bool | None, str]] = {}
+        plan = self._assign(candidates, cluster_items + static_items, exchange_items)
         node_results = await asyncio.gather(
-            *(self._node_request(lk, plan.get(lk.name, []), reads, node_errors) for lk in links)
+            *(
+                self._node_request(lk, plan.get(lk.name, []), reads, node_errors, share, witness)
+                for lk in links
+            )
         )
         ready = links
         details = {name: d for name, d in node_results if d is not None}
@@ -380,6 +407,9 @@ class WinRMClusterSession:
                 good = [self._link(host)]
         await self._failover(reads, node_errors, good)
         static_text = _take_static(reads, owner_groups)
+        self._learn_databases(static_text, asked=any(i is scripts.DATABASES_READ for i in exchange_items))
+        if share:
+            self._learn_witness(share, witness, node_errors, [lk.name for lk in links])
         snap = self._assemble(reads, details, node_errors)
         if reads.unreadable:
             # Damaged or cut output (reads are idempotent): read those parts once more.
@@ -414,7 +444,7 @@ class WinRMClusterSession:
         if self._last is not None and self._last.groups:
             groups = tuple(g.name for g in self._last.groups)
             if st.owners_key != groups or now - st.owners_at > STATIC_REFRESH_S:
-                for group, item in scripts.owners_reads(groups):
+                for group, item in (*scripts.owners_reads(groups), *scripts.group_policy_reads(groups)):
                     items.append(item)
                     owner_groups[item.name] = group
         return items, owner_groups
@@ -447,8 +477,14 @@ class WinRMClusterSession:
         for name, group in owner_groups.items():
             try:
                 if name not in got:
-                    raise parsers.ParseError(f"no answer for the preferred owners of {group}")
-                st.owners[group.casefold()] = tuple(parsers.parse_owners(got[name]))
+                    raise parsers.ParseError(f"no answer for the preferred owners or policy of {group}")
+                if name.startswith(scripts.GROUP_PROPS_PREFIX):
+                    owners_name = scripts.OWNERS_PREFIX + name[len(scripts.GROUP_PROPS_PREFIX) :]
+                    st.policies[group.casefold()] = parsers.parse_group_policy(
+                        got[name], got.get(owners_name, ""), group
+                    )
+                else:
+                    st.owners[group.casefold()] = tuple(parsers.parse_owners(got[name]))
             except (parsers.ParseError, parsers.WindowsCommandError) as exc:
                 log.info("preferred owners not read: %s", exc)
                 owners_ok = False
@@ -468,7 +504,81 @@ class WinRMClusterSession:
                 replace(g, preferred_owners=st.owners.get(g.name.casefold(), g.preferred_owners))
                 for g in snap.groups
             ),
+            cms_nodes=self._cms_nodes,
+            databases=self._databases,
+            group_policies=tuple(
+                st.policies[g.name.casefold()] for g in snap.groups if g.name.casefold() in st.policies
+            ),
+            witness=self._witness,
         )
+
+    # ---- slow reads: databases (the store) and the witness share (from each node) ------------
+
+    def _databases_due(self) -> bool:
+        now = time.monotonic()
+        if not self._cms or now < self._databases_retry_at:
+            return False
+        return not self._databases_at or now - self._databases_at > DATABASES_REFRESH_S
+
+    def _learn_databases(self, got: dict[str, str], *, asked: bool) -> None:
+        if not asked:
+            return
+        now = time.monotonic()
+        try:
+            if scripts.DATABASES_READ.name not in got:
+                raise parsers.ParseError("no answer for Get-MailboxDatabase -Status")
+            self._databases = tuple(parsers.parse_mailbox_databases(got[scripts.DATABASES_READ.name]))
+        except parsers.ParseError as exc:
+            log.info("database status not read: %s", exc)
+            self._databases_retry_at = now + STATIC_RETRY_S
+            return
+        self._databases_at = now
+
+    def _witness_due(self) -> str | None:
+        """The witness share to test in this snapshot, or None."""
+        q = self._last.quorum if self._last is not None else None
+        if q is None or not q.path.startswith("\\\\"):
+            return None
+        if self._witness_at and time.monotonic() - self._witness_at <= WITNESS_REFRESH_S:
+            return None
+        try:
+            scripts.witness_section(q.path)
+        except UnsafeValueError:
+            return None
+        return q.path
+
+    def _learn_witness(
+        self,
+        share: str,
+        answers: dict[str, tuple[bool | None, str]],
+        node_errors: dict[str, str],
+        nodes: list[str],
+    ) -> None:
+        reachable: dict[str, bool | None] = {}
+        errors: dict[str, str] = {}
+        for node in nodes:
+            ok, error = answers.get(node, (None, node_errors.get(node, "no answer")))
+            reachable[node] = ok
+            if error:
+                errors[node] = error
+        self._witness = WitnessReachability(share, reachable, errors)
+        self._witness_at = time.monotonic()
+
+    def mark_stale(self) -> None:
+        self._databases_at = self._databases_retry_at = 0.0
+        self._witness_at = 0.0
+        self._static.owners_key = None
+        self._static.retry_at = 0.0
+
+    def _invalidate_after(self, plan: Plan) -> None:
+        """Re-read at once what the plan changed (rather than at the slow reads' period)."""
+        kind = plan.request.kind if plan.request else None
+        if kind in (ActionKind.MOUNT_DATABASE, ActionKind.DISMOUNT_DATABASE):
+            self._databases_at = 0.0
+            self._databases_retry_at = 0.0
+        elif kind is ActionKind.SET_GROUP_POLICY:
+            self._static.owners_key = None
+            self._static.retry_at = 0.0
 
     def _mark_failed(self, link: _NodeLink, exc: BaseException, errors: dict[str, str]) -> None:
         text = _text(exc)
@@ -502,10 +612,19 @@ class WinRMClusterSession:
         return plan
 
     async def _node_request(
-        self, link: _NodeLink, items: list[scripts.ReadItem], reads: _Reads, errors: dict[str, str]
+        self,
+        link: _NodeLink,
+        items: list[scripts.ReadItem],
+        reads: _Reads,
+        errors: dict[str, str],
+        witness_share: str | None = None,
+        witness: dict[str, tuple[bool | None, str]] | None = None,
     ) -> tuple[str, NodeDetails | None]:
-        """One PowerShell request: this node's facts plus its share of the cluster-wide reads."""
+        """One PowerShell request: this node's facts plus its share of the cluster-wide reads
+        (and, when due, whether the witness share answers from this node)."""
         body = scripts.details_sections() + "".join(i.section(self._cms) for i in items)
+        if witness_share:
+            body += scripts.witness_section(witness_share)
         try:
             out = await link.ps.run(body, timeout=self._timeout(link), retry=True)
         except TransportError as exc:
@@ -515,6 +634,8 @@ class WinRMClusterSession:
         self._audit_read(out)
         for item in items:
             self._take_section(out.section(item.name), item.name, link.name, reads)
+        if witness_share and witness is not None:
+            witness[link.name] = _witness_answer(out.section("witness"))
         return link.name, _details(out)
 
     def _take_section(self, sec: Section | None, name: str, host: str, reads: _Reads) -> None:
@@ -854,8 +975,10 @@ class WinRMClusterSession:
                 error = step.check(await self.snapshot())
             if error:
                 tell(i, step, ProgressKind.STEP_FAILED, error)
+                self._invalidate_after(plan)  # a step may have changed something before failing
                 return ActionResult(plan.title, False, tuple(runs), error)
             tell(i, step, ProgressKind.STEP_DONE)
+            self._invalidate_after(plan)
         return ActionResult(plan.title, True, tuple(runs))
 
     async def _wait_until(self, wait: WaitUntil) -> str:
@@ -960,6 +1083,71 @@ class WinRMClusterSession:
         # Moves wait for the cluster; give actions more room than reads.
         return max(self._settings.operation_timeout_s, 120.0)
 
+    # ---- on-demand reads -------------------------------------------------------------------
+
+    def _node_names(self) -> list[str]:
+        return list(self._nodes) or [self._settings.host]
+
+    async def _each_node(self, body: str, section: str) -> dict[str, tuple[str | None, str]]:
+        """Run `body` on every node at once; per node the section's text or the error."""
+
+        async def one(name: str) -> tuple[str, tuple[str | None, str]]:
+            link = self._link(name)
+            try:
+                out = await link.ps.run(body, timeout=self._timeout(link), retry=True)
+            except TransportError as exc:
+                return name, (None, _text(exc))
+            self._audit_read(out)
+            sec = out.section(section)
+            if sec is None:
+                return name, (None, out.stderr.strip() or f"no answer for {section}")
+            return name, (sec.text, "") if sec.ok else (None, sec.error)
+
+        return dict(await asyncio.gather(*(one(n) for n in self._node_names())))
+
+    async def replication_health(self) -> ReplicationHealthReport:
+        """Test-ReplicationHealth on every node (each tests itself), checks in node order."""
+        answers = await self._each_node(scripts.replication_health_section(), "replhealth")
+        checks: list[ReplicationCheck] = []
+        errors: dict[str, str] = {}
+        for node, (text, error) in answers.items():
+            if text is None:
+                errors[node] = error
+                continue
+            try:
+                checks.extend(parsers.parse_replication_health(text).checks)
+            except parsers.ParseError as exc:
+                errors[node] = _text(exc)
+        return ReplicationHealthReport(ReplicationHealth(tuple(checks)), errors, tuple(answers))
+
+    async def check_witness(self) -> WitnessReachability | None:
+        """Test-Path on the witness share from every node now (None: no file share witness known)."""
+        if self._last is None:
+            await self.snapshot()
+        q = self._last.quorum if self._last is not None else None
+        if q is None or not q.path:
+            return None
+        try:
+            body = scripts.witness_section(q.path)
+        except UnsafeValueError as exc:
+            return WitnessReachability(q.path, {}, {n: f"Not sent: {exc}" for n in self._node_names()})
+        answers = await self._each_node(body, "witness")
+        reachable: dict[str, bool | None] = {}
+        errors: dict[str, str] = {}
+        for node, (text, error) in answers.items():
+            ok: bool | None = None
+            if text is not None:
+                try:
+                    ok = parsers.parse_test_path(text)
+                except parsers.ParseError as exc:
+                    error = _text(exc)
+            reachable[node] = ok
+            if error:
+                errors[node] = error
+        self._witness = WitnessReachability(q.path, reachable, errors)
+        self._witness_at = time.monotonic()
+        return self._witness
+
     # ---- events ----------------------------------------------------------------------------
 
     async def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:
@@ -1026,10 +1214,21 @@ def _details(out: PsOutput) -> NodeDetails | None:
     return parsers.merge_details(*parts) if parts else None
 
 
+def _witness_answer(sec: Section | None) -> tuple[bool | None, str]:
+    if sec is None:
+        return None, "no answer for Test-Path (the output was cut or damaged)"
+    if not sec.ok:
+        return None, sec.error
+    try:
+        return parsers.parse_test_path(sec.text), ""
+    except parsers.ParseError as exc:
+        return None, _text(exc)
+
+
 def _take_static(reads: _Reads, owner_groups: dict[str, str]) -> dict[str, str]:
     """Move the static reads' answers out of `reads` (they are not part of the status reads'
     failover and error reporting: a missing one is simply read again next snapshot)."""
-    names = [i.name for i in scripts.STATIC_READS] + list(owner_groups)
+    names = [i.name for i in (*scripts.STATIC_READS, scripts.DATABASES_READ)] + list(owner_groups)
     got = {n: reads.text.pop(n) for n in names if n in reads.text}
     for n in names:
         reads.errors.pop(n, None)

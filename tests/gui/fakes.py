@@ -11,6 +11,13 @@ import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+from ccrgui.domain.maintenance import (
+    CheckResult,
+    ReplicationCheck,
+    ReplicationHealth,
+    ReplicationHealthReport,
+    WitnessReachability,
+)
 from ccrgui.domain.model import (
     ActionResult,
     ClusterSnapshot,
@@ -342,6 +349,27 @@ class FakeSession:
         if k is ActionKind.RESUME_COPY:
             return await self.resume_copy(r.target)
         return await self.update_copy(r.target)
+
+    def mark_stale(self) -> None:
+        self.calls.append(("mark_stale",))
+
+    async def replication_health(self) -> ReplicationHealthReport:
+        """Every check passes unless a copy is suspended (as Test-ReplicationHealth would say)."""
+        nodes = tuple(n.name for n in self.snap.nodes)
+        checks = []
+        for node in nodes:
+            suspended = [c.identity for c in self.snap.copies if c.suspended]
+            result = CheckResult.FAILED if suspended else CheckResult.PASSED
+            error = "; ".join(f"Storage group copy '{i}' is suspended." for i in suspended)
+            checks.append(ReplicationCheck(node, "SGCopySuspended", result, error))
+        errors = {self.unreachable: "WinRM: connection refused"} if self.unreachable in nodes else {}
+        return ReplicationHealthReport(ReplicationHealth(tuple(checks)), errors, nodes)
+
+    async def check_witness(self) -> WitnessReachability | None:
+        q = self.snap.quorum
+        if q is None or not q.path:
+            return None
+        return WitnessReachability(q.path, {n.name: True for n in self.snap.nodes})
 
     async def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:  # type: ignore[override]
         for q in queries:

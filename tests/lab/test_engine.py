@@ -19,7 +19,8 @@ SPEED = 1000.0
 WITNESS = "File Share Witness (\\\\HUB1\\FSW_EXCH1)"
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Polls until `predicate` holds; the deadline is generous for a loaded 2-core machine."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():

@@ -107,6 +107,12 @@ class ChoosePage(QWizardPage):
         self.resume_label.setVisible(resuming)
         for w in (self.service_pack, self.rollup, self.folder, self.msp, self.reason, self.move_back):
             w.setEnabled(not resuming)
+        if self.wiz.load_error:
+            self.resume_label.setVisible(True)
+            self.resume_label.setText(
+                f"The progress journal could not be read ({self.wiz.load_error}); it is left as it is "
+                "until a new upgrade starts and replaces it. Check the cluster's state before going on."
+            )
         if resuming and j is not None:
             what = j.setup_folder or j.rollup
             self.resume_label.setText(

@@ -207,3 +207,18 @@ async def test_console_menu_opens_the_wizard_and_marks_the_cluster_busy(qtbot, q
     wiz.reject()
     await window.manager.close()
     window.close()
+
+
+def test_damaged_journal_is_reported_and_a_new_upgrade_can_start(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.gui.fakes import FakeSession
+
+    path = tmp_path / "journal.json"
+    path.write_text("{damaged", encoding="utf-8")
+    wiz = UpgradeWizard(None, FakeSession(), path)  # type: ignore[arg-type]
+    qtbot.addWidget(wiz)
+    wiz.open()
+    assert not wiz.resuming and "could not be read" in wiz.choose.resume_label.text()
+    assert not wiz.choose.resume_label.isHidden()
+    wiz.choose.folder.setText(SP2)
+    assert wiz.button(QWizard.WizardButton.NextButton).isEnabled()
+    wiz.reject()

@@ -160,10 +160,15 @@ async def _prepare(proc: UpgradeProcedure, args: argparse.Namespace, term: Termi
 
 
 async def run(args: argparse.Namespace, term: Terminal) -> int:
+    from ccrgui.remote.api import ConnectionError_
     from ccrgui.remote.session import WinRMClusterSession
 
     settings, password, speed = connection(args)
-    session = WinRMClusterSession(settings, password, time_scale=speed)
+    try:
+        session = WinRMClusterSession(settings, password, time_scale=speed)
+    except ConnectionError_ as exc:  # settings the transport refuses: nothing was sent
+        term.say(f"Refused: {exc}")
+        return EXIT_REFUSED
     try:
         path = args.journal or journal_path(session.cluster_name)
         proc = UpgradeProcedure(session, path)

@@ -125,3 +125,28 @@ def test_refusals_exit_2_and_a_failed_step_exits_1(lab_info: Path, tmp_path: Pat
     assert "[ 4/17] EXNODE2: setup.com /mode:upgrade on EXNODE2 ... FAILED:" in out
     assert "in use by HealthService" in out
     assert "What to do: Read setup's error" in out and out.rstrip().endswith("--resume.")
+
+
+def test_unreachable_cluster_is_a_refusing_precheck(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a loopback port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [
+        sys.executable,
+        "-m",
+        "ccrgui.app",
+        "upgrade",
+        "--connect",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--http",
+    ]
+    cmd += ["--user", "CONTOSO\\\\admin", "--password-env", "CCRGUI_TEST_PW", "--setup-path", SP2, "--yes"]
+    env = dict(_env(tmp_path), CCRGUI_TEST_PW="secret")
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "[FAIL] 127.0.0.1 answers: 127.0.0.1: connection refused" in done.stdout
+    assert "Traceback" not in done.stderr

@@ -81,6 +81,15 @@ def _short_error(text: str) -> str:
 
 def _nodes(snap: ClusterSnapshot) -> list[PreCheck]:
     out = []
+    if not snap.nodes:
+        said = (
+            e.message if not e.node or e.message.startswith(e.node) else f"{e.node}: {e.message}"
+            for e in snap.node_errors
+        )
+        errors = "; ".join(dict.fromkeys(said))
+        out.append(
+            PreCheck(f"{snap.cluster_name} answers", False, errors or "no node of the cluster answered")
+        )
     for n in snap.nodes:
         ok = n.state is NodeState.UP and n.reachable
         why = n.state.value + ("" if n.reachable else f", not reachable: {n.error}")

@@ -87,6 +87,19 @@ class EventBatch:
     final: bool = True
 
 
+class EventSource(Protocol):
+    """What the events view needs of a session: whose events, which nodes, and the queries.
+    Every `ClusterSession` is one."""
+
+    @property
+    def cluster_name(self) -> str: ...
+
+    @property
+    def settings(self) -> ConnectionSettings: ...
+
+    def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]: ...
+
+
 class ClusterSession(Protocol):
     """A connection to one cluster.  Implemented by `ccrgui.remote.session.WinRMClusterSession`.
 

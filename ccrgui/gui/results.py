@@ -36,6 +36,7 @@ from ccrgui.domain.model import (
 )
 from ccrgui.domain.quorumhealth import assess as assess_quorum
 from ccrgui.gui import icons
+from ccrgui.gui.columns import fit_widths
 from ccrgui.gui.plaintext import plain_label, plain_tooltip
 from ccrgui.gui.state import ClusterEntry, ConnState, ItemRef, Kind
 from ccrgui.gui.tree import node_error, service_groups
@@ -71,6 +72,7 @@ class Results:
     title: str
     sections: tuple[Section, ...] = ()
     grey: bool = False
+    pending: str = ""  # the action running on this cluster, shown above the sections
 
     def section(self, title: str) -> Section:
         for s in self.sections:
@@ -86,6 +88,7 @@ class ResultContext:
     critical_events: dict[str, str] = field(default_factory=dict)
     # Settings the backup view applies (QSettings "backup/full_max_age_days").
     backup_thresholds: BackupThresholds = field(default_factory=BackupThresholds)
+    busy: dict[str, str] = field(default_factory=dict)  # conn_id -> label of the running action
 
 
 def state_cell(state: Any) -> Cell:
@@ -224,7 +227,9 @@ def build_results(ref: ItemRef | None, entries: dict[str, ClusterEntry], ctx: Re
         return Results(entry.label, (props("Summary", pairs),), grey=True)
     builder = _BUILDERS[ref.kind]
     title, sections = builder(ref, entry, snap, ctx)
-    return Results(title, tuple(sections), grey)
+    busy = ctx.busy.get(ref.conn_id, "")
+    pending = f"{busy}: running… This view shows the result when it finishes." if busy else ""
+    return Results(title, tuple(sections), grey, pending)
 
 
 def _conn_badge(state: ConnState) -> str:
@@ -241,17 +246,18 @@ Built = tuple[str, list[Section]]
 
 def _cluster(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
     q = snap.quorum
+    core = next((g for g in snap.groups if g.is_core), None)
     pairs = [
         ("Name", snap.cluster_name),
         ("Connection", e.state.value + (f": {e.error}" if e.error else "")),
-        ("Current host server", snap.served_by),
+        # FCM's "current host server" is the owner of the core cluster group, not the node we asked.
+        ("Current host server", core.owner if core and core.owner else snap.served_by),
         ("Quorum configuration", q.model if q else "Unknown"),
     ]
     if q and q.resource:
         pairs.append(("Witness", f"{q.resource}: {q.witness_state.value if q.witness_state else 'Unknown'}"))
     pairs.append(("Critical events (last 24 hours)", ctx.critical_events.get(e.conn_id, "Reading…")))
     pairs.append(("Last refresh", fmt_time(snap.taken_at)))
-    core = next((g for g in snap.groups if g.is_core), None)
     core_res = snap.resources_of(core.name) if core else ()
     sections = [
         props("Summary of Cluster " + snap.cluster_name, pairs),
@@ -717,7 +723,10 @@ class SectionTableModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation == Qt.Orientation.Horizontal and role in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,  # a narrowed column's header elides: the whole title
+        ):
             return self._section.headers[section]
         return None
 
@@ -762,9 +771,14 @@ class _SectionView(QFrame):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # One scroll area per pane: the results pane scrolls; a table never does.  Columns too
+        # wide for the pane are narrowed and elide, the cell's tooltip holding the whole text.
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.empty = plain_label()
         self.empty.setStyleSheet("color: palette(mid); padding: 2px 6px;")
@@ -787,7 +801,24 @@ class _SectionView(QFrame):
         self.table.setVisible(bool(section.rows))
         self.empty.setVisible(not section.rows)
         self.empty.setText(section.empty_text)
+        self._fit_columns()
         self._fit_height()
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its content; when they do not all fit, the widest are narrowed
+        to a common cap (they elide, with the whole text in the tooltip) so nothing scrolls."""
+        header = self.table.horizontalHeader()
+        shown = [c for c in range(self.model.columnCount()) if not self.table.isColumnHidden(c)]
+        if not shown:
+            return
+        with_header = header.isVisibleTo(self)
+        want = {
+            c: max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c) if with_header else 0)
+            for c in shown
+        }
+        available = self.table.viewport().width() or self.table.width()
+        for c, width in fit_widths(want, available).items():
+            header.resizeSection(c, width)
 
     def _fit_height(self) -> None:
         """Show every row without a vertical scroll bar (the pane itself scrolls)."""
@@ -803,6 +834,7 @@ class _SectionView(QFrame):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit_columns()
         self._fit_height()
 
 
@@ -818,6 +850,15 @@ class ResultsPane(QScrollArea):
         self.heading = plain_label()
         self.heading.setStyleSheet("font-size: 15px; font-weight: bold;")
         self._layout.addWidget(self.heading)
+        self.pending = plain_label()
+        self.pending.setObjectName("pendingLabel")
+        self.pending.setAccessibleName("Action in progress")
+        self.pending.setWordWrap(True)
+        self.pending.setStyleSheet(
+            "background: #fff4ce; border: 1px solid #e0c060; padding: 4px 6px; font-weight: bold;"
+        )
+        self.pending.hide()
+        self._layout.addWidget(self.pending)
         self._views: list[_SectionView] = []
         self._layout.addStretch(1)
         self.setWidget(inner)
@@ -826,6 +867,8 @@ class ResultsPane(QScrollArea):
     def show_results(self, results: Results) -> None:
         self.results = results
         self.heading.setText(results.title)
+        self.pending.setText(results.pending)
+        self.pending.setVisible(bool(results.pending))
         for i, section in enumerate(results.sections):
             if i < len(self._views):
                 self._views[i].update_section(section, results.grey)

@@ -37,8 +37,9 @@ class ItemSpec:
     children: tuple[ItemSpec, ...] = ()
 
     @property
-    def key(self) -> tuple[Kind, str]:
-        return (self.ref.kind, self.ref.name.casefold())
+    def key(self) -> tuple[Kind, str, str]:
+        # The connection is part of the key: every cluster row has the empty name.
+        return (self.ref.kind, self.ref.conn_id, self.ref.name.casefold())
 
     def look(self) -> tuple[str, str, str, bool, str]:
         return (self.label, self.base_icon, self.badge, self.grey, self.tooltip)
@@ -184,7 +185,7 @@ class _Item:
     children: list[_Item] = field(default_factory=list)
 
     @property
-    def key(self) -> tuple[Kind, str]:
+    def key(self) -> tuple[Kind, str, str]:
         return self.spec.key
 
     def row(self) -> int:

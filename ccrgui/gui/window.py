@@ -37,8 +37,8 @@ from ccrgui.domain.session_api import ClusterSession, ConnectionSettings
 from ccrgui.domain.upgrade.journal import journal_path
 from ccrgui.gui import actions as A
 from ccrgui.gui import icons
-from ccrgui.gui.connections import ConnectionManager
-from ccrgui.gui.dialogs import ConfirmDialog, PropertiesDialog, await_dialog, show_error
+from ccrgui.gui.connections import ConnectionManager, critical_text
+from ccrgui.gui.dialogs import ConfirmDialog, PropertiesDialog, await_dialog, fit_title, show_error
 from ccrgui.gui.group_properties import GroupPropertiesDialog
 from ccrgui.gui.oplog import OpLogDock
 from ccrgui.gui.plaintext import make_plain, plain_label, plain_tooltip
@@ -168,6 +168,9 @@ class MainWindow(QMainWindow):
         self.confirm_dialog: ConfirmDialog | None = None
         self.properties_dialog: GroupPropertiesDialog | None = None
         self._conn_labels: dict[str, QLabel] = {}
+        # How each cluster opened by connect_to was reached (password in memory only), so a
+        # disconnected one — the demo cluster too — can be reopened from File > Reconnect.
+        self._reachable: dict[str, tuple[ConnectionSettings, str, str]] = {}  # conn_id -> (s, pw, label)
         self._build_status_bar()
         self._build_menus()
         self.tree.expand(self.tree_model.root_index())
@@ -205,6 +208,9 @@ class MainWindow(QMainWindow):
         file_menu = menu.addMenu("&File")
         self.connect_action = self._window_action("&Manage a Cluster…", "Ctrl+M", self._ask_connect)
         file_menu.addAction(self.connect_action)
+        self.reconnect_menu = file_menu.addMenu("&Reconnect")
+        self.reconnect_menu.setToolTipsVisible(True)
+        self.reconnect_menu.setEnabled(False)
         save = self._window_action("&Save Operations Log…", "Ctrl+S", self.oplog.ask_save)
         file_menu.addAction(save)
         file_menu.addSeparator()
@@ -343,7 +349,8 @@ class MainWindow(QMainWindow):
             view.show(ref, fresh)
             return
         self.center.setCurrentWidget(self.results)
-        self.ctx.critical_events = {c.conn_id: c.critical or "Reading…" for c in self.manager.connections()}
+        self.ctx.critical_events = {c.conn_id: critical_text(c) for c in self.manager.connections()}
+        self.ctx.busy = {c.conn_id: c.busy for c in self.manager.connections() if c.busy}
         self.results.show_results(build_results(ref, self.manager.entries(), self.ctx))
 
     def _specs(self, ref: ItemRef | None) -> list[A.ActionSpec]:
@@ -447,6 +454,9 @@ class MainWindow(QMainWindow):
         self._update_conn_label(conn_id)
         self._record_history(conn.entry)
         self.quorum_banner.update_from(self.manager.entries())
+        if conn_id in self._reachable:
+            s, pw, _ = self._reachable[conn_id]
+            self._reachable[conn_id] = (s, pw, conn.entry.label)  # the cluster's name once read
         for (view_conn, _), view in self.views.items():
             if view_conn == conn_id:
                 view.feed(conn.entry)
@@ -461,6 +471,7 @@ class MainWindow(QMainWindow):
             view.dispose()
         self.tree_model.remove_cluster(conn_id)
         self.quorum_banner.update_from(self.manager.entries())
+        self._offer_reconnect(conn_id)
         label = self._conn_labels.pop(conn_id, None)
         if label is not None:
             self.statusBar().removeWidget(label)
@@ -489,6 +500,35 @@ class MainWindow(QMainWindow):
         label.setToolTip(plain_tooltip(e.error or text) or "")
         label.setStyleSheet("" if e.state is ConnState.CONNECTED else "color: #c62828;")
 
+    def _offer_reconnect(self, conn_id: str) -> None:
+        """Add a cluster disconnected in this run to File > Reconnect (once)."""
+        reached = self._reachable.get(conn_id)
+        if reached is None:
+            return
+        settings, _, label = reached
+        for act in self.reconnect_menu.actions():
+            if act.data() == conn_id:
+                return
+        same = label.casefold() == settings.host.casefold()
+        act = QAction(label if same else f"{label} ({settings.host})", self)
+        act.setData(conn_id)
+        act.setToolTip(f"Connect to {settings.host} again, as before")
+        act.triggered.connect(lambda *_, c=conn_id: self.reconnect(c))
+        self.reconnect_menu.addAction(act)
+        self.reconnect_menu.setEnabled(True)
+
+    def reconnect(self, conn_id: str) -> str | None:
+        """Reopen a cluster disconnected in this run with the settings it was opened with."""
+        settings, password, _ = self._reachable[conn_id]
+        return self.connect_to(settings, password)
+
+    def _drop_reconnect(self, conn_id: str) -> None:
+        for act in self.reconnect_menu.actions():
+            if act.data() == conn_id:
+                self.reconnect_menu.removeAction(act)
+                act.deleteLater()
+        self.reconnect_menu.setEnabled(bool(self.reconnect_menu.actions()))
+
     def connection_status(self, conn_id: str) -> str:
         label = self._conn_labels.get(conn_id)
         return label.text() if label else ""
@@ -506,8 +546,17 @@ class MainWindow(QMainWindow):
 
         assert isinstance(result, ActionResult)
         details = "\n".join(f"> {r.command}\n{r.stdout}{r.stderr}" for r in result.runs)
-        box = show_error(self, result.action, f"{result.action} failed.\n\n{result.error}", details)
-        self.error_boxes = [b for b in self.error_boxes if b.isVisible()] + [box]
+        self.keep_box(show_error(self, result.action, f"{result.action} failed.\n\n{result.error}", details))
+
+    def keep_box(self, box: QMessageBox) -> QMessageBox:
+        """Track an open error box until Qt deletes it (closed boxes delete themselves: a list
+        holding them must never touch a deleted one)."""
+        self.error_boxes.append(box)
+        box.destroyed.connect(lambda *_, b=box: self._forget_box(b))
+        return box
+
+    def _forget_box(self, box: QMessageBox) -> None:
+        self.error_boxes = [b for b in self.error_boxes if b is not box]
 
     # --- connecting ----------------------------------------------------------------------
     def add_session(self, session: ClusterSession) -> str:
@@ -536,11 +585,14 @@ class MainWindow(QMainWindow):
         try:
             session = self.session_factory(settings, password)
         except Exception as exc:  # refused settings (e.g. a password over plain HTTP)
-            self.error_boxes.append(
+            self.keep_box(
                 show_error(self, "Manage a Cluster", f"Cannot connect to {settings.host}.\n\n{exc}")
             )
             return None
-        return self.add_session(session)
+        conn_id = self.add_session(session)
+        self._reachable[conn_id] = (settings, password, settings.host)
+        self._drop_reconnect(conn_id)  # open again, however it was reopened
+        return conn_id
 
     # --- actions -------------------------------------------------------------------------
     def _refresh_selected(self) -> None:
@@ -585,7 +637,7 @@ class MainWindow(QMainWindow):
             await self._dispatch(spec, ref)
         except ValueError as exc:  # a bug in a plan builder: reported, not a lost task
             log.warning("%s not run: %s", spec.text, exc)
-            self.error_boxes.append(show_error(self, spec.text, f"{spec.text}: nothing was run.\n\n{exc}"))
+            self.keep_box(show_error(self, spec.text, f"{spec.text}: nothing was run.\n\n{exc}"))
 
     async def _dispatch(self, spec: A.ActionSpec, ref: ItemRef) -> None:
         conn = self.manager.get(ref.conn_id)
@@ -641,7 +693,7 @@ class MainWindow(QMainWindow):
                 return
             plan, inputs = dialog.plan, dialog.inputs()
         if isinstance(plan, Refusal):
-            self.error_boxes.append(
+            self.keep_box(
                 show_error(self, plan.title, f"{plan.title}: nothing was run.\n\n{plan.reason}")
             )
             return
@@ -656,6 +708,7 @@ class MainWindow(QMainWindow):
                 QMessageBox.Icon.Information, label, message, QMessageBox.StandardButton.Close, self
             )
             make_plain(box)
+            fit_title(box)
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.show()
 

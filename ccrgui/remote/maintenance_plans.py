@@ -12,9 +12,9 @@ from datetime import datetime
 
 from ccrgui.domain.model import ClusterSnapshot, CmsState, NodeState
 from ccrgui.domain.plan import ANY_NODE, ActionKind, ActionRequest, Plan, Refusal, Shell, Step, WaitUntil
+from ccrgui.quoting import UnsafeValueError
 from ccrgui.remote import scripts
 from ccrgui.remote.planner import PlanFacts
-from ccrgui.remote.quoting import UnsafeValueError
 
 SETUP_TIMEOUT_S = 3 * 3600.0  # setup.com /mode:upgrade takes tens of minutes on real servers
 ROLLUP_TIMEOUT_S = 2 * 3600.0

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from ccrgui.domain.maintenance import PolicyError
 from ccrgui.domain.model import ClusterSnapshot, NodeState
 from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, Refusal, Shell, Step
+from ccrgui.quoting import UnsafeValueError
 from ccrgui.remote import scripts
-from ccrgui.remote.quoting import UnsafeValueError
 
 MAINTENANCE_KINDS = frozenset(
     {

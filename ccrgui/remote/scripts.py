@@ -2,7 +2,7 @@
 
 Why one module: the confirmation dialog shows exactly these strings (in the plans built by
 `ccrgui.remote.planner`), the audit log records them, and a reviewer can check in one place that
-every name goes through `ccrgui.remote.quoting`.  Script sections append to `$o` under headers
+every name goes through `ccrgui.quoting`.  Script sections append to `$o` under headers
 carrying the per-session marker `$m` (see `ccrgui.remote.shells.frame_script`).
 """
 
@@ -12,7 +12,7 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ccrgui.remote import quoting
+from ccrgui import quoting
 from ccrgui.remote.parsers.mscluster import WMI_CLASSES, WMI_PROPS
 
 CLUSTER_EXE = "cluster.exe"

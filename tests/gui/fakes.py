@@ -38,10 +38,12 @@ from ccrgui.domain.model import (
     Quorum,
     Resource,
     ResourceState,
+    SetupReport,
     StorageGroupCopy,
 )
 from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, ProgressCallback, Refusal, Shell, Step
-from ccrgui.domain.session_api import AuthMethod, ConnectionSettings, EventBatch, LogQuery
+from ccrgui.domain.session_api import AuthMethod, ClusterSession, ConnectionSettings, EventBatch, LogQuery
+from ccrgui.domain.upgrade.facts import NodeUpgradeFacts
 
 NODES = ("EXNODE1", "EXNODE2")
 
@@ -224,10 +226,11 @@ class FakeSession:
             )
         res = self._result(f"Move {group} to {node}", cmd)
         if res.ok:
-            self._set_group(group, owner=node or "EXNODE2")
+            new_owner = node or "EXNODE2"
+            self._set_group(group, owner=new_owner)
             if self.snap.cms and group == self.snap.cms.name:
                 self.snap = dataclasses.replace(
-                    self.snap, cms=dataclasses.replace(self.snap.cms, active_node=node)
+                    self.snap, cms=dataclasses.replace(self.snap.cms, active_node=new_owner)
                 )
         return res
 
@@ -371,9 +374,20 @@ class FakeSession:
             return None
         return WitnessReachability(q.path, {n.name: True for n in self.snap.nodes})
 
-    async def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:  # type: ignore[override]
+    async def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:
         for q in queries:
             yield EventBatch(q)
 
+    async def read_upgrade_facts(self, node: str, setup_folder: str = "", msp: str = "") -> NodeUpgradeFacts:
+        """The upgrade's per-node reads are exercised against the lab (tests/integration)."""
+        return NodeUpgradeFacts(node, error="the fake session reads no node")
+
+    def parse_setup_output(self, text: str) -> SetupReport:
+        return SetupReport()
+
     async def close(self) -> None:
         self.closed = True
+
+
+# mypy checks the fake against the real protocol the GUI is written for.
+_CONFORMS: type[ClusterSession] = FakeSession

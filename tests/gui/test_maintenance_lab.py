@@ -113,8 +113,8 @@ async def test_backup_view_names_the_passive_node_exports_round_trip_and_swaps_a
     policy = GroupFailoverPolicy(
         "EXCH1", ("EXNODE1", "EXNODE2"), auto_failback=True, failback_window_start=1, failback_window_end=5
     )
-    plan = session.plan(ActionRequest(ActionKind.SET_GROUP_POLICY, "EXCH1", policy=policy))
-    assert isinstance(plan, Plan) and (await session.run_plan(plan)).ok
+    policy_change = session.plan(ActionRequest(ActionKind.SET_GROUP_POLICY, "EXCH1", policy=policy))
+    assert isinstance(policy_change, Plan) and (await session.run_plan(policy_change)).ok
     lab.engine.set_node_down("EXNODE1")  # a failover: the roles swap
     await wait_for(
         lambda: _section(view, summary_of).value("Back up from (passive node)") == "EXNODE1",
@@ -217,7 +217,8 @@ async def test_replication_view_runs_test_replication_health_and_lists_the_faili
     view.run_health.click()
     tree: QTreeWidget = view.health
     await wait_for(lambda: tree.topLevelItemCount() > 0, SLOW, "Test-ReplicationHealth")
-    rows = [[tree.topLevelItem(i).text(c) for c in range(4)] for i in range(tree.topLevelItemCount())]
+    items = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    rows = [[item.text(c) for c in range(4)] for item in items if item is not None]
     failed = [r for r in rows if r[2] != "Passed"]
     assert {r[1] for r in failed} == {"SGCopySuspended"}
     assert all("Second Storage Group" in r[3] for r in failed)
@@ -245,7 +246,7 @@ async def test_queue_history_survives_a_restart_and_is_plotted(qtbot, lab: Any, 
             w.deleteLater()
             store.close()
 
-    before: dict[str, int] = {}
+    before: dict[str, float] = {}
 
     async def first(w: MainWindow, conn: str, store: HistoryStore) -> None:
         cms = ItemRef(conn, Kind.COPY, "Second Storage Group")

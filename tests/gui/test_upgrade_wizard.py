@@ -57,7 +57,8 @@ async def _to_run_page(qtbot, wiz: UpgradeWizard, *, untick: bool = False) -> No
     assert wiz.currentId() == CHECKS
     page = wiz.check_page
     await wait_for(lambda: page.report is not None, 30, "the pre-checks")
-    shown = [page.checks.topLevelItem(i).text(0) for i in range(page.checks.topLevelItemCount())]
+    items = [page.checks.topLevelItem(i) for i in range(page.checks.topLevelItemCount())]
+    shown = [item.text(0) for item in items if item is not None]
     assert "EXCH1 is Online" in shown and "setup.com in D:\\Exchange2007SP2 on EXNODE2" in shown
     assert page.services.count() == 1 and page.services.item(0).text() == (
         "EXNODE2: HealthService (OpsMgr Health Service)"
@@ -214,7 +215,7 @@ def test_damaged_journal_is_reported_and_a_new_upgrade_can_start(qtbot, tmp_path
 
     path = tmp_path / "journal.json"
     path.write_text("{damaged", encoding="utf-8")
-    wiz = UpgradeWizard(None, FakeSession(), path)  # type: ignore[arg-type]
+    wiz = UpgradeWizard(None, FakeSession(), path)
     qtbot.addWidget(wiz)
     wiz.open()
     assert not wiz.resuming and "could not be read" in wiz.choose.resume_label.text()

@@ -278,9 +278,7 @@ async def test_a_node_down_puts_quorum_at_risk(lab: Any, tmp_path: Path) -> None
     try:
         await s.snapshot()
         lab.engine.set_node_down("EXNODE2")
-        snap = await _until(
-            s, lambda sn: sn.node("EXNODE2") is not None and sn.node("EXNODE2").state.value == "Down"
-        )  # type: ignore[union-attr]
+        snap = await _until(s, lambda sn: (n := sn.node("EXNODE2")) is not None and n.state.value == "Down")
         found = assess(snap)
         assert found is not None and found.health is QuorumHealth.AT_RISK and "EXNODE2" in found.reason
     finally:

@@ -56,12 +56,14 @@ def test_only_what_changed_is_written() -> None:
     assert isinstance(plan, Plan) and plan.command_lines == [
         "cluster.exe group EXCH1 /prop AutoFailbackType=1"
     ]
+    base = facts()
+    assert base.snapshot is not None
     cleared = policy_plan(
         GroupFailoverPolicy("EXCH1", (), auto_failback=False),
         dataclasses.replace(
-            facts(),
+            base,
             snapshot=dataclasses.replace(
-                facts().snapshot,  # type: ignore[arg-type]
+                base.snapshot,
                 group_policies=(
                     GroupFailoverPolicy(
                         "EXCH1", (), auto_failback=True, failback_window_start=1, failback_window_end=5

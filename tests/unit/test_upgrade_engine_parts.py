@@ -11,12 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ccrgui import quoting
 from ccrgui.domain.model import ClusterSnapshot, CmsState, CmsStatus, Node, NodeState
 from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, Refusal
 from ccrgui.domain.upgrade.facts import NodeUpgradeFacts, ServiceInfo, monitoring_services, parse_build
 from ccrgui.domain.upgrade.journal import ROLLUP, SERVICE_PACK, Journal, JournalError, journal_path
 from ccrgui.domain.upgrade.procedure import build_steps
-from ccrgui.remote import quoting, scripts
+from ccrgui.remote import scripts
 from ccrgui.remote.parsers.upgrade import parse_upgrade_facts
 from ccrgui.remote.planner import PlanFacts, build_plan
 

@@ -368,25 +368,9 @@ class WSManServer:
         extra = [("WWW-Authenticate", final_header)] if final_header else []
 
         encrypted = encryption.is_encrypted(h.headers.get("Content-Type"))
-        plain_channel = self.tls is None and not self.allow_unencrypted
-        if encrypted:
-            if h.acceptor is None or not h.acceptor.complete:
-                h.send_reply(400)
-                h.close_connection = True
-                return
-            try:
-                payload = encryption.unwrap(h.acceptor.ctx, body)
-            except encryption.EncryptionError:
-                log.info("%s: cannot decrypt a request; closing the connection", self.name)
-                h.send_reply(400)
-                h.close_connection = True
-                return
-        else:
-            if body and plain_channel:
-                # AllowUnencrypted=false: an authenticated but unsealed SOAP body over HTTP is refused.
-                self._unauthorized(h)
-                return
-            payload = body
+        payload = self._open_payload(h, body, encrypted)
+        if payload is None:
+            return
         if not payload:
             h.send_reply(200, b"", extra)  # the handshake POST pywinrm and pypsrp send before sealing
             return
@@ -410,6 +394,26 @@ class WSManServer:
         if self.is_down():
             raise _Dropped
         h.send_reply(status, reply, headers)
+
+    def _open_payload(self, h: _Handler, body: bytes, encrypted: bool) -> bytes | None:
+        """The SOAP body, unsealed if it came encrypted; None when it is refused (the reply is sent)."""
+        if encrypted:
+            if h.acceptor is None or not h.acceptor.complete:
+                h.send_reply(400)
+                h.close_connection = True
+                return None
+            try:
+                return encryption.unwrap(h.acceptor.ctx, body)
+            except encryption.EncryptionError:
+                log.info("%s: cannot decrypt a request; closing the connection", self.name)
+                h.send_reply(400)
+                h.close_connection = True
+                return None
+        if body and self.tls is None and not self.allow_unencrypted:
+            # AllowUnencrypted=false: an authenticated but unsealed SOAP body over HTTP is refused.
+            self._unauthorized(h)
+            return None
+        return body
 
     def _dispatch(
         self, h: _Handler, service: ShellService, account: Account, payload: bytes

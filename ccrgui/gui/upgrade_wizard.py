@@ -9,6 +9,7 @@ wizard mid-step stops waiting (the journal keeps the progress); opening it again
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -261,9 +262,10 @@ class CheckPage(QWizardPage):
         report = self.report
         # The admin ticked the box: the backup check passes.
         checks = tuple(
-            c if c.name != BACKUP_CHECK else type(c)(c.name, True, "confirmed") for c in report.checks
+            dataclasses.replace(c, ok=True, detail="confirmed") if c.name == BACKUP_CHECK else c
+            for c in report.checks
         )
-        confirmed = type(report)(**{**report.__dict__, "checks": checks})
+        confirmed = dataclasses.replace(report, checks=checks)
         self.wiz.proc.begin(confirmed, self.wiz.choose.options(), self.chosen_services())
         return True
 

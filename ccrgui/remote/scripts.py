@@ -450,7 +450,8 @@ def upgrade_facts_sections(folder: str, msp: str) -> str:
         xml_section("services", "Get-Service | " + select(("Name", "DisplayName", "Status"))),
         xml_section(
             "disk",
-            "Get-WmiObject Win32_LogicalDisk -Filter \"DeviceID='C:'\" | "
+            # The system drive (setup.com unpacks and copies there), whatever its letter.
+            "Get-WmiObject Win32_LogicalDisk -Filter (\"DeviceID='\" + $env:SystemDrive + \"'\") | "
             + select(("DeviceID", "FreeSpace", "Size")),
         ),
     ]

@@ -15,6 +15,7 @@ Error rows (a node that could not answer) are always shown, first.
 from __future__ import annotations
 
 import gc
+import operator
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -130,6 +131,16 @@ def _level_text(row: EventRow) -> str:
 
 MAX_INSERT_RUNS = 32
 
+# What a column's text depends on, for the columns with few distinct values.
+_DISTINCT_KEYS: dict[int, Callable[[Event], object]] = {
+    COL_LEVEL: operator.attrgetter("level"),
+    COL_NODE: operator.attrgetter("node"),
+    COL_LOG: operator.attrgetter("log"),
+    COL_SOURCE: operator.attrgetter("provider"),
+    COL_ID: operator.attrgetter("event_id"),
+    COL_TASK: operator.attrgetter("task"),
+}
+
 
 def _merged(rows: list[EventRow], runs: list[tuple[int, list[EventRow]]]) -> list[EventRow]:
     out: list[EventRow] = []
@@ -177,6 +188,10 @@ class EventTableModel(QAbstractTableModel):
         self._sort_column = COL_TIME
         self._sort_order = Qt.SortOrder.DescendingOrder  # newest first
         self._icons: dict[str, QIcon] = {}
+        # One event per distinct value of the columns with few values (column widths, see
+        # `distinct_events`), kept as rows arrive: a part costs microseconds, 100,000 rows at
+        # the end would cost a stall.
+        self._distinct: dict[int, dict[object, Event]] = {c: {} for c in _DISTINCT_KEYS}
 
     # --- content -------------------------------------------------------------------------
     def clear(self) -> None:
@@ -185,6 +200,8 @@ class EventTableModel(QAbstractTableModel):
         self._keys.clear()
         self._nodes.clear()
         self._searches.clear()
+        for samples in self._distinct.values():
+            samples.clear()
         self.endResetModel()
 
     def add_events(self, events: Iterable[Event]) -> int:
@@ -198,6 +215,9 @@ class EventTableModel(QAbstractTableModel):
                 gc.enable()
         if added:
             self._nodes.update(_folded(node) for node in {r.node for r in added})
+            events_added = [r.event for r in added if r.event is not None]
+            for column, key in _DISTINCT_KEYS.items():
+                self._distinct[column].update(zip(map(key, events_added), events_added, strict=True))
             self._insert(added)
         return len(added)
 
@@ -208,7 +228,11 @@ class EventTableModel(QAbstractTableModel):
         at the end.  Rows scattered over more than `MAX_INSERT_RUNS` places are merged under a
         model reset instead (cheaper for views than thousands of inserts)."""
         self._order(added)
-        self._events = _merged(self._events, self._runs(self._events, 0, added))
+        runs = self._runs(self._events, 0, added)
+        if len(runs) == 1 and runs[0][0] == len(self._events):
+            self._events += added  # appended in place: no copy of every row per part
+        else:
+            self._events = _merged(self._events, runs)
         needle = self._needle
         shown = [r for r in added if needle in r.search] if needle else added
         if not shown:
@@ -345,6 +369,12 @@ class EventTableModel(QAbstractTableModel):
     def event_at(self, row: int) -> Event | None:
         found = self.row_at(row)
         return found.event if found else None
+
+    def distinct_events(self, column: int) -> list[Event] | None:
+        """One event of all received per distinct value of `column` (Level, Node, Log, Source,
+        Event ID, Task Category); None for the other columns."""
+        found = self._distinct.get(column)
+        return None if found is None else list(found.values())
 
     def visible_events(self) -> list[Event]:
         return [r.event for r in self._visible if r.event is not None]

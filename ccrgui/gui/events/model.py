@@ -50,6 +50,12 @@ COL_LEVEL, COL_TIME, COL_NODE, COL_LOG, COL_SOURCE, COL_ID, COL_TASK, COL_MESSAG
 EVENT_ROLE = Qt.ItemDataRole.UserRole + 1  # the Event (None for an error row)
 ERROR_ROLE = Qt.ItemDataRole.UserRole + 2  # the error text of an error row ("" otherwise)
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ROLES_ANSWERED = frozenset({_DISPLAY, _DECORATION, _TOOLTIP, _FOREGROUND, int(EVENT_ROLE), int(ERROR_ROLE)})
+
 _SEVERITY = {  # sort order of the Level column: most severe first when ascending
     EventLevel.CRITICAL: 0,
     EventLevel.ERROR: 1,
@@ -461,25 +467,28 @@ class EventTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._visible):
+        # Called ~1,000 times per repaint of the table: roles this model does not answer (font,
+        # alignment, size hint...) return before anything else, and roles compare as ints.
+        if role not in _ROLES_ANSWERED:
             return None
-        row = self._visible[index.row()]
+        number = index.row()
+        if not 0 <= number < len(self._visible) or not index.isValid():
+            return None
+        row = self._visible[number]
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return self.display_text(row, column)
-        if role == Qt.ItemDataRole.DecorationRole and column == COL_LEVEL:
-            return self._level_icon(row)
-        if role == Qt.ItemDataRole.ToolTipRole and column == COL_MESSAGE:
+        if role == _DECORATION:
+            return self._level_icon(row) if column == COL_LEVEL else None
+        if role == _TOOLTIP and column == COL_MESSAGE:
             return plain_tooltip(row.error or (row.event.message[:2000] if row.event else ""))
-        if role == Qt.ItemDataRole.ToolTipRole:  # a capped column elides: the whole text here
+        if role == _TOOLTIP:  # a capped column elides: the whole text here
             return plain_tooltip(self.display_text(row, column)) or None
-        if role == Qt.ItemDataRole.ForegroundRole and row.event is None:
-            return QBrush(QColor("#b00020"))
+        if role == _FOREGROUND:
+            return QBrush(QColor("#b00020")) if row.event is None else None
         if role == EVENT_ROLE:
             return row.event
-        if role == ERROR_ROLE:
-            return row.error
-        return None
+        return row.error  # ERROR_ROLE
 
     @staticmethod
     def display_text(row: EventRow, column: int) -> str:

@@ -3,6 +3,8 @@
 ccrgui                          the window with the recent clusters
 ccrgui --connect EXCLUS1        connect to a cluster (or node) with the current Windows user
 ccrgui --demo                   start the simulated cluster in this process and connect to it
+ccrgui upgrade --connect HOST --setup-path PATH [--yes] [--resume]
+                                the rolling upgrade without a window (see upgrade_cli.py)
 ccrgui --demo --screenshot F    render the demo with the clustered mailbox server selected,
                                 save F (PNG) and exit 0 (README pictures, smoke checks)
 ccrgui --demo --screenshot F --select "EXCLUS1/Nodes/EXNODE1"   the same with that tree item selected
@@ -321,6 +323,11 @@ async def run_console(app: QApplication, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["upgrade"]:  # headless: no QApplication
+        from ccrgui.upgrade_cli import main as upgrade_main
+
+        return upgrade_main(given[1:])
     args = parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ccrgui.domain.maintenance import ReplicationHealthReport, WitnessReachability
-from ccrgui.domain.model import ActionResult, ClusterSnapshot, Event
+from ccrgui.domain.model import ActionResult, ClusterSnapshot, Event, SetupReport
 from ccrgui.domain.plan import ActionRequest, Plan, ProgressCallback, Refusal
+from ccrgui.domain.upgrade.facts import NodeUpgradeFacts
 
 
 class AuthMethod(enum.Enum):
@@ -145,6 +146,15 @@ class ClusterSession(Protocol):
     async def resume_copy(self, storage_group: str) -> ActionResult: ...
 
     async def update_copy(self, storage_group: str) -> ActionResult: ...
+
+    async def read_upgrade_facts(self, node: str, setup_folder: str = "", msp: str = "") -> NodeUpgradeFacts:
+        """What the upgrade's pre-checks read on one node (folder, setup.com build, .msp, disk,
+        services); a node that does not answer comes back with `error` set."""
+        ...
+
+    def parse_setup_output(self, text: str) -> SetupReport:
+        """setup.com's console text (complete or partial) as steps and a verdict."""
+        ...
 
     def mark_stale(self) -> None:
         """The next snapshot re-reads what is otherwise read only every minute or few (database

@@ -361,6 +361,19 @@ def _database_row(r: Resource, cms: str) -> tuple[Cell, ...]:
     return (Cell(sg), Cell(db or name), state_cell(r.state))
 
 
+def cms_role(snap: ClusterSnapshot, node: str) -> str:
+    """Active or passive for the clustered mailbox server ("" when there is none)."""
+    cms = snap.cms
+    group = snap.cms_group
+    name = (cms.name.split(".")[0] if cms is not None and cms.name else "") or (group.name if group else "")
+    active = (cms.active_node if cms is not None else "") or (group.owner if group else "")
+    if not name or not active:
+        return ""
+    if active.casefold() == node.casefold():
+        return f"Active (runs {name})"
+    return f"Passive ({name} runs on {active})"
+
+
 def _database_status_row(d: MailboxDatabaseStatus) -> tuple[Cell, ...]:
     mounted = (
         Cell("Unknown", "unknown")
@@ -387,7 +400,16 @@ def fmt_local(when: datetime | None, *, seconds: bool = True) -> str:
 
 
 def _nodes(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
-    return "Nodes", [Section("Nodes", ("Name", "Status", "Error"), _node_rows(snap))]
+    rows = tuple(
+        (
+            Cell(n.name, "node"),
+            state_cell(n.state),
+            Cell(cms_role(snap, n.name)),
+            Cell(node_error(snap, n.name)),
+        )
+        for n in snap.nodes
+    )
+    return "Nodes", [Section("Nodes", ("Name", "Status", "Clustered mailbox server", "Error"), rows)]
 
 
 def _node(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
@@ -396,6 +418,9 @@ def _node(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultConte
         return ref.name, [props("Summary", [("Name", ref.name), ("Status", "No longer in the cluster")])]
     d = n.details
     pairs = [("Name", n.name), ("Status", n.state.value), ("Node ID", str(n.node_id))]
+    role = cms_role(snap, n.name)
+    if role:
+        pairs.append(("Clustered mailbox server", role))
     err = node_error(snap, n.name)
     if err:
         pairs.append(("Error", err))

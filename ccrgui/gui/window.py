@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPoint, QSettings, Qt
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 from ccrgui.domain.maintenance import GroupFailoverPolicy
 from ccrgui.domain.plan import ActionKind, Plan, Refusal
 from ccrgui.domain.session_api import ClusterSession, ConnectionSettings
+from ccrgui.domain.upgrade.journal import journal_path
 from ccrgui.gui import actions as A
 from ccrgui.gui import icons
 from ccrgui.gui.connections import ConnectionManager, critical_text
@@ -45,6 +47,7 @@ from ccrgui.gui.results import ResultContext, ResultsPane, build_results
 from ccrgui.gui.state import ClusterEntry, ConnState, ItemRef, Kind
 from ccrgui.gui.tasks import spawn
 from ccrgui.gui.tree import ClusterTreeModel
+from ccrgui.gui.upgrade_wizard import UpgradeWizard
 from ccrgui.gui.view_registry import VIEW_COMMANDS, VIEWS
 from ccrgui.gui.views import CenterView, ViewContext
 from ccrgui.history import DEFAULT_RETENTION_DAYS, HistoryStore
@@ -158,6 +161,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(split)
         self.ctx = ResultContext()
         self.error_boxes: list[QMessageBox] = []
+        self.upgrade_wizards: dict[str, UpgradeWizard] = {}
+        self.upgrade_journal_dir: Path | None = None  # None: the user data folder (tests: tmp)
         self._action_holder: QObject | None = None
         self._shown_actions: tuple[ItemRef | None, str, list[A.ActionSpec]] | None = None
         self.confirm_dialog: ConfirmDialog | None = None
@@ -654,6 +659,8 @@ class MainWindow(QMainWindow):
                     return
             if snap is not None and snap.group(ref.name) is not None:
                 self._show_properties(ref)
+        elif spec.id == A.UPGRADE:
+            self.open_upgrade(ref.conn_id)
         else:
             action = A.cluster_action(spec.id)
             if action is not None and conn.entry.snapshot is not None:
@@ -711,6 +718,33 @@ class MainWindow(QMainWindow):
             return await await_dialog(dialog) == ConfirmDialog.DialogCode.Accepted
         finally:
             dialog.deleteLater()
+
+    def open_upgrade(self, conn_id: str) -> UpgradeWizard | None:
+        """The upgrade wizard of one cluster (one at a time; its journal resumes a run)."""
+        conn = self.manager.get(conn_id)
+        if conn is None:
+            return None
+        current = self.upgrade_wizards.get(conn_id)
+        if current is not None and current.isVisible():
+            current.raise_()
+            return current
+        session = conn.session
+
+        def running(busy: bool) -> None:  # other actions wait while the upgrade's steps run
+            current = self.manager.get(conn_id)
+            if current is not None:
+                current.busy = "Upgrade Exchange" if busy else ""
+                self.manager.changed.emit(conn_id)
+                self.manager.work_changed.emit()
+
+        path = journal_path(session.cluster_name, self.upgrade_journal_dir)
+        wizard = UpgradeWizard(self, session, path, self.manager.oplog, conn.entry.label, running)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.destroyed.connect(lambda *_: self.upgrade_wizards.pop(conn_id, None))
+        self.upgrade_wizards[conn_id] = wizard
+        wizard.finished.connect(lambda *_: self.manager.refresh(conn_id))
+        wizard.show()  # not modal: the console stays usable to watch the cluster for hours
+        return wizard
 
     async def _edit_policy(self, sel: A.Selection) -> GroupFailoverPolicy | None:
         """The editable properties of a group; the edited policy, or None when cancelled."""

@@ -20,6 +20,19 @@ from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, Refusal, Shell, 
 from ccrgui.quoting import UnsafeValueError
 from ccrgui.remote import scripts
 
+MAINTENANCE_KINDS = frozenset(
+    {
+        ActionKind.STOP_CLUSTER_SERVICE,
+        ActionKind.START_CLUSTER_SERVICE,
+        ActionKind.RESTART_NODE,
+        ActionKind.STOP_SERVICE,
+        ActionKind.START_SERVICE,
+        ActionKind.RESTART_SERVICE,
+        ActionKind.SETUP_UPGRADE,
+        ActionKind.SETUP_UPGRADE_CMS,
+        ActionKind.INSTALL_ROLLUP,
+    }
+)  # planned in `maintenance_plans` (issue 11)
 EXCHANGE_RESOURCE_PREFIX = "microsoft exchange"  # resource types of a CMS's resources
 NEVER_CMS = ("cluster group", "available storage")  # the core and storage groups
 
@@ -248,6 +261,10 @@ def _maintenance(request: ActionRequest, facts: PlanFacts) -> Plan | Refusal:
 def build_plan(request: ActionRequest, facts: PlanFacts) -> Plan | Refusal:
     """The plan for `request`, or why it will not be sent.  Never raises for hostile names."""
     kind = request.kind
+    if kind in MAINTENANCE_KINDS:
+        from ccrgui.remote.maintenance_plans import maintenance_plan
+
+        return maintenance_plan(request, facts)
     if kind in (ActionKind.MOVE_GROUP, ActionKind.ONLINE_GROUP, ActionKind.OFFLINE_GROUP):
         return _group(facts, request)
     if kind is ActionKind.VALIDATE_MOVE_CMS:

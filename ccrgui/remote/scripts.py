@@ -391,6 +391,81 @@ def details_sections() -> str:
     )
 
 
+# ---- node maintenance and the rolling upgrade (issue 11) -----------------------------------------
+
+SETUP_PROGRAM = "setup.com"  # the console setup; setup.exe (GUI) is not supported on a CMS node
+SHUTDOWN_DELAY_S = 60  # leaves the WinRS call time to come back before the node goes down
+SHUTDOWN_COMMENT = "Restarted by ccrgui for Exchange maintenance"
+
+
+def node_stop_clussvc_line(node: str) -> str:
+    return cluster_line("node", quoting.cluster_name(node), "/stop")
+
+
+def node_start_clussvc_line(node: str) -> str:
+    return cluster_line("node", quoting.cluster_name(node), "/start", "/wait")
+
+
+def restart_node_line() -> str:
+    """shutdown.exe on the node itself (a planned restart with a comment)."""
+    return quoting.cmd_line(
+        "shutdown.exe", "/r", "/t", str(SHUTDOWN_DELAY_S), "/d", "p:4:1", "/c", SHUTDOWN_COMMENT
+    )
+
+
+def service_command(verb: str, service: str) -> str:
+    """Stop-Service / Start-Service / Restart-Service NAME (they wait for the service's state)."""
+    if verb not in ("Stop", "Start", "Restart"):
+        raise ValueError(f"invalid service verb {verb!r}")
+    return f"{verb}-Service -Name {quoting.ps_literal(service)}"
+
+
+def setup_path(folder: str) -> str:
+    """The full path of setup.com in the setup files folder (a relative path is refused)."""
+    folder = folder.rstrip("\\")
+    if len(folder) < 2 or not (folder[1] == ":" or folder.startswith("\\\\")):
+        raise quoting.UnsafeValueError(folder, "the setup files folder must be a full path such as D:\\SP2")
+    return folder + "\\" + SETUP_PROGRAM
+
+
+def setup_upgrade_line(folder: str) -> str:
+    return quoting.cmd_line(setup_path(folder), "/mode:upgrade")
+
+
+def setup_upgrade_cms_line(folder: str) -> str:
+    return quoting.cmd_line(setup_path(folder), "/upgradecms")
+
+
+def rollup_line(msp: str) -> str:
+    """msiexec /p FILE.msp /qn: quiet; exit 0, 3010 (reboot required) or an MSI error."""
+    if not msp.casefold().endswith(".msp") or len(msp) < 3 or not (msp[1] == ":" or msp.startswith("\\\\")):
+        raise quoting.UnsafeValueError(msp, "the update rollup must be a full path to a .msp file")
+    return quoting.cmd_line("msiexec.exe", "/p", msp, "/qn")
+
+
+def upgrade_facts_sections(folder: str, msp: str) -> str:
+    """What the upgrade's pre-checks read on one node: the setup folder and setup.com's build,
+    the rollup package, free space on the system drive and the services."""
+    parts = [
+        xml_section("services", "Get-Service | " + select(("Name", "DisplayName", "Status"))),
+        xml_section(
+            "disk",
+            # The system drive (setup.com unpacks and copies there), whatever its letter.
+            "Get-WmiObject Win32_LogicalDisk -Filter (\"DeviceID='\" + $env:SystemDrive + \"'\") | "
+            + select(("DeviceID", "FreeSpace", "Size")),
+        ),
+    ]
+    if folder:
+        test = f"Test-Path -Path {quoting.ps_literal(folder)} -PathType Container"
+        parts.append(xml_section("folder", test))
+        item = f"(Get-Item -Path {quoting.ps_literal(setup_path(folder))}).VersionInfo | "
+        parts.append(xml_section("setup", item + select(("ProductVersion", "FileVersion"))))
+    if msp:
+        parts.append(xml_section("msp", f"Test-Path -Path {quoting.ps_literal(msp)} -PathType Leaf"))
+    # Update rollups change the files' versions, not the registry's build: ask ExSetup.exe.
+    exsetup = '(Get-Item -Path "$env:ExchangeInstallPath\\bin\\ExSetup.exe").VersionInfo | '
+    parts.append(xml_section("exsetup", exsetup + select(("FileVersion",))))
+    return "".join(parts)
 # ---- issue 12: databases, replication health, failover policy, witness ---------------------------
 
 DATABASE_PROPS = (

@@ -46,6 +46,7 @@ from ccrgui.domain.model import (
     NodeState,
     Quorum,
     Resource,
+    SetupReport,
     StorageGroupCopy,
 )
 from ccrgui.domain.nodenames import InvalidNodeName
@@ -62,6 +63,7 @@ from ccrgui.domain.plan import (
     WaitUntil,
 )
 from ccrgui.domain.session_api import AuthMethod, ClusterSession, ConnectionSettings, EventBatch, LogQuery
+from ccrgui.domain.upgrade.facts import NodeUpgradeFacts
 from ccrgui.remote import parsers, planner, scripts
 from ccrgui.remote.audit import AuditLog
 from ccrgui.remote.eventreader import EventReader, NodeAccess
@@ -175,6 +177,8 @@ class WinRMClusterSession:
         audit_reads: bool = False,
         limits: Limits | None = None,
         idle_timeout_s: float = 600.0,
+        time_scale: float = 1.0,
+        min_wait_s: float = 30.0,
     ) -> None:
         if channel_factory is None:
             channel_factory = pywinrm_factory(settings, password)  # validates first
@@ -186,6 +190,9 @@ class WinRMClusterSession:
         self._audit = audit if audit is not None else AuditLog(remote_user=settings.username)
         self._audit_reads = audit_reads
         self._idle_timeout_s = idle_timeout_s
+        # A plan's waits poll this many times more often (the lab runs faster than real time).
+        self._time_scale = max(1.0, time_scale)
+        self._min_wait_s = min_wait_s  # a scaled wait still allows this much for real overheads
         self._links: dict[str, _NodeLink] = {}
         self._nodes: list[str] = [
             n for n in settings.node_endpoints if n.casefold() != settings.host.casefold()
@@ -713,7 +720,23 @@ class WinRMClusterSession:
             self._take_section(sec, item.name, link.name, reads)
 
     async def _failover(self, reads: _Reads, errors: dict[str, str], good: list[_NodeLink]) -> None:
-        """Re-run the cluster-wide reads whose node failed on a node that answered."""
+        """Re-run the cluster-wide reads whose node failed on a node that answered.  cluster.exe on
+        a node whose cluster service is stopped (RPC unavailable) is asked on another node too."""
+        stale = {
+            i.name: (reads.text[i.name], reads.host.get(i.name, ""))
+            for i in scripts.CLUSTER_READS
+            if i.name in reads.text and _clussvc_down(reads.text[i.name])
+        }
+        for name in stale:
+            del reads.text[name]
+        down = {host for _text_, host in stale.values()}
+        others = [lk for lk in good if lk.name not in down]
+        await self._failover_reads(reads, errors, others if stale else good)
+        for name, (text, host) in stale.items():
+            if name not in reads.text:  # no other node answered: keep Windows' answer
+                reads.text[name], reads.host[name] = text, host
+
+    async def _failover_reads(self, reads: _Reads, errors: dict[str, str], good: list[_NodeLink]) -> None:
         wanted = [i for i in (*scripts.CLUSTER_READS, *scripts.EXCHANGE_READS) if i.name not in reads.text]
         if any(i.name == "copies" for i in wanted) and not self._cms:
             wanted = [i for i in wanted if i.name != "cms"]
@@ -963,7 +986,9 @@ class WinRMClusterSession:
 
     async def _wait_until(self, wait: WaitUntil) -> str:
         """Poll fresh snapshots until the condition holds; the error text on timeout."""
-        deadline = time.monotonic() + wait.timeout_s
+        timeout = max(self._min_wait_s, wait.timeout_s / self._time_scale)
+        poll = max(0.05, wait.poll_s / self._time_scale)
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 if wait.condition(await self.snapshot()):
@@ -971,8 +996,8 @@ class WinRMClusterSession:
             except TransportError:
                 pass  # the node may be rebooting: keep polling until the deadline
             if time.monotonic() >= deadline:
-                return f"Timed out after {wait.timeout_s:.0f} s waiting until {wait.description}."
-            await asyncio.sleep(wait.poll_s)
+                return f"Timed out after {timeout:.0f} s waiting until {wait.description}."
+            await asyncio.sleep(poll)
 
     async def _run_line(
         self, title: str, step: Step, line: str, tell: Callable[[ProgressKind, str, str], None]
@@ -989,7 +1014,10 @@ class WinRMClusterSession:
                 if step.shell is Shell.EMS:
                     cr = await self._ems_line(link, line, timeout)
                 else:
-                    cr = _command_run(await link.cmd.run(line, skip_cmd_shell=True, timeout=timeout))
+                    live = _chunk_teller(tell, host) if step.stream else None
+                    cr = _command_run(
+                        await link.cmd.run(line, skip_cmd_shell=True, timeout=timeout, on_output=live)
+                    )
             except TransportError as exc:
                 run_ = CommandRun(host, line, None, stderr=_text(exc))
                 self._audit.record(host, line, None, 0.0, action=title, error=_text(exc))
@@ -1001,7 +1029,7 @@ class WinRMClusterSession:
             except asyncio.CancelledError:
                 self._audit.record(host, line, None, 0.0, action=title, error="cancelled")
                 raise
-            ok = cr.exit_code == 0
+            ok = cr.exit_code in step.ok_exit_codes
             error = "" if ok else _windows_error(cr)
             self._audit.record(host, line, cr.exit_code, cr.duration_s, action=title, error=error)
             if cr.stdout or cr.stderr:
@@ -1010,6 +1038,33 @@ class WinRMClusterSession:
         return ActionResult(
             title, False, (), "No node of the cluster could be reached: " + "; ".join(failures)
         )
+
+    # ---- the rolling upgrade's reads (issue 11) ------------------------------------------------
+
+    async def read_upgrade_facts(self, node: str, setup_folder: str = "", msp: str = "") -> NodeUpgradeFacts:
+        """The setup folder and setup.com's build, the rollup file, free space and services on `node`."""
+        try:
+            body = scripts.upgrade_facts_sections(setup_folder, msp)
+        except ValueError as exc:  # quoting.UnsafeValueError: nothing is sent
+            return NodeUpgradeFacts(node, error=f"Not sent: {exc}")
+        link = self._link(node)
+        try:
+            out = await link.ps.run(body, timeout=self._action_timeout(), retry=True)
+        except TransportError as exc:
+            return NodeUpgradeFacts(node, error=_text(exc))
+        self._audit_read(out)
+        sections = {s.name: (s.text, s.error) for s in out.sections}
+        try:
+            return parsers.parse_upgrade_facts(node, sections)
+        except parsers.ParseError as exc:
+            return NodeUpgradeFacts(node, error=f"Unreadable answer: {exc}")
+
+    def parse_setup_output(self, text: str) -> SetupReport:
+        """setup.com's console text (complete or partial) as steps and a verdict."""
+        try:
+            return parsers.parse_setup_output(text)
+        except parsers.ParseError:
+            return SetupReport()
 
     async def _ems_line(self, link: _NodeLink, command: str, timeout: float) -> CommandRun:
         out = await link.ps.run(scripts.action_section("action", command), timeout=timeout)
@@ -1190,6 +1245,18 @@ def _take_static(reads: _Reads, owner_groups: dict[str, str]) -> dict[str, str]:
     return got
 
 
+_CLUSSVC_DOWN = ("System error 1722 ", "System error 1753 ", "System error 5050 ", "System error 5072 ")
+
+
+def _clussvc_down(error: str) -> bool:
+    """cluster.exe's answer on a node whose cluster service is not running (RPC unavailable...)."""
+    return any(code in error for code in _CLUSSVC_DOWN)
+
+
+def _chunk_teller(tell: Callable[[ProgressKind, str, str], None], host: str) -> Callable[[str], None]:
+    return lambda text: tell(ProgressKind.CHUNK, text, host)
+
+
 def _command_run(out: CommandOutput) -> CommandRun:
     return CommandRun(out.host, out.command_line, out.exit_code, out.stdout, out.stderr, out.duration_s)
 
@@ -1199,7 +1266,24 @@ def _windows_error(cr: CommandRun) -> str:
     if err is not None:
         return str(err)
     text = (cr.stderr or cr.stdout).strip()
+    if not text and cr.command.casefold().startswith("msiexec") and cr.exit_code in MSI_ERRORS:
+        # msiexec /qn prints nothing: Windows' text for its exit code (FormatMessage).
+        return f"msiexec exited with {cr.exit_code}: {MSI_ERRORS[cr.exit_code]}"
     return text or f"exit code {cr.exit_code}"
+
+
+MSI_ERRORS = {
+    1603: "Fatal error during installation.",
+    1618: "Another installation is already in progress. Complete that installation before proceeding "
+    "with this install.",
+    1619: "This installation package could not be opened. Verify that the package exists and that you "
+    "can access it, or contact the application vendor to verify that this is a valid Windows Installer "
+    "package.",
+    1639: "Invalid command line argument. Consult the Windows Installer SDK for detailed command line help.",
+    1642: "The upgrade cannot be installed by the Windows Installer service because the program to be "
+    "upgraded may be missing, or the upgrade may update a different version of the program. Verify that "
+    "the program to be upgraded exists on your computer and that you have the correct upgrade.",
+}
 
 
 def _text(exc: BaseException) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import codecs
 import functools
 import logging
 import secrets
@@ -215,13 +216,15 @@ class CmdShell(_Shell):
         skip_cmd_shell: bool,
         timeout: float,
         retry: bool = False,
+        on_output: Callable[[str], None] | None = None,
     ) -> CommandOutput:
-        """Run one program to completion.  `retry` only for idempotent reads."""
+        """Run one program to completion.  `retry` only for idempotent reads.  `on_output` hears
+        stdout and stderr text as it arrives (long programs such as setup.com show progress)."""
         started = time.monotonic()
         deadline = started + timeout
         for attempt in range(2):
             try:
-                return await self._run_once(command_line, skip_cmd_shell, deadline, started)
+                return await self._run_once(command_line, skip_cmd_shell, deadline, started, on_output)
             except TransportError as exc:
                 if exc.kind in (ErrorKind.SHELL_GONE, ErrorKind.HTTP, ErrorKind.PROTOCOL):
                     self._forget_shell()
@@ -230,7 +233,14 @@ class CmdShell(_Shell):
                 log.info("running again on %s after: %s", self.host, exc)
         raise AssertionError("unreachable")
 
-    async def _run_once(self, line: str, skip: bool, deadline: float, started: float) -> CommandOutput:
+    async def _run_once(
+        self,
+        line: str,
+        skip: bool,
+        deadline: float,
+        started: float,
+        on_output: Callable[[str], None] | None = None,
+    ) -> CommandOutput:
         self.last_used = time.monotonic()
         try:
             shell_id = await self._ensure_shell(_left(deadline))
@@ -243,6 +253,7 @@ class CmdShell(_Shell):
             raise
         out = bytearray()
         err = bytearray()
+        live = _LiveText(self.codepage, on_output) if on_output is not None else None
         try:
             while True:
                 try:
@@ -259,6 +270,8 @@ class CmdShell(_Shell):
                 err += chunk.stderr
                 if len(out) + len(err) > self.conn.max_output_bytes:
                     raise too_large(self.conn.max_output_bytes, self.host)  # stops the program
+                if live is not None:
+                    live.feed(chunk.stdout, chunk.stderr, chunk.done)
                 if chunk.done:
                     break
         except BaseException:
@@ -277,6 +290,19 @@ class CmdShell(_Shell):
         )
 
 
+class _LiveText:
+    """Decodes output pieces as they arrive (a UTF-8 character may span two Receives)."""
+
+    def __init__(self, codepage: int, sink: Callable[[str], None]) -> None:
+        encoding = "utf-8" if codepage == UTF8_CODEPAGE else f"cp{codepage}"
+        self._out = codecs.getincrementaldecoder(encoding)(errors="replace")
+        self._err = codecs.getincrementaldecoder(encoding)(errors="replace")
+        self._sink = sink
+
+    def feed(self, stdout: bytes, stderr: bytes, final: bool) -> None:
+        text = self._out.decode(stdout, final) + self._err.decode(stderr, final)
+        if text:
+            self._sink(text.lstrip("\ufeff"))
 def _delete_shell(shell_id: str, ch: Channel) -> None:
     ch.close_shell(shell_id)
 
@@ -316,7 +342,9 @@ class _Frames:
 
     def feed(self, data: bytes) -> None:
         """Add output; complete frames move to `frames` (bytes until then: a UTF-8 character may
-        be split between two Receives)."""
+        be split between two Receives).  A frame still open is not searched again from its start:
+        a large answer arrives in many Receives, and each would re-scan megabytes."""
+        searched = len(self.buffer)  # where an open frame's end tag was already looked for
         self.buffer += data
         begin_tag = f"{self.marker}:B:".encode()
         while True:
@@ -331,21 +359,24 @@ class _Frames:
                 req_id = int(self.buffer[b + len(begin_tag) : nl].strip())
             except ValueError:
                 del self.buffer[: nl + 1]  # not a frame header we wrote: skip the line
+                searched = 0
                 continue
             end_tag = f"{self.marker}:E:{req_id}\n".encode()
-            e = self.buffer.find(end_tag, nl)
+            start = nl if b else max(nl, searched - len(end_tag))
+            e = self.buffer.find(end_tag, start)
             if e < 0:
                 del self.buffer[:b]
                 break
             body = bytes(self.buffer[nl + 1 : e]).decode("utf-8", errors="replace")
             del self.buffer[: e + len(end_tag)]
+            searched = 0
             self.frames[req_id] = parse_sections(body, self.marker)
 
     def garbage(self) -> bool:
         """Unconsumed output that is not the start of one of our frames: damaged in transit."""
         tag = f"{self.marker}:B:".encode()
-        data = bytes(self.buffer)
-        return bool(data) and not (data.startswith(tag) or tag.startswith(data))
+        head = bytes(self.buffer[: len(tag)])  # only the start decides (no copy of megabytes)
+        return bool(head) and not (head.startswith(tag) or tag.startswith(head))
 
     def in_frame(self, req_id: int) -> bool:
         return self.buffer.startswith(f"{self.marker}:B:{req_id}".encode())

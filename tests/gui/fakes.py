@@ -38,10 +38,12 @@ from ccrgui.domain.model import (
     Quorum,
     Resource,
     ResourceState,
+    SetupReport,
     StorageGroupCopy,
 )
 from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, ProgressCallback, Refusal, Shell, Step
 from ccrgui.domain.session_api import AuthMethod, ClusterSession, ConnectionSettings, EventBatch, LogQuery
+from ccrgui.domain.upgrade.facts import NodeUpgradeFacts
 
 NODES = ("EXNODE1", "EXNODE2")
 
@@ -375,6 +377,13 @@ class FakeSession:
     async def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:
         for q in queries:
             yield EventBatch(q)
+
+    async def read_upgrade_facts(self, node: str, setup_folder: str = "", msp: str = "") -> NodeUpgradeFacts:
+        """The upgrade's per-node reads are exercised against the lab (tests/integration)."""
+        return NodeUpgradeFacts(node, error="the fake session reads no node")
+
+    def parse_setup_output(self, text: str) -> SetupReport:
+        return SetupReport()
 
     async def close(self) -> None:
         self.closed = True

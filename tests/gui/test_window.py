@@ -268,9 +268,18 @@ async def test_context_menu_key_and_accessible_action_names(window: MainWindow) 
         )
     finally:
         QMenu.popup = original  # type: ignore[method-assign]
-    assert shown == [["Pause", "Resume", "Show Critical Events", "Refresh"]]
+    node_actions = [
+        "Pause",
+        "Resume",
+        "Stop Cluster Service",
+        "Start Cluster Service",
+        "Restart the node…",
+        "Show Critical Events",
+        "Refresh",
+    ]
+    assert shown == [node_actions]
     names = [b.accessibleName() for b in window.actions_pane.buttons]
-    assert names == ["Pause", "Resume", "Show Critical Events", "Refresh"]
+    assert names == node_actions
     assert window.actions_pane.buttons[1].accessibleDescription() == "EXNODE1 is not paused (Up)"
 
 

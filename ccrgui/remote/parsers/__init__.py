@@ -46,6 +46,7 @@ from ccrgui.remote.parsers.maintenance import (
 )
 from ccrgui.remote.parsers.mscluster import WmiCluster, parse_object_path, parse_wmi_cluster
 from ccrgui.remote.parsers.setup import parse_setup_output
+from ccrgui.remote.parsers.upgrade import parse_upgrade_facts
 
 __all__ = [
     "ClusterExeError",
@@ -87,6 +88,7 @@ __all__ = [
     "parse_setup_output",
     "parse_system_time",
     "parse_test_path",
+    "parse_upgrade_facts",
     "parse_wmi_cluster",
     "parse_wmi_computer",
     "parse_wmi_datetime",

@@ -84,11 +84,12 @@ def pytest_unconfigure(config: Any) -> None:
         shutil.rmtree(home, ignore_errors=True)
 
 
-
 # ---- WinRM clients left running by a test ------------------------------------------------------
 # A client that outlives its test keeps talking to its lab's port; once that lab has stopped, the
 # kernel may give the port to a later test's lab, and the stray client logs on there (same
 # accounts) and is counted as that test's traffic.  So every test must close what it opened.
+# Sessions therefore live for one test (function-scoped fixtures): one shared by several tests
+# would be reported as a stray client in the second.
 
 
 class _WinRMClients:
@@ -154,8 +155,9 @@ def pytest_sessionstart(session: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _closes_what_it_opens(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Fail a test that leaves a WinRM session, connection or task running (torn down last of the
-    test's own fixtures, so after the fixtures that close them)."""
+    """Fail a test that leaves a WinRM session, connection or GUI task running, or during which
+    another test's client sent anything.  Autouse: torn down after the test's own fixtures (and
+    pytest-asyncio's loop), so what they close in their teardown counts as closed."""
     from ccrgui.gui import tasks as gui_tasks
 
     test = _CLIENTS.test = request.node.nodeid

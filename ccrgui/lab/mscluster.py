@@ -87,6 +87,7 @@ CLASSES = (
     "MSCluster_ResourceGroupToResource",
     "MSCluster_NodeToActiveGroup",
     "MSCluster_NodeToActiveResource",
+    "MSCluster_ResourceGroupToPreferredNode",
 )
 
 
@@ -223,6 +224,14 @@ def instances(engine: ClusterEngine, cls: str, server: str) -> list[Instance] | 
         for r in engine.resources():
             if r.owner:
                 out.append(_assoc(canon, server, "MSCluster_Node", r.owner, "MSCluster_Resource", r.name))
+    elif canon == "MSCluster_ResourceGroupToPreferredNode":
+        # Documented for Windows Server 2008 (GroupComponent the group, PartComponent a preferred
+        # node).  NOT CONFIRMED with a capture: that instances come group by group with each
+        # group's nodes in preference order (the order of CLUSTER_GROUP_ENUM_NODES, which
+        # SetPreferredOwners documents as "in order of preference").  The lab answers that way.
+        for g in engine.groups():
+            for node in g.preferred_owners:
+                out.append(_assoc(canon, server, "MSCluster_ResourceGroup", g.name, "MSCluster_Node", node))
     return out
 
 

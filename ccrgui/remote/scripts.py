@@ -272,7 +272,6 @@ class ReadItem:
     name: str
     cost_s: float  # rough server-side cost, used to spread reads over the nodes
     keyword: str = ""  # cluster.exe listing keyword, or "" for a WMI or an Exchange read
-    args: tuple[str, ...] = ()  # further cluster.exe arguments (values quoted when the section is built)
 
     @property
     def wmi(self) -> bool:
@@ -282,7 +281,7 @@ class ReadItem:
         if self.wmi:
             return xml_section(self.name, wmi_pipeline(self.name))
         if self.keyword:
-            return native_section(self.name, CLUSTER_EXE, [self.keyword, *self.args])
+            return native_section(self.name, CLUSTER_EXE, [self.keyword])
         if self.name == "cms":
             return cms_status_section(cms)
         if self.name == "mbx":
@@ -320,27 +319,9 @@ CLUSTER_READS = (*WMI_READS, ReadItem("quorum", 0.08, "/quorum"))
 EXCHANGE_READS = (ReadItem("mbx", 0.05), ReadItem("cms", 0.05), ReadItem("copies", 0.05))
 
 # Facts that rarely change (the cluster's name, the node IDs): read on the first snapshot, again
-# when the names change or every few minutes.
+# when the names change or every few minutes.  (Preferred owners are a WMI read of every snapshot:
+# MSCluster_ResourceGroupToPreferredNode, one read for all groups.)
 STATIC_READS = (ReadItem("clusterprops", 0.08, "/prop"), ReadItem("nodeids", 0.08, "node"))
-OWNERS_PREFIX = "owners-"
-
-
-def owners_reads(groups: Sequence[str]) -> list[tuple[str, ReadItem]]:
-    """`cluster group NAME /listowners` per group (preferred owners have no listing for all
-    groups).  Names PowerShell 2.0 cannot pass to a native program, or that cluster.exe would
-    take for an option, are left out."""
-    out = []
-    for i, group in enumerate(groups):
-        if group[:1] in "/-":
-            continue
-        try:
-            quoting.ps_native_arg(group)
-        except quoting.UnsafeValueError:
-            continue
-        out.append((group, ReadItem(f"{OWNERS_PREFIX}{i}", 0.08, "group", (group, "/listowners"))))
-    return out
-
-
 def details_sections() -> str:
     """Per-node facts (each node answers for itself)."""
     return (

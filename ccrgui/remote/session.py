@@ -53,7 +53,14 @@ from ccrgui.domain.plan import (
     Step,
     WaitUntil,
 )
-from ccrgui.domain.session_api import AuthMethod, ClusterSession, ConnectionSettings, EventBatch, LogQuery
+from ccrgui.domain.session_api import (
+    AuthMethod,
+    ClusterSession,
+    ConnectionSettings,
+    EventBatch,
+    LogQuery,
+    PartialCallback,
+)
 from ccrgui.remote import parsers, planner, scripts
 from ccrgui.remote.audit import AuditLog
 from ccrgui.remote.quoting import UnsafeValueError
@@ -104,13 +111,10 @@ class _NodeLink:
 class _Static:
     """Facts that rarely change, read with `scripts.STATIC_READS` and kept between snapshots."""
 
-    owners: dict[str, tuple[str, ...]] = field(default_factory=dict)  # group (casefolded) -> nodes
     node_ids: dict[str, int] = field(default_factory=dict)  # node name (exact) -> cluster node ID
     cluster_name: str = ""
     props_key: tuple[object, ...] | None = None  # the names they were read for
-    owners_key: tuple[str, ...] | None = None
     props_at: float = 0.0
-    owners_at: float = 0.0
     retry_at: float = 0.0  # a static read failed: wait until then before asking again
 
 
@@ -308,11 +312,11 @@ class WinRMClusterSession:
 
     # ---- snapshot --------------------------------------------------------------------------
 
-    async def snapshot(self) -> ClusterSnapshot:
+    async def snapshot(self, on_partial: PartialCallback | None = None) -> ClusterSnapshot:
         async with self._snapshot_lock:
             self._deadline = time.monotonic() + self._settings.operation_timeout_s
             try:
-                snap = await self._snapshot()
+                snap = await self._snapshot(on_partial)
             finally:
                 self._deadline = None
         self._last = snap
@@ -336,7 +340,7 @@ class WinRMClusterSession:
             self._nodes = [n.name for n in nodes]
             return
 
-    async def _snapshot(self) -> ClusterSnapshot:
+    async def _snapshot(self, on_partial: PartialCallback | None) -> ClusterSnapshot:
         node_errors: dict[str, str] = {}
         if not self._nodes:
             await self._discover(node_errors)
@@ -347,23 +351,33 @@ class WinRMClusterSession:
         # Each node's request starts its PowerShell if needed (no waiting for the other nodes:
         # the snap-in load is the critical path of a first snapshot).
         warm = [lk for lk in links if lk.ps.ready and not lk.suspect]
-        cluster_items = list(scripts.CLUSTER_READS)
-        cold_task: asyncio.Task[None] | None = None
+        static_wanted = self._static_due()
+        cluster_items = [*scripts.CLUSTER_READS, *static_wanted]
+        cold_task: asyncio.Future[None] | None = None
         if not warm:
-            # First snapshot: run cluster.exe through the cmd shell while the snap-in loads.
+            # First snapshot: the cluster's own reads (WMI in a plain powershell.exe, the
+            # cluster.exe listings, the static ones too) go through the cmd shells while the
+            # snap-in loads, so the cluster can be shown before Exchange answers.
             cold_task = asyncio.ensure_future(self._cold_cluster_reads(cluster_items, reads, node_errors))
             cluster_items = []
         candidates = warm or [lk for lk in links if not lk.suspect] or links
-        static_items, owner_groups = self._static_due()
-        plan = self._assign(candidates, cluster_items + static_items, list(scripts.EXCHANGE_READS))
-        node_results = await asyncio.gather(
+        plan = self._assign(candidates, cluster_items, list(scripts.EXCHANGE_READS))
+        node_task = asyncio.gather(
             *(self._node_request(lk, plan.get(lk.name, []), reads, node_errors) for lk in links)
         )
-        ready = links
+        try:
+            if cold_task is not None:
+                await cold_task
+                if not node_task.done():
+                    self._show_partial(reads, node_errors, bool(static_wanted), on_partial)
+            node_results = await node_task
+        except BaseException:
+            for task in (cold_task, node_task):
+                if task is not None:
+                    task.cancel()
+            raise
         details = {name: d for name, d in node_results if d is not None}
-        if cold_task is not None:
-            await cold_task
-        good = [lk for lk in ready if lk.name not in node_errors]
+        good = [lk for lk in links if lk.name not in node_errors]
         host = self._settings.host
         if not good and host.casefold() not in {n.casefold() for n in self._nodes}:
             # No node answered by its own name (e.g. names that do not resolve from here):
@@ -371,7 +385,7 @@ class WinRMClusterSession:
             if self._worth_trying(self._fallback_timeout(self._link(host))):
                 good = [self._link(host)]
         await self._failover(reads, node_errors, good)
-        static_text = _take_static(reads, owner_groups)
+        static_text = _take_static(reads)
         snap = self._assemble(reads, details, node_errors)
         if reads.unreadable:
             # Damaged or cut output (reads are idempotent): read those parts once more.
@@ -382,9 +396,31 @@ class WinRMClusterSession:
             reads.unreadable.clear()
             await self._failover(reads, node_errors, [lk for lk in good if lk.name not in node_errors])
             snap = self._assemble(reads, details, node_errors)
-        props_asked = any(i in scripts.STATIC_READS for i in static_items)
-        self._learn_static(static_text, owner_groups, snap, props_asked=props_asked)
+        self._learn_static(static_text, snap, props_asked=bool(static_wanted))
         return self._apply_static(snap)
+
+    def _show_partial(
+        self,
+        reads: _Reads,
+        node_errors: dict[str, str],
+        props_asked: bool,
+        on_partial: PartialCallback | None,
+    ) -> None:
+        """The cluster as read so far, marked `reading_exchange`, while the snap-in still loads:
+        it becomes the last snapshot (so plans refuse what may be the CMS with that reason) and
+        goes to `on_partial`.  Nothing is shown unless every cluster WMI read answered."""
+        if any(i.name not in reads.text for i in scripts.WMI_READS):
+            return
+        so_far = _Reads(dict(reads.text), dict(reads.host), dict(reads.errors))
+        static_text = _take_static(so_far)
+        snap = self._assemble(so_far, {}, dict(node_errors))
+        if so_far.unreadable:
+            return  # damaged: the full snapshot reads it again
+        self._learn_static(static_text, snap, props_asked=props_asked)
+        partial = replace(self._apply_static(snap), reading_exchange=True)
+        self._last = partial
+        if on_partial is not None:
+            on_partial(partial)
 
     @staticmethod
     def _names_key(snap: ClusterSnapshot | None) -> tuple[object, ...] | None:
@@ -392,28 +428,18 @@ class WinRMClusterSession:
             return None
         return (tuple(sorted(n.name for n in snap.nodes)),)  # node IDs change with the members
 
-    def _static_due(self) -> tuple[list[scripts.ReadItem], dict[str, str]]:
+    def _static_due(self) -> list[scripts.ReadItem]:
         """The static reads this snapshot needs: none unless names changed or they are old."""
         st = self._static
         now = time.monotonic()
-        items: list[scripts.ReadItem] = []
         if now < st.retry_at:
-            return items, {}
+            return []
         key = self._names_key(self._last)
         if st.props_key is None or st.props_key != key or now - st.props_at > STATIC_REFRESH_S:
-            items += scripts.STATIC_READS
-        owner_groups: dict[str, str] = {}
-        if self._last is not None and self._last.groups:
-            groups = tuple(g.name for g in self._last.groups)
-            if st.owners_key != groups or now - st.owners_at > STATIC_REFRESH_S:
-                for group, item in scripts.owners_reads(groups):
-                    items.append(item)
-                    owner_groups[item.name] = group
-        return items, owner_groups
+            return list(scripts.STATIC_READS)
+        return []
 
-    def _learn_static(
-        self, got: dict[str, str], owner_groups: dict[str, str], snap: ClusterSnapshot, *, props_asked: bool
-    ) -> None:
+    def _learn_static(self, got: dict[str, str], snap: ClusterSnapshot, *, props_asked: bool) -> None:
         """Parse the static reads that answered into `self._static`.  Failures keep the old facts
         and are read again next snapshot (the names key is not advanced)."""
         st = self._static
@@ -435,19 +461,6 @@ class WinRMClusterSession:
             st.props_at = now
         elif props_asked:
             st.retry_at = now + STATIC_RETRY_S
-        owners_ok = bool(owner_groups)
-        for name, group in owner_groups.items():
-            try:
-                if name not in got:
-                    raise parsers.ParseError(f"no answer for the preferred owners of {group}")
-                st.owners[group.casefold()] = tuple(parsers.parse_owners(got[name]))
-            except (parsers.ParseError, parsers.WindowsCommandError) as exc:
-                log.info("preferred owners not read: %s", exc)
-                owners_ok = False
-                st.retry_at = now + STATIC_RETRY_S
-        if owners_ok:
-            st.owners_key = tuple(g.name for g in snap.groups)
-            st.owners_at = now
 
     def _apply_static(self, snap: ClusterSnapshot) -> ClusterSnapshot:
         """The snapshot with the kept static facts filled in."""
@@ -456,10 +469,6 @@ class WinRMClusterSession:
             snap,
             cluster_name=self._cluster_name,
             nodes=tuple(replace(n, node_id=st.node_ids.get(n.name, n.node_id)) for n in snap.nodes),
-            groups=tuple(
-                replace(g, preferred_owners=st.owners.get(g.name.casefold(), g.preferred_owners))
-                for g in snap.groups
-            ),
         )
 
     def _mark_failed(self, link: _NodeLink, exc: BaseException, errors: dict[str, str]) -> None:
@@ -523,10 +532,24 @@ class WinRMClusterSession:
     async def _cold_cluster_reads(
         self, items: Sequence[scripts.ReadItem], reads: _Reads, errors: dict[str, str]
     ) -> None:
-        """The cluster-wide reads through the cmd shell, failing over from node to node: the WMI
-        reads in one plain powershell.exe (no snap-in to wait for), then the cluster.exe listings."""
-        pending = list(items)
+        """The cluster-wide reads through the cmd shells, in two lanes that start on different
+        nodes: the WMI reads in one plain powershell.exe (no snap-in to wait for), and the
+        cluster.exe listings; each lane fails over from node to node."""
         hosts = self._entry_points()
+        wmi = [i for i in items if i.wmi]
+        exe = [i for i in items if not i.wmi]
+        other = hosts[1:] + hosts[:1] if wmi and len(hosts) > 1 else hosts
+        lanes = []
+        if wmi:
+            lanes.append(self._cold_lane(wmi, hosts, reads, errors))
+        if exe:
+            lanes.append(self._cold_lane(exe, other, reads, errors))
+        await asyncio.gather(*lanes)
+
+    async def _cold_lane(
+        self, items: Sequence[scripts.ReadItem], hosts: Sequence[str], reads: _Reads, errors: dict[str, str]
+    ) -> None:
+        pending = list(items)
         first = hosts[0] if hosts else ""
         for host in hosts:
             if not pending:
@@ -979,10 +1002,10 @@ def _details(out: PsOutput) -> NodeDetails | None:
     return parsers.merge_details(*parts) if parts else None
 
 
-def _take_static(reads: _Reads, owner_groups: dict[str, str]) -> dict[str, str]:
+def _take_static(reads: _Reads) -> dict[str, str]:
     """Move the static reads' answers out of `reads` (they are not part of the status reads'
     failover and error reporting: a missing one is simply read again next snapshot)."""
-    names = [i.name for i in scripts.STATIC_READS] + list(owner_groups)
+    names = [i.name for i in scripts.STATIC_READS]
     got = {n: reads.text.pop(n) for n in names if n in reads.text}
     for n in names:
         reads.errors.pop(n, None)

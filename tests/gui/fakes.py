@@ -34,7 +34,7 @@ from ccrgui.domain.model import (
     StorageGroupCopy,
 )
 from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, ProgressCallback, Refusal, Shell, Step
-from ccrgui.domain.session_api import AuthMethod, ConnectionSettings, EventBatch, LogQuery
+from ccrgui.domain.session_api import AuthMethod, ConnectionSettings, EventBatch, LogQuery, PartialCallback
 
 NODES = ("EXNODE1", "EXNODE2")
 
@@ -190,7 +190,7 @@ class FakeSession:
     def settings(self) -> ConnectionSettings:
         return self._settings
 
-    async def snapshot(self) -> ClusterSnapshot:
+    async def snapshot(self, on_partial: PartialCallback | None = None) -> ClusterSnapshot:
         self.snapshot_calls += 1
         await asyncio.sleep(self.delay)
         if self.unreachable:

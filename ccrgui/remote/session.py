@@ -375,6 +375,7 @@ class WinRMClusterSession:
             for task in (cold_task, node_task):
                 if task is not None:
                     task.cancel()
+                    task.add_done_callback(_retrieve)
             raise
         details = {name: d for name, d in node_results if d is not None}
         good = [lk for lk in links if lk.name not in node_errors]
@@ -532,16 +533,21 @@ class WinRMClusterSession:
     async def _cold_cluster_reads(
         self, items: Sequence[scripts.ReadItem], reads: _Reads, errors: dict[str, str]
     ) -> None:
-        """The cluster-wide reads through the cmd shells, in two lanes that start on different
-        nodes: the WMI reads in one plain powershell.exe (no snap-in to wait for), and the
-        cluster.exe listings; each lane fails over from node to node."""
+        """The cluster-wide reads through the cmd shells, in lanes that run at once and start on
+        different nodes: the WMI reads split over two plain powershell.exe (no snap-in to wait
+        for; starting one is the big cost), and the cluster.exe listings; each lane fails over
+        from node to node."""
         hosts = self._entry_points()
+        other = hosts[1:] + hosts[:1]
         wmi = [i for i in items if i.wmi]
         exe = [i for i in items if not i.wmi]
-        other = hosts[1:] + hosts[:1] if wmi and len(hosts) > 1 else hosts
-        lanes = []
-        if wmi:
-            lanes.append(self._cold_lane(wmi, hosts, reads, errors))
+        halves = [wmi[0::2], wmi[1::2]] if len(hosts) > 1 else [wmi]
+        starts = (hosts, other)[: len(halves)]
+        lanes = [
+            self._cold_lane(part, start, reads, errors)
+            for part, start in zip(halves, starts, strict=True)
+            if part
+        ]
         if exe:
             lanes.append(self._cold_lane(exe, other, reads, errors))
         await asyncio.gather(*lanes)
@@ -1011,6 +1017,12 @@ def _take_static(reads: _Reads) -> dict[str, str]:
         reads.errors.pop(n, None)
         reads.host.pop(n, None)
     return got
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    """Done callback of a task left behind when a snapshot was cancelled: its outcome is moot."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _command_run(out: CommandOutput) -> CommandRun:

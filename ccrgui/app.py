@@ -5,6 +5,9 @@ ccrgui --connect EXCLUS1        connect to a cluster (or node) with the current 
 ccrgui --demo                   start the simulated cluster in this process and connect to it
 ccrgui --demo --screenshot F    render the demo with the clustered mailbox server selected,
                                 save F (PNG) and exit 0 (README pictures, smoke checks)
+ccrgui --self-test              the window (offscreen) against an in-process lab over Basic/HTTPS:
+                                checks the tree and exits 0 when this installation works
+ccrgui --version                the installed version
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ import asyncio
 import logging
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,13 +72,28 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="SECONDS",
         help="auto-refresh interval (default: the saved setting, else 10)",
     )
+    p.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation: the window (offscreen) against an in-process lab; 0 when it works",
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
+    if args.self_test and (args.demo or args.connect or args.screenshot):
+        p.error("--self-test runs on its own")
     if args.screenshot and not (args.demo or args.connect):
         p.error("--screenshot needs --demo or --connect")
     if (args.refresh is not None and args.refresh <= 0) or args.lab_speed <= 0:
         p.error("--refresh and --lab-speed must be positive")
     return args
+
+
+def installed_version() -> str:
+    try:
+        return version("ccrgui")
+    except PackageNotFoundError:  # a checkout run without installing
+        return "unknown (not installed)"
 
 
 def make_session(settings: ConnectionSettings, password: str) -> ClusterSession:
@@ -95,13 +115,13 @@ def preload_backend() -> None:
     import ccrgui.remote.session  # noqa: F401
 
 
-def start_lab(topology_file: str | None, speed: float) -> Lab:
+def start_lab(topology_file: str | None, speed: float, auth: str = "ntlm") -> Lab:
     """The simulated cluster, started on free ports of 127.0.0.1 (blocking; run in a thread)."""
     from ccrgui.lab.lab import Lab
     from ccrgui.lab.topology import load_topology
 
     topology = load_topology(topology_file) if topology_file else None
-    return Lab(topology, speed=speed).start()
+    return Lab(topology, speed=speed, auth="basic-https" if auth == "basic-https" else "ntlm").start()
 
 
 def demo_connection(info: dict[str, Any]) -> tuple[ConnectionSettings, str]:
@@ -165,6 +185,38 @@ async def screenshot(window: MainWindow, path: Path, timeout_s: float = 120.0) -
     return 0
 
 
+async def run_self_test(app: QApplication, args: argparse.Namespace) -> int:
+    """`--self-test`: see ccrgui/selftest.py (settings and audit log go to a throw-away folder)."""
+    from ccrgui import selftest
+
+    with tempfile.TemporaryDirectory(prefix="ccrgui-self-test-", ignore_cleanup_errors=True) as tmp:
+        qsettings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
+
+        def session_in_tmp(settings: ConnectionSettings, password: str) -> ClusterSession:
+            from ccrgui.remote.audit import AuditLog
+            from ccrgui.remote.session import WinRMClusterSession
+
+            audit = AuditLog(Path(tmp) / "audit.jsonl", remote_user=settings.username)
+            return WinRMClusterSession(settings, password, audit=audit)
+
+        window = MainWindow(session_factory=session_in_tmp, settings=qsettings)
+        lab: Lab | None = None
+        try:
+            window.show()
+            lab = await asyncio.to_thread(start_lab, args.lab_topology, args.lab_speed, "basic-https")
+            topology = lab.topology
+            expected = selftest.Expected(
+                topology.cluster_name, tuple(n.name for n in topology.nodes), topology.cms_name
+            )
+            window.connect_to(*demo_connection(lab.info()))
+            return await selftest.run(window, expected)
+        finally:
+            await window.manager.close()
+            window.close()
+            if lab is not None:
+                await asyncio.to_thread(lab.stop)
+
+
 async def run_console(app: QApplication, args: argparse.Namespace) -> int:
     qsettings = QSettings()
     set_logon_probe(current_user_logon)
@@ -213,6 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
+    if args.self_test and "QT_QPA_PLATFORM" not in os.environ:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # checks the window without showing it
     if args.screenshot and "QT_QPA_PLATFORM" not in os.environ and not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # render without a display
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -221,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("ccrgui")
     app.setApplicationDisplayName("Failover Cluster Management")
     app.setQuitOnLastWindowClosed(False)  # the asyncio main decides when to stop
+    if args.self_test:
+        return asyncqt.run(app, lambda: run_self_test(app, args))
     return asyncqt.run(app, lambda: run_console(app, args))
 
 

@@ -82,6 +82,9 @@ class EventBatch:
     events: tuple[Event, ...] = ()
     error: str = ""
     truncated: bool = False  # max_events reached: more can be loaded
+    # False: a part of the answer; more batches for the same query follow (the last has True).
+    # A large answer arrives in parts, so the GUI can show rows while the rest is decoded.
+    final: bool = True
 
 
 class ClusterSession(Protocol):
@@ -136,7 +139,8 @@ class ClusterSession(Protocol):
     async def update_copy(self, storage_group: str) -> ActionResult: ...
 
     def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:
-        """Run the queries in parallel; yield each node's batch as soon as it answers."""
+        """Run the queries in parallel; yield each node's batches as soon as they are read (a
+        large answer in several parts: every batch but the last of a query has `final` False)."""
         ...
 
     async def close(self) -> None: ...

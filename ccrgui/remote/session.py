@@ -63,7 +63,7 @@ from ccrgui.domain.session_api import (
 )
 from ccrgui.remote import parsers, planner, scripts
 from ccrgui.remote.audit import AuditLog
-from ccrgui.remote.quoting import UnsafeValueError
+from ccrgui.remote.eventreader import EventReader, NodeAccess
 from ccrgui.remote.shells import (
     CmdShell,
     CommandOutput,
@@ -191,6 +191,7 @@ class WinRMClusterSession:
         self._reaper: asyncio.Task[None] | None = None
         self._closed = False
         self._snapshot_lock = asyncio.Lock()
+        self._events = EventReader(self._event_access())
         self._deadline: float | None = None  # monotonic end of the running snapshot's time
 
     # ---- properties ----------------------------------------------------------------------
@@ -936,39 +937,28 @@ class WinRMClusterSession:
     # ---- events ----------------------------------------------------------------------------
 
     async def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:
-        tasks = [asyncio.ensure_future(self._query_one(q)) for q in queries]
-        try:
-            for fut in asyncio.as_completed(tasks):
-                yield await fut
-        finally:
-            for t in tasks:
-                t.cancel()
+        """See `ccrgui.remote.eventreader`: the head plainly, the rest compressed, in parts."""
+        members = [q for q in queries if self._is_member(q.node)]
+        for q in queries:
+            if q not in members:  # e.g. a node name from a saved filter file
+                yield EventBatch(q, error=f"Not sent: {q.node!r} is not a node of {self._cluster_name}.")
+        async for batch in self._events.query(members):
+            yield batch
 
-    async def _query_one(self, q: LogQuery) -> EventBatch:
-        if not self._is_member(q.node):  # e.g. a node name from a saved filter file
-            return EventBatch(q, error=f"Not sent: {q.node!r} is not a node of {self._cluster_name}.")
-        try:
-            line = scripts.wevtutil_query_line(q.log, q.xpath, q.max_events, q.newest_first)
-        except (UnsafeValueError, ValueError) as exc:
-            return EventBatch(q, error=f"Not sent: {exc}")
-        link = self._link(q.node)
-        try:
-            out = await link.cmd.run(line, skip_cmd_shell=True, timeout=self._timeout(link), retry=True)
-        except TransportError as exc:
-            self._mark_failed(link, exc, {})
-            return EventBatch(q, error=_text(exc))
-        self._audit.record(q.node, line, out.exit_code, out.duration_s, action="Query events")
-        if out.exit_code not in (0, None):
-            msg = (out.stderr or out.stdout).strip() or f"wevtutil exited with {out.exit_code}"
-            return EventBatch(q, error=msg)
-        try:
-            events = parsers.parse_events(out.stdout, node=q.node, log=q.log)
-        except parsers.EventParseError as exc:
-            got = tuple(getattr(exc, "events", ()) or ())
-            return EventBatch(q, got, error=_text(exc))
-        except parsers.ParseError as exc:
-            return EventBatch(q, error=_text(exc))
-        return EventBatch(q, tuple(events), truncated=len(events) >= q.max_events)
+    def _event_access(self) -> NodeAccess:
+        def failed(node: str, exc: BaseException) -> None:
+            self._mark_failed(self._link(node), exc, {})
+
+        def record(node: str, line: str, code: int | None, seconds: float) -> None:
+            self._audit.record(node, line, code, seconds, action="Query events")
+
+        return NodeAccess(
+            conn=lambda node: self._link(node).conn,
+            cmd=lambda node: self._link(node).cmd,
+            timeout=lambda node: self._timeout(self._link(node)),
+            failed=failed,
+            record=record,
+        )
 
     # ---- audit and shutdown ----------------------------------------------------------------
 
@@ -985,7 +975,9 @@ class WinRMClusterSession:
         if self._reaper is not None:
             self._reaper.cancel()
         await asyncio.gather(
-            *(s.close() for link in self._links.values() for s in (link.ps, link.cmd)), return_exceptions=True
+            *(s.close() for link in self._links.values() for s in (link.ps, link.cmd)),
+            self._events.close(),
+            return_exceptions=True,
         )
         for link in self._links.values():
             await link.conn.aclose()

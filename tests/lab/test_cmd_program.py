@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -14,12 +15,15 @@ from ccrgui.lab.eventlog import EventJournal
 from ccrgui.lab.faults import Faults
 from ccrgui.lab.lab import Lab
 from ccrgui.lab.nodehost import NodeHost
-from ccrgui.lab.topology import default_topology
+from ccrgui.lab.topology import SetupMedia, default_topology
+
+MEDIA = "D:\\Exchange 2007 SP2"
 
 
 @pytest.fixture
 def host() -> Iterator[NodeHost]:
-    topo = default_topology()
+    # Setup media in a folder whose name has spaces: /S's quote stripping splits it there.
+    topo = dataclasses.replace(default_topology(), setup_media=(SetupMedia(MEDIA, "8.2.176.2"),))
     clock = Clock(1000)
     journal = EventJournal(topo, history=0, clock=clock)
     engine = ClusterEngine(topo, clock=clock, faults=Faults(), journal=journal)
@@ -89,12 +93,12 @@ def test_child_shell_has_a_copy_of_the_environment(host: NodeHost) -> None:
 
 
 def test_s_switch_strips_the_first_and_last_quote(host: NodeHost) -> None:
-    setup = '"C:\\Program Files\\Microsoft\\Exchange Server\\bin\\setup.com"'
+    setup = f'"{MEDIA}\\setup.com"'
     # Without /S, two quotes around a program's path with a space are kept: the program runs.
     assert run(host, f"cmd /c {setup}")[2] != 9009
     # With /S they go whatever is between them, and the path splits at its space.
     _, err, code = run(host, f"cmd /s /c {setup}")
-    assert code == 9009 and err.startswith("'C:\\Program' is not recognized")
+    assert code == 9009 and err.startswith("'D:\\Exchange' is not recognized")
     assert run(host, 'cmd /s /c ""cluster" node"')[2] == 0
 
 

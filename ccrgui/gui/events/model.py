@@ -128,6 +128,20 @@ def _level_text(row: EventRow) -> str:
     return "Error" if row.event is None else _LEVEL_TEXT[row.event.level]
 
 
+MAX_INSERT_RUNS = 32
+
+
+def _merged(rows: list[EventRow], runs: list[tuple[int, list[EventRow]]]) -> list[EventRow]:
+    out: list[EventRow] = []
+    previous = 0
+    for at, new in runs:
+        out += rows[previous:at]
+        out += new
+        previous = at
+    out += rows[previous:]
+    return out
+
+
 def _sort_key(column: int) -> Callable[[EventRow], Any]:
     if column == COL_LEVEL:
         return lambda r: _SEVERITY.get(r.event.level, 5) if r.event else -1
@@ -157,6 +171,8 @@ class EventTableModel(QAbstractTableModel):
         # Record numbers already shown, per (node, log) as given and case-folded (same set).
         self._keys: dict[tuple[str, str], set[int]] = {}
         self._nodes: set[str] = set()
+        # Search strings by what they are made of, kept across batches (rows arrive in parts).
+        self._searches: dict[tuple[object, ...], tuple[object, str]] = {}
         self._needle = ""
         self._sort_column = COL_TIME
         self._sort_order = Qt.SortOrder.DescendingOrder  # newest first
@@ -168,6 +184,7 @@ class EventTableModel(QAbstractTableModel):
         self._events, self._errors, self._visible = [], [], []
         self._keys.clear()
         self._nodes.clear()
+        self._searches.clear()
         self.endResetModel()
 
     def add_events(self, events: Iterable[Event]) -> int:
@@ -181,18 +198,88 @@ class EventTableModel(QAbstractTableModel):
                 gc.enable()
         if added:
             self._nodes.update(_folded(node) for node in {r.node for r in added})
-            self.beginResetModel()
-            self._events.extend(added)
-            self._sort_rows()
-            self._refilter()
-            self.endResetModel()
+            self._insert(added)
         return len(added)
+
+    def _insert(self, added: list[EventRow]) -> None:
+        """Merge new rows into the sorted lists.  Each contiguous run of new rows in the shown
+        list is one beginInsertRows/endInsertRows, so views keep their selection, current row
+        and scroll position; rows arriving newest first (as the queries read them) form one run
+        at the end.  Rows scattered over more than `MAX_INSERT_RUNS` places are merged under a
+        model reset instead (cheaper for views than thousands of inserts)."""
+        self._order(added)
+        self._events = _merged(self._events, self._runs(self._events, 0, added))
+        needle = self._needle
+        shown = [r for r in added if needle in r.search] if needle else added
+        if not shown:
+            return
+        base = len(self._errors)
+        runs = self._runs(self._visible, base, shown)
+        if len(runs) > MAX_INSERT_RUNS:
+            self.beginResetModel()
+            self._visible = _merged(self._visible, runs)
+            self.endResetModel()
+            return
+        offset = 0
+        for at, rows in runs:
+            first = at + offset
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._visible[first:first] = rows
+            self.endInsertRows()
+            offset += len(rows)
+
+    def _order(self, rows: list[EventRow]) -> None:
+        """Sort `rows` in place in the current order (as `_sort_rows` sorts all rows)."""
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        if self._sort_column != COL_TIME:
+            rows.sort(key=lambda r: r.time_key, reverse=not descending)
+        rows.sort(key=_sort_key(self._sort_column), reverse=descending)
+
+    def _goes_before(self) -> Callable[[EventRow, EventRow], bool]:
+        """Whether a row is shown strictly before another in the current order (ties as the
+        stable two-pass sort of `_sort_rows` leaves them: by time; then the row already there
+        first)."""
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        if self._sort_column == COL_TIME:
+            if descending:
+                return lambda a, b: a.time_key > b.time_key
+            return lambda a, b: a.time_key < b.time_key
+        key = _sort_key(self._sort_column)
+
+        def before(a: EventRow, b: EventRow) -> bool:
+            ka, kb = key(a), key(b)
+            if ka != kb:
+                return bool(ka > kb) if descending else bool(ka < kb)
+            return a.time_key < b.time_key if descending else a.time_key > b.time_key
+
+        return before
+
+    def _runs(self, rows: list[EventRow], lo: int, new: list[EventRow]) -> list[tuple[int, list[EventRow]]]:
+        """Where the sorted `new` rows go in `rows[lo:]` (sorted): (index, rows) per run."""
+        before = self._goes_before()
+        end = len(rows)
+        if end == lo or not before(new[0], rows[-1]):
+            return [(end, new)]  # all after the last row: appended (the usual case)
+        runs: list[tuple[int, list[EventRow]]] = []
+        for row in new:
+            hi = end
+            while lo < hi:  # first index whose row `row` goes before
+                mid = (lo + hi) // 2
+                if before(row, rows[mid]):
+                    hi = mid
+                else:
+                    lo = mid + 1
+            if runs and runs[-1][0] == lo:
+                runs[-1][1].append(row)
+            else:
+                runs.append((lo, [row]))
+        return runs
 
     def _new_rows(self, events: Iterable[Event]) -> list[EventRow]:
         """Rows for the events not shown yet.  Events repeating the same text (the parser shares
         their data and message) share one search string: computed once, stored once."""
         added: list[EventRow] = []
-        searches: dict[tuple[object, ...], str] = {}
+        searches = self._searches
         keys = self._keys
         for event in events:
             node, log, record = event.node, event.log, event.record_id
@@ -214,10 +301,10 @@ class EventTableModel(QAbstractTableModel):
                 event.message,
                 id(event.data),
             )
-            search = searches.get(same)
-            if search is None:
-                search = searches[same] = _search_text(event)
-            added.append(EventRow(node, log, event, search=search))
+            found = searches.get(same)
+            if found is None or found[0] is not event.data:  # (an id may be reused once freed)
+                found = searches[same] = (event.data, _search_text(event))
+            added.append(EventRow(node, log, event, search=found[1]))
         return added
 
     def add_error(self, node: str, log: str, message: str) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import ErrorRecord, Position, PSRuntimeError
+from .streams import DotNetStream, compression_mode, is_compression_mode_type
 from .values import (
     ArrayList,
     Byte,
@@ -190,6 +191,8 @@ def get_property(interp: Interpreter, target: Any, name: str) -> Any:
         return None
     if isinstance(target, ScriptBlock):
         return None
+    if isinstance(target, DotNetStream):
+        return target.property(low)
     if isinstance(target, Encoding):
         if low == "webname":
             return target.web_name
@@ -273,6 +276,10 @@ def call_method(interp: Interpreter, target: Any, name: str, args: list[Any], no
             return None
         if low == "flush":
             return None
+    if isinstance(target, DotNetStream):
+        found, result = target.call(low, args)
+        if found:
+            return result
     if isinstance(target, Encoding):
         if low == "getstring":
             data = _as_bytes(args[0])
@@ -459,6 +466,8 @@ def get_static(interp: Interpreter, target: Any, name: str, node: n.Node) -> Any
             "default": Encoding("cp1252", "Windows-1252"),
             "bigendianunicode": Encoding("utf-16-be", "unicodeFFFE"),
         }.get(low)
+    if is_compression_mode_type(t):
+        return compression_mode(low)
     if t == "system.console":
         if low == "out":
             return ConsoleWriter(interp, "stdout")

@@ -37,13 +37,14 @@ from ccrgui.remote.parsers.ems import (
     parse_wmi_processor,
 )
 from ccrgui.remote.parsers.errors import ClusterExeError, ParseError, WindowsCommandError
-from ccrgui.remote.parsers.events import EventParseError, parse_events, parse_system_time
+from ccrgui.remote.parsers.events import EventParseError, EventStreamParser, parse_events, parse_system_time
 from ccrgui.remote.parsers.mscluster import WmiCluster, parse_object_path, parse_wmi_cluster
 from ccrgui.remote.parsers.setup import parse_setup_output
 
 __all__ = [
     "ClusterExeError",
     "EventParseError",
+    "EventStreamParser",
     "ParseError",
     "PsObject",
     "WindowsCommandError",

@@ -33,7 +33,7 @@ from ccrgui.remote.parsers._table import HOST_WIDTH, host_wrapped, unwrap_host_l
 from ccrgui.remote.parsers.errors import ParseError
 from ccrgui.remote.parsers.xmlchars import escape_forbidden
 
-__all__ = ["EventParseError", "parse_events", "parse_system_time"]
+__all__ = ["EventParseError", "EventStreamParser", "parse_events", "parse_system_time"]
 
 EVENT_NS = "http://schemas.microsoft.com/win/2004/08/events/event"
 _EVENT_START = re.compile(r"<Event(?=[\s>/])")
@@ -406,20 +406,40 @@ def parse_events(text: str, *, node: str = "", log: str = "", keep_xml: bool = T
     # of the time, for objects that cannot form cycles.  Collected normally afterwards.
     gc.disable()
     try:
-        return _parse_all(text, node, log, keep_xml)
+        events, errors = _parse_all(text, node, log, keep_xml)
     finally:
         if collecting:
             gc.enable()
+    if errors:
+        raise EventParseError(events, errors)
+    return events
 
 
-def _parse_all(text: str, node: str, log: str, keep_xml: bool) -> list[Event]:
+class _State:
+    """What parsing carries from one piece of a streamed answer to the next."""
+
+    __slots__ = ("bad", "first", "good", "wrapper")
+
+    def __init__(self) -> None:
+        self.wrapper: str | None = None  # the wrapper element's name once known
+        self.bad = 0  # unreadable events so far (error messages number the events)
+        self.good = 0  # events read so far
+        self.first = True  # the next piece starts the answer (a wrapper may open there)
+
+
+def _parse_all(
+    text: str, node: str, log: str, keep_xml: bool, reader: _Reader | None = None, state: _State | None = None
+) -> tuple[list[Event], list[ParseError]]:
     events: list[Event] = []
     errors: list[ParseError] = []
+    state = state or _State()
     # Comments and CDATA sections are outside the strict patterns' language: all tree path.
-    fast = _Reader(node, log, keep_xml).run if "<![CDATA[" not in text and "<!--" not in text else None
+    fast = None
+    if "<![CDATA[" not in text and "<!--" not in text:
+        fast = (reader or _Reader(node, log, keep_xml)).run
     add = events.append
-    wrapper: str | None = None
-    bad = 0  # unreadable events so far (error messages number the events)
+    wrapper = state.wrapper
+    first = state.first
     pos = 0
     end = len(text)
     while True:
@@ -428,7 +448,7 @@ def _parse_all(text: str, node: str, log: str, keep_xml: bool) -> list[Event]:
         found = _EVENT_START.search(text, pos)
         start = found.start() if found is not None else end
         if start > pos:
-            wrapper = _check_outside(text, pos, start, wrapper, errors)
+            wrapper = _check_outside(text, pos, start, wrapper, errors, first)
         if found is None:
             break
         if fast is not None and start > pos:
@@ -438,18 +458,82 @@ def _parse_all(text: str, node: str, log: str, keep_xml: bool) -> list[Event]:
                 continue
         stop = text.find(_EVENT_END, start)
         stop = end if stop < 0 else stop + len(_EVENT_END)
-        index = len(events) + bad + 1
+        index = state.good + len(events) + state.bad + 1
         try:
             events.append(_slow_event(text[start:stop], index, node, log, keep_xml))
         except ParseError as exc:
-            bad += 1
+            state.bad += 1
             line_no, line = _line_of(text, start)
             message = exc.message if exc.message.startswith("event ") else f"event {index}: {exc.message}"
             errors.append(ParseError(message, line_no, line))
         pos = stop
-    if errors:
-        raise EventParseError(events, errors)
-    return events
+    state.wrapper = wrapper
+    state.first = False
+    state.good += len(events)
+    return events, errors
+
+
+class EventStreamParser:
+    """Reads wevtutil XML that arrives in pieces (a decompressed answer), so that events can be
+    shown while the rest is still being decoded and the whole text never has to be held.
+
+    `feed` returns the events complete so far; `close` the rest, and raises `EventParseError`
+    (its `events`: those not returned yet) when any event was unreadable.  The pieces repeating
+    between events are shared across pieces (one cache for the whole answer).  Text holding a
+    comment or CDATA section is kept until `close` and read whole (an ``</Event>`` inside it
+    must not end a piece).  Output read through PowerShell's 80-column host wrapping is not
+    expected here (see `parse_events`)."""
+
+    def __init__(self, *, node: str = "", log: str = "", keep_xml: bool = True) -> None:
+        self.node = node
+        self.log = log
+        self.keep_xml = keep_xml
+        self._reader = _Reader(node, log, keep_xml)
+        self._state = _State()
+        self._buffer: list[str] = []
+        self._whole = False  # a comment or CDATA was seen: read the rest in one piece
+        self._errors: list[ParseError] = []
+
+    def feed(self, text: str) -> list[Event]:
+        if not text:
+            return []
+        self._buffer.append(text)
+        if self._whole:
+            return []
+        joined = "".join(self._buffer)
+        cut = joined.rfind(_EVENT_END)
+        if cut < 0:
+            self._buffer = [joined]
+            return []
+        cut += len(_EVENT_END)
+        piece, rest = joined[:cut], joined[cut:]
+        if "<!" in piece:
+            self._whole = True
+            self._buffer = [joined]
+            return []
+        self._buffer = [rest] if rest else []
+        return self._parse(piece)
+
+    def close(self) -> list[Event]:
+        joined = "".join(self._buffer)
+        self._buffer = []
+        events = self._parse(joined) if joined or self._state.first else []
+        if self._errors:
+            raise EventParseError(events, self._errors)
+        return events
+
+    def _parse(self, piece: str) -> list[Event]:
+        if self._state.first:
+            piece = piece.lstrip("\ufeff")
+        collecting = gc.isenabled()
+        gc.disable()  # see parse_events
+        try:
+            events, errors = _parse_all(piece, self.node, self.log, self.keep_xml, self._reader, self._state)
+        finally:
+            if collecting:
+                gc.enable()
+        self._errors.extend(errors)
+        return events
 
 
 def _slow_event(raw: str, index: int, node: str, log: str, keep_xml: bool) -> Event:
@@ -473,7 +557,7 @@ def _slow_event(raw: str, index: int, node: str, log: str, keep_xml: bool) -> Ev
 
 
 def _check_outside(
-    text: str, start: int, end: int, wrapper: str | None, errors: list[ParseError]
+    text: str, start: int, end: int, wrapper: str | None, errors: list[ParseError], first: bool = True
 ) -> str | None:
     """Text between events may only be blanks, comments, an XML declaration and one wrapper
     element (opened before the first event), and console prompt lines of a pasted capture;
@@ -483,7 +567,7 @@ def _check_outside(
     stripped = piece.strip()
     if not stripped:
         return wrapper
-    if start == 0 and wrapper is None:
+    if start == 0 and first and wrapper is None:
         match = _WRAPPER.match(piece)
         if match:
             rest = piece[match.end() :].strip()

@@ -13,6 +13,7 @@ from ..values import (
     PSHashtable,
     PSObject,
     PSProperty,
+    PSValueError,
     ScriptBlock,
     UInt64,
     custom_object,
@@ -397,6 +398,26 @@ def new_object(ctx: CmdletContext) -> None:
         from ..values import ArrayList
 
         ctx.emit(ArrayList())
+        return
+    from ..streams import construct
+
+    raw_args = ctx.get("ArgumentList")
+    ctor_args = [] if raw_args is None else list(raw_args) if isinstance(raw_args, list) else [raw_args]
+    try:
+        stream = construct(tname, ctor_args)
+    except PSValueError as exc:
+        if exc.error_id == "CannotFindAppropriateCtor":
+            ctx.throw(ctx.error(exc.message, exc.error_id, "ObjectNotFound", reason="PSArgumentException"))
+        ctx.throw(
+            ctx.error(
+                f'Exception calling ".ctor" with "{len(ctor_args)}" argument(s): "{exc.message}"',
+                "ConstructorInvokedThrowException",
+                "InvalidOperation",
+                reason="MethodInvocationException",
+            )
+        )
+    if stream is not None:
+        ctx.emit(stream)
         return
     ctx.throw(
         ctx.error(

@@ -1,0 +1,117 @@
+"""The compressed event path's pieces: decoding the node's base64 gzip answer, parsing it piece by
+piece, and the command lines (the XPath reaches them only through ccrgui.remote.quoting)."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ccrgui.lab.eventlog import EventJournal, render_xml
+from ccrgui.lab.topology import default_topology
+from ccrgui.remote import quoting, scripts
+from ccrgui.remote.eventreader import CompressedAnswerError, decompressed_pieces
+from ccrgui.remote.parsers import EventParseError, EventStreamParser, parse_events
+
+XPATH = "*[System[(Level=1 or Level=2) and Provider[@Name='Microsoft-Windows-FailoverClustering']]]"
+
+
+def _xml(count: int = 60) -> str:
+    journal = EventJournal(default_topology(2), history=count, seed=5)
+    node = journal.nodes[0]
+    records = list(reversed(journal.records(node, "System")))
+    return "".join(render_xml(r, journal.computer(node), rendered=True) for r in records) + "\r\n"
+
+
+def _b64gz(text: str) -> str:
+    return base64.b64encode(gzip.compress(text.encode("utf-8"))).decode("ascii")
+
+
+def test_round_trip_in_pieces() -> None:
+    text = _xml()
+    assert "".join(decompressed_pieces(_b64gz(text), piece=1000)) == text
+
+
+def test_empty_answer_is_empty_text() -> None:
+    assert list(decompressed_pieces("")) == []  # .NET < 4.5 writes nothing for no input
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda s: s[:10] + "!!" + s[12:], "not base64"),
+        (lambda s: base64.b64encode(b"\x1f\x8b\x08\x00" + b"\xff" * 40).decode(), "damaged"),
+        (lambda s: base64.b64encode(base64.b64decode(s)[:-30]).decode(), "cut off"),
+    ],
+)
+def test_damaged_answers_are_clear_errors(damage, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(CompressedAnswerError, match=message):
+        list(decompressed_pieces(damage(_b64gz(_xml()))))
+
+
+@given(st.lists(st.integers(min_value=1, max_value=5000), min_size=1, max_size=12))
+def test_stream_parser_equals_whole_parse(cuts: list[int]) -> None:
+    text = _TEXT
+    parser = EventStreamParser(node="EXNODE1", log="System")
+    got = []
+    pos = 0
+    for size in cuts:
+        got += parser.feed(text[pos : pos + size])
+        pos += size
+    got += parser.feed(text[pos:])
+    got += parser.close()
+    assert got == parse_events(text, node="EXNODE1", log="System")
+
+
+_TEXT = _xml(40)
+
+
+def test_stream_parser_reports_damaged_events_and_keeps_the_rest() -> None:
+    text = _xml(40)
+    cut = text.index("<Event", 3000)
+    damaged = text[:cut] + "<Event><System><Bad></Event>" + text[cut:]
+    parser = EventStreamParser(node="EXNODE1", log="System")
+    got = parser.feed(damaged[: len(damaged) // 2])
+    got += parser.feed(damaged[len(damaged) // 2 :])
+    with pytest.raises(EventParseError) as info:
+        parser.close()
+    got += info.value.events
+    assert len(got) == len(parse_events(text, node="EXNODE1", log="System"))
+    assert "1 of" in str(info.value) and "malformed XML" in str(info.value)
+
+
+def test_query_lines_are_unchanged_and_quoted_by_the_quoting_module() -> None:
+    line = scripts.wevtutil_query_line("System", XPATH, 200, True)
+    assert line == quoting.cmd_line(
+        "wevtutil.exe", "qe", "System", f"/q:{XPATH}", "/f:RenderedXml", "/rd:true", "/c:200"
+    )
+    body = scripts.compressed_events_section("events", "System", XPATH, 5000, True)
+    args = ["qe", "System", f"/q:{XPATH}", "/f:RenderedXml", "/rd:true", "/c:5000"]
+    assert "& wevtutil.exe " + " ".join(quoting.ps_native_arg(a) for a in args) + " 2>&1" in body
+    assert "IO.Compression.GZipStream" in body and "Out-String" not in body.split("} else {")[1]
+
+
+def test_an_xpath_powershell_cannot_pass_is_refused_before_sending() -> None:
+    xpath = "*[System[Provider[@Name=\"O'Brien\"]]]"  # both quotes: PowerShell 2.0 cannot pass it
+    with pytest.raises(quoting.UnsafeValueError):
+        scripts.compressed_events_section("events", "System", xpath, 5000, True)
+    assert '\\"' in scripts.wevtutil_query_line("System", xpath, 200, True)  # the plain path can
+
+
+def test_decode_reports_damage_and_hands_over_what_was_read() -> None:
+    import threading
+
+    from ccrgui.remote.api import LogQuery
+    from ccrgui.remote.eventreader import _decode
+
+    data = gzip.compress(_xml(200).encode("utf-8"))
+    cut = len(data) * 2 // 3
+    damaged = data[:cut] + bytes(64) + data[cut + 64 :]
+    got: list[object] = []
+    answer = base64.b64encode(damaged).decode("ascii")
+    count, error = _decode(answer, LogQuery("EXNODE1", "System"), got.extend, threading.Event())
+    assert "compressed answer" in error
+    assert count == len(got)

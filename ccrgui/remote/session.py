@@ -5,8 +5,10 @@ How a snapshot is read with few round trips:
   one Receive) holding that node's own facts (WMI) plus a share of the cluster-wide reads
   (cluster.exe listings run inside the script, Exchange cmdlets), spread by estimated cost so
   the nodes work in parallel;
-* on the first snapshot PowerShell is still loading the Exchange snap-in, so the cluster.exe
-  listings run through the node's cmd shell meanwhile;
+* on the first snapshot PowerShell is still loading the Exchange snap-in, so the cluster's own
+  reads (WMI in plain powershell.exe, cluster.exe listings) run through the nodes' cmd shells
+  meanwhile, and the cluster is handed out before Exchange answers (`on_partial`, a snapshot
+  marked `reading_exchange`: plans refuse any group that may be the CMS until the full one);
 * a node that fails or hangs is reported in `node_errors`, and its share of the cluster-wide
   reads is run again on a node that answered (failover); a hung node gets a short timeout and
   no cluster-wide reads in the following snapshots until it answers again.

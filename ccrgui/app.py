@@ -3,8 +3,11 @@
 ccrgui                          the window with the recent clusters
 ccrgui --connect EXCLUS1        connect to a cluster (or node) with the current Windows user
 ccrgui --demo                   start the simulated cluster in this process and connect to it
+ccrgui upgrade --connect HOST --setup-path PATH [--yes] [--resume]
+                                the rolling upgrade without a window (see upgrade_cli.py)
 ccrgui --demo --screenshot F    render the demo with the clustered mailbox server selected,
                                 save F (PNG) and exit 0 (README pictures, smoke checks)
+ccrgui --demo --screenshot F --select "EXCLUS1/Nodes/EXNODE1"   the same with that tree item selected
 ccrgui --self-test              the window (offscreen) against an in-process lab over Basic/HTTPS:
                                 checks the tree and exits 0 when this installation works
 ccrgui --version                the installed version
@@ -14,12 +17,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +36,7 @@ from ccrgui.domain.session_api import AuthMethod, ClusterSession, ConnectionSett
 from ccrgui.gui import asyncqt
 from ccrgui.gui.connect import keyring_password, load_recent, set_logon_probe
 from ccrgui.gui.state import ItemRef, Kind
+from ccrgui.gui.treepath import find_path, split_path
 from ccrgui.gui.window import MainWindow
 
 if TYPE_CHECKING:
@@ -66,6 +71,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="render the window with the clustered mailbox server selected, save it and exit",
     )
     p.add_argument(
+        "--select",
+        metavar="PATH",
+        help='with --screenshot: the tree item to select, e.g. "EXCLUS1/Nodes/EXNODE1" or "Cluster Events"',
+    )
+    p.add_argument(
         "--refresh",
         type=float,
         default=None,
@@ -84,6 +94,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         p.error("--self-test runs on its own")
     if args.screenshot and not (args.demo or args.connect):
         p.error("--screenshot needs --demo or --connect")
+    if args.select is not None and not (args.screenshot and split_path(args.select)):
+        p.error("--select needs --screenshot and a tree path such as EXCLUS1/Nodes/EXNODE1")
     if (args.refresh is not None and args.refresh <= 0) or args.lab_speed <= 0:
         p.error("--refresh and --lab-speed must be positive")
     return args
@@ -145,8 +157,31 @@ def recent_connections(qsettings: QSettings) -> list[tuple[ConnectionSettings, s
     return found
 
 
-async def screenshot(window: MainWindow, path: Path, timeout_s: float = 120.0) -> int:
-    """Wait for the clustered mailbox server, select it, save the window as PNG (atomically)."""
+async def _until_changed(window: MainWindow, done: Callable[[], bool], deadline: float) -> None:
+    """Wait until `done()` holds, re-checking each time a connection changes, or until `deadline`."""
+    changed = asyncio.Event()
+
+    def on_changed(_conn_id: str) -> None:
+        changed.set()
+
+    window.manager.changed.connect(on_changed)
+    try:
+        while not done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            changed.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(remaining):
+                    await changed.wait()
+    finally:
+        window.manager.changed.disconnect(on_changed)
+
+
+async def screenshot(
+    window: MainWindow, path: Path, timeout_s: float = 120.0, select: str | None = None
+) -> int:
+    """Wait for the clustered mailbox server, select it (or `select`), save the window as PNG."""
     deadline = time.monotonic() + timeout_s
     cms: ItemRef | None = None
     while cms is None:
@@ -169,11 +204,14 @@ async def screenshot(window: MainWindow, path: Path, timeout_s: float = 120.0) -
             window.tree.expand(index)
     window.select(cms)
     cms_conn = window.manager.get(cms.conn_id)
-    while cms_conn is not None and not cms_conn.critical and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)  # the summary shows the critical-event count once it is read
+    if cms_conn is not None:  # the summary shows the critical-event count once it is read
+        await _until_changed(window, lambda: bool(cms_conn.critical), deadline)
+    if select is not None and not await select_path(window, select, deadline):
+        print(f"ccrgui: no tree item {select!r}", file=sys.stderr)
+        return 1
     window.refresh_view()
     await asyncio.sleep(0.3)
-    path = path.resolve()
+    path = await asyncio.to_thread(path.resolve)
     try:
         with atomic_path(path, suffix=".png") as tmp:
             if not window.grab().save(str(tmp), "PNG"):
@@ -217,16 +255,41 @@ async def run_self_test(app: QApplication, args: argparse.Namespace) -> int:
                 await asyncio.to_thread(lab.stop)
 
 
+async def select_path(window: MainWindow, path: str, deadline: float) -> bool:
+    """Select the tree item at `path` (expanding what leads to it); wait for its view to load."""
+    index = find_path(window.tree_model, path)
+    while not index.isValid():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.1)
+        index = find_path(window.tree_model, path)
+    parent = index.parent()
+    while parent.isValid():
+        window.tree.expand(parent)
+        parent = parent.parent()
+    window.tree.expand(index)
+    window.tree.setCurrentIndex(index)
+    view = window.center.currentWidget()
+    await asyncio.sleep(0.2)
+    # Center views share no busy-changed signal (only `busy`), so this polls, bounded by the deadline.
+    while getattr(view, "busy", False) is True and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.1)  # e.g. the event view's query
+    return True
+
+
 async def run_console(app: QApplication, args: argparse.Namespace) -> int:
     qsettings = QSettings()
     set_logon_probe(current_user_logon)
-    window = MainWindow(session_factory=make_session, settings=qsettings)
+    from ccrgui.history import HistoryStore
+
+    history = HistoryStore()  # the user data folder; a damaged file is set aside with a notice
+    window = MainWindow(session_factory=make_session, settings=qsettings, history=history)
     if args.refresh is not None:
         window.manager.refresh_interval_s = args.refresh
     lab: Lab | None = None
     try:
         if args.screenshot:
-            window.resize(1360, 860)
+            window.resize(1280, 800)  # the size the views are checked at (tests/gui/test_clipping.py)
         window.show()
         await asyncio.to_thread(preload_backend)
         if args.demo:
@@ -241,7 +304,7 @@ async def run_console(app: QApplication, args: argparse.Namespace) -> int:
             for settings, password in recent_connections(qsettings):
                 window.connect_to(settings, password)
         if args.screenshot:
-            return await screenshot(window, args.screenshot)
+            return await screenshot(window, args.screenshot, select=args.select)
         closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
         def window_closed() -> None:
@@ -254,11 +317,17 @@ async def run_console(app: QApplication, args: argparse.Namespace) -> int:
     finally:
         await window.manager.close()
         window.close()
+        history.close()
         if lab is not None:
             await asyncio.to_thread(lab.stop)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["upgrade"]:  # headless: no QApplication
+        from ccrgui.upgrade_cli import main as upgrade_main
+
+        return upgrade_main(given[1:])
     args = parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
+# A throw-away home for the whole run, set before Qt or platformdirs read it: the app's settings
+# (QSettings), audit log and history stay out of the developer's own folders, and child processes
+# (the app and the lab started by tests) inherit it.  The real keyring is never touched either.
+os.environ["HOME"] = tempfile.mkdtemp(prefix="ccrgui-test-home-")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(os.environ["HOME"], ".config")
+os.environ["XDG_DATA_HOME"] = os.path.join(os.environ["HOME"], ".local", "share")
+os.environ["XDG_CACHE_HOME"] = os.path.join(os.environ["HOME"], ".cache")
+os.environ["XDG_STATE_HOME"] = os.path.join(os.environ["HOME"], ".local", "state")
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,11 +23,14 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 # Timing varies on a shared 2-core machine: deadlines would make property tests flaky.
 settings.register_profile("ccrgui", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ccrgui")
+QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, os.environ["XDG_CONFIG_HOME"])
+QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, os.environ["XDG_CONFIG_HOME"])
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
@@ -57,3 +70,12 @@ def kerberos_tools() -> None:
     if missing:
         pytest.skip(f"MIT Kerberos programs not installed ({', '.join(missing)}): run scripts/setup-env test")
     pytest.importorskip("gssapi", reason="python-gssapi is not installed: run scripts/setup-env test")
+
+
+def pytest_unconfigure(config: Any) -> None:
+    """Remove the run's throw-away home (only the one made above)."""
+    import shutil
+
+    home = os.environ.get("HOME", "")
+    if os.path.basename(home).startswith("ccrgui-test-home-"):
+        shutil.rmtree(home, ignore_errors=True)

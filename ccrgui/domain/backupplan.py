@@ -190,6 +190,22 @@ CSV_COLUMNS = (
 )
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection); names come
+# from remote hosts and are hostile.  Such cells, and cells starting with the apostrophe itself
+# (so the escape is reversible), get a leading apostrophe, which spreadsheets show as text and
+# `plan_from_csv` removes again: the round trip stays exact.
+FORMULA_STARTS = frozenset("=+-@\t\r'")
+
+
+def guard_cell(value: object) -> str:
+    text = str(value)
+    return "'" + text if text[:1] in FORMULA_STARTS else text
+
+
+def unguard_cell(text: str) -> str:
+    return text[1:] if text[:1] == "'" else text
+
+
 def _cell(texts: Sequence[str]) -> str:
     """Warnings in one CSV cell: a JSON list (exact round trip, whatever the names contain)."""
     return json.dumps(list(texts), ensure_ascii=False) if texts else ""
@@ -264,30 +280,32 @@ def plan_to_csv(plan: BackupPlan) -> str:
     for item in plan.items or (None,):
         head = [plan.cms, plan.active_node, plan.passive_node, _iso(plan.created)]
         if item is None:
-            writer.writerow([*head, *([""] * 10), _cell(plan.warnings)])
+            writer.writerow([guard_cell(c) for c in [*head, *([""] * 10), _cell(plan.warnings)]])
             continue
-        writer.writerow(
-            [
-                *head,
-                item.storage_group,
-                item.database,
-                item.edb_file_path,
-                item.copy_status.value,
-                item.copy_queue_length,
-                item.replay_queue_length,
-                _iso(item.last_full_backup),
-                _iso(item.last_incremental_backup),
-                item.fit,
-                _cell(item.warnings),
-                _cell(plan.warnings),
-            ]
-        )
+        row = [
+            *head,
+            item.storage_group,
+            item.database,
+            item.edb_file_path,
+            item.copy_status.value,
+            item.copy_queue_length,
+            item.replay_queue_length,
+            _iso(item.last_full_backup),
+            _iso(item.last_incremental_backup),
+            item.fit,
+            _cell(item.warnings),
+            _cell(plan.warnings),
+        ]
+        writer.writerow([guard_cell(c) for c in row])
     return buf.getvalue()
 
 
 def plan_from_csv(text: str) -> BackupPlan:
     """Read `plan_to_csv` output back; ValueError for other CSV."""
-    rows = list(csv.DictReader(io.StringIO(text)))
+    rows = [
+        {k: unguard_cell(v) if isinstance(v, str) else v for k, v in row.items()}
+        for row in csv.DictReader(io.StringIO(text))
+    ]
     if not rows or tuple(rows[0]) != CSV_COLUMNS:
         raise ValueError("not a backup plan CSV (wrong or missing header)")
     try:

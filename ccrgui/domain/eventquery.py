@@ -48,6 +48,7 @@ from ccrgui.domain.mentions import names_object
 from ccrgui.domain.model import Event, EventLevel
 from ccrgui.domain.nodenames import node_name_problem
 from ccrgui.domain.session_api import LogQuery
+from ccrgui.quoting import xpath_literal
 
 # ---------------------------------------------------------------------------------------------
 # Well-known names
@@ -336,31 +337,41 @@ def validate(flt: EventFilter) -> list[str]:
         problems.append(f"Event IDs: {exc}")
         return problems
     if flt.time_range is TimeRange.CUSTOM:
-        if flt.since is None and flt.until is None:
-            problems.append("Custom range: give a start or an end time.")
-        for label, value in (("start", flt.since), ("end", flt.until)):
-            if value is not None and value.tzinfo is None:
-                problems.append(f"Custom range: the {label} time has no time zone.")
-        if flt.since and flt.until and flt.since.tzinfo and flt.until.tzinfo and flt.since > flt.until:
-            problems.append("Custom range: the start is after the end.")
+        problems.extend(_custom_range_problems(flt))
     for label, value in (("start", flt.since), ("end", flt.until)):
         if value is not None and value.tzinfo is not None and _utc(value) is None:
             problems.append(f"Custom range: the {label} time is out of range.")
     if not 1 <= flt.max_events <= MAX_MAX_EVENTS:
         problems.append("Maximum events per node and log must be between 1 and 1,000,000.")
     if not problems:
-        try:
-            expressions = count_expressions(wevtutil_xpath(flt))
-        except FilterError as exc:
-            problems.append(str(exc))
-        else:
-            # One expression stays free for "Load more" (EventRecordID < n, see xpath_older_than).
-            if expressions + 1 > MAX_XPATH_EXPRESSIONS:
-                problems.append(
-                    f"The query needs {expressions} expressions; Windows allows {MAX_XPATH_EXPRESSIONS}, "
-                    "and ccrgui keeps one for Load more. Choose fewer sources, levels or event IDs."
-                )
+        problems.extend(_query_size_problems(flt))
     return problems
+
+
+def _custom_range_problems(flt: EventFilter) -> list[str]:
+    problems: list[str] = []
+    if flt.since is None and flt.until is None:
+        problems.append("Custom range: give a start or an end time.")
+    for label, value in (("start", flt.since), ("end", flt.until)):
+        if value is not None and value.tzinfo is None:
+            problems.append(f"Custom range: the {label} time has no time zone.")
+    if flt.since and flt.until and flt.since.tzinfo and flt.until.tzinfo and flt.since > flt.until:
+        problems.append("Custom range: the start is after the end.")
+    return problems
+
+
+def _query_size_problems(flt: EventFilter) -> list[str]:
+    try:
+        expressions = count_expressions(wevtutil_xpath(flt))
+    except FilterError as exc:
+        return [str(exc)]
+    # One expression stays free for "Load more" (EventRecordID < n, see xpath_older_than).
+    if expressions + 1 > MAX_XPATH_EXPRESSIONS:
+        return [
+            f"The query needs {expressions} expressions; Windows allows {MAX_XPATH_EXPRESSIONS}, "
+            "and ccrgui keeps one for Load more. Choose fewer sources, levels or event IDs."
+        ]
+    return []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,8 +379,6 @@ def validate(flt: EventFilter) -> list[str]:
 
 
 def _literal(value: str) -> str:
-    from ccrgui.remote.quoting import xpath_literal
-
     try:
         return xpath_literal(value)
     except ValueError as exc:
@@ -809,59 +818,72 @@ def _parse_clause(r: _XPathReader, out: _Parsed) -> None:
         r.take(kind="clause")
         return
     if tok[1] == "Provider":
-        r.take("Provider")
-        r.take("[")
-        names = [_provider_name(r)]
-        while r.at("or"):
-            r.take("or")
-            names.append(_provider_name(r))
-        r.take("]")
-        out.providers = out.providers + tuple(names)
+        _parse_providers(r, out)
     elif tok[1] == "TimeCreated":
         _parse_time(r, out)
     elif tok[1] in ("EventID", "Level"):
         _parse_atom_into(r, out)
     elif tok[1] == "(":
-        # A parenthesised or-group of Level, EventID terms, or a folded range exclusion.
-        save = r.i
-        r.take("(")
-        first, second = r.peek(), r.peek(1)
-        if first and second and first[1] == "EventID" and second[1] == "<":
-            r.i = save
-            out.exclude.append(_parse_range_exclusion(r))
-            return
-        levels: set[EventLevel] = set()
-        ids: list[IdRange] = []
-        while True:
-            if r.at("("):
-                ids.append(_parse_range(r))
-            else:
-                name = r.take(kind="name")
-                op = r.take(kind="op")
-                value = int(r.take(kind="num"))
-                if name == "Level" and op == "=":
-                    levels.add(_level(value))
-                elif name == "Level" and op in ("<=", "<"):
-                    levels |= {lv for lv in ALL_LEVELS if lv <= value - (op == "<")}
-                elif name == "EventID" and op == "=":
-                    ids.append(_id_range(value, value))
-                else:
-                    raise QueryListError(f"unsupported XPath term {name}{op}{value}")
-            if r.at("or"):
-                r.take("or")
-                continue
-            break
-        r.take(")")
-        if levels and ids:
-            raise QueryListError("unsupported XPath: levels and event IDs mixed in one or-group")
-        if levels:
-            out.levels = out.levels | frozenset(levels)
-        if ids:
-            if out.include:
-                raise QueryListError("unsupported XPath: two event ID groups")
-            out.include = tuple(ids)
+        _parse_group(r, out)
     else:
         r.take(kind="a Provider, Level, EventID or TimeCreated condition")
+
+
+def _parse_providers(r: _XPathReader, out: _Parsed) -> None:
+    """Provider[@Name='A' or @Name='B']."""
+    r.take("Provider")
+    r.take("[")
+    names = [_provider_name(r)]
+    while r.at("or"):
+        r.take("or")
+        names.append(_provider_name(r))
+    r.take("]")
+    out.providers = out.providers + tuple(names)
+
+
+def _parse_group(r: _XPathReader, out: _Parsed) -> None:
+    """A parenthesised or-group of Level, EventID terms, or a folded range exclusion."""
+    save = r.i
+    r.take("(")
+    first, second = r.peek(), r.peek(1)
+    if first and second and first[1] == "EventID" and second[1] == "<":
+        r.i = save
+        out.exclude.append(_parse_range_exclusion(r))
+        return
+    levels: set[EventLevel] = set()
+    ids: list[IdRange] = []
+    while True:
+        if r.at("("):
+            ids.append(_parse_range(r))
+        else:
+            _parse_group_term(r, levels, ids)
+        if r.at("or"):
+            r.take("or")
+            continue
+        break
+    r.take(")")
+    if levels and ids:
+        raise QueryListError("unsupported XPath: levels and event IDs mixed in one or-group")
+    if levels:
+        out.levels = out.levels | frozenset(levels)
+    if ids:
+        if out.include:
+            raise QueryListError("unsupported XPath: two event ID groups")
+        out.include = tuple(ids)
+
+
+def _parse_group_term(r: _XPathReader, levels: set[EventLevel], ids: list[IdRange]) -> None:
+    name = r.take(kind="name")
+    op = r.take(kind="op")
+    value = int(r.take(kind="num"))
+    if name == "Level" and op == "=":
+        levels.add(_level(value))
+    elif name == "Level" and op in ("<=", "<"):
+        levels |= {lv for lv in ALL_LEVELS if lv <= value - (op == "<")}
+    elif name == "EventID" and op == "=":
+        ids.append(_id_range(value, value))
+    else:
+        raise QueryListError(f"unsupported XPath term {name}{op}{value}")
 
 
 def _parse_atom_into(r: _XPathReader, out: _Parsed) -> None:

@@ -100,6 +100,16 @@ class ReplicationHealth:
         return next((c for c in self.checks if c.check.casefold() == check.casefold()), None)
 
 
+@dataclass(frozen=True)
+class ReplicationHealthReport:
+    """Test-ReplicationHealth as each node answered it (the cmdlet tests its own node), with
+    the nodes that could not run it and why."""
+
+    health: ReplicationHealth = ReplicationHealth()
+    errors: Mapping[str, str] = field(default_factory=dict)  # node -> why it has no checks
+    nodes: tuple[str, ...] = ()  # the nodes asked
+
+
 # -------------------------------------------------------------------- failover and failback
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from ccrgui.domain.maintenance import GroupFailoverPolicy, MailboxDatabaseStatus, WitnessReachability
+
 _E = TypeVar("_E", bound=enum.Enum)
 
 
@@ -457,6 +459,11 @@ class ClusterSnapshot:
     node_errors: tuple[NodeError, ...] = ()
     served_by: str = ""  # the node whose cluster.exe answered
     cms_version: str = ""  # the CMS's AdminDisplayVersion; nodes' details carry their installed build
+    # Read less often than the rest (kept between snapshots; see WinRMClusterSession):
+    cms_nodes: tuple[str, ...] = ()  # the CMS's RedundantMachines (Get-MailboxServer)
+    databases: tuple[MailboxDatabaseStatus, ...] = ()  # Get-MailboxDatabase -Status of the CMS
+    group_policies: tuple[GroupFailoverPolicy, ...] = ()  # cluster group X /prop + /listowners
+    witness: WitnessReachability | None = None  # Test-Path on the witness share from each node
     # The cluster's facts are in but Exchange has not answered yet (its snap-in still loading on
     # a first read): the CMS, its copies and the nodes' details are not known, so any group that
     # may be the CMS is refused with READING_EXCHANGE until the full snapshot replaces this one.
@@ -483,6 +490,9 @@ class ClusterSnapshot:
     @property
     def cms_group(self) -> Group | None:
         return next((g for g in self.groups if g.is_cms), None)
+
+    def policy(self, group: str) -> GroupFailoverPolicy | None:
+        return next((p for p in self.group_policies if p.group.casefold() == group.casefold()), None)
 
 
 @dataclass(frozen=True, slots=True)

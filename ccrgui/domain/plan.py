@@ -16,6 +16,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ccrgui.domain.maintenance import GroupFailoverPolicy
 from ccrgui.domain.model import ClusterSnapshot
 
 ANY_NODE = ""  # Step.node: the first node of the cluster that can be reached
@@ -40,6 +41,19 @@ class ActionKind(enum.Enum):
     SUSPEND_COPY = "copy.suspend"
     RESUME_COPY = "copy.resume"
     UPDATE_COPY = "copy.update"
+    # Node maintenance and the rolling upgrade (issue 11): `target` is the node unless noted.
+    STOP_CLUSTER_SERVICE = "node.stop_clussvc"
+    START_CLUSTER_SERVICE = "node.start_clussvc"
+    RESTART_NODE = "node.restart"  # waits until the node is Up again after a newer boot
+    STOP_SERVICE = "service.stop"  # target: the service name, node: where
+    START_SERVICE = "service.start"
+    RESTART_SERVICE = "service.restart"
+    SETUP_UPGRADE = "node.setup_upgrade"  # text: the setup files folder
+    SETUP_UPGRADE_CMS = "cms.setup_upgrade"  # target: the node that owns the CMS; text: the folder
+    INSTALL_ROLLUP = "node.install_rollup"  # text: the .msp path
+    MOUNT_DATABASE = "database.mount"  # target: the database identity (CMS\\SG\\DB)
+    DISMOUNT_DATABASE = "database.dismount"
+    SET_GROUP_POLICY = "group.policy"  # preferred owners, failover and failback (request.policy)
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,7 @@ class ActionRequest:
     node: str | None = None  # move: destination (None = best possible node)
     text: str = ""  # move comment, stop reason or suspend comment
     validate_only: bool = False  # CMS move: -ValidateOnly (moves nothing)
+    policy: GroupFailoverPolicy | None = None  # SET_GROUP_POLICY: the edited policy
 
 
 SnapshotTest = Callable[[ClusterSnapshot], bool]
@@ -82,6 +97,8 @@ class Step:
     wait: WaitUntil | None = None
     check: OutcomeCheck | None = None
     timeout_s: float | None = None  # per line; None: the session's action timeout
+    ok_exit_codes: tuple[int, ...] = (0,)  # e.g. msiexec's 3010 (success, reboot required)
+    stream: bool = False  # report output as it arrives (ProgressKind.CHUNK), e.g. setup.com
 
 
 @dataclass(frozen=True)
@@ -127,6 +144,7 @@ class ProgressKind(enum.Enum):
     STEP_STARTED = "started"
     LINE_SENT = "sent"  # a command line is about to be sent to `node`
     OUTPUT = "output"  # text a command printed
+    CHUNK = "chunk"  # a piece of output as it arrives (steps with `stream`), before OUTPUT
     WAITING = "waiting"  # polling for the step's WaitUntil condition
     STEP_DONE = "done"
     STEP_FAILED = "failed"

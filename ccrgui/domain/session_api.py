@@ -13,8 +13,10 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ccrgui.domain.model import ActionResult, ClusterSnapshot, Event
+from ccrgui.domain.maintenance import ReplicationHealthReport, WitnessReachability
+from ccrgui.domain.model import ActionResult, ClusterSnapshot, Event, SetupReport
 from ccrgui.domain.plan import ActionRequest, Plan, ProgressCallback, Refusal
+from ccrgui.domain.upgrade.facts import NodeUpgradeFacts
 
 PartialCallback = Callable[[ClusterSnapshot], None]  # the cluster before Exchange answered
 
@@ -87,6 +89,19 @@ class EventBatch:
     final: bool = True
 
 
+class EventSource(Protocol):
+    """What the events view needs of a session: whose events, which nodes, and the queries.
+    Every `ClusterSession` is one."""
+
+    @property
+    def cluster_name(self) -> str: ...
+
+    @property
+    def settings(self) -> ConnectionSettings: ...
+
+    def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]: ...
+
+
 class ClusterSession(Protocol):
     """A connection to one cluster.  Implemented by `ccrgui.remote.session.WinRMClusterSession`.
 
@@ -137,6 +152,30 @@ class ClusterSession(Protocol):
     async def resume_copy(self, storage_group: str) -> ActionResult: ...
 
     async def update_copy(self, storage_group: str) -> ActionResult: ...
+
+    async def read_upgrade_facts(self, node: str, setup_folder: str = "", msp: str = "") -> NodeUpgradeFacts:
+        """What the upgrade's pre-checks read on one node (folder, setup.com build, .msp, disk,
+        services); a node that does not answer comes back with `error` set."""
+        ...
+
+    def parse_setup_output(self, text: str) -> SetupReport:
+        """setup.com's console text (complete or partial) as steps and a verdict."""
+        ...
+
+    def mark_stale(self) -> None:
+        """The next snapshot re-reads what is otherwise read only every minute or few (database
+        status and backup times, the witness share, preferred owners and failover policies):
+        F5 on a view that shows them."""
+        ...
+
+    async def replication_health(self) -> ReplicationHealthReport:
+        """Test-ReplicationHealth on every node, on demand (it takes seconds on real servers)."""
+        ...
+
+    async def check_witness(self) -> WitnessReachability | None:
+        """Test-Path on the file share witness from every node now (None: no share known).
+        The snapshot also carries the last answer, refreshed every minute or so."""
+        ...
 
     def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:
         """Run the queries in parallel; yield each node's batches as soon as they are read (a

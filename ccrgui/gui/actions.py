@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ccrgui.domain.maintenance import GroupFailoverPolicy, MailboxDatabaseStatus
 from ccrgui.domain.model import (
     READING_EXCHANGE,
     ClusterSnapshot,
     Group,
     GroupState,
+    Node,
     NodeState,
     StorageGroupCopy,
 )
@@ -43,6 +45,19 @@ RESUME = "node.resume"
 SUSPEND_COPY = "copy.suspend"
 RESUME_COPY = "copy.resume"
 UPDATE_COPY = "copy.update"
+STOP_CLUSSVC = "node.stop_clussvc"
+START_CLUSSVC = "node.start_clussvc"
+RESTART_NODE = "node.restart"
+MOVE_CORE = "cluster.move_core"  # submenu: Cluster Group (the core cluster resources)
+MOVE_CORE_TO = "cluster.move_core_to"
+MOVE_STORAGE = "storage.move"  # submenu: Available Storage
+MOVE_STORAGE_TO = "storage.move_to"
+UPGRADE = "cluster.upgrade"  # window command: opens the upgrade wizard (gui/upgrade_wizard.py)
+MOUNT_DB = "database.mount"  # submenus; children carry the database identity as target
+MOUNT_DB_ONE = "database.mount_one"
+DISMOUNT_DB = "database.dismount"
+DISMOUNT_DB_ONE = "database.dismount_one"
+GROUP_POLICY = "group.policy"  # opens the editable properties, then confirms the plan
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,14 @@ class Selection:
         return ""
 
     @property
+    def entry_blocked(self) -> str:
+        """Why the cluster cannot be worked on at all (not connected); busy does not count."""
+        e = self.entry
+        if e.state is not ConnState.CONNECTED or e.snapshot is None:
+            return f"{e.label} is {e.state.value.lower()}" + (f": {e.error}" if e.error else "")
+        return ""
+
+    @property
     def target_path(self) -> str:
         """What the operations log names as the target: CLUSTER\\object."""
         name = self.ref.name
@@ -115,6 +138,7 @@ class Inputs:
 
     text: str = ""
     validate_only: bool = False
+    policy: GroupFailoverPolicy | None = None  # from the properties editor (GROUP_POLICY)
 
 
 class ClusterAction:
@@ -125,6 +149,8 @@ class ClusterAction:
     label: str = ""
     icon: str = ""
     kinds: tuple[Kind, ...] = ()
+    child_id: str = ""  # the id of its submenu entries, if it has any
+    edits_policy: bool = False  # the window opens the properties editor before confirming
 
     def specs(self, sel: Selection) -> list[ActionSpec]:
         """The menu entries for `sel` (usually one); empty when it does not apply."""
@@ -411,6 +437,250 @@ class UpdateCopy(ClusterAction):
         return f"Update (reseed) copy of {sel.ref.name}"
 
 
+def _node(sel: Selection) -> Node | None:
+    snap = sel.snapshot
+    return snap.node(sel.ref.name) if snap is not None else None
+
+
+def _runs_cms(sel: Selection, node: Node) -> str:
+    """Why a node that runs the clustered mailbox server must not lose its cluster service."""
+    snap = sel.snapshot
+    active = snap.cms.active_node if snap is not None and snap.cms is not None else ""
+    if active and active.casefold() == node.name.casefold():
+        return (
+            f"{node.name} runs the clustered mailbox server: move it to the other node first "
+            "(it must fail over through Exchange, not because its node left)"
+        )
+    return ""
+
+
+class StopClusterService(ClusterAction):
+    id, label, icon, kinds = STOP_CLUSSVC, "Stop Cluster Service", "offline", (Kind.NODE,)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        n = _node(sel)
+        if n is None:
+            return []
+        running = n.state in (NodeState.UP, NodeState.PAUSED)
+        why = "" if running else f"The cluster service of {n.name} is not running"
+        return [self._spec(sel, why or _runs_cms(sel, n))]
+
+    def confirmation(self, sel: Selection, spec: ActionSpec) -> Confirmation:
+        node = sel.ref.name
+        return Confirmation(
+            f"Stop the cluster service on {node}",
+            f"{node} leaves the cluster: the groups it owns move to the other node, and the cluster "
+            "loses a vote until the service is started again.",
+            "Stop Cluster Service",
+        )
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        return ActionRequest(ActionKind.STOP_CLUSTER_SERVICE, sel.ref.name)
+
+
+class StartClusterService(ClusterAction):
+    id, label, icon, kinds = START_CLUSSVC, "Start Cluster Service", "up", (Kind.NODE,)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        n = _node(sel)
+        if n is None:
+            return []
+        down = n.state is NodeState.DOWN
+        why = "" if down else f"The cluster service of {n.name} is running ({n.state.value})"
+        return [self._spec(sel, why)]
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        return ActionRequest(ActionKind.START_CLUSTER_SERVICE, sel.ref.name)
+
+
+class RestartNode(ClusterAction):
+    """shutdown /r on the node, then wait until it is Up again after a newer boot."""
+
+    id, label, icon, kinds = RESTART_NODE, "Restart the node…", "node", (Kind.NODE,)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        n = _node(sel)
+        if n is None:
+            return []
+        why = "" if n.state in (NodeState.UP, NodeState.PAUSED) and n.reachable else f"{n.name} is not Up"
+        return [self._spec(sel, why or _runs_cms(sel, n))]
+
+    def confirmation(self, sel: Selection, spec: ActionSpec) -> Confirmation:
+        node = sel.ref.name
+        return Confirmation(
+            f"Restart {node}",
+            f"Windows restarts on {node}: the groups it owns move to the other node; the console waits "
+            "until the node is Up again with its cluster service running.",
+            "Restart",
+        )
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        return ActionRequest(ActionKind.RESTART_NODE, sel.ref.name)
+
+    def log_label(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> str:
+        return f"Restart {sel.ref.name}"
+
+
+class MoveSpecialGroup(ClusterAction):
+    """Cluster Group / Available Storage: not under Services and Applications (as in FCM), moved
+    from the cluster (core resources) and the Storage item; the rolling upgrade moves them off the
+    node it patches."""
+
+    child_id = ""
+    core = True
+
+    def _group(self, sel: Selection) -> Group | None:
+        snap = sel.snapshot
+        if snap is None:
+            return None
+        return next((g for g in snap.groups if (g.is_core if self.core else g.is_storage)), None)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        g, snap = self._group(sel), sel.snapshot
+        if g is None or snap is None:
+            return []
+        targets = []
+        for n in snap.nodes:
+            if n.name.casefold() == g.owner.casefold():
+                continue
+            why = "" if n.state is NodeState.UP else f"{n.name} is {n.state.value.lower()}"
+            targets.append(ActionSpec(self.child_id, n.name, not why, why, target=n.name))
+        why = sel.blocked or _pending(g) or ("" if targets else f"{g.name} has no other node to move to")
+        label = f"{self.label} (now on {g.owner})" if g.owner else self.label
+        return [ActionSpec(self.id, label, not why, why, children=tuple(targets), icon=self.icon)]
+
+    def confirmation(self, sel: Selection, spec: ActionSpec) -> Confirmation:
+        g = self._group(sel)
+        name = g.name if g else "the group"
+        impact = (
+            f"{name} goes offline on {g.owner if g else '?'} and online on {spec.target}: the cluster "
+            "name and address are unavailable for a few seconds (mail service is not affected)."
+            if self.core
+            else f"The disks in {name} go offline and come online on {spec.target}."
+        )
+        return Confirmation(f"Move {name}", impact, "Move")
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        g = self._group(sel)
+        return ActionRequest(ActionKind.MOVE_GROUP, g.name if g else "", spec.target or None)
+
+    def log_label(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> str:
+        g = self._group(sel)
+        return f"Move {g.name if g else '?'} to {spec.target}"
+
+
+class MoveCoreGroup(MoveSpecialGroup):
+    id, label, icon, kinds = MOVE_CORE, "Move Core Cluster Resources", "cluster", (Kind.CLUSTER,)
+    child_id, core = MOVE_CORE_TO, True
+
+
+class MoveAvailableStorage(MoveSpecialGroup):
+    id, label, icon, kinds = MOVE_STORAGE, "Move Available Storage", "storage", (Kind.STORAGE,)
+    child_id, core = MOVE_STORAGE_TO, False
+
+
+def _cms_databases(sel: Selection) -> list[MailboxDatabaseStatus]:
+    g, snap = _group(sel), sel.snapshot
+    if g is None or snap is None or not g.is_cms:
+        return []
+    return list(snap.databases)
+
+
+class _DatabaseAction(ClusterAction):
+    """A submenu on the clustered mailbox server: one entry per database (Get-MailboxDatabase -Status)."""
+
+    mount = True
+    kinds = (Kind.GROUP,)
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        dbs = _cms_databases(sel)
+        if not dbs:
+            return []
+        g = _group(sel)
+        assert g is not None
+        children = []
+        for d in dbs:
+            why = ""
+            if d.mounted is None:
+                why = f"The mount state of {d.name} is not known"
+            elif d.mounted == self.mount:
+                why = f"{d.name} is already {'mounted' if d.mounted else 'dismounted'}"
+            elif self.mount and g.state is not GroupState.ONLINE:
+                why = f"{g.name} is {g.state.value.lower()}: a database mounts only while it is online"
+            ident = d.identity or f"{d.storage_group}\\{d.name}"
+            children.append(
+                ActionSpec(self.child_id, f"{d.storage_group_name}\\{d.name}", not why, why, target=ident)
+            )
+        why = sel.blocked or ("" if any(c.enabled for c in children) else "No database can be " + self._verb)
+        return [ActionSpec(self.id, self.label, not why, why, children=tuple(children), icon=self.icon)]
+
+    @property
+    def _verb(self) -> str:
+        return "mounted" if self.mount else "dismounted"
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        kind = ActionKind.MOUNT_DATABASE if self.mount else ActionKind.DISMOUNT_DATABASE
+        return ActionRequest(kind, spec.target)
+
+    def log_label(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> str:
+        return f"{'Mount' if self.mount else 'Dismount'} {spec.target}"
+
+
+class MountDatabase(_DatabaseAction):
+    id, child_id, label, icon, mount = MOUNT_DB, MOUNT_DB_ONE, "Mount Database", "online", True
+
+    def confirmation(self, sel: Selection, spec: ActionSpec) -> Confirmation:
+        return Confirmation(
+            f"Mount {spec.text}",
+            f"The store mounts {spec.target} on the active node; its users get mail access again.",
+            "Mount",
+        )
+
+
+class DismountDatabase(_DatabaseAction):
+    id, child_id, label, icon, mount = DISMOUNT_DB, DISMOUNT_DB_ONE, "Dismount Database", "offline", False
+
+    def confirmation(self, sel: Selection, spec: ActionSpec) -> Confirmation:
+        return Confirmation(
+            f"Dismount {spec.text}",
+            f"Users of mailboxes in {spec.target} lose mail access until it is mounted again; "
+            "backups of it stop.",
+            "Dismount",
+        )
+
+
+class EditGroupPolicy(ClusterAction):
+    """Preferred owners, failover threshold and period, failback: edited in the properties dialog,
+    then confirmed with the cluster.exe lines that will run."""
+
+    id, label, icon, kinds = GROUP_POLICY, "Failover and Failback Properties…", "group", (Kind.GROUP,)
+    edits_policy = True
+
+    def specs(self, sel: Selection) -> list[ActionSpec]:
+        g, snap = _group(sel), sel.snapshot
+        if g is None or snap is None:
+            return []
+        read = snap.policy(g.name) is not None
+        why = "" if read else f"The failover properties of {g.name} are not read yet"
+        return [self._spec(sel, why)]
+
+    def confirmation(self, sel: Selection, spec: ActionSpec) -> Confirmation:
+        g = _group(sel)
+        name = g.name if g else sel.ref.name
+        return Confirmation(
+            f"Change the properties of {name}",
+            f"The cluster uses the new preferred owners and failover/failback settings of {name} at its "
+            "next failover or failback; nothing moves now.",
+            "Apply",
+        )
+
+    def request(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> ActionRequest:
+        return ActionRequest(ActionKind.SET_GROUP_POLICY, sel.ref.name, policy=inputs.policy)
+
+    def log_label(self, sel: Selection, spec: ActionSpec, inputs: Inputs) -> str:
+        return f"Change the failover properties of {sel.ref.name}"
+
+
 # The registry, in menu order per kind.
 CLUSTER_ACTIONS: tuple[ClusterAction, ...] = (
     BringOnline(),
@@ -421,8 +691,17 @@ CLUSTER_ACTIONS: tuple[ClusterAction, ...] = (
     SuspendCopy(),
     ResumeCopy(),
     UpdateCopy(),
+    StopClusterService(),
+    StartClusterService(),
+    RestartNode(),
+    MoveCoreGroup(),
+    MoveAvailableStorage(),
+    MountDatabase(),
+    DismountDatabase(),
+    EditGroupPolicy(),
 )
 _BY_ID = {a.id: a for a in CLUSTER_ACTIONS} | {MOVE_TO: CLUSTER_ACTIONS[2]}
+_BY_ID |= {a.child_id: a for a in CLUSTER_ACTIONS if a.child_id}
 
 
 def cluster_action(action_id: str) -> ClusterAction | None:
@@ -436,7 +715,17 @@ COMMAND_ICONS = {
     EVENTS_FILTER: "events",
     CONNECT: "cluster",
     DISCONNECT: "offline",
+    UPGRADE: "exchange",
 }
+UPGRADE_TEXT = "Upgrade Exchange on this cluster…"
+
+
+def _upgrade(sel: Selection) -> ActionSpec:
+    snap = sel.snapshot
+    why = sel.entry_blocked if snap is not None else f"{sel.entry.label} has not been read yet"
+    if not why and (snap is None or snap.cms is None):
+        why = "No Exchange clustered mailbox server was found on this cluster"
+    return _cmd(UPGRADE, UPGRADE_TEXT, not why, why or "Rolling service-pack or update-rollup upgrade")
 
 
 def _cmd(action_id: str, text: str, enabled: bool = True, reason: str = "", shortcut: str = "") -> ActionSpec:
@@ -459,6 +748,8 @@ def actions_for(ref: ItemRef | None, entry: ClusterEntry | None, busy: str = "")
         reachable = "" if snap is not None else f"{entry.label} has not been read yet"
         return [
             _cmd(EVENTS, "Show Critical Events", not reachable, reachable),
+            _upgrade(sel),
+            *(_registered(sel) if snap is not None else []),
             SEPARATOR,
             refresh,
             _cmd(DISCONNECT, f"Disconnect from {entry.label}"),
@@ -469,8 +760,11 @@ def actions_for(ref: ItemRef | None, entry: ClusterEntry | None, busy: str = "")
     if ref.kind is Kind.GROUP:
         if not registered:
             return [refresh]
+        group = snap.group(ref.name)
+        upgrade = [_upgrade(sel)] if group is not None and group.is_cms else []
         return [
             *registered,
+            *upgrade,
             SEPARATOR,
             _cmd(EVENTS, "Show the critical events for this application"),
             SEPARATOR,

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import TypeVar
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -182,8 +183,7 @@ class ConnectDialog(QDialog):
         self._stored: set[str] = set()  # keyring accounts whose remembered password was offered
         self.form = load_form("connect.ui", self)
         lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.form)
+        lay.addWidget(self.form)  # the dialog's own margins around the form
         f = self.form
         self.host = _child(f, QComboBox, "hostCombo")
         self.https = _child(f, QRadioButton, "httpsRadio")
@@ -311,3 +311,11 @@ class ConnectDialog(QDialog):
                 log.warning("%s", failed)
         remember_recent(self._qsettings, s)
         self.accept()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Start in the host field with the last host selected: typing replaces it."""
+        super().showEvent(event)
+        self.host.setFocus(Qt.FocusReason.OtherFocusReason)
+        editor = self.host.lineEdit()
+        if editor is not None:
+            editor.selectAll()

@@ -265,6 +265,15 @@ class ConnectionManager(QObject):
         return result
 
 
+def critical_text(conn: Connection) -> str:
+    """The critical-event count as shown: never "Reading…" for a cluster nobody can read."""
+    if conn.critical:
+        return conn.critical
+    if conn.entry.state is ConnState.UNREACHABLE:
+        return "Not read: the cluster cannot be reached"
+    return "Reading…"
+
+
 def nothing_read(snap: ClusterSnapshot) -> bool:
     """True when no node answered (the backend returns errors for all and no cluster state)."""
     return bool(snap.node_errors) and not snap.served_by and not snap.groups

@@ -10,20 +10,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QSizePolicy,
+    QSpacerItem,
     QStyle,
     QTableView,
     QTabWidget,
@@ -86,6 +89,15 @@ class ConfirmDialog(QDialog):
         self.input.setVisible(bool(c.input_label))
         if c.input_label:
             form.addRow(c.input_label, self.input)
+        # Enter in the text field must not accept: Cancel is the default button, and a
+        # destructive action runs only on an explicit click (or Alt+key) on its button.
+        self.input.installEventFilter(self)
+        self.hint = plain_label()  # why the accept button is disabled, in words (not only a tooltip)
+        self.hint.setObjectName("confirmHint")
+        self.hint.setWordWrap(True)
+        self.hint.setAccessibleName("Why the button is disabled")
+        self.hint.setStyleSheet("color: palette(dark);")
+        self._accept_text = c.accept_text
         self.validate_only = QCheckBox("&Validate only (check that the move would succeed, move nothing)")
         self.validate_only.setVisible(c.offer_validate_only)
         self._offer_validate = c.offer_validate_only
@@ -108,6 +120,7 @@ class ConfirmDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addLayout(form)
+        lay.addWidget(self.hint)
         lay.addWidget(self.validate_only)
         lay.addWidget(QLabel("Command that will run:"))
         lay.addWidget(self.command_view)
@@ -117,7 +130,8 @@ class ConfirmDialog(QDialog):
         self.input.textChanged.connect(self._update)
         self.validate_only.toggled.connect(self._update)
         self._update()
-        self.resize(560, self.sizeHint().height())
+        fit_title(self)
+        self.resize(max(560, self.minimumWidth()), self.sizeHint().height())
 
     def inputs(self) -> Inputs:
         return Inputs(self.text(), self._offer_validate and self.validate_only.isChecked())
@@ -126,7 +140,8 @@ class ConfirmDialog(QDialog):
         text = self.text()
         self.plan = self._plan_for(self.inputs())
         if self._needs_input and not text:
-            ok, why = False, "Enter a " + self.input.accessibleName().lower() + " first"
+            what = self.input.accessibleName().lower()
+            ok, why = False, f"Enter a {what} first: {self._accept_text} stays disabled until there is one"
         elif isinstance(self.plan, Refusal):
             ok, why = False, self.plan.reason  # nothing would be sent
         else:
@@ -141,12 +156,43 @@ class ConfirmDialog(QDialog):
             self.where.setText("")
         self.ok_button.setEnabled(ok)
         self.ok_button.setToolTip(why)
+        self.hint.setText(why)
+        self.hint.setVisible(bool(why))
+        validating = self._offer_validate and self.validate_only.isChecked()
+        accept = "Validate" if validating else self._accept_text  # the button says what it does
+        self.ok_button.setText(accept)
+        self.ok_button.setAccessibleName(accept)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.input
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            return True  # swallowed: neither accept nor (losing the typed comment) cancel
+        return super().eventFilter(watched, event)
 
     def text(self) -> str:
         return self.input.text().strip()
 
     def commands(self) -> str:
         return self.command_view.toPlainText()
+
+
+TITLE_BAR_CHROME = 140  # the title bar's icon and buttons, beside the title's text
+
+
+def fit_title(dialog: QDialog) -> None:
+    """Make `dialog` at least as wide as its window title (the title bar would elide it)."""
+    need = dialog.fontMetrics().horizontalAdvance(dialog.windowTitle()) + TITLE_BAR_CHROME
+    layout = dialog.layout()
+    if isinstance(dialog, QMessageBox) and isinstance(layout, QGridLayout):
+        # QMessageBox sizes itself to its text; a spacer row is the width it respects.
+        spacer = QSpacerItem(need, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding)
+        layout.addItem(spacer, layout.rowCount(), 0, 1, layout.columnCount())
+    elif dialog.minimumWidth() < need:
+        dialog.setMinimumWidth(need)
 
 
 def show_error(parent: QWidget | None, title: str, message: str, details: str = "") -> QMessageBox:
@@ -157,6 +203,7 @@ def show_error(parent: QWidget | None, title: str, message: str, details: str = 
     box.setWindowModality(Qt.WindowModality.NonModal)
     if details:
         box.setDetailedText(details)
+    fit_title(box)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.show()
     return box
@@ -187,7 +234,8 @@ class PropertiesDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(tabs)
         lay.addWidget(buttons)
-        self.resize(600, 400)
+        fit_title(self)
+        self.resize(max(600, self.minimumWidth()), 400)
 
 
 __all__ = ["ConfirmDialog", "PropertiesDialog", "await_dialog", "show_error"]

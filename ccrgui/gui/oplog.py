@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -31,10 +31,11 @@ from PySide6.QtWidgets import (
 
 from ccrgui.atomicfile import write_text_atomic
 from ccrgui.domain.model import ActionResult
+from ccrgui.gui.columns import fit_widths
 from ccrgui.gui.plaintext import plain_tooltip
 
 RUNNING, SUCCEEDED, FAILED, CANCELLED = "Running", "Succeeded", "Failed", "Cancelled"
-COLUMNS = ("Time", "Target", "Action", "Command", "Status", "Output")
+COLUMNS = ("Time", "Target", "Action", "Command", "Status", "Duration", "Output")
 _ids = itertools.count(1)
 
 
@@ -47,13 +48,33 @@ class OpEntry:
     command: str
     status: str = RUNNING
     output: str = ""
+    finished: datetime | None = None
+
+    @property
+    def duration(self) -> str:
+        """How long it ran ("" while running): "0.4 s", "12 s", "3 min 05 s"."""
+        if self.finished is None:
+            return ""
+        return fmt_duration((self.finished - self.time).total_seconds())
 
     def as_text(self) -> str:
+        done = f" (finished {self.finished.strftime('%H:%M:%S')}, {self.duration})" if self.finished else ""
         return (
-            f"[{self.time.strftime('%Y-%m-%d %H:%M:%S')}] {self.target}: {self.action}: {self.status}\n"
+            f"[{self.time.strftime('%Y-%m-%d %H:%M:%S')}] {self.target}: {self.action}: {self.status}{done}\n"
             + "".join(f"  > {line}\n" for line in self.command.splitlines())
             + "".join(f"    {line}\n" for line in self.output.splitlines())
         )
+
+
+def fmt_duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{max(0.0, seconds):.1f} s"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def result_output(result: ActionResult) -> str:
@@ -95,11 +116,17 @@ class OpLogModel(QAbstractTableModel):
                 "Action": e.action,
                 "Command": e.command.splitlines()[0] if e.command else "",
                 "Status": e.status,
+                "Duration": e.duration or ("running…" if e.status == RUNNING else ""),
                 "Output": e.output.strip().splitlines()[0] if e.output.strip() else "",
             }[col]
             return value
+        if role == Qt.ItemDataRole.ToolTipRole and col in ("Target", "Action"):
+            return plain_tooltip(e.target if col == "Target" else e.action)
         if role == Qt.ItemDataRole.ToolTipRole and col in ("Command", "Output"):
             return plain_tooltip(e.command if col == "Command" else e.output)
+        if role == Qt.ItemDataRole.ToolTipRole and col in ("Time", "Duration"):
+            end = f"finished {e.finished.strftime('%Y-%m-%d %H:%M:%S')}" if e.finished else "still running"
+            return f"started {e.time.strftime('%Y-%m-%d %H:%M:%S')}, {end}"
         if role == Qt.ItemDataRole.ForegroundRole and col == "Status" and e.status in _STATUS_COLOURS:
             return QBrush(_STATUS_COLOURS[e.status])
         return None
@@ -126,7 +153,11 @@ class OpLogModel(QAbstractTableModel):
         for row, e in enumerate(self._entries):
             if e.entry_id == entry_id:
                 self._entries[row] = replace(
-                    e, status=status, output=output, command=e.command if command is None else command
+                    e,
+                    status=status,
+                    output=output,
+                    command=e.command if command is None else command,
+                    finished=datetime.now().astimezone(),
                 )
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
                 return
@@ -154,10 +185,11 @@ class OpLogDock(QDockWidget):
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)  # one line per operation; the details box has the rest
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((70, 90, 200, 330, 80)):
+        for col, width in enumerate((70, 90, 200, 330, 80, 70)):
             self.table.setColumnWidth(col, width)
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
@@ -186,6 +218,28 @@ class OpLogDock(QDockWidget):
         self.table.selectionModel().selectionChanged.connect(self._show_details)
         self.model.dataChanged.connect(self._show_details)
         self.model.rowsInserted.connect(lambda *_: self.table.scrollToBottom())
+        self.model.rowsInserted.connect(lambda *_: self.fit_columns())
+        self.model.dataChanged.connect(lambda *_: self.fit_columns())
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Short columns fit their content; Command is capped and Output takes the rest (both
+        elide, with the whole text in the tooltip)."""
+        header = self.table.horizontalHeader()
+        want = {}
+        for col, name in enumerate(COLUMNS[:-1]):
+            want[col] = max(self.table.sizeHintForColumn(col), header.sectionSizeHint(col))
+            if name == "Command":
+                want[col] = min(want[col], 330)
+        width = self.table.viewport().width()
+        keep = [COLUMNS.index(name) for name in ("Time", "Status", "Duration")]
+        for col, size in fit_widths(want, width - max(120, width // 5), keep).items():
+            header.resizeSection(col, size)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
 
     def selected_rows(self) -> list[int]:
         return sorted({i.row() for i in self.table.selectionModel().selectedRows()})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ccrgui.domain.backupplan import BackupPlan, BackupThresholds, build_backup_plan
+from ccrgui.domain.maintenance import MailboxDatabaseStatus, QuorumHealth
 from ccrgui.domain.model import (
     READING_EXCHANGE,
     ClusterSnapshot,
@@ -33,7 +35,9 @@ from ccrgui.domain.model import (
     Resource,
     StorageGroupCopy,
 )
+from ccrgui.domain.quorumhealth import assess as assess_quorum
 from ccrgui.gui import icons
+from ccrgui.gui.columns import fit_widths
 from ccrgui.gui.plaintext import plain_label, plain_tooltip
 from ccrgui.gui.state import ClusterEntry, ConnState, ItemRef, Kind
 from ccrgui.gui.tree import node_error, service_groups
@@ -69,6 +73,7 @@ class Results:
     title: str
     sections: tuple[Section, ...] = ()
     grey: bool = False
+    pending: str = ""  # the action running on this cluster, shown above the sections
 
     def section(self, title: str) -> Section:
         for s in self.sections:
@@ -82,6 +87,9 @@ class ResultContext:
     """Facts the snapshot lacks: the count of critical events read separately, per connection."""
 
     critical_events: dict[str, str] = field(default_factory=dict)
+    # Settings the backup view applies (QSettings "backup/full_max_age_days").
+    backup_thresholds: BackupThresholds = field(default_factory=BackupThresholds)
+    busy: dict[str, str] = field(default_factory=dict)  # conn_id -> label of the running action
 
 
 def state_cell(state: Any) -> Cell:
@@ -220,7 +228,9 @@ def build_results(ref: ItemRef | None, entries: dict[str, ClusterEntry], ctx: Re
         return Results(entry.label, (props("Summary", pairs),), grey=True)
     builder = _BUILDERS[ref.kind]
     title, sections = builder(ref, entry, snap, ctx)
-    return Results(title, tuple(sections), grey)
+    busy = ctx.busy.get(ref.conn_id, "")
+    pending = f"{busy}: running… This view shows the result when it finishes." if busy else ""
+    return Results(title, tuple(sections), grey, pending)
 
 
 def _conn_badge(state: ConnState) -> str:
@@ -237,10 +247,12 @@ Built = tuple[str, list[Section]]
 
 def _cluster(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
     q = snap.quorum
+    core = next((g for g in snap.groups if g.is_core), None)
     pairs = [
         ("Name", snap.cluster_name),
         ("Connection", e.state.value + (f": {e.error}" if e.error else "")),
-        ("Current host server", snap.served_by),
+        # FCM's "current host server" is the owner of the core cluster group, not the node we asked.
+        ("Current host server", core.owner if core and core.owner else snap.served_by),
         ("Quorum configuration", q.model if q else "Unknown"),
     ]
     if snap.reading_exchange:
@@ -249,7 +261,6 @@ def _cluster(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultCo
         pairs.append(("Witness", f"{q.resource}: {q.witness_state.value if q.witness_state else 'Unknown'}"))
     pairs.append(("Critical events (last 24 hours)", ctx.critical_events.get(e.conn_id, "Reading…")))
     pairs.append(("Last refresh", fmt_time(snap.taken_at)))
-    core = next((g for g in snap.groups if g.is_core), None)
     core_res = snap.resources_of(core.name) if core else ()
     sections = [
         props("Summary of Cluster " + snap.cluster_name, pairs),
@@ -324,13 +335,22 @@ def _group(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultCont
                 "No Exchange service resources found",
             )
         )
-        sections.append(
-            Section(
-                "Databases",
-                ("Storage Group", "Database", "Status"),
-                tuple(_database_row(r, g.name) for r in dbs),
+        if snap.databases:
+            sections.append(
+                Section(
+                    "Databases",
+                    ("Storage Group", "Database", "Mounted", "Last Full Backup", "Last Incremental Backup"),
+                    tuple(_database_status_row(d) for d in snap.databases),
+                )
             )
-        )
+        else:
+            sections.append(
+                Section(
+                    "Databases",
+                    ("Storage Group", "Database", "Status"),
+                    tuple(_database_row(r, g.name) for r in dbs),
+                )
+            )
         sections.append(
             Section("CCR copy health", COPY_HEADERS, _copy_rows(snap.copies), "No storage group copy status")
         )
@@ -346,8 +366,55 @@ def _database_row(r: Resource, cms: str) -> tuple[Cell, ...]:
     return (Cell(sg), Cell(db or name), state_cell(r.state))
 
 
+def cms_role(snap: ClusterSnapshot, node: str) -> str:
+    """Active or passive for the clustered mailbox server ("" when there is none)."""
+    cms = snap.cms
+    group = snap.cms_group
+    name = (cms.name.split(".")[0] if cms is not None and cms.name else "") or (group.name if group else "")
+    active = (cms.active_node if cms is not None else "") or (group.owner if group else "")
+    if not name or not active:
+        return ""
+    if active.casefold() == node.casefold():
+        return f"Active (runs {name})"
+    return f"Passive ({name} runs on {active})"
+
+
+def _database_status_row(d: MailboxDatabaseStatus) -> tuple[Cell, ...]:
+    mounted = (
+        Cell("Unknown", "unknown")
+        if d.mounted is None
+        else Cell("Mounted", "online")
+        if d.mounted
+        else Cell("Dismounted", "offline")
+    )
+    return (
+        Cell(d.storage_group_name),
+        Cell(d.name),
+        mounted,
+        Cell(fmt_local(d.last_full_backup)),
+        Cell(fmt_local(d.last_incremental_backup)),
+    )
+
+
+def fmt_local(when: datetime | None, *, seconds: bool = True) -> str:
+    """A time the servers print in their local time (naive) or an aware one (shown in ours)."""
+    if when is None:
+        return "Never"
+    shown = when.astimezone() if when.tzinfo else when
+    return shown.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
 def _nodes(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
-    return "Nodes", [Section("Nodes", ("Name", "Status", "Error"), _node_rows(snap))]
+    rows = tuple(
+        (
+            Cell(n.name, "node"),
+            state_cell(n.state),
+            Cell(cms_role(snap, n.name)),
+            Cell(node_error(snap, n.name)),
+        )
+        for n in snap.nodes
+    )
+    return "Nodes", [Section("Nodes", ("Name", "Status", "Clustered mailbox server", "Error"), rows)]
 
 
 def _node(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
@@ -356,6 +423,9 @@ def _node(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultConte
         return ref.name, [props("Summary", [("Name", ref.name), ("Status", "No longer in the cluster")])]
     d = n.details
     pairs = [("Name", n.name), ("Status", n.state.value), ("Node ID", str(n.node_id))]
+    role = cms_role(snap, n.name)
+    if role:
+        pairs.append(("Clustered mailbox server", role))
     err = node_error(snap, n.name)
     if err:
         pairs.append(("Error", err))
@@ -486,17 +556,108 @@ def _quorum(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultCon
     q = snap.quorum
     if q is None:
         return "Quorum", [props("Quorum", [("Quorum configuration", "Unknown")])]
-    return "Quorum", [
-        props(
-            "Quorum",
-            [
-                ("Quorum configuration", q.model),
-                ("Witness resource", q.resource or "None"),
-                ("Witness share", q.path),
-                ("Witness state", q.witness_state.value if q.witness_state else ""),
-            ],
-        )
+    pairs = [
+        ("Quorum configuration", q.model),
+        ("Witness resource", q.resource or "None"),
+        ("Witness share", q.path),
+        ("Witness state", q.witness_state.value if q.witness_state else ""),
     ]
+    found = assess_quorum(snap)
+    if found is not None:
+        health = {QuorumHealth.OK: "OK", QuorumHealth.AT_RISK: "At risk", QuorumHealth.LOST: "Lost"}
+        pairs.append(("Quorum", f"{health[found.health]} ({found.votes} of {found.total_votes} votes)"))
+        pairs += [("Not voting", p[:1].upper() + p[1:]) for p in found.problems]
+    sections = [props("Quorum", pairs)]
+    w = snap.witness
+    if w is not None:
+        rows = tuple(
+            (
+                Cell(node, "node"),
+                Cell("Not asked", "unknown")
+                if ok is None
+                else Cell("Reached", "online")
+                if ok
+                else Cell("Not reached", "failed"),
+                Cell(w.errors.get(node, "")),
+            )
+            for node, ok in w.reachable.items()
+        )
+        sections.append(Section(f"Witness share {w.share} from each node", ("Node", "Share", "Error"), rows))
+    return "Quorum", sections
+
+
+BACKUP_HEADERS = (
+    "Storage Group",
+    "Database",
+    "Passive Copy",
+    "Fit",
+    "Queues",
+    "Last Full",
+    "Last Incremental",
+)
+
+
+def backup_plan_of(snap: ClusterSnapshot, thresholds: BackupThresholds) -> BackupPlan | None:
+    """The backup plan for the cluster's CMS now (None until Exchange named it)."""
+    g = snap.cms_group
+    if snap.cms is None or g is None:
+        return None
+    active = snap.node(snap.cms.active_node)
+    offset = active.details.utc_offset_minutes if active and active.details else None
+    return build_backup_plan(
+        snap.cms,
+        snap.cms_nodes or tuple(n.name for n in snap.nodes),
+        snap.copies,
+        snap.databases,
+        now=datetime.now(UTC),
+        thresholds=thresholds,
+        policy=snap.policy(g.name),
+        server_utc_offset_minutes=offset or 0,
+    )
+
+
+def _backup(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
+    plan = backup_plan_of(snap, ctx.backup_thresholds)
+    if plan is None:
+        return "Backup", [props("Backup", [("Clustered mailbox server", "Not read yet")])]
+    days = ctx.backup_thresholds.full_backup_max_age.days
+    name = snap.cms_group.name if snap.cms_group else plan.cms
+    summary = props(
+        f"Backup of {name}",
+        [
+            ("Clustered mailbox server", plan.cms),
+            ("Back up from (passive node)", plan.passive_node or "None"),
+            ("Active node", plan.active_node),
+            ("Databases read", fmt_time(plan.created) if snap.databases else "Not yet"),
+            ("Full backup warning after", f"{days} days"),
+            ("Fit to back up", "the passive copy is healthy and its queues are short"),
+            ("Queues", "copy queue / replay queue length, in logs"),
+        ],
+    )
+    warnings = Section(
+        "Warnings",
+        ("Warning",),
+        tuple((Cell(w, "partially-online"),) for w in plan.all_warnings),
+        "None: every copy on the passive node is fit to back up.",
+    )
+    rows = tuple(
+        (
+            Cell(i.storage_group),
+            Cell(i.database),
+            state_cell(i.copy_status),
+            Cell("Yes" if i.fit else "No", "online" if i.fit else "failed"),
+            Cell(f"{i.copy_queue_length} / {i.replay_queue_length}"),
+            Cell(fmt_local(i.last_full_backup, seconds=False) if i.database else ""),
+            Cell(fmt_local(i.last_incremental_backup, seconds=False) if i.database else ""),
+        )
+        for i in plan.items
+    )
+    files = Section(
+        "Database files (on the passive node)",
+        ("Database", "File"),
+        tuple((Cell(i.database), Cell(i.edb_file_path)) for i in plan.items if i.database),
+    )
+    return f"Backup of {name}", [summary, warnings, Section("Storage groups", BACKUP_HEADERS, rows), files]
 
 
 def _events(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultContext) -> Built:
@@ -525,6 +686,7 @@ _BUILDERS = {
     Kind.COPY: _copy,
     Kind.QUORUM: _quorum,
     Kind.EVENTS: _events,
+    Kind.BACKUP: _backup,
 }
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -566,7 +728,10 @@ class SectionTableModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation == Qt.Orientation.Horizontal and role in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,  # a narrowed column's header elides: the whole title
+        ):
             return self._section.headers[section]
         return None
 
@@ -611,9 +776,14 @@ class _SectionView(QFrame):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # One scroll area per pane: the results pane scrolls; a table never does.  Columns too
+        # wide for the pane are narrowed and elide, the cell's tooltip holding the whole text.
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.empty = plain_label()
         self.empty.setStyleSheet("color: palette(mid); padding: 2px 6px;")
@@ -636,7 +806,24 @@ class _SectionView(QFrame):
         self.table.setVisible(bool(section.rows))
         self.empty.setVisible(not section.rows)
         self.empty.setText(section.empty_text)
+        self._fit_columns()
         self._fit_height()
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its content; when they do not all fit, the widest are narrowed
+        to a common cap (they elide, with the whole text in the tooltip) so nothing scrolls."""
+        header = self.table.horizontalHeader()
+        shown = [c for c in range(self.model.columnCount()) if not self.table.isColumnHidden(c)]
+        if not shown:
+            return
+        with_header = header.isVisibleTo(self)
+        want = {
+            c: max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c) if with_header else 0)
+            for c in shown
+        }
+        available = self.table.viewport().width() or self.table.width()
+        for c, width in fit_widths(want, available).items():
+            header.resizeSection(c, width)
 
     def _fit_height(self) -> None:
         """Show every row without a vertical scroll bar (the pane itself scrolls)."""
@@ -652,6 +839,7 @@ class _SectionView(QFrame):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit_columns()
         self._fit_height()
 
 
@@ -667,6 +855,15 @@ class ResultsPane(QScrollArea):
         self.heading = plain_label()
         self.heading.setStyleSheet("font-size: 15px; font-weight: bold;")
         self._layout.addWidget(self.heading)
+        self.pending = plain_label()
+        self.pending.setObjectName("pendingLabel")
+        self.pending.setAccessibleName("Action in progress")
+        self.pending.setWordWrap(True)
+        self.pending.setStyleSheet(
+            "background: #fff4ce; border: 1px solid #e0c060; padding: 4px 6px; font-weight: bold;"
+        )
+        self.pending.hide()
+        self._layout.addWidget(self.pending)
         self._views: list[_SectionView] = []
         self._layout.addStretch(1)
         self.setWidget(inner)
@@ -675,6 +872,8 @@ class ResultsPane(QScrollArea):
     def show_results(self, results: Results) -> None:
         self.results = results
         self.heading.setText(results.title)
+        self.pending.setText(results.pending)
+        self.pending.setVisible(bool(results.pending))
         for i, section in enumerate(results.sections):
             if i < len(self._views):
                 self._views[i].update_section(section, results.grey)

@@ -26,6 +26,7 @@ class Kind(enum.Enum):
     COPY = "copy"
     QUORUM = "quorum"
     EVENTS = "events"
+    BACKUP = "backup"  # the clustered mailbox server's backup plan
 
 
 FOLDER_LABELS = {
@@ -36,6 +37,7 @@ FOLDER_LABELS = {
     Kind.REPLICATION: "Replication",
     Kind.QUORUM: "Quorum",
     Kind.EVENTS: "Cluster Events",
+    Kind.BACKUP: "Backup",
 }
 
 

@@ -37,8 +37,9 @@ class ItemSpec:
     children: tuple[ItemSpec, ...] = ()
 
     @property
-    def key(self) -> tuple[Kind, str]:
-        return (self.ref.kind, self.ref.name.casefold())
+    def key(self) -> tuple[Kind, str, str]:
+        # The connection is part of the key: every cluster row has the empty name.
+        return (self.ref.kind, self.ref.conn_id, self.ref.name.casefold())
 
     def look(self) -> tuple[str, str, str, bool, str]:
         return (self.label, self.base_icon, self.badge, self.grey, self.tooltip)
@@ -139,6 +140,18 @@ def build_cluster_spec(entry: ClusterEntry) -> ItemSpec:
             for c in snap.copies
         )
         children.append(folder(Kind.REPLICATION, "replication", copies))
+    cms = snap.cms_group
+    if cms is not None:
+        children.append(
+            ItemSpec(
+                ItemRef(conn, Kind.BACKUP),
+                f"{FOLDER_LABELS[Kind.BACKUP]} ({cms.name})",
+                "storage",
+                "",
+                grey,
+                f"Where to back up {cms.name} from now: its passive node",
+            )
+        )
     if snap.quorum is not None:
         q = snap.quorum
         children.append(
@@ -175,7 +188,7 @@ class _Item:
     children: list[_Item] = field(default_factory=list)
 
     @property
-    def key(self) -> tuple[Kind, str]:
+    def key(self) -> tuple[Kind, str, str]:
         return self.spec.key
 
     def row(self) -> int:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QWidget
 
 from ccrgui.domain.session_api import ClusterSession
 from ccrgui.gui.state import ClusterEntry, ItemRef
+from ccrgui.history import HistoryStore
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class ViewContext:
     session: Callable[[], ClusterSession | None]  # None once the connection is gone
     entry: Callable[[], ClusterEntry | None]
     settings: QSettings | None = None
+    history: HistoryStore | None = None  # replication history (None: not kept in this session)
 
 
 class CenterView:

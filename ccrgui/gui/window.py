@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPoint, QSettings, Qt
@@ -29,25 +31,43 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ccrgui.domain.plan import Refusal
+from ccrgui.domain.maintenance import GroupFailoverPolicy
+from ccrgui.domain.plan import ActionKind, Plan, Refusal
 from ccrgui.domain.session_api import ClusterSession, ConnectionSettings
+from ccrgui.domain.upgrade.journal import journal_path
 from ccrgui.gui import actions as A
 from ccrgui.gui import icons
-from ccrgui.gui.connections import ConnectionManager
-from ccrgui.gui.dialogs import ConfirmDialog, PropertiesDialog, await_dialog, show_error
+from ccrgui.gui.connections import ConnectionManager, critical_text
+from ccrgui.gui.dialogs import ConfirmDialog, PropertiesDialog, await_dialog, fit_title, show_error
+from ccrgui.gui.group_properties import GroupPropertiesDialog
 from ccrgui.gui.oplog import OpLogDock
 from ccrgui.gui.plaintext import make_plain, plain_label, plain_tooltip
+from ccrgui.gui.quorum_banner import QuorumBanner
 from ccrgui.gui.results import ResultContext, ResultsPane, build_results
 from ccrgui.gui.state import ClusterEntry, ConnState, ItemRef, Kind
 from ccrgui.gui.tasks import spawn
 from ccrgui.gui.tree import ClusterTreeModel
+from ccrgui.gui.upgrade_wizard import UpgradeWizard
 from ccrgui.gui.view_registry import VIEW_COMMANDS, VIEWS
 from ccrgui.gui.views import CenterView, ViewContext
+from ccrgui.history import DEFAULT_RETENTION_DAYS, HistoryStore
+from ccrgui.history.recorder import HistoryRecorder
 
 SessionFactory = Callable[[ConnectionSettings, str], ClusterSession]
 log = logging.getLogger(__name__)
 
 APP_TITLE = "Failover Cluster Management"
+HISTORY_RETENTION_KEY = "history/retention_days"
+RETENTION_CHOICES = (1, 7, 14, 30, 90, 365)
+
+
+def history_retention_days(settings: QSettings | None) -> int:
+    raw = settings.value(HISTORY_RETENTION_KEY) if settings is not None else None
+    try:
+        days = int(str(raw)) if raw is not None else DEFAULT_RETENTION_DAYS
+    except ValueError:
+        days = DEFAULT_RETENTION_DAYS
+    return min(max(days, 1), 3650)
 
 
 class ActionsPane(QWidget):
@@ -100,8 +120,12 @@ class MainWindow(QMainWindow):
         session_factory: SessionFactory | None = None,
         settings: QSettings | None = None,
         refresh_interval_s: float = 10.0,
+        history: HistoryStore | None = None,
     ) -> None:
         super().__init__()
+        self.history = history  # replication history (None: not kept, e.g. in most tests)
+        self.recorder = HistoryRecorder(history) if history is not None else None
+        self._notice_shown: str | None = None
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(icons.icon("root"))
         self.session_factory = session_factory
@@ -119,21 +143,34 @@ class MainWindow(QMainWindow):
         self.results = ResultsPane()
         self.center = QStackedWidget()
         self.center.addWidget(self.results)
+        self.quorum_banner = QuorumBanner()
+        center_box = QWidget()
+        center_lay = QVBoxLayout(center_box)
+        center_lay.setContentsMargins(0, 0, 0, 0)
+        center_lay.setSpacing(2)
+        center_lay.addWidget(self.quorum_banner)
+        center_lay.addWidget(self.center, 1)
         self.views: dict[tuple[str, Kind], CenterView] = {}  # (conn_id, kind) -> registered view
         self.actions_pane = ActionsPane()
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.tree)
-        split.addWidget(self.center)
+        split.addWidget(center_box)
         split.addWidget(self.actions_pane)
         split.setStretchFactor(1, 1)
         split.setSizes([260, 700, 230])
         self.setCentralWidget(split)
         self.ctx = ResultContext()
         self.error_boxes: list[QMessageBox] = []
+        self.upgrade_wizards: dict[str, UpgradeWizard] = {}
+        self.upgrade_journal_dir: Path | None = None  # None: the user data folder (tests: tmp)
         self._action_holder: QObject | None = None
         self._shown_actions: tuple[ItemRef | None, str, list[A.ActionSpec]] | None = None
         self.confirm_dialog: ConfirmDialog | None = None
+        self.properties_dialog: GroupPropertiesDialog | None = None
         self._conn_labels: dict[str, QLabel] = {}
+        # How each cluster opened by connect_to was reached (password in memory only), so a
+        # disconnected one — the demo cluster too — can be reopened from File > Reconnect.
+        self._reachable: dict[str, tuple[ConnectionSettings, str, str]] = {}  # conn_id -> (s, pw, label)
         self._build_status_bar()
         self._build_menus()
         self.tree.expand(self.tree_model.root_index())
@@ -146,6 +183,7 @@ class MainWindow(QMainWindow):
         self.manager.action_failed.connect(self._action_failed)
         self.manager.work_changed.connect(self._update_progress)
         self._selection_changed()
+        self._apply_history_settings()
         self.resize(1200, 760)
         self.resizeDocks([self.oplog], [150], Qt.Orientation.Vertical)
 
@@ -170,6 +208,9 @@ class MainWindow(QMainWindow):
         file_menu = menu.addMenu("&File")
         self.connect_action = self._window_action("&Manage a Cluster…", "Ctrl+M", self._ask_connect)
         file_menu.addAction(self.connect_action)
+        self.reconnect_menu = file_menu.addMenu("&Reconnect")
+        self.reconnect_menu.setToolTipsVisible(True)
+        self.reconnect_menu.setEnabled(False)
         save = self._window_action("&Save Operations Log…", "Ctrl+S", self.oplog.ask_save)
         file_menu.addAction(save)
         file_menu.addSeparator()
@@ -197,6 +238,14 @@ class MainWindow(QMainWindow):
             act.setChecked(abs(self.manager.refresh_interval_s - seconds) < 0.5)
             act.triggered.connect(lambda *_, s=seconds: self.set_refresh_interval(float(s)))
             self.interval_menu.addAction(act)
+        self.retention_menu = view.addMenu("Keep &Replication History")
+        retention_group = QActionGroup(self)
+        for days in RETENTION_CHOICES:
+            act = QAction(f"{days} days", retention_group)
+            act.setCheckable(True)
+            act.setData(days)
+            act.triggered.connect(lambda *_, d=days: self.set_history_retention(d))
+            self.retention_menu.addAction(act)
         # Delete never destroys anything: it only says so.
         self.delete_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.tree)
         self.delete_shortcut.activated.connect(
@@ -214,6 +263,56 @@ class MainWindow(QMainWindow):
             self.qsettings.setValue("refresh/interval_s", seconds)
         for act in self.interval_menu.actions():
             act.setChecked(act.data() == int(seconds))
+
+    def _apply_history_settings(self) -> None:
+        """Retention from QSettings; a damaged history file set aside is said once, not a crash."""
+        days = history_retention_days(self.qsettings)
+        for act in self.retention_menu.actions():
+            act.setChecked(act.data() == days)
+        self.retention_menu.setEnabled(self.history is not None)
+        if self.history is None:
+            return
+        try:
+            self.history.set_retention(days)
+        except ValueError:
+            pass
+        self._show_history_notice()
+
+    def _show_history_notice(self) -> None:
+        """Say once per set-aside that the history file was damaged (at start or mid-session)."""
+        if self.history is None or not self.history.notice or self.history.notice == self._notice_shown:
+            return
+        self._notice_shown = self.history.notice
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Replication history",
+            self.history.notice,
+            QMessageBox.StandardButton.Close,
+            self,
+        )
+        box.setObjectName("historyNotice")
+        make_plain(box)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+        self.statusBar().showMessage(self.history.notice, 30000)
+        self.error_boxes.append(box)
+
+    def set_history_retention(self, days: int) -> None:
+        """How many days of replication history to keep (a setting kept in QSettings)."""
+        if self.qsettings is not None:
+            self.qsettings.setValue(HISTORY_RETENTION_KEY, days)
+        self._apply_history_settings()
+
+    def _record_history(self, entry: ClusterEntry) -> None:
+        if self.recorder is None or entry.state is not ConnState.CONNECTED or entry.snapshot is None:
+            return
+        try:
+            self.recorder.observe(entry.snapshot)
+        except Exception as exc:  # history is a convenience: never take the console down
+            log.warning("replication history not recorded", exc_info=True)
+            self.statusBar().showMessage(f"Replication history not recorded: {exc}", 10000)
+        self._show_history_notice()
 
     def _window_action(self, text: str, shortcut: str, slot: Callable[[], Any]) -> QAction:
         act = QAction(text, self)
@@ -250,7 +349,8 @@ class MainWindow(QMainWindow):
             view.show(ref, fresh)
             return
         self.center.setCurrentWidget(self.results)
-        self.ctx.critical_events = {c.conn_id: c.critical or "Reading…" for c in self.manager.connections()}
+        self.ctx.critical_events = {c.conn_id: critical_text(c) for c in self.manager.connections()}
+        self.ctx.busy = {c.conn_id: c.busy for c in self.manager.connections() if c.busy}
         self.results.show_results(build_results(ref, self.manager.entries(), self.ctx))
 
     def _specs(self, ref: ItemRef | None) -> list[A.ActionSpec]:
@@ -352,6 +452,11 @@ class MainWindow(QMainWindow):
         if was_empty and self.tree_model.rowCount(cluster_index):
             self.tree.expand(cluster_index)
         self._update_conn_label(conn_id)
+        self._record_history(conn.entry)
+        self.quorum_banner.update_from(self.manager.entries())
+        if conn_id in self._reachable:
+            s, pw, _ = self._reachable[conn_id]
+            self._reachable[conn_id] = (s, pw, conn.entry.label)  # the cluster's name once read
         for (view_conn, _), view in self.views.items():
             if view_conn == conn_id:
                 view.feed(conn.entry)
@@ -365,6 +470,8 @@ class MainWindow(QMainWindow):
             self.center.removeWidget(view.widget)
             view.dispose()
         self.tree_model.remove_cluster(conn_id)
+        self.quorum_banner.update_from(self.manager.entries())
+        self._offer_reconnect(conn_id)
         label = self._conn_labels.pop(conn_id, None)
         if label is not None:
             self.statusBar().removeWidget(label)
@@ -393,6 +500,35 @@ class MainWindow(QMainWindow):
         label.setToolTip(plain_tooltip(e.error or text) or "")
         label.setStyleSheet("" if e.state is ConnState.CONNECTED else "color: #c62828;")
 
+    def _offer_reconnect(self, conn_id: str) -> None:
+        """Add a cluster disconnected in this run to File > Reconnect (once)."""
+        reached = self._reachable.get(conn_id)
+        if reached is None:
+            return
+        settings, _, label = reached
+        for act in self.reconnect_menu.actions():
+            if act.data() == conn_id:
+                return
+        same = label.casefold() == settings.host.casefold()
+        act = QAction(label if same else f"{label} ({settings.host})", self)
+        act.setData(conn_id)
+        act.setToolTip(f"Connect to {settings.host} again, as before")
+        act.triggered.connect(lambda *_, c=conn_id: self.reconnect(c))
+        self.reconnect_menu.addAction(act)
+        self.reconnect_menu.setEnabled(True)
+
+    def reconnect(self, conn_id: str) -> str | None:
+        """Reopen a cluster disconnected in this run with the settings it was opened with."""
+        settings, password, _ = self._reachable[conn_id]
+        return self.connect_to(settings, password)
+
+    def _drop_reconnect(self, conn_id: str) -> None:
+        for act in self.reconnect_menu.actions():
+            if act.data() == conn_id:
+                self.reconnect_menu.removeAction(act)
+                act.deleteLater()
+        self.reconnect_menu.setEnabled(bool(self.reconnect_menu.actions()))
+
     def connection_status(self, conn_id: str) -> str:
         label = self._conn_labels.get(conn_id)
         return label.text() if label else ""
@@ -410,8 +546,17 @@ class MainWindow(QMainWindow):
 
         assert isinstance(result, ActionResult)
         details = "\n".join(f"> {r.command}\n{r.stdout}{r.stderr}" for r in result.runs)
-        box = show_error(self, result.action, f"{result.action} failed.\n\n{result.error}", details)
-        self.error_boxes = [b for b in self.error_boxes if b.isVisible()] + [box]
+        self.keep_box(show_error(self, result.action, f"{result.action} failed.\n\n{result.error}", details))
+
+    def keep_box(self, box: QMessageBox) -> QMessageBox:
+        """Track an open error box until Qt deletes it (closed boxes delete themselves: a list
+        holding them must never touch a deleted one)."""
+        self.error_boxes.append(box)
+        box.destroyed.connect(lambda *_, b=box: self._forget_box(b))
+        return box
+
+    def _forget_box(self, box: QMessageBox) -> None:
+        self.error_boxes = [b for b in self.error_boxes if b is not box]
 
     # --- connecting ----------------------------------------------------------------------
     def add_session(self, session: ClusterSession) -> str:
@@ -440,11 +585,14 @@ class MainWindow(QMainWindow):
         try:
             session = self.session_factory(settings, password)
         except Exception as exc:  # refused settings (e.g. a password over plain HTTP)
-            self.error_boxes.append(
+            self.keep_box(
                 show_error(self, "Manage a Cluster", f"Cannot connect to {settings.host}.\n\n{exc}")
             )
             return None
-        return self.add_session(session)
+        conn_id = self.add_session(session)
+        self._reachable[conn_id] = (settings, password, settings.host)
+        self._drop_reconnect(conn_id)  # open again, however it was reopened
+        return conn_id
 
     # --- actions -------------------------------------------------------------------------
     def _refresh_selected(self) -> None:
@@ -452,10 +600,10 @@ class MainWindow(QMainWindow):
         if ref is None or ref.kind is Kind.ROOT:
             self.manager.refresh_all()
             return
-        self.manager.refresh(ref.conn_id)
         view = self.views.get((ref.conn_id, ref.kind))
         if view is not None:
-            view.refresh()
+            view.refresh()  # first: it may ask the refresh below to read more
+        self.manager.refresh(ref.conn_id)
 
     def trigger(self, spec: A.ActionSpec, ref: ItemRef | None) -> None:
         """Run the action `spec` on `ref` (from the menu, the actions pane or a key)."""
@@ -489,7 +637,7 @@ class MainWindow(QMainWindow):
             await self._dispatch(spec, ref)
         except ValueError as exc:  # a bug in a plan builder: reported, not a lost task
             log.warning("%s not run: %s", spec.text, exc)
-            self.error_boxes.append(show_error(self, spec.text, f"{spec.text}: nothing was run.\n\n{exc}"))
+            self.keep_box(show_error(self, spec.text, f"{spec.text}: nothing was run.\n\n{exc}"))
 
     async def _dispatch(self, spec: A.ActionSpec, ref: ItemRef) -> None:
         conn = self.manager.get(ref.conn_id)
@@ -500,8 +648,19 @@ class MainWindow(QMainWindow):
         elif spec.id in VIEW_COMMANDS:
             self.open_view(ref, VIEW_COMMANDS[spec.id]).command(spec.id, ref)
         elif spec.id == A.PROPERTIES:
-            if conn.entry.snapshot is not None and conn.entry.snapshot.group(ref.name) is not None:
+            snap = conn.entry.snapshot
+            policy_action = A.cluster_action(A.GROUP_POLICY)
+            if snap is not None and snap.policy(ref.name) is not None and policy_action is not None:
+                # Editable: the same flow as the registered action (editor, plan, confirmation).
+                sel = A.Selection(ref, conn.entry, conn.busy)
+                specs = policy_action.specs(sel)
+                if specs and specs[0].enabled:
+                    await self._run_cluster_action(policy_action, specs[0], sel)
+                    return
+            if snap is not None and snap.group(ref.name) is not None:
                 self._show_properties(ref)
+        elif spec.id == A.UPGRADE:
+            self.open_upgrade(ref.conn_id)
         else:
             action = A.cluster_action(spec.id)
             if action is not None and conn.entry.snapshot is not None:
@@ -516,19 +675,32 @@ class MainWindow(QMainWindow):
         session = conn.session
         question = action.confirmation(sel, spec)
         inputs = A.Inputs()
+        if action.edits_policy:
+            edited = await self._edit_policy(sel)
+            if edited is None:
+                return
+            inputs = A.Inputs(policy=edited)
         if question is None:
             plan = action.plan(session, sel, spec, inputs)
         else:
-            dialog = ConfirmDialog(self, question, lambda i: action.plan(session, sel, spec, i))
+            edits = inputs.policy
+
+            def plan_for(i: A.Inputs) -> Plan | Refusal:
+                return action.plan(session, sel, spec, replace(i, policy=edits))
+
+            dialog = ConfirmDialog(self, question, plan_for)
             if not await self._confirm(dialog):
                 return
             plan, inputs = dialog.plan, dialog.inputs()
         if isinstance(plan, Refusal):
-            self.error_boxes.append(
+            self.keep_box(
                 show_error(self, plan.title, f"{plan.title}: nothing was run.\n\n{plan.reason}")
             )
             return
         label = action.log_label(sel, spec, inputs)
+        if self.recorder is not None and plan.request is not None and sel.snapshot is not None:
+            if plan.request.kind is ActionKind.MOVE_GROUP and not plan.request.validate_only:
+                self.recorder.note_move(sel.snapshot.cluster_name, plan.request.target)
         result = await self.manager.run_plan(sel.ref.conn_id, sel.target_path, label, plan)
         message = action.success_message(sel, spec, inputs)
         if result is not None and result.ok and message:
@@ -536,6 +708,7 @@ class MainWindow(QMainWindow):
                 QMessageBox.Icon.Information, label, message, QMessageBox.StandardButton.Close, self
             )
             make_plain(box)
+            fit_title(box)
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.show()
 
@@ -543,6 +716,50 @@ class MainWindow(QMainWindow):
         self.confirm_dialog = dialog
         try:
             return await await_dialog(dialog) == ConfirmDialog.DialogCode.Accepted
+        finally:
+            dialog.deleteLater()
+
+    def open_upgrade(self, conn_id: str) -> UpgradeWizard | None:
+        """The upgrade wizard of one cluster (one at a time; its journal resumes a run)."""
+        conn = self.manager.get(conn_id)
+        if conn is None:
+            return None
+        current = self.upgrade_wizards.get(conn_id)
+        if current is not None and current.isVisible():
+            current.raise_()
+            return current
+        session = conn.session
+
+        def running(busy: bool) -> None:  # other actions wait while the upgrade's steps run
+            current = self.manager.get(conn_id)
+            if current is not None:
+                current.busy = "Upgrade Exchange" if busy else ""
+                self.manager.changed.emit(conn_id)
+                self.manager.work_changed.emit()
+
+        path = journal_path(session.cluster_name, self.upgrade_journal_dir)
+        wizard = UpgradeWizard(self, session, path, self.manager.oplog, conn.entry.label, running)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.destroyed.connect(lambda *_: self.upgrade_wizards.pop(conn_id, None))
+        self.upgrade_wizards[conn_id] = wizard
+        wizard.finished.connect(lambda *_: self.manager.refresh(conn_id))
+        wizard.show()  # not modal: the console stays usable to watch the cluster for hours
+        return wizard
+
+    async def _edit_policy(self, sel: A.Selection) -> GroupFailoverPolicy | None:
+        """The editable properties of a group; the edited policy, or None when cancelled."""
+        snap = sel.snapshot
+        policy = snap.policy(sel.ref.name) if snap is not None else None
+        if snap is None or policy is None:
+            return None
+        results = build_results(sel.ref, self.manager.entries(), self.ctx)
+        wanted = [s for s in results.sections if s.title.startswith("Summary") or s.title == "Resources"]
+        dialog = GroupPropertiesDialog(self, policy, [n.name for n in snap.nodes], wanted)
+        self.properties_dialog = dialog
+        try:
+            if await await_dialog(dialog) != GroupPropertiesDialog.DialogCode.Accepted:
+                return None
+            return dialog.policy()
         finally:
             dialog.deleteLater()
 
@@ -567,7 +784,7 @@ class MainWindow(QMainWindow):
             conn = self.manager.get(conn_id)
             return conn.entry if conn else None
 
-        view = VIEWS[kind](ViewContext(self.center, conn_id, session, entry, self.qsettings))
+        view = VIEWS[kind](ViewContext(self.center, conn_id, session, entry, self.qsettings, self.history))
         self.views[(conn_id, kind)] = view
         self.center.addWidget(view.widget)
         current = entry()

@@ -13,7 +13,7 @@ wevtutil.exe and setup.com use:
   mode after it; the older msvcrt.dll rule (and CommandLineToArgvW) leaves quoted mode.
   `post2008=False` selects the older rule.
 
-This module is the lab's own implementation; it shares nothing with `ccrgui/remote/quoting.py`.
+This module is the lab's own implementation; it shares nothing with `ccrgui/quoting.py`.
 """
 
 from __future__ import annotations

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from ccrgui.domain.model import NodeState
 from ccrgui.lab.engine import (
@@ -42,9 +41,7 @@ from ccrgui.lab.engine import (
 )
 from ccrgui.lab.grouppolicy import WRITABLE
 from ccrgui.lab.process import ProcessIO
-
-if TYPE_CHECKING:
-    from ccrgui.lab.cmdshell import Context
+from ccrgui.lab.programs import Context, register
 
 CRLF = "\r\n"
 
@@ -765,3 +762,6 @@ def run_cluster(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
     if cost > 0:
         io.sleep(cost)
     return ClusterExe(io, host.engine, host.name).run(argv[1:], admin=account.admin)
+
+
+register("cluster", run_cluster)

@@ -1,19 +1,29 @@
 """cmd.exe built-ins the upgrade procedure uses: `cd`/`chdir`/`pushd` over the node's folders
 (`nodefiles`) and `start [/wait]` (the real way to wait for a GUI program such as msiexec).
 
-Kept apart from `cmdshell` so the shell's own module stays small; each takes the running
-`CmdShell` (its current folder and its command runner).
+Kept apart from `cmdshell` so the shell's own module stays small; each takes the running shell
+(`Shell`: its current folder and its command runner), so this module does not import `cmdshell`.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from ccrgui.lab.nodefiles import lookup
 from ccrgui.lab.process import ProcessIO
+from ccrgui.lab.programs import Context
 
-if TYPE_CHECKING:
-    from ccrgui.lab.cmdshell import CmdShell
+
+class Shell(Protocol):
+    """What a built-in needs of the cmd.exe running it (`cmdshell.CmdShell`)."""
+
+    cwd: str
+    ctx: Context
+
+    def run_command_text(self, io: ProcessIO, text: str) -> int:
+        """Run one simple command (a program and its arguments, already parsed by cmd.exe)."""
+        ...
 
 
 def is_absolute(path: str) -> bool:
@@ -21,11 +31,9 @@ def is_absolute(path: str) -> bool:
     return path[1:3] == ":\\" or path.startswith("\\\\")
 
 
-def cd(shell: CmdShell, io: ProcessIO, rest: str) -> int:
+def cd(shell: Shell, io: ProcessIO, rest: str) -> int:
     """cd [/d] [path]: only folders the node has (`nodefiles`); without /d another drive's
     folder does not become current (cmd.exe keeps the current drive)."""
-    from ccrgui.lab.nodefiles import lookup
-
     arg = rest.strip(" \t")
     switch_drive = arg[:2].casefold() == "/d"
     if switch_drive:
@@ -45,7 +53,7 @@ def cd(shell: CmdShell, io: ProcessIO, rest: str) -> int:
     return 0
 
 
-def start(shell: CmdShell, io: ProcessIO, rest: str) -> int:
+def start(shell: Shell, io: ProcessIO, rest: str) -> int:
     """start ["title"] [/wait] [/b] [/min] [/max] program [args]: with /wait the program's exit
     code becomes the result (the form that waits for GUI programs such as msiexec); without it
     the program runs on in the background and start returns 0 at once."""
@@ -63,15 +71,12 @@ def start(shell: CmdShell, io: ProcessIO, rest: str) -> int:
         text = text[len(word) :].lstrip(" \t")
     if not text:
         return 0  # would open a new console window: nothing to see over WinRS
-    from ccrgui.lab.cmdshell import SimpleCommand
-
-    command = SimpleCommand(text)
     if wait:
-        return shell._run_simple(io, command)
+        return shell.run_command_text(io, text)
     background = ProcessIO(io.codepage)
-    threading.Thread(target=shell._run_simple, args=(background, command), daemon=True).start()
+    threading.Thread(target=shell.run_command_text, args=(background, text), daemon=True).start()
     return 0
 
 
-def pushd(shell: CmdShell, io: ProcessIO, rest: str) -> int:
+def pushd(shell: Shell, io: ProcessIO, rest: str) -> int:
     return cd(shell, io, "/d " + rest.strip(" \t"))

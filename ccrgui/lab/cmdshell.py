@@ -25,7 +25,6 @@ shell with a copy of the environment, its switches `/c` `/k` `/s` `/q` `/u` `/d`
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from ccrgui.lab import cmdbuiltins
 from ccrgui.lab.engine import LabError
 from ccrgui.lab.nodehost import NodeHost, session_env
 from ccrgui.lab.process import Chunk, LabProcess, ProcessIO, Terminated
+from ccrgui.lab.programs import PROGRAMS, Context, ProgramFn, register, resolve_program
 from ccrgui.lab.topology import Account
 
 MAX_LINE = 8191
@@ -111,59 +111,6 @@ class RoutedIO(ProcessIO):
 
 
 # ---- programs ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Context:
-    """What a program sees besides its pipes: machine, caller, environment, own command line."""
-
-    host: NodeHost
-    account: Account
-    env: dict[str, str]
-    command_line: str = ""
-    in_cmd: bool = True  # started by cmd.exe (False: CreateProcess directly)
-
-    def getenv(self, name: str) -> str | None:
-        return self.host.getenv(name, self.env)
-
-
-ProgramFn = Callable[[ProcessIO, Context, list[str]], int]
-
-
-def _cluster(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
-    from ccrgui.lab.clusterexe import run_cluster
-
-    return run_cluster(io, ctx, argv)
-
-
-def _setup(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
-    from ccrgui.lab.setupcom import run_setup
-
-    return run_setup(io, ctx, argv)
-
-
-def _msiexec(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
-    from ccrgui.lab.msiexec import run_msiexec
-
-    return run_msiexec(io, ctx, argv)
-
-
-def _sc(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
-    from ccrgui.lab.sccmd import run_sc
-
-    return run_sc(io, ctx, argv)
-
-
-def _powershell(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
-    mod = importlib.import_module("ccrgui.lab.powershell")
-    code: int = mod.run_powershell(io, ctx.host, ctx.account, argv)
-    return code
-
-
-def _wevtutil(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
-    mod = importlib.import_module("ccrgui.lab.wevtutil")
-    code: int = mod.run_wevtutil(io, ctx.host, ctx.account, argv)
-    return code
 
 
 def _hostname(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
@@ -260,42 +207,14 @@ def _cmd(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
     return run_cmd_program(io, ctx)
 
 
-# Program name (lower case, no directory, no extension) -> implementation.
-PROGRAMS: dict[str, ProgramFn] = {
-    "cmd": _cmd,
-    "cluster": _cluster,
-    "powershell": _powershell,
-    "wevtutil": _wevtutil,
-    "setup": _setup,
-    "shutdown": _shutdown,
-    "hostname": _hostname,
-    "whoami": _whoami,
-    "net": _net,
-    "msiexec": _msiexec,
-    "sc": _sc,
-}
-
-
-def resolve_program(token: str, host: NodeHost | None = None) -> ProgramFn | None:
-    """Map what was typed (`cluster`, `CLUSTER.EXE`, `C:\\Windows\\system32\\cluster.exe`,
-    `D:\\Exchange2007SP2\\setup.com`) to a program, or None.
-
-    With `host`, setup.com is found only in a setup media folder of the topology (it is not on
-    the PATH), named by its full path."""
-    name = token.replace("/", "\\").rsplit("\\", 1)[-1].casefold()
-    if host is not None and name.rsplit(".", 1)[0] == "setup":
-        from ccrgui.lab.nodefiles import setup_media_at
-
-        if setup_media_at(host.topology, token) is None:
-            return None
-    stem, dot, ext = name.rpartition(".")
-    if dot:
-        if ext not in ("exe", "com"):
-            return None
-        if stem == "setup" and ext != "com":
-            return None  # setup.exe is the GUI installer; the console one is setup.com
-        name = stem
-    return PROGRAMS.get(name)
+for _name, _program in (
+    ("cmd", _cmd),
+    ("shutdown", _shutdown),
+    ("hostname", _hostname),
+    ("whoami", _whoami),
+    ("net", _net),
+):
+    register(_name, _program)
 
 
 # ---- cmd.exe -----------------------------------------------------------------------------------
@@ -529,6 +448,10 @@ class CmdShell:
             io.write_bytes(text.encode("utf-16-le"), stream)
         else:
             io.write(text, stream)
+
+    def run_command_text(self, io: ProcessIO, text: str) -> int:
+        """One simple command with no redirections (`start`'s program), see `cmdbuiltins.Shell`."""
+        return self._run_simple(io, SimpleCommand(text))
 
     def run(self, io: ProcessIO, line: str) -> int:
         line = _strip_first_and_last_quote(line) if self.strip_quotes else strip_outer_quotes(line)
@@ -847,10 +770,12 @@ def collect_output(proc: LabProcess) -> tuple[bytes, bytes, int]:
 
 
 __all__ = [
+    "PROGRAMS",
     "Chunk",
     "CmdShell",
     "CmdSwitches",
     "Context",
+    "ProgramFn",
     "ProgramNotFound",
     "RoutedIO",
     "collect_output",

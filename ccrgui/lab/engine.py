@@ -419,6 +419,7 @@ class ClusterEngine:
         self._rng = random.Random(seed)
         self._timers: list[Timer] = []
         self._stopped = False
+        self.boot_held: set[str] = set()  # nodes that stay off after a restart (hold_boot)
         now = clock.now()
         self._nodes: dict[str, _Node] = {}
         for i, spec in enumerate(topology.nodes):
@@ -1294,7 +1295,8 @@ class ClusterEngine:
             self._event(n.name, em.EVENTLOG, 6006)
             n.shutting_down = False
             self._power_off(n, crash=False)
-            self._schedule(self.durations.boot, self._boot, n)
+            if _fold(n.name) not in self.boot_held:
+                self._schedule(self.durations.boot, self._boot, n)
 
         self._schedule(self.durations.shutdown, off)
 
@@ -1385,6 +1387,12 @@ class ClusterEngine:
             self._failback_tick()
 
         self._schedule(self.durations.join, joined)
+
+    def hold_boot(self, node: str, held: bool = True) -> None:
+        """Lab control: a restarted node stays off (stuck at POST) until released with
+        `set_node_up` -- the node that does not come back after a reboot."""
+        with self.lock:
+            (self.boot_held.add if held else self.boot_held.discard)(_fold(node))
 
     def set_node_down(self, node: str) -> None:
         """Crash a node (power loss): 1135 on the survivors, groups fail over after detection."""

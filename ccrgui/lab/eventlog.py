@@ -517,53 +517,59 @@ _SERVICES = (
 )
 
 
-def generate_history(
-    topology: Topology,
-    count: int,
-    *,
-    seed: int = 1,
-    end: datetime | None = None,
-    days: float | None = None,
-) -> Iterator[Pending]:
-    """`count` plausible background events spread over the days before `end`, oldest first.
+_HistoryKind = Callable[[int, str], list[Pending]]
 
-    Deterministic for a given topology, count, seed and end.  The mix: service state changes,
-    Exchange replication chatter, group online/offline, and rare failures (1069, 1135, 1126/1127,
-    1562, reboots).  Span: `days`, or 30 days by default (more for very large counts).
-    """
-    rng = random.Random(seed)
-    end = end or datetime.now(UTC)
-    if days is None:
-        days = max(30.0, count / 5000)
-    end_ticks = to_ticks(end) - 60 * TICKS_PER_SECOND  # history stops a minute before "now"
-    span = int(days * 86400 * TICKS_PER_SECOND)
-    nodes = [n.name for n in topology.nodes]
-    groups = [g.name for g in topology.groups]
-    resources = [(r.name, g.name) for g in topology.groups for r in g.resources]
-    sgs = [sg.name for sg in topology.storage_groups] or ["First Storage Group"]
-    dbs = [f"{sg.name}\\{sg.database}" for sg in topology.storage_groups] or ["Mailbox Database"]
-    nics = [(f"{n.name} - {nic.name}", n.name, nic.network) for n in topology.nodes for nic in n.nics]
-    networks = [n.name for n in topology.networks]
-    fsw = next((r.name for g in topology.groups for r in g.resources if r.type == "File Share Witness"), None)
-    cms = topology.cms_name
+
+class _HistoryContext(NamedTuple):
+    """What the history generators draw from: the topology's names and one random stream."""
+
+    topology: Topology
+    rng: random.Random
+    nodes: list[str]
+    groups: list[str]
+    resources: list[tuple[str, str]]
+    sgs: list[str]
+    dbs: list[str]
+    nics: list[tuple[str, str, str]]
+    networks: list[str]
+    fsw: str | None
+
+    @classmethod
+    def of(cls, topology: Topology, rng: random.Random) -> _HistoryContext:
+        return cls(
+            topology,
+            rng,
+            nodes=[n.name for n in topology.nodes],
+            groups=[g.name for g in topology.groups],
+            resources=[(r.name, g.name) for g in topology.groups for r in g.resources],
+            sgs=[sg.name for sg in topology.storage_groups] or ["First Storage Group"],
+            dbs=[f"{sg.name}\\{sg.database}" for sg in topology.storage_groups] or ["Mailbox Database"],
+            nics=[(f"{n.name} - {nic.name}", n.name, nic.network) for n in topology.nodes for nic in n.nics],
+            networks=[n.name for n in topology.networks],
+            fsw=next(
+                (r.name for g in topology.groups for r in g.resources if r.type == "File Share Witness"), None
+            ),
+        )
+
+
+def _event(
+    t: int,
+    node: str,
+    log: str,
+    provider: str,
+    event_id: int,
+    level: int,
+    data: tuple[tuple[str, str], ...] = (),
+) -> Pending:
+    return Pending(t, node, log, provider, event_id, level, em.lookup(provider, event_id).task, data)
+
+
+def _routine_kinds(ctx: _HistoryContext) -> list[tuple[_HistoryKind, float]]:
+    """Everyday events, each kind a short burst of related ones; the weights pick how often."""
+    rng, nodes, groups, sgs, dbs, ev = ctx.rng, ctx.nodes, ctx.groups, ctx.sgs, ctx.dbs, _event
+    cms = ctx.topology.cms_name
     sys_, app = em.SYSTEM, em.APPLICATION
-    fc, scm, repl = em.FAILOVER_CLUSTERING, em.SCM, em.MSEXCHANGEREPL
-
-    def task_of(provider: str, event_id: int) -> int:
-        return em.lookup(provider, event_id).task
-
-    def ev(
-        t: int,
-        node: str,
-        log: str,
-        provider: str,
-        event_id: int,
-        level: int,
-        data: tuple[tuple[str, str], ...] = (),
-    ) -> Pending:
-        return Pending(t, node, log, provider, event_id, level, task_of(provider, event_id), data)
-
-    # Each generator kind yields a short burst of related events; weights pick how often.
+    scm, repl, fc = em.SCM, em.MSEXCHANGEREPL, em.FAILOVER_CLUSTERING
     second = TICKS_PER_SECOND
 
     def k_service(t: int, node: str) -> list[Pending]:
@@ -604,6 +610,26 @@ def generate_history(
             ev(t + 9 * second, target, sys_, fc, 1201, 4, (("ResourceGroup", g),)),
         ]
 
+    def k_mount(t: int, node: str) -> list[Pending]:
+        db = rng.choice(dbs)
+        return [
+            ev(t, node, app, em.MSEXCHANGEIS, 9501, 4, (("Database", db), ("Server", cms))),
+            ev(t + 40 * second, node, app, em.MSEXCHANGEIS, 9500, 4, (("Database", db), ("Server", cms))),
+        ]
+
+    return [(k_service, 60.0), (k_copy, 25.0), (k_group, 4.0), (k_mount, 2.0)]
+
+
+def _failure_kinds(ctx: _HistoryContext) -> list[tuple[_HistoryKind, float]]:
+    """Rare events: failures (1069, 1135, 1126/1127, 1562), reboots and CMS hand-offs."""
+    rng, nodes, resources, nics, networks, fsw, ev = (
+        ctx.rng, ctx.nodes, ctx.resources, ctx.nics, ctx.networks, ctx.fsw, _event
+    )  # fmt: skip
+    topology, cms = ctx.topology, ctx.topology.cms_name
+    sys_, app = em.SYSTEM, em.APPLICATION
+    fc, repl = em.FAILOVER_CLUSTERING, em.MSEXCHANGEREPL
+    second = TICKS_PER_SECOND
+
     def k_resource_failed(t: int, node: str) -> list[Pending]:
         if not resources:
             return []
@@ -613,6 +639,16 @@ def generate_history(
             out.append(ev(t + 3 * second, node, sys_, fc, 1205, 2, (("ResourceGroup", g),)))
         out.append(ev(t + 20 * second, node, sys_, fc, 1201, 4, (("ResourceGroup", g),)))
         return out
+
+    def k_fsw(t: int, node: str) -> list[Pending]:
+        if fsw is None:
+            return []
+        return [
+            ev(t, node, sys_, fc, 1562, 3, (("ResourceName", fsw), ("SharePath", topology.witness_share)))
+        ]
+
+    def k_network(t: int, node: str) -> list[Pending]:
+        return [ev(t, node, sys_, fc, rng.choice((1129, 1130)), 2, (("NetworkName", rng.choice(networks)),))]
 
     def k_node_removed(t: int, node: str) -> list[Pending]:
         others = [n for n in nodes if n != node]
@@ -635,23 +671,6 @@ def generate_history(
                 )
         out.append(ev(t + 5 * second, node, sys_, fc, 1135, 1, (("NodeName", gone),)))
         return out
-
-    def k_network(t: int, node: str) -> list[Pending]:
-        return [ev(t, node, sys_, fc, rng.choice((1129, 1130)), 2, (("NetworkName", rng.choice(networks)),))]
-
-    def k_fsw(t: int, node: str) -> list[Pending]:
-        if fsw is None:
-            return []
-        return [
-            ev(t, node, sys_, fc, 1562, 3, (("ResourceName", fsw), ("SharePath", topology.witness_share)))
-        ]
-
-    def k_mount(t: int, node: str) -> list[Pending]:
-        db = rng.choice(dbs)
-        return [
-            ev(t, node, app, em.MSEXCHANGEIS, 9501, 4, (("Database", db), ("Server", cms))),
-            ev(t + 40 * second, node, app, em.MSEXCHANGEIS, 9500, 4, (("Database", db), ("Server", cms))),
-        ]
 
     def k_reboot(t: int, node: str) -> list[Pending]:
         down = t + 30 * second
@@ -731,11 +750,7 @@ def generate_history(
             ),
         ]
 
-    kinds: list[tuple[Callable[[int, str], list[Pending]], float]] = [
-        (k_service, 60.0),
-        (k_copy, 25.0),
-        (k_group, 4.0),
-        (k_mount, 2.0),
+    return [
         (k_resource_failed, 1.5),
         (k_fsw, 1.0),
         (k_network, 0.5),
@@ -743,6 +758,31 @@ def generate_history(
         (k_reboot, 0.3),
         (k_handoff, 0.3),
     ]
+
+
+def generate_history(
+    topology: Topology,
+    count: int,
+    *,
+    seed: int = 1,
+    end: datetime | None = None,
+    days: float | None = None,
+) -> Iterator[Pending]:
+    """`count` plausible background events spread over the days before `end`, oldest first.
+
+    Deterministic for a given topology, count, seed and end.  The mix: service state changes,
+    Exchange replication chatter, group online/offline, and rare failures (1069, 1135, 1126/1127,
+    1562, reboots).  Span: `days`, or 30 days by default (more for very large counts).
+    """
+    rng = random.Random(seed)
+    end = end or datetime.now(UTC)
+    if days is None:
+        days = max(30.0, count / 5000)
+    end_ticks = to_ticks(end) - 60 * TICKS_PER_SECOND  # history stops a minute before "now"
+    span = int(days * 86400 * TICKS_PER_SECOND)
+    ctx = _HistoryContext.of(topology, rng)
+    nodes = ctx.nodes
+    kinds = _routine_kinds(ctx) + _failure_kinds(ctx)
     funcs = [k for k, _ in kinds]
     weights = [w for _, w in kinds]
     start = end_ticks - span

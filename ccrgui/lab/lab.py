@@ -73,11 +73,14 @@ class Lab:
         strict_cbt: bool = False,
         realm: KerberosRealm | None = None,
         https: bool = False,
+        restrict_ntlm: bool = False,
     ) -> None:
         """`auth` "kerberos" runs a KDC (or uses `realm`, which the caller keeps running) whose
         realm holds the topology's accounts and each endpoint's HTTP/, WSMAN/ and host/ principals.
         `strict_cbt`: NTLM and Kerberos over HTTPS need channel bindings (CbtHardeningLevel Strict).
-        `https`: HTTPS listeners also with "ntlm" or "kerberos" ("basic-https" always has them)."""
+        `https`: HTTPS listeners also with "ntlm" or "kerberos" ("basic-https" always has them).
+        `restrict_ntlm`: NTLM logons are refused (Group Policy "Restrict NTLM: Incoming NTLM
+        traffic" set to deny), so only Kerberos (or Basic over HTTPS) logs on."""
         if auth not in AUTH_MODES:
             raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}, not {auth!r}")
         self.topology = topology or default_topology()
@@ -88,6 +91,7 @@ class Lab:
         self.base_port = base_port
         self.idle_timeout_s = idle_timeout_s
         self.strict_cbt = strict_cbt
+        self.restrict_ntlm = restrict_ntlm
         self.https = https or auth == "basic-https"
         self.realm: KerberosRealm | None = realm
         self._own_realm = False
@@ -159,6 +163,7 @@ class Lab:
                     identity=functools.partial(self.identity, name),
                     strict_cbt=self.strict_cbt,
                     kerberos_credential=self._kerberos_credential,
+                    restrict_ntlm=self.restrict_ntlm,
                 )
                 self.servers[name] = server.start()
                 self.endpoints[name] = server.url
@@ -176,6 +181,7 @@ class Lab:
                 identity=lambda: self.identity(self._cluster_owner_or_name()),
                 strict_cbt=self.strict_cbt,
                 kerberos_credential=self._kerberos_credential,
+                restrict_ntlm=self.restrict_ntlm,
             )
             self.cluster_server = cluster.start()
             self.cluster_endpoint = cluster.url

@@ -19,6 +19,7 @@ name), and that a State of Unknown (-1 in the documentation, a uint32 property) 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ccrgui.domain.model import GroupState, InterfaceState, NetworkState, NodeState
@@ -98,141 +99,187 @@ def instances(engine: ClusterEngine, cls: str, server: str) -> list[Instance] | 
     if canon is None:
         return None
     server = server.upper()
+    of_class = _CLASSES.get(canon)
+    return of_class(engine, canon, server) if of_class is not None else []
+
+
+def _node(engine: ClusterEngine, canon: str, server: str) -> list[Instance]:
     out: list[Instance] = []
-    if canon == "MSCluster_Node":
-        for n in engine.nodes():
-            out.append(
-                (
-                    canon,
-                    relpath(canon, n.name),
-                    {
-                        "BuildNumber": int(n.spec.os_version.split(".")[-1] or 0),
-                        "Caption": n.name,
-                        "Characteristics": 0,
-                        "CSDVersion": 256,
-                        "Description": "",
-                        "Flags": 0,
-                        "MajorVersion": 6,
-                        "MinorVersion": 0,
-                        "Name": n.name,
-                        "NodeHighestVersion": 393222,
-                        "NodeLowestVersion": 393222,
-                        "State": NODE_STATES.get(n.state, UNKNOWN),
-                        "Status": "OK",
-                    },
-                )
+    for n in engine.nodes():
+        out.append(
+            (
+                canon,
+                relpath(canon, n.name),
+                {
+                    "BuildNumber": int(n.spec.os_version.split(".")[-1] or 0),
+                    "Caption": n.name,
+                    "Characteristics": 0,
+                    "CSDVersion": 256,
+                    "Description": "",
+                    "Flags": 0,
+                    "MajorVersion": 6,
+                    "MinorVersion": 0,
+                    "Name": n.name,
+                    "NodeHighestVersion": 393222,
+                    "NodeLowestVersion": 393222,
+                    "State": NODE_STATES.get(n.state, UNKNOWN),
+                    "Status": "OK",
+                },
             )
-    elif canon == "MSCluster_ResourceGroup":
-        for g in engine.groups():
-            out.append(
-                (
-                    canon,
-                    relpath(canon, g.name),
-                    {
-                        "AutoFailbackType": 0,
-                        "Caption": g.name,
-                        "Characteristics": 0,
-                        "Description": "",
-                        "FailbackWindowEnd": -1,
-                        "FailbackWindowStart": -1,
-                        "FailoverPeriod": 6,
-                        "FailoverThreshold": 4294967295,
-                        "Flags": 0,
-                        "Name": g.name,
-                        "PersistentState": True,
-                        "State": GROUP_STATES.get(g.state, UNKNOWN),
-                        "Status": "OK",
-                    },
-                )
-            )
-    elif canon == "MSCluster_Resource":
-        for r in engine.resources():
-            out.append(
-                (
-                    canon,
-                    relpath(canon, r.name),
-                    {
-                        "Caption": r.name,
-                        "Characteristics": 0,
-                        "CoreResource": False,
-                        "Description": "",
-                        "Flags": 0,
-                        "IsAlivePollInterval": 4294967295,
-                        "LooksAlivePollInterval": 4294967295,
-                        "Name": r.name,
-                        "PendingTimeout": 180000,
-                        "PersistentState": True,
-                        "RestartAction": 2,
-                        "State": RESOURCE_STATES.get(r.state, UNKNOWN),
-                        "Status": "OK",
-                        "Type": r.type,
-                    },
-                )
-            )
-    elif canon == "MSCluster_Network":
-        for net in engine.networks():
-            out.append(
-                (
-                    canon,
-                    relpath(canon, net.name),
-                    {
-                        "Address": net.address,
-                        "AddressMask": net.mask,
-                        "Caption": net.name,
-                        "Description": "",
-                        "Name": net.name,
-                        "Role": NETWORK_ROLES.get(net.role.casefold(), 3),
-                        "State": NETWORK_STATES.get(net.state, UNKNOWN),
-                        "Status": "OK",
-                    },
-                )
-            )
-    elif canon == "MSCluster_NetworkInterface":
-        for i in engine.interfaces():
-            out.append(
-                (
-                    canon,
-                    f"{canon}.DeviceID={key_literal(i.name)}",
-                    {
-                        "Adapter": i.adapter,
-                        "Address": i.address,
-                        "Caption": i.name,
-                        "Description": "",
-                        "DeviceID": i.name,
-                        "Name": i.name,
-                        "Network": i.network,
-                        "Node": i.node,
-                        "State": INTERFACE_STATES.get(i.state, UNKNOWN),
-                        "Status": "OK",
-                        "SystemName": i.node,
-                    },
-                )
-            )
-    elif canon == "MSCluster_ResourceGroupToResource":
-        for g in engine.groups():
-            for member in g.resources:
-                out.append(
-                    _assoc(canon, server, "MSCluster_ResourceGroup", g.name, "MSCluster_Resource", member)
-                )
-    elif canon == "MSCluster_NodeToActiveGroup":
-        for g in engine.groups():
-            if g.owner:
-                out.append(
-                    _assoc(canon, server, "MSCluster_Node", g.owner, "MSCluster_ResourceGroup", g.name)
-                )
-    elif canon == "MSCluster_NodeToActiveResource":
-        for r in engine.resources():
-            if r.owner:
-                out.append(_assoc(canon, server, "MSCluster_Node", r.owner, "MSCluster_Resource", r.name))
-    elif canon == "MSCluster_ResourceGroupToPreferredNode":
-        # Documented for Windows Server 2008 (GroupComponent the group, PartComponent a preferred
-        # node).  NOT CONFIRMED with a capture: that instances come group by group with each
-        # group's nodes in preference order (the order of CLUSTER_GROUP_ENUM_NODES, which
-        # SetPreferredOwners documents as "in order of preference").  The lab answers that way.
-        for g in engine.groups():
-            for node in g.preferred_owners:
-                out.append(_assoc(canon, server, "MSCluster_ResourceGroup", g.name, "MSCluster_Node", node))
+        )
     return out
+
+
+def _resource_group(engine: ClusterEngine, canon: str, server: str) -> list[Instance]:
+    out: list[Instance] = []
+    for g in engine.groups():
+        out.append(
+            (
+                canon,
+                relpath(canon, g.name),
+                {
+                    "AutoFailbackType": 0,
+                    "Caption": g.name,
+                    "Characteristics": 0,
+                    "Description": "",
+                    "FailbackWindowEnd": -1,
+                    "FailbackWindowStart": -1,
+                    "FailoverPeriod": 6,
+                    "FailoverThreshold": 4294967295,
+                    "Flags": 0,
+                    "Name": g.name,
+                    "PersistentState": True,
+                    "State": GROUP_STATES.get(g.state, UNKNOWN),
+                    "Status": "OK",
+                },
+            )
+        )
+    return out
+
+
+def _resource(engine: ClusterEngine, canon: str, server: str) -> list[Instance]:
+    out: list[Instance] = []
+    for r in engine.resources():
+        out.append(
+            (
+                canon,
+                relpath(canon, r.name),
+                {
+                    "Caption": r.name,
+                    "Characteristics": 0,
+                    "CoreResource": False,
+                    "Description": "",
+                    "Flags": 0,
+                    "IsAlivePollInterval": 4294967295,
+                    "LooksAlivePollInterval": 4294967295,
+                    "Name": r.name,
+                    "PendingTimeout": 180000,
+                    "PersistentState": True,
+                    "RestartAction": 2,
+                    "State": RESOURCE_STATES.get(r.state, UNKNOWN),
+                    "Status": "OK",
+                    "Type": r.type,
+                },
+            )
+        )
+    return out
+
+
+def _network(engine: ClusterEngine, canon: str, server: str) -> list[Instance]:
+    out: list[Instance] = []
+    for net in engine.networks():
+        out.append(
+            (
+                canon,
+                relpath(canon, net.name),
+                {
+                    "Address": net.address,
+                    "AddressMask": net.mask,
+                    "Caption": net.name,
+                    "Description": "",
+                    "Name": net.name,
+                    "Role": NETWORK_ROLES.get(net.role.casefold(), 3),
+                    "State": NETWORK_STATES.get(net.state, UNKNOWN),
+                    "Status": "OK",
+                },
+            )
+        )
+    return out
+
+
+def _network_interface(engine: ClusterEngine, canon: str, server: str) -> list[Instance]:
+    out: list[Instance] = []
+    for i in engine.interfaces():
+        out.append(
+            (
+                canon,
+                f"{canon}.DeviceID={key_literal(i.name)}",
+                {
+                    "Adapter": i.adapter,
+                    "Address": i.address,
+                    "Caption": i.name,
+                    "Description": "",
+                    "DeviceID": i.name,
+                    "Name": i.name,
+                    "Network": i.network,
+                    "Node": i.node,
+                    "State": INTERFACE_STATES.get(i.state, UNKNOWN),
+                    "Status": "OK",
+                    "SystemName": i.node,
+                },
+            )
+        )
+    return out
+
+
+def _resource_group_to_resource(engine: ClusterEngine, canon: str, server: str) -> list[Instance]:
+    out: list[Instance] = []
+    for g in engine.groups():
+        for member in g.resources:
+            out.append(_assoc(canon, server, "MSCluster_ResourceGroup", g.name, "MSCluster_Resource", member))
+    return out
+
+
+def _node_to_active_group(engine: ClusterEngine, canon: str, server: str) -> list[Instance]:
+    out: list[Instance] = []
+    for g in engine.groups():
+        if g.owner:
+            out.append(_assoc(canon, server, "MSCluster_Node", g.owner, "MSCluster_ResourceGroup", g.name))
+    return out
+
+
+def _node_to_active_resource(engine: ClusterEngine, canon: str, server: str) -> list[Instance]:
+    out: list[Instance] = []
+    for r in engine.resources():
+        if r.owner:
+            out.append(_assoc(canon, server, "MSCluster_Node", r.owner, "MSCluster_Resource", r.name))
+    return out
+
+
+def _group_to_preferred_node(engine: ClusterEngine, canon: str, server: str) -> list[Instance]:
+    # Documented for Windows Server 2008 (GroupComponent the group, PartComponent a preferred
+    # node).  NOT CONFIRMED with a capture: that instances come group by group with each group's
+    # nodes in preference order (the order of CLUSTER_GROUP_ENUM_NODES, which SetPreferredOwners
+    # documents as "in order of preference").  The lab answers that way.
+    out: list[Instance] = []
+    for g in engine.groups():
+        for node in g.preferred_owners:
+            out.append(_assoc(canon, server, "MSCluster_ResourceGroup", g.name, "MSCluster_Node", node))
+    return out
+
+
+# Class name -> its instances.
+_CLASSES: dict[str, Callable[[ClusterEngine, str, str], list[Instance]]] = {
+    "MSCluster_Node": _node,
+    "MSCluster_ResourceGroup": _resource_group,
+    "MSCluster_Resource": _resource,
+    "MSCluster_Network": _network,
+    "MSCluster_NetworkInterface": _network_interface,
+    "MSCluster_ResourceGroupToResource": _resource_group_to_resource,
+    "MSCluster_NodeToActiveGroup": _node_to_active_group,
+    "MSCluster_NodeToActiveResource": _node_to_active_resource,
+    "MSCluster_ResourceGroupToPreferredNode": _group_to_preferred_node,
+}
 
 
 def _assoc(cls: str, server: str, gcls: str, gname: str, pcls: str, pname: str) -> Instance:

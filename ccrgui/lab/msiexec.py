@@ -16,13 +16,10 @@ msiexec is a GUI-subsystem program: on Windows an interactive cmd.exe does not w
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ccrgui.lab.engine import LabError
+from ccrgui.lab.nodefiles import rollup_at
 from ccrgui.lab.process import ProcessIO
-
-if TYPE_CHECKING:
-    from ccrgui.lab.cmdshell import Context
+from ccrgui.lab.programs import Context, register
 
 ERROR_SUCCESS = 0
 ERROR_INSTALL_FAILURE = 1603
@@ -58,8 +55,6 @@ def parse(argv: list[str]) -> str | None:
 
 
 def run_msiexec(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
-    from ccrgui.lab.nodefiles import rollup_at
-
     path = parse(argv)
     if path is None:
         return ERROR_INVALID_COMMAND_LINE
@@ -87,3 +82,6 @@ def run_msiexec(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
         # Also when the caller's shell is closed meanwhile: the node does not stay out of the cluster.
         engine.start_services(node, reversed(stopped))
     return ERROR_SUCCESS_REBOOT_REQUIRED if rollup.reboot_required else ERROR_SUCCESS
+
+
+register("msiexec", run_msiexec)

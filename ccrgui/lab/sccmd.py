@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from ccrgui.lab.engine import LabError
 from ccrgui.lab.process import ProcessIO
+from ccrgui.lab.programs import Context, register
 
 if TYPE_CHECKING:
-    from ccrgui.lab.cmdshell import Context
     from ccrgui.lab.engine import NodeInfo
 
 CRLF = "\r\n"
@@ -109,3 +109,6 @@ def run_sc(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
     except LabError as exc:
         return _failed(io, "ControlService" if verb == "stop" else "StartService", exc.code)
     return 0
+
+
+register("sc", run_sc)

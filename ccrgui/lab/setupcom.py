@@ -19,13 +19,10 @@ minutes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ccrgui.lab.engine import LabError
+from ccrgui.lab.nodefiles import setup_media_at
 from ccrgui.lab.process import ProcessIO
-
-if TYPE_CHECKING:
-    from ccrgui.lab.cmdshell import Context
+from ccrgui.lab.programs import Context, register
 
 CRLF = "\r\n"
 # The version the built-in topology's setup media installs: Exchange 2007 SP2 (8.2.176.2).
@@ -208,8 +205,6 @@ def run_setup(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
 
     The media is the folder setup.com was started from (argv[0]); its build is what it installs.
     """
-    from ccrgui.lab.nodefiles import setup_media_at
-
     media = setup_media_at(ctx.host.topology, argv[0])
     run = SetupRun(io, ctx, media.build if media else SETUP_MEDIA_VERSION)
     args = [a.casefold() for a in argv[1:]]
@@ -227,3 +222,6 @@ def run_setup(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
     )
     run.line(ENCOUNTERED)
     return 1
+
+
+register("setup", run_setup)

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from ccrgui.lab import event_messages as em
 from ccrgui.lab.eventlog import EventJournal, EventRecord, render_text, render_xml, to_ticks
 from ccrgui.lab.process import ProcessIO
+from ccrgui.lab.programs import Context, register
 from ccrgui.lab.topology import Account
 from ccrgui.lab.xpath import INVALID_QUERY_MESSAGE, EvalContext, XPathError, bind, compile_query
 
@@ -446,3 +447,10 @@ def _get_log_info(io: ProcessIO, journal: EventJournal, node: str, account: Acco
     ]
     io.write("".join(f"{line}\r\n" for line in lines))
     return 0
+
+
+def _wevtutil_program(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
+    return run_wevtutil(io, ctx.host, ctx.account, argv)
+
+
+register("wevtutil", _wevtutil_program)

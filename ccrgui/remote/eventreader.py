@@ -30,9 +30,9 @@ from dataclasses import dataclass, replace
 
 from ccrgui.domain.eventquery import FilterError, xpath_older_than
 from ccrgui.domain.model import Event
+from ccrgui.quoting import UnsafeValueError
 from ccrgui.remote import parsers, scripts
 from ccrgui.remote.api import EventBatch, LogQuery
-from ccrgui.remote.quoting import UnsafeValueError
 from ccrgui.remote.shells import CmdShell, PowerShellHost
 from ccrgui.remote.transport import HostConnection, TransportError
 

@@ -14,11 +14,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ccrgui.domain.maintenance import PolicyError
 from ccrgui.domain.model import READING_EXCHANGE, ClusterSnapshot, NodeState
 from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, Refusal, Shell, Step
+from ccrgui.quoting import UnsafeValueError
 from ccrgui.remote import scripts
-from ccrgui.remote.quoting import UnsafeValueError
 
+MAINTENANCE_KINDS = frozenset(
+    {
+        ActionKind.STOP_CLUSTER_SERVICE,
+        ActionKind.START_CLUSTER_SERVICE,
+        ActionKind.RESTART_NODE,
+        ActionKind.STOP_SERVICE,
+        ActionKind.START_SERVICE,
+        ActionKind.RESTART_SERVICE,
+        ActionKind.SETUP_UPGRADE,
+        ActionKind.SETUP_UPGRADE_CMS,
+        ActionKind.INSTALL_ROLLUP,
+    }
+)  # planned in `maintenance_plans` (issue 11)
 EXCHANGE_RESOURCE_PREFIX = "microsoft exchange"  # resource types of a CMS's resources
 NEVER_CMS = ("cluster group", "available storage")  # the core and storage groups
 
@@ -189,9 +203,74 @@ def _validate(facts: PlanFacts, request: ActionRequest, node: str) -> Plan | Ref
     )
 
 
+def database_identity(facts: PlanFacts, database: str) -> str:
+    """The database's Identity as Get-MailboxDatabase printed it (CMS\\SG\\DB), else as given."""
+    snap = facts.snapshot
+    key = database.casefold()
+    for d in snap.databases if snap else ():
+        if key in (d.identity.casefold(), d.name.casefold(), f"{d.storage_group}\\{d.name}".casefold()):
+            return d.identity or f"{d.storage_group}\\{d.name}"
+    return database
+
+
+def _policy(request: ActionRequest, facts: PlanFacts) -> Plan | Refusal:
+    """Preferred owners (/setowners) and the failover/failback properties (/prop) that changed:
+    one step per cluster.exe line, shown before it runs."""
+    group, new = request.target, request.policy
+    title = f"Change the failover policy of {group}"
+    if new is None:
+        return Refusal(title, "No policy was given.")
+    try:
+        new.validate()
+    except PolicyError as exc:
+        return Refusal(title, str(exc))
+    snap = facts.snapshot
+    if snap is not None and snap.group(group) is None:
+        return Refusal(title, f"{group} is not a group of this cluster.")
+    old = snap.policy(group) if snap is not None else None
+    unknown = [o for o in new.preferred_owners if snap is not None and snap.node(o) is None]
+    if unknown:
+        return Refusal(title, f"Not a node of this cluster: {', '.join(unknown)}.")
+    g = snap.group(group) if snap is not None else None
+    old_owners = old.preferred_owners if old is not None else (g.preferred_owners if g else ())
+    steps: list[Step] = []
+    if tuple(new.preferred_owners) != tuple(old_owners):
+        if not new.preferred_owners:
+            return Refusal(
+                title, "Choose at least one preferred owner (cluster.exe cannot set an empty list)."
+            )
+        line = _quoted(title, lambda: scripts.group_setowners_line(group, new.preferred_owners))
+        if isinstance(line, Refusal):
+            return line
+        steps.append(Step(f"Set the preferred owners of {group}", Shell.CMD, (line,)))
+    changed = new.changed_properties(old) if old is not None else new.property_values()
+    if changed:
+        line = _quoted(title, lambda: scripts.group_prop_line(group, changed))
+        if isinstance(line, Refusal):
+            return line
+        steps.append(Step(f"Set the failover and failback properties of {group}", Shell.CMD, (line,)))
+    if not steps:
+        return Refusal(title, "Nothing changed.")
+    return Plan(title, tuple(steps), request)
+
+
+def _maintenance(request: ActionRequest, facts: PlanFacts) -> Plan | Refusal:
+    kind = request.kind
+    if kind is ActionKind.SET_GROUP_POLICY:
+        return _policy(request, facts)
+    ident = database_identity(facts, request.target)
+    if kind is ActionKind.MOUNT_DATABASE:
+        return _one(request, f"Mount {ident}", Shell.EMS, lambda: scripts.mount_database_command(ident))
+    return _one(request, f"Dismount {ident}", Shell.EMS, lambda: scripts.dismount_database_command(ident))
+
+
 def build_plan(request: ActionRequest, facts: PlanFacts) -> Plan | Refusal:
     """The plan for `request`, or why it will not be sent.  Never raises for hostile names."""
     kind = request.kind
+    if kind in MAINTENANCE_KINDS:
+        from ccrgui.remote.maintenance_plans import maintenance_plan
+
+        return maintenance_plan(request, facts)
     if kind in (ActionKind.MOVE_GROUP, ActionKind.ONLINE_GROUP, ActionKind.OFFLINE_GROUP):
         return _group(facts, request)
     if kind is ActionKind.VALIDATE_MOVE_CMS:
@@ -202,6 +281,8 @@ def build_plan(request: ActionRequest, facts: PlanFacts) -> Plan | Refusal:
     if kind is ActionKind.RESUME_NODE:
         node = request.target
         return _one(request, f"Resume {node}", Shell.CMD, lambda: scripts.node_resume_line(node))
+    if kind in (ActionKind.MOUNT_DATABASE, ActionKind.DISMOUNT_DATABASE, ActionKind.SET_GROUP_POLICY):
+        return _maintenance(request, facts)
     ident = copy_identity(facts, request.target)
     if kind is ActionKind.SUSPEND_COPY:
         return _one(
@@ -219,4 +300,12 @@ def build_plan(request: ActionRequest, facts: PlanFacts) -> Plan | Refusal:
     raise ValueError(f"no plan for {kind}")
 
 
-__all__ = ["PlanFacts", "build_plan", "cms_target", "copy_identity", "is_cms", "may_be_cms"]
+__all__ = [
+    "PlanFacts",
+    "build_plan",
+    "cms_target",
+    "copy_identity",
+    "database_identity",
+    "is_cms",
+    "may_be_cms",
+]

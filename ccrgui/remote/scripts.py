@@ -2,7 +2,7 @@
 
 Why one module: the confirmation dialog shows exactly these strings (in the plans built by
 `ccrgui.remote.planner`), the audit log records them, and a reviewer can check in one place that
-every name goes through `ccrgui.remote.quoting`.  Script sections append to `$o` under headers
+every name goes through `ccrgui.quoting`.  Script sections append to `$o` under headers
 carrying the per-session marker `$m` (see `ccrgui.remote.shells.frame_script`).
 """
 
@@ -12,7 +12,7 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ccrgui.remote import quoting
+from ccrgui import quoting
 from ccrgui.remote.parsers.mscluster import WMI_CLASSES, WMI_PROPS
 
 CLUSTER_EXE = "cluster.exe"
@@ -310,6 +310,7 @@ class ReadItem:
     name: str
     cost_s: float  # rough server-side cost, used to spread reads over the nodes
     keyword: str = ""  # cluster.exe listing keyword, or "" for a WMI or an Exchange read
+    args: tuple[str, ...] = ()  # further cluster.exe arguments (values quoted when the section is built)
 
     @property
     def wmi(self) -> bool:
@@ -319,13 +320,15 @@ class ReadItem:
         if self.wmi:
             return xml_section(self.name, wmi_pipeline(self.name))
         if self.keyword:
-            return native_section(self.name, CLUSTER_EXE, [self.keyword])
+            return native_section(self.name, CLUSTER_EXE, [self.keyword, *self.args])
         if self.name == "cms":
             return cms_status_section(cms)
         if self.name == "mbx":
             return xml_section("mbx", mailbox_servers_pipeline())
         if self.name == "copies":
             return copy_status_section(cms)
+        if self.name == "mbxdb" and cms:
+            return databases_section(cms)
         raise ValueError(f"unknown read {self.name!r}")
 
 
@@ -355,11 +358,31 @@ def copy_status_section(cms: str | None) -> str:
 WMI_READS = tuple(ReadItem(name, 0.05) for name in WMI_CLASSES)
 CLUSTER_READS = (*WMI_READS, ReadItem("quorum", 0.08, "/quorum"))
 EXCHANGE_READS = (ReadItem("mbx", 0.05), ReadItem("cms", 0.05), ReadItem("copies", 0.05))
+DATABASES_READ = ReadItem("mbxdb", 0.3)  # carried only when due (see the session)
 
 # Facts that rarely change (the cluster's name, the node IDs): read on the first snapshot, again
 # when the names change or every few minutes.  (Preferred owners are a WMI read of every snapshot:
 # MSCluster_ResourceGroupToPreferredNode, one read for all groups.)
 STATIC_READS = (ReadItem("clusterprops", 0.08, "/prop"), ReadItem("nodeids", 0.08, "node"))
+OWNERS_PREFIX = "owners-"
+
+
+def owners_reads(groups: Sequence[str]) -> list[tuple[str, ReadItem]]:
+    """`cluster group NAME /listowners` per group, for the failover policy reads (the snapshot's
+    preferred owners come from one WMI read).  Names PowerShell 2.0 cannot pass to a native
+    program, or that cluster.exe would take for an option, are left out."""
+    out = []
+    for i, group in enumerate(groups):
+        if group[:1] in "/-":
+            continue
+        try:
+            quoting.ps_native_arg(group)
+        except quoting.UnsafeValueError:
+            continue
+        out.append((group, ReadItem(f"{OWNERS_PREFIX}{i}", 0.08, "group", (group, "/listowners"))))
+    return out
+
+
 def details_sections() -> str:
     """Per-node facts (each node answers for itself)."""
     return (
@@ -367,3 +390,156 @@ def details_sections() -> str:
         + xml_section("cpu", cpu_pipeline())
         + xml_section("exsetup", exchange_setup_pipeline())
     )
+
+
+# ---- node maintenance and the rolling upgrade (issue 11) -----------------------------------------
+
+SETUP_PROGRAM = "setup.com"  # the console setup; setup.exe (GUI) is not supported on a CMS node
+SHUTDOWN_DELAY_S = 60  # leaves the WinRS call time to come back before the node goes down
+SHUTDOWN_COMMENT = "Restarted by ccrgui for Exchange maintenance"
+
+
+def node_stop_clussvc_line(node: str) -> str:
+    return cluster_line("node", quoting.cluster_name(node), "/stop")
+
+
+def node_start_clussvc_line(node: str) -> str:
+    return cluster_line("node", quoting.cluster_name(node), "/start", "/wait")
+
+
+def restart_node_line() -> str:
+    """shutdown.exe on the node itself (a planned restart with a comment)."""
+    return quoting.cmd_line(
+        "shutdown.exe", "/r", "/t", str(SHUTDOWN_DELAY_S), "/d", "p:4:1", "/c", SHUTDOWN_COMMENT
+    )
+
+
+def service_command(verb: str, service: str) -> str:
+    """Stop-Service / Start-Service / Restart-Service NAME (they wait for the service's state)."""
+    if verb not in ("Stop", "Start", "Restart"):
+        raise ValueError(f"invalid service verb {verb!r}")
+    return f"{verb}-Service -Name {quoting.ps_literal(service)}"
+
+
+def setup_path(folder: str) -> str:
+    """The full path of setup.com in the setup files folder (a relative path is refused)."""
+    folder = folder.rstrip("\\")
+    if len(folder) < 2 or not (folder[1] == ":" or folder.startswith("\\\\")):
+        raise quoting.UnsafeValueError(folder, "the setup files folder must be a full path such as D:\\SP2")
+    return folder + "\\" + SETUP_PROGRAM
+
+
+def setup_upgrade_line(folder: str) -> str:
+    return quoting.cmd_line(setup_path(folder), "/mode:upgrade")
+
+
+def setup_upgrade_cms_line(folder: str) -> str:
+    return quoting.cmd_line(setup_path(folder), "/upgradecms")
+
+
+def rollup_line(msp: str) -> str:
+    """msiexec /p FILE.msp /qn: quiet; exit 0, 3010 (reboot required) or an MSI error."""
+    if not msp.casefold().endswith(".msp") or len(msp) < 3 or not (msp[1] == ":" or msp.startswith("\\\\")):
+        raise quoting.UnsafeValueError(msp, "the update rollup must be a full path to a .msp file")
+    return quoting.cmd_line("msiexec.exe", "/p", msp, "/qn")
+
+
+def upgrade_facts_sections(folder: str, msp: str) -> str:
+    """What the upgrade's pre-checks read on one node: the setup folder and setup.com's build,
+    the rollup package, free space on the system drive and the services."""
+    parts = [
+        xml_section("services", "Get-Service | " + select(("Name", "DisplayName", "Status"))),
+        xml_section(
+            "disk",
+            # The system drive (setup.com unpacks and copies there), whatever its letter.
+            "Get-WmiObject Win32_LogicalDisk -Filter (\"DeviceID='\" + $env:SystemDrive + \"'\") | "
+            + select(("DeviceID", "FreeSpace", "Size")),
+        ),
+    ]
+    if folder:
+        test = f"Test-Path -Path {quoting.ps_literal(folder)} -PathType Container"
+        parts.append(xml_section("folder", test))
+        item = f"(Get-Item -Path {quoting.ps_literal(setup_path(folder))}).VersionInfo | "
+        parts.append(xml_section("setup", item + select(("ProductVersion", "FileVersion"))))
+    if msp:
+        parts.append(xml_section("msp", f"Test-Path -Path {quoting.ps_literal(msp)} -PathType Leaf"))
+    # Update rollups change the files' versions, not the registry's build: ask ExSetup.exe.
+    exsetup = '(Get-Item -Path "$env:ExchangeInstallPath\\bin\\ExSetup.exe").VersionInfo | '
+    parts.append(xml_section("exsetup", exsetup + select(("FileVersion",))))
+    return "".join(parts)
+# ---- issue 12: databases, replication health, failover policy, witness ---------------------------
+
+DATABASE_PROPS = (
+    "Name",
+    "Identity",
+    "StorageGroup",
+    "Server",
+    "EdbFilePath",
+    "Mounted",
+    "BackupInProgress",
+    "LastFullBackup",
+    "LastIncrementalBackup",
+    "LastDifferentialBackup",
+    "LastCopyBackup",
+)
+GROUP_PROPS_PREFIX = "gprops-"
+
+
+def databases_section(cms: str) -> str:
+    """Get-MailboxDatabase -Status of the CMS: mount state and backup times (the store answers,
+    so it is slower than the directory reads: read on demand, not in every snapshot)."""
+    pipeline = f"Get-MailboxDatabase -Server {quoting.ps_literal(cms)} -Status | " + select(DATABASE_PROPS)
+    return xml_section("mbxdb", pipeline)
+
+
+def replication_health_section() -> str:
+    """Test-ReplicationHealth checks the node it runs on (Exchange 2007 has no -Identity)."""
+    return xml_section("replhealth", "Test-ReplicationHealth")
+
+
+def witness_section(share: str) -> str:
+    """Whether the file share witness answers from this node: Test-Path prints True or False."""
+    return action_section("witness", f"Test-Path -Path {quoting.ps_literal(share)}")
+
+
+def group_policy_reads(groups: Sequence[str]) -> list[tuple[str, ReadItem]]:
+    """`cluster group NAME /prop` per group (failover threshold/period, failback); the same
+    names as `owners_reads` are left out."""
+    out = []
+    for group, item in owners_reads(groups):
+        name = GROUP_PROPS_PREFIX + item.name[len(OWNERS_PREFIX) :]
+        out.append((group, ReadItem(name, 0.08, "group", (group, "/prop"))))
+    return out
+
+
+def mount_database_command(identity: str) -> str:
+    return f"Mount-Database -Identity {quoting.ps_literal(identity)} -Confirm:$false"
+
+
+def dismount_database_command(identity: str) -> str:
+    return f"Dismount-Database -Identity {quoting.ps_literal(identity)} -Confirm:$false"
+
+
+def group_setowners_line(group: str, owners: Sequence[str]) -> str:
+    """`cluster.exe group "G" /setowners:N1,N2`: the order is the preference order.  cluster.exe
+    splits the list at commas, so a node name holding one cannot be passed."""
+    for node in owners:
+        quoting.cluster_name(node)  # the same checks as any node name
+        if "," in node:
+            raise quoting.UnsafeValueError(node, "a node name with a comma cannot be listed for /setowners")
+    if not owners:
+        raise quoting.UnsafeValueError("", "the preferred owners list is empty")
+    option = quoting.cluster_option("setowners", ",".join(owners))
+    return cluster_line("group", quoting.cluster_name(group), option)
+
+
+def group_prop_line(group: str, values: dict[str, int]) -> str:
+    """`cluster.exe group "G" /prop Name=Value ...` for common DWORD properties."""
+    if not values:
+        raise ValueError("no property to write")
+    tokens = []
+    for name, value in values.items():
+        if not name.isalnum():
+            raise ValueError(f"invalid property name {name!r}")
+        tokens.append(f"{name}={int(value)}")
+    return cluster_line("group", quoting.cluster_name(group), quoting.cluster_option("prop"), *tokens)

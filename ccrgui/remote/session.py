@@ -27,6 +27,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ccrgui.domain.maintenance import (
+    GroupFailoverPolicy,
+    MailboxDatabaseStatus,
+    ReplicationCheck,
+    ReplicationHealth,
+    ReplicationHealthReport,
+    WitnessReachability,
+)
 from ccrgui.domain.model import (
     ActionResult,
     ClusterSnapshot,
@@ -40,6 +48,7 @@ from ccrgui.domain.model import (
     NodeState,
     Quorum,
     Resource,
+    SetupReport,
     StorageGroupCopy,
 )
 from ccrgui.domain.nodenames import InvalidNodeName
@@ -63,9 +72,11 @@ from ccrgui.domain.session_api import (
     LogQuery,
     PartialCallback,
 )
+from ccrgui.domain.upgrade.facts import NodeUpgradeFacts
 from ccrgui.remote import parsers, planner, scripts
 from ccrgui.remote.audit import AuditLog
 from ccrgui.remote.eventreader import EventReader, NodeAccess
+from ccrgui.remote.quoting import UnsafeValueError
 from ccrgui.remote.shells import (
     CmdShell,
     CommandOutput,
@@ -95,6 +106,10 @@ SUSPECT_TIMEOUT_S = 3.0
 MIN_ATTEMPT_S = 1.0  # a fallback read is not started with less of the snapshot's time left
 STATIC_REFRESH_S = 300.0  # re-read resource types, roles, addresses, owners at least this often
 STATIC_RETRY_S = 30.0  # after a failed static read: not before this (keeps later snapshots fast)
+# Slow or rarely changing reads carried in a snapshot's script only this often (and at once after
+# an action that changes them): Get-MailboxDatabase -Status asks the store, Test-Path the witness.
+DATABASES_REFRESH_S = 60.0
+WITNESS_REFRESH_S = 60.0
 
 
 @dataclass
@@ -113,10 +128,14 @@ class _NodeLink:
 class _Static:
     """Facts that rarely change, read with `scripts.STATIC_READS` and kept between snapshots."""
 
+    owners: dict[str, tuple[str, ...]] = field(default_factory=dict)  # group (casefolded) -> nodes
+    policies: dict[str, GroupFailoverPolicy] = field(default_factory=dict)  # group (casefolded) ->
     node_ids: dict[str, int] = field(default_factory=dict)  # node name (exact) -> cluster node ID
     cluster_name: str = ""
     props_key: tuple[object, ...] | None = None  # the names they were read for
+    owners_key: tuple[str, ...] | None = None  # the groups the failover policies were read for
     props_at: float = 0.0
+    owners_at: float = 0.0
     retry_at: float = 0.0  # a static read failed: wait until then before asking again
 
 
@@ -167,6 +186,8 @@ class WinRMClusterSession:
         audit_reads: bool = False,
         limits: Limits | None = None,
         idle_timeout_s: float = 600.0,
+        time_scale: float = 1.0,
+        min_wait_s: float = 30.0,
     ) -> None:
         if channel_factory is None:
             channel_factory = pywinrm_factory(settings, password)  # validates first
@@ -178,6 +199,9 @@ class WinRMClusterSession:
         self._audit = audit if audit is not None else AuditLog(remote_user=settings.username)
         self._audit_reads = audit_reads
         self._idle_timeout_s = idle_timeout_s
+        # A plan's waits poll this many times more often (the lab runs faster than real time).
+        self._time_scale = max(1.0, time_scale)
+        self._min_wait_s = min_wait_s  # a scaled wait still allows this much for real overheads
         self._links: dict[str, _NodeLink] = {}
         self._nodes: list[str] = [
             n for n in settings.node_endpoints if n.casefold() != settings.host.casefold()
@@ -193,6 +217,11 @@ class WinRMClusterSession:
         self._reaper: asyncio.Task[None] | None = None
         self._closed = False
         self._snapshot_lock = asyncio.Lock()
+        self._databases: tuple[MailboxDatabaseStatus, ...] = ()
+        self._databases_at = 0.0  # monotonic time of the last answer; 0: due now
+        self._databases_retry_at = 0.0
+        self._witness: WitnessReachability | None = None
+        self._witness_at = 0.0
         self._events = EventReader(self._event_access())
         self._deadline: float | None = None  # monotonic end of the running snapshot's time
 
@@ -354,8 +383,11 @@ class WinRMClusterSession:
         # Each node's request starts its PowerShell if needed (no waiting for the other nodes:
         # the snap-in load is the critical path of a first snapshot).
         warm = [lk for lk in links if lk.ps.ready and not lk.suspect]
-        static_wanted = self._static_due()
-        cluster_items = [*scripts.CLUSTER_READS, *static_wanted]
+        static_wanted, owner_groups = self._static_due()
+        props_asked = any(i in scripts.STATIC_READS for i in static_wanted)
+        # Per-group reads (with arguments: failover policies) always go in the PowerShell scripts.
+        ps_static = [i for i in static_wanted if i.args]
+        cluster_items = [*scripts.CLUSTER_READS, *(i for i in static_wanted if not i.args)]
         cold_task: asyncio.Future[None] | None = None
         if not warm:
             # First snapshot: the cluster's own reads (WMI in a plain powershell.exe, the
@@ -364,15 +396,23 @@ class WinRMClusterSession:
             cold_task = asyncio.ensure_future(self._cold_cluster_reads(cluster_items, reads, node_errors))
             cluster_items = []
         candidates = warm or [lk for lk in links if not lk.suspect] or links
-        plan = self._assign(candidates, cluster_items, list(scripts.EXCHANGE_READS))
+        exchange_items = list(scripts.EXCHANGE_READS)
+        if self._databases_due():
+            exchange_items.append(scripts.DATABASES_READ)
+        share = self._witness_due()
+        witness: dict[str, tuple[bool | None, str]] = {}
+        plan = self._assign(candidates, cluster_items + ps_static, exchange_items)
         node_task = asyncio.gather(
-            *(self._node_request(lk, plan.get(lk.name, []), reads, node_errors) for lk in links)
+            *(
+                self._node_request(lk, plan.get(lk.name, []), reads, node_errors, share, witness)
+                for lk in links
+            )
         )
         try:
             if cold_task is not None:
                 await cold_task
                 if not node_task.done():
-                    self._show_partial(reads, node_errors, bool(static_wanted), on_partial)
+                    self._show_partial(reads, node_errors, props_asked, on_partial)
             node_results = await node_task
         except BaseException:
             for task in (cold_task, node_task):
@@ -389,7 +429,10 @@ class WinRMClusterSession:
             if self._worth_trying(self._fallback_timeout(self._link(host))):
                 good = [self._link(host)]
         await self._failover(reads, node_errors, good)
-        static_text = _take_static(reads)
+        static_text = _take_static(reads, owner_groups)
+        self._learn_databases(static_text, asked=any(i is scripts.DATABASES_READ for i in exchange_items))
+        if share:
+            self._learn_witness(share, witness, node_errors, [lk.name for lk in links])
         snap = self._assemble(reads, details, node_errors)
         if reads.unreadable:
             # Damaged or cut output (reads are idempotent): read those parts once more.
@@ -400,7 +443,7 @@ class WinRMClusterSession:
             reads.unreadable.clear()
             await self._failover(reads, node_errors, [lk for lk in good if lk.name not in node_errors])
             snap = self._assemble(reads, details, node_errors)
-        self._learn_static(static_text, snap, props_asked=bool(static_wanted))
+        self._learn_static(static_text, owner_groups, snap, props_asked=props_asked)
         return self._apply_static(snap)
 
     def _show_partial(
@@ -416,11 +459,11 @@ class WinRMClusterSession:
         if any(i.name not in reads.text for i in scripts.WMI_READS):
             return
         so_far = _Reads(dict(reads.text), dict(reads.host), dict(reads.errors))
-        static_text = _take_static(so_far)
+        static_text = _take_static(so_far, {})
         snap = self._assemble(so_far, {}, dict(node_errors))
         if so_far.unreadable:
             return  # damaged: the full snapshot reads it again
-        self._learn_static(static_text, snap, props_asked=props_asked)
+        self._learn_static(static_text, {}, snap, props_asked=props_asked)
         partial = replace(self._apply_static(snap), reading_exchange=True)
         self._last = partial
         if on_partial is not None:
@@ -432,18 +475,28 @@ class WinRMClusterSession:
             return None
         return (tuple(sorted(n.name for n in snap.nodes)),)  # node IDs change with the members
 
-    def _static_due(self) -> list[scripts.ReadItem]:
+    def _static_due(self) -> tuple[list[scripts.ReadItem], dict[str, str]]:
         """The static reads this snapshot needs: none unless names changed or they are old."""
         st = self._static
         now = time.monotonic()
+        items: list[scripts.ReadItem] = []
         if now < st.retry_at:
-            return []
+            return items, {}
         key = self._names_key(self._last)
         if st.props_key is None or st.props_key != key or now - st.props_at > STATIC_REFRESH_S:
-            return list(scripts.STATIC_READS)
-        return []
+            items += scripts.STATIC_READS
+        owner_groups: dict[str, str] = {}
+        if self._last is not None and self._last.groups:
+            groups = tuple(g.name for g in self._last.groups)
+            if st.owners_key != groups or now - st.owners_at > STATIC_REFRESH_S:
+                for group, item in (*scripts.owners_reads(groups), *scripts.group_policy_reads(groups)):
+                    items.append(item)
+                    owner_groups[item.name] = group
+        return items, owner_groups
 
-    def _learn_static(self, got: dict[str, str], snap: ClusterSnapshot, *, props_asked: bool) -> None:
+    def _learn_static(
+        self, got: dict[str, str], owner_groups: dict[str, str], snap: ClusterSnapshot, *, props_asked: bool
+    ) -> None:
         """Parse the static reads that answered into `self._static`.  Failures keep the old facts
         and are read again next snapshot (the names key is not advanced)."""
         st = self._static
@@ -465,6 +518,25 @@ class WinRMClusterSession:
             st.props_at = now
         elif props_asked:
             st.retry_at = now + STATIC_RETRY_S
+        owners_ok = bool(owner_groups)
+        for name, group in owner_groups.items():
+            try:
+                if name not in got:
+                    raise parsers.ParseError(f"no answer for the preferred owners or policy of {group}")
+                if name.startswith(scripts.GROUP_PROPS_PREFIX):
+                    owners_name = scripts.OWNERS_PREFIX + name[len(scripts.GROUP_PROPS_PREFIX) :]
+                    st.policies[group.casefold()] = parsers.parse_group_policy(
+                        got[name], got.get(owners_name, ""), group
+                    )
+                else:
+                    st.owners[group.casefold()] = tuple(parsers.parse_owners(got[name]))
+            except (parsers.ParseError, parsers.WindowsCommandError) as exc:
+                log.info("preferred owners not read: %s", exc)
+                owners_ok = False
+                st.retry_at = now + STATIC_RETRY_S
+        if owners_ok:
+            st.owners_key = tuple(g.name for g in snap.groups)
+            st.owners_at = now
 
     def _apply_static(self, snap: ClusterSnapshot) -> ClusterSnapshot:
         """The snapshot with the kept static facts filled in."""
@@ -473,7 +545,81 @@ class WinRMClusterSession:
             snap,
             cluster_name=self._cluster_name,
             nodes=tuple(replace(n, node_id=st.node_ids.get(n.name, n.node_id)) for n in snap.nodes),
+            cms_nodes=self._cms_nodes,
+            databases=self._databases,
+            group_policies=tuple(
+                st.policies[g.name.casefold()] for g in snap.groups if g.name.casefold() in st.policies
+            ),
+            witness=self._witness,
         )
+
+    # ---- slow reads: databases (the store) and the witness share (from each node) ------------
+
+    def _databases_due(self) -> bool:
+        now = time.monotonic()
+        if not self._cms or now < self._databases_retry_at:
+            return False
+        return not self._databases_at or now - self._databases_at > DATABASES_REFRESH_S
+
+    def _learn_databases(self, got: dict[str, str], *, asked: bool) -> None:
+        if not asked:
+            return
+        now = time.monotonic()
+        try:
+            if scripts.DATABASES_READ.name not in got:
+                raise parsers.ParseError("no answer for Get-MailboxDatabase -Status")
+            self._databases = tuple(parsers.parse_mailbox_databases(got[scripts.DATABASES_READ.name]))
+        except parsers.ParseError as exc:
+            log.info("database status not read: %s", exc)
+            self._databases_retry_at = now + STATIC_RETRY_S
+            return
+        self._databases_at = now
+
+    def _witness_due(self) -> str | None:
+        """The witness share to test in this snapshot, or None."""
+        q = self._last.quorum if self._last is not None else None
+        if q is None or not q.path.startswith("\\\\"):
+            return None
+        if self._witness_at and time.monotonic() - self._witness_at <= WITNESS_REFRESH_S:
+            return None
+        try:
+            scripts.witness_section(q.path)
+        except UnsafeValueError:
+            return None
+        return q.path
+
+    def _learn_witness(
+        self,
+        share: str,
+        answers: dict[str, tuple[bool | None, str]],
+        node_errors: dict[str, str],
+        nodes: list[str],
+    ) -> None:
+        reachable: dict[str, bool | None] = {}
+        errors: dict[str, str] = {}
+        for node in nodes:
+            ok, error = answers.get(node, (None, node_errors.get(node, "no answer")))
+            reachable[node] = ok
+            if error:
+                errors[node] = error
+        self._witness = WitnessReachability(share, reachable, errors)
+        self._witness_at = time.monotonic()
+
+    def mark_stale(self) -> None:
+        self._databases_at = self._databases_retry_at = 0.0
+        self._witness_at = 0.0
+        self._static.owners_key = None
+        self._static.retry_at = 0.0
+
+    def _invalidate_after(self, plan: Plan) -> None:
+        """Re-read at once what the plan changed (rather than at the slow reads' period)."""
+        kind = plan.request.kind if plan.request else None
+        if kind in (ActionKind.MOUNT_DATABASE, ActionKind.DISMOUNT_DATABASE):
+            self._databases_at = 0.0
+            self._databases_retry_at = 0.0
+        elif kind is ActionKind.SET_GROUP_POLICY:
+            self._static.owners_key = None
+            self._static.retry_at = 0.0
 
     def _mark_failed(self, link: _NodeLink, exc: BaseException, errors: dict[str, str]) -> None:
         text = _text(exc)
@@ -507,10 +653,19 @@ class WinRMClusterSession:
         return plan
 
     async def _node_request(
-        self, link: _NodeLink, items: list[scripts.ReadItem], reads: _Reads, errors: dict[str, str]
+        self,
+        link: _NodeLink,
+        items: list[scripts.ReadItem],
+        reads: _Reads,
+        errors: dict[str, str],
+        witness_share: str | None = None,
+        witness: dict[str, tuple[bool | None, str]] | None = None,
     ) -> tuple[str, NodeDetails | None]:
-        """One PowerShell request: this node's facts plus its share of the cluster-wide reads."""
+        """One PowerShell request: this node's facts plus its share of the cluster-wide reads
+        (and, when due, whether the witness share answers from this node)."""
         body = scripts.details_sections() + "".join(i.section(self._cms) for i in items)
+        if witness_share:
+            body += scripts.witness_section(witness_share)
         try:
             out = await link.ps.run(body, timeout=self._timeout(link), retry=True)
         except TransportError as exc:
@@ -520,6 +675,8 @@ class WinRMClusterSession:
         self._audit_read(out)
         for item in items:
             self._take_section(out.section(item.name), item.name, link.name, reads)
+        if witness_share and witness is not None:
+            witness[link.name] = _witness_answer(out.section("witness"))
         return link.name, _details(out)
 
     def _take_section(self, sec: Section | None, name: str, host: str, reads: _Reads) -> None:
@@ -620,7 +777,23 @@ class WinRMClusterSession:
             self._take_section(sec, item.name, link.name, reads)
 
     async def _failover(self, reads: _Reads, errors: dict[str, str], good: list[_NodeLink]) -> None:
-        """Re-run the cluster-wide reads whose node failed on a node that answered."""
+        """Re-run the cluster-wide reads whose node failed on a node that answered.  cluster.exe on
+        a node whose cluster service is stopped (RPC unavailable) is asked on another node too."""
+        stale = {
+            i.name: (reads.text[i.name], reads.host.get(i.name, ""))
+            for i in scripts.CLUSTER_READS
+            if i.name in reads.text and _clussvc_down(reads.text[i.name])
+        }
+        for name in stale:
+            del reads.text[name]
+        down = {host for _text_, host in stale.values()}
+        others = [lk for lk in good if lk.name not in down]
+        await self._failover_reads(reads, errors, others if stale else good)
+        for name, (text, host) in stale.items():
+            if name not in reads.text:  # no other node answered: keep Windows' answer
+                reads.text[name], reads.host[name] = text, host
+
+    async def _failover_reads(self, reads: _Reads, errors: dict[str, str], good: list[_NodeLink]) -> None:
         wanted = [i for i in (*scripts.CLUSTER_READS, *scripts.EXCHANGE_READS) if i.name not in reads.text]
         if any(i.name == "copies" for i in wanted) and not self._cms:
             wanted = [i for i in wanted if i.name != "cms"]
@@ -862,13 +1035,17 @@ class WinRMClusterSession:
                 error = step.check(await self.snapshot())
             if error:
                 tell(i, step, ProgressKind.STEP_FAILED, error)
+                self._invalidate_after(plan)  # a step may have changed something before failing
                 return ActionResult(plan.title, False, tuple(runs), error)
             tell(i, step, ProgressKind.STEP_DONE)
+            self._invalidate_after(plan)
         return ActionResult(plan.title, True, tuple(runs))
 
     async def _wait_until(self, wait: WaitUntil) -> str:
         """Poll fresh snapshots until the condition holds; the error text on timeout."""
-        deadline = time.monotonic() + wait.timeout_s
+        timeout = max(self._min_wait_s, wait.timeout_s / self._time_scale)
+        poll = max(0.05, wait.poll_s / self._time_scale)
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 if wait.condition(await self.snapshot()):
@@ -876,8 +1053,8 @@ class WinRMClusterSession:
             except TransportError:
                 pass  # the node may be rebooting: keep polling until the deadline
             if time.monotonic() >= deadline:
-                return f"Timed out after {wait.timeout_s:.0f} s waiting until {wait.description}."
-            await asyncio.sleep(wait.poll_s)
+                return f"Timed out after {timeout:.0f} s waiting until {wait.description}."
+            await asyncio.sleep(poll)
 
     async def _run_line(
         self, title: str, step: Step, line: str, tell: Callable[[ProgressKind, str, str], None]
@@ -894,7 +1071,10 @@ class WinRMClusterSession:
                 if step.shell is Shell.EMS:
                     cr = await self._ems_line(link, line, timeout)
                 else:
-                    cr = _command_run(await link.cmd.run(line, skip_cmd_shell=True, timeout=timeout))
+                    live = _chunk_teller(tell, host) if step.stream else None
+                    cr = _command_run(
+                        await link.cmd.run(line, skip_cmd_shell=True, timeout=timeout, on_output=live)
+                    )
             except TransportError as exc:
                 run_ = CommandRun(host, line, None, stderr=_text(exc))
                 self._audit.record(host, line, None, 0.0, action=title, error=_text(exc))
@@ -906,7 +1086,7 @@ class WinRMClusterSession:
             except asyncio.CancelledError:
                 self._audit.record(host, line, None, 0.0, action=title, error="cancelled")
                 raise
-            ok = cr.exit_code == 0
+            ok = cr.exit_code in step.ok_exit_codes
             error = "" if ok else _windows_error(cr)
             self._audit.record(host, line, cr.exit_code, cr.duration_s, action=title, error=error)
             if cr.stdout or cr.stderr:
@@ -915,6 +1095,33 @@ class WinRMClusterSession:
         return ActionResult(
             title, False, (), "No node of the cluster could be reached: " + "; ".join(failures)
         )
+
+    # ---- the rolling upgrade's reads (issue 11) ------------------------------------------------
+
+    async def read_upgrade_facts(self, node: str, setup_folder: str = "", msp: str = "") -> NodeUpgradeFacts:
+        """The setup folder and setup.com's build, the rollup file, free space and services on `node`."""
+        try:
+            body = scripts.upgrade_facts_sections(setup_folder, msp)
+        except ValueError as exc:  # quoting.UnsafeValueError: nothing is sent
+            return NodeUpgradeFacts(node, error=f"Not sent: {exc}")
+        link = self._link(node)
+        try:
+            out = await link.ps.run(body, timeout=self._action_timeout(), retry=True)
+        except TransportError as exc:
+            return NodeUpgradeFacts(node, error=_text(exc))
+        self._audit_read(out)
+        sections = {s.name: (s.text, s.error) for s in out.sections}
+        try:
+            return parsers.parse_upgrade_facts(node, sections)
+        except parsers.ParseError as exc:
+            return NodeUpgradeFacts(node, error=f"Unreadable answer: {exc}")
+
+    def parse_setup_output(self, text: str) -> SetupReport:
+        """setup.com's console text (complete or partial) as steps and a verdict."""
+        try:
+            return parsers.parse_setup_output(text)
+        except parsers.ParseError:
+            return SetupReport()
 
     async def _ems_line(self, link: _NodeLink, command: str, timeout: float) -> CommandRun:
         out = await link.ps.run(scripts.action_section("action", command), timeout=timeout)
@@ -935,6 +1142,71 @@ class WinRMClusterSession:
     def _action_timeout(self) -> float:
         # Moves wait for the cluster; give actions more room than reads.
         return max(self._settings.operation_timeout_s, 120.0)
+
+    # ---- on-demand reads -------------------------------------------------------------------
+
+    def _node_names(self) -> list[str]:
+        return list(self._nodes) or [self._settings.host]
+
+    async def _each_node(self, body: str, section: str) -> dict[str, tuple[str | None, str]]:
+        """Run `body` on every node at once; per node the section's text or the error."""
+
+        async def one(name: str) -> tuple[str, tuple[str | None, str]]:
+            link = self._link(name)
+            try:
+                out = await link.ps.run(body, timeout=self._timeout(link), retry=True)
+            except TransportError as exc:
+                return name, (None, _text(exc))
+            self._audit_read(out)
+            sec = out.section(section)
+            if sec is None:
+                return name, (None, out.stderr.strip() or f"no answer for {section}")
+            return name, (sec.text, "") if sec.ok else (None, sec.error)
+
+        return dict(await asyncio.gather(*(one(n) for n in self._node_names())))
+
+    async def replication_health(self) -> ReplicationHealthReport:
+        """Test-ReplicationHealth on every node (each tests itself), checks in node order."""
+        answers = await self._each_node(scripts.replication_health_section(), "replhealth")
+        checks: list[ReplicationCheck] = []
+        errors: dict[str, str] = {}
+        for node, (text, error) in answers.items():
+            if text is None:
+                errors[node] = error
+                continue
+            try:
+                checks.extend(parsers.parse_replication_health(text).checks)
+            except parsers.ParseError as exc:
+                errors[node] = _text(exc)
+        return ReplicationHealthReport(ReplicationHealth(tuple(checks)), errors, tuple(answers))
+
+    async def check_witness(self) -> WitnessReachability | None:
+        """Test-Path on the witness share from every node now (None: no file share witness known)."""
+        if self._last is None:
+            await self.snapshot()
+        q = self._last.quorum if self._last is not None else None
+        if q is None or not q.path:
+            return None
+        try:
+            body = scripts.witness_section(q.path)
+        except UnsafeValueError as exc:
+            return WitnessReachability(q.path, {}, {n: f"Not sent: {exc}" for n in self._node_names()})
+        answers = await self._each_node(body, "witness")
+        reachable: dict[str, bool | None] = {}
+        errors: dict[str, str] = {}
+        for node, (text, error) in answers.items():
+            ok: bool | None = None
+            if text is not None:
+                try:
+                    ok = parsers.parse_test_path(text)
+                except parsers.ParseError as exc:
+                    error = _text(exc)
+            reachable[node] = ok
+            if error:
+                errors[node] = error
+        self._witness = WitnessReachability(q.path, reachable, errors)
+        self._witness_at = time.monotonic()
+        return self._witness
 
     # ---- events ----------------------------------------------------------------------------
 
@@ -1002,10 +1274,21 @@ def _details(out: PsOutput) -> NodeDetails | None:
     return parsers.merge_details(*parts) if parts else None
 
 
-def _take_static(reads: _Reads) -> dict[str, str]:
+def _witness_answer(sec: Section | None) -> tuple[bool | None, str]:
+    if sec is None:
+        return None, "no answer for Test-Path (the output was cut or damaged)"
+    if not sec.ok:
+        return None, sec.error
+    try:
+        return parsers.parse_test_path(sec.text), ""
+    except parsers.ParseError as exc:
+        return None, _text(exc)
+
+
+def _take_static(reads: _Reads, owner_groups: dict[str, str]) -> dict[str, str]:
     """Move the static reads' answers out of `reads` (they are not part of the status reads'
     failover and error reporting: a missing one is simply read again next snapshot)."""
-    names = [i.name for i in scripts.STATIC_READS]
+    names = [i.name for i in (*scripts.STATIC_READS, scripts.DATABASES_READ)] + list(owner_groups)
     got = {n: reads.text.pop(n) for n in names if n in reads.text}
     for n in names:
         reads.errors.pop(n, None)
@@ -1019,6 +1302,18 @@ def _retrieve(task: asyncio.Future[Any]) -> None:
         task.exception()
 
 
+_CLUSSVC_DOWN = ("System error 1722 ", "System error 1753 ", "System error 5050 ", "System error 5072 ")
+
+
+def _clussvc_down(error: str) -> bool:
+    """cluster.exe's answer on a node whose cluster service is not running (RPC unavailable...)."""
+    return any(code in error for code in _CLUSSVC_DOWN)
+
+
+def _chunk_teller(tell: Callable[[ProgressKind, str, str], None], host: str) -> Callable[[str], None]:
+    return lambda text: tell(ProgressKind.CHUNK, text, host)
+
+
 def _command_run(out: CommandOutput) -> CommandRun:
     return CommandRun(out.host, out.command_line, out.exit_code, out.stdout, out.stderr, out.duration_s)
 
@@ -1028,7 +1323,24 @@ def _windows_error(cr: CommandRun) -> str:
     if err is not None:
         return str(err)
     text = (cr.stderr or cr.stdout).strip()
+    if not text and cr.command.casefold().startswith("msiexec") and cr.exit_code in MSI_ERRORS:
+        # msiexec /qn prints nothing: Windows' text for its exit code (FormatMessage).
+        return f"msiexec exited with {cr.exit_code}: {MSI_ERRORS[cr.exit_code]}"
     return text or f"exit code {cr.exit_code}"
+
+
+MSI_ERRORS = {
+    1603: "Fatal error during installation.",
+    1618: "Another installation is already in progress. Complete that installation before proceeding "
+    "with this install.",
+    1619: "This installation package could not be opened. Verify that the package exists and that you "
+    "can access it, or contact the application vendor to verify that this is a valid Windows Installer "
+    "package.",
+    1639: "Invalid command line argument. Consult the Windows Installer SDK for detailed command line help.",
+    1642: "The upgrade cannot be installed by the Windows Installer service because the program to be "
+    "upgraded may be missing, or the upgrade may update a different version of the program. Verify that "
+    "the program to be upgraded exists on your computer and that you have the correct upgrade.",
+}
 
 
 def _text(exc: BaseException) -> str:

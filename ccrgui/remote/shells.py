@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import codecs
 import functools
 import logging
 import secrets
@@ -218,13 +219,15 @@ class CmdShell(_Shell):
         skip_cmd_shell: bool,
         timeout: float,
         retry: bool = False,
+        on_output: Callable[[str], None] | None = None,
     ) -> CommandOutput:
-        """Run one program to completion.  `retry` only for idempotent reads."""
+        """Run one program to completion.  `retry` only for idempotent reads.  `on_output` hears
+        stdout and stderr text as it arrives (long programs such as setup.com show progress)."""
         started = time.monotonic()
         deadline = started + timeout
         for attempt in range(2):
             try:
-                return await self._run_once(command_line, skip_cmd_shell, deadline, started)
+                return await self._run_once(command_line, skip_cmd_shell, deadline, started, on_output)
             except TransportError as exc:
                 if exc.kind in (ErrorKind.SHELL_GONE, ErrorKind.HTTP, ErrorKind.PROTOCOL):
                     self._forget_shell()
@@ -233,7 +236,14 @@ class CmdShell(_Shell):
                 log.info("running again on %s after: %s", self.host, exc)
         raise AssertionError("unreachable")
 
-    async def _run_once(self, line: str, skip: bool, deadline: float, started: float) -> CommandOutput:
+    async def _run_once(
+        self,
+        line: str,
+        skip: bool,
+        deadline: float,
+        started: float,
+        on_output: Callable[[str], None] | None = None,
+    ) -> CommandOutput:
         self.last_used = time.monotonic()
         try:
             shell_id = await self._ensure_shell(_left(deadline))
@@ -246,6 +256,7 @@ class CmdShell(_Shell):
             raise
         out = bytearray()
         err = bytearray()
+        live = _LiveText(self.codepage, on_output) if on_output is not None else None
         try:
             while True:
                 try:
@@ -262,6 +273,8 @@ class CmdShell(_Shell):
                 err += chunk.stderr
                 if len(out) + len(err) > self.conn.max_output_bytes:
                     raise too_large(self.conn.max_output_bytes, self.host)  # stops the program
+                if live is not None:
+                    live.feed(chunk.stdout, chunk.stderr, chunk.done)
                 if chunk.done:
                     break
         except BaseException:
@@ -280,6 +293,19 @@ class CmdShell(_Shell):
         )
 
 
+class _LiveText:
+    """Decodes output pieces as they arrive (a UTF-8 character may span two Receives)."""
+
+    def __init__(self, codepage: int, sink: Callable[[str], None]) -> None:
+        encoding = "utf-8" if codepage == UTF8_CODEPAGE else f"cp{codepage}"
+        self._out = codecs.getincrementaldecoder(encoding)(errors="replace")
+        self._err = codecs.getincrementaldecoder(encoding)(errors="replace")
+        self._sink = sink
+
+    def feed(self, stdout: bytes, stderr: bytes, final: bool) -> None:
+        text = self._out.decode(stdout, final) + self._err.decode(stderr, final)
+        if text:
+            self._sink(text.lstrip("\ufeff"))
 def _delete_shell(shell_id: str, ch: Channel) -> None:
     ch.close_shell(shell_id)
 

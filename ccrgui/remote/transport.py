@@ -206,7 +206,13 @@ def validate_settings(settings: ConnectionSettings, password: str) -> list[str]:
     The rule that matters: a password never travels over unencrypted HTTP.  NTLM, Kerberos and
     CredSSP encrypt the WinRM messages themselves; Basic does not, so it needs HTTPS.
     """
-    warnings: list[str] = []
+    urls = _checked_endpoints(settings)
+    _check_logon(settings, password, urls)
+    return _tls_warnings(settings, urls)
+
+
+def _checked_endpoints(settings: ConnectionSettings) -> list[str]:
+    """The endpoint URLs the settings lead to, refusing what is not a plain host name or URL."""
     if settings.operation_timeout_s <= 0:
         raise ConnectionError_("The operation timeout must be a positive number of seconds.")
     if not settings.host.strip():
@@ -225,6 +231,11 @@ def validate_settings(settings: ConnectionSettings, password: str) -> list[str]:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConnectionError_(f"{url!r} is not an http:// or https:// WinRM endpoint URL.")
+    return urls
+
+
+def _check_logon(settings: ConnectionSettings, password: str, urls: list[str]) -> None:
+    """Refuse a logon that cannot work or would send a password readably."""
     plain_http = [u for u in urls if urlsplit(u).scheme == "http"]
     auth = settings.auth
     if auth is AuthMethod.BASIC:
@@ -247,6 +258,10 @@ def validate_settings(settings: ConnectionSettings, password: str) -> list[str]:
             )
     if auth is AuthMethod.CREDSSP and not _credssp_available():
         raise ConnectionError_("CredSSP needs the requests-credssp package, which is not installed.")
+
+
+def _tls_warnings(settings: ConnectionSettings, urls: list[str]) -> list[str]:
+    warnings: list[str] = []
     if any(urlsplit(u).scheme == "https" for u in urls):
         if not settings.verify_tls:
             warnings.append(
@@ -475,14 +490,7 @@ def map_error(exc: BaseException, host: str, timeout_s: float | None = None) -> 
     """Turn pywinrm / requests exceptions into clear texts (why the node could not be used)."""
     if isinstance(exc, TransportError):
         return exc
-    import requests
-    from winrm.exceptions import (
-        InvalidCredentialsError,
-        WinRMError,
-        WinRMOperationTimeoutError,
-        WinRMTransportError,
-        WSManFaultError,
-    )
+    from winrm.exceptions import WinRMError
 
     from ccrgui.remote.negotiate import KerberosLogonError
 
@@ -492,6 +500,36 @@ def map_error(exc: BaseException, host: str, timeout_s: float | None = None) -> 
         return TransportError(
             ErrorKind.TOO_LARGE, f"the WinRM service sent {exc}; it was not read further", host
         )
+    mapped = _winrm_error(exc, host) or _http_error(exc, host)
+    if mapped is not None:
+        return mapped
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        after = f" after {timeout_s:g} s" if timeout_s else ""
+        return TransportError(ErrorKind.TIMEOUT, f"no answer{after}", host)
+    if isinstance(exc, WinRMError):
+        return TransportError(ErrorKind.PROTOCOL, str(exc), host)
+    if isinstance(exc, StopIteration):
+        return TransportError(
+            ErrorKind.PROTOCOL,
+            "unexpected reply from the WinRM service: an element every reply carries (such as the "
+            "ShellId or CommandId) is missing",
+            host,
+        )
+    # Malformed replies surface from pywinrm as parse errors, KeyError or assert.
+    return TransportError(
+        ErrorKind.PROTOCOL, f"unexpected reply from the WinRM service ({type(exc).__name__}: {exc})", host
+    )
+
+
+def _winrm_error(exc: BaseException, host: str) -> TransportError | None:
+    """pywinrm's own errors: credentials, WS-Management faults, operation timeouts, HTTP status."""
+    from winrm.exceptions import (
+        InvalidCredentialsError,
+        WinRMOperationTimeoutError,
+        WinRMTransportError,
+        WSManFaultError,
+    )
+
     if isinstance(exc, InvalidCredentialsError):
         return TransportError(
             ErrorKind.AUTH,
@@ -518,6 +556,13 @@ def map_error(exc: BaseException, host: str, timeout_s: float | None = None) -> 
             f"the WinRM service answered HTTP {exc.code}" + (f": {body}" if body else " with no details"),
             host,
         )
+    return None
+
+
+def _http_error(exc: BaseException, host: str) -> TransportError | None:
+    """requests' errors: TLS, connect and read timeouts, refused or dropped connections."""
+    import requests
+
     if isinstance(exc, requests.exceptions.SSLError):
         return TransportError(ErrorKind.TLS, f"TLS/certificate check failed: {_root_cause(exc)}", host)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -540,22 +585,27 @@ def map_error(exc: BaseException, host: str, timeout_s: float | None = None) -> 
                 "connection refused: the node is down or WinRM is not listening",
                 host,
             )
+        if any(m in lowered for m in _RESOLVER_FAILURES):
+            return TransportError(ErrorKind.UNREACHABLE, _unresolved(host), host)
         return TransportError(ErrorKind.UNREACHABLE, f"cannot connect: {cause}", host)
-    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
-        after = f" after {timeout_s:g} s" if timeout_s else ""
-        return TransportError(ErrorKind.TIMEOUT, f"no answer{after}", host)
-    if isinstance(exc, WinRMError):
-        return TransportError(ErrorKind.PROTOCOL, str(exc), host)
-    if isinstance(exc, StopIteration):
-        return TransportError(
-            ErrorKind.PROTOCOL,
-            "unexpected reply from the WinRM service: an element every reply carries (such as the "
-            "ShellId or CommandId) is missing",
-            host,
-        )
-    # Malformed replies surface from pywinrm as parse errors, KeyError or assert.
-    return TransportError(
-        ErrorKind.PROTOCOL, f"unexpected reply from the WinRM service ({type(exc).__name__}: {exc})", host
+    return None
+
+
+# How the resolver says "no such name" (glibc, macOS, Windows' getaddrinfo), inside requests' text.
+_RESOLVER_FAILURES = (
+    "name or service not known",
+    "temporary failure in name resolution",
+    "no address associated with hostname",
+    "nodename nor servname",
+    "getaddrinfo failed",
+    "failed to resolve",
+)
+
+
+def _unresolved(host: str) -> str:
+    return (
+        f"the name {host} could not be resolved (DNS): check the spelling, or use the node's full "
+        "DNS name (node.domain) or its IP address"
     )
 
 
@@ -677,6 +727,29 @@ class Limits:
         return limits
 
 
+class _Slots:
+    """The per-host and the global slot one call holds; each is released exactly once."""
+
+    def __init__(self, host_sem: asyncio.Semaphore, total: asyncio.Semaphore | None) -> None:
+        self.host_sem = host_sem
+        self.total = total
+        self.released = False
+        self.total_released = False
+
+    def release_total(self) -> None:
+        # A call abandoned to a hung host burns no CPU: its global slot is freed at once,
+        # while the per-host slot stays taken until the blocked thread really returns.
+        if self.total is not None and not self.total_released:
+            self.total_released = True
+            self.total.release()
+
+    def release(self) -> None:
+        if not self.released:
+            self.released = True
+            self.host_sem.release()
+            self.release_total()
+
+
 class HostConnection:
     """Every WinRM call to one endpoint goes through here: pool, bounds, timeouts, error texts.
 
@@ -736,48 +809,13 @@ class HostConnection:
 
         `long_poll`: a Receive that mostly waits on the server; not counted in `Limits.total`.
         """
-        if self.closed:
-            raise TransportError(ErrorKind.PROTOCOL, "the connection was closed", self.host)
-        if self.refused:
-            refusal = TransportError(ErrorKind.SETTINGS, self.refused, self.host)
-            refusal.not_sent = True
-            raise refusal
+        self._check_open()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        released = False
         total = self._limits.long_polls if long_poll else self._limits.total
-        try:
-            async with asyncio.timeout(timeout):
-                await self._host_sem.acquire()
-                try:
-                    if total is not None:
-                        await total.acquire()
-                except BaseException:
-                    self._host_sem.release()
-                    raise
-        except TimeoutError as exc:
-            raise TransportError(
-                ErrorKind.TIMEOUT,
-                f"no free connection within {timeout:g} s (the node is not answering)",
-                self.host,
-            ) from exc
-
-        total_released = False
-
-        def release_total() -> None:
-            # A call abandoned to a hung host burns no CPU: its global slot is freed at once,
-            # while the per-host slot stays taken until the blocked thread really returns.
-            nonlocal total_released
-            if total is not None and not total_released:
-                total_released = True
-                total.release()
-
-        def release() -> None:
-            nonlocal released
-            if not released:
-                released = True
-                self._host_sem.release()
-                release_total()
+        await self._acquire(total, timeout)
+        slots = _Slots(self._host_sem, total)
+        release, release_total = slots.release, slots.release_total
 
         channel: Channel | None = self._idle.pop() if self._idle else None
         afut: asyncio.Future[T] = loop.create_future()
@@ -786,17 +824,7 @@ class HostConnection:
 
         def deliver(ok: bool, value: Any, broken: bool) -> None:
             # On the loop thread: hand the channel back (or drop it), free the slots, answer.
-            if channel is not None:
-                if abandoned or broken or self.closed:
-                    self._drop(channel)
-                else:
-                    self._idle.append(channel)
-            if broken:
-                # The other pooled connections most likely died the same way (node restarted,
-                # connections reset): their NTLM contexts are useless now, so start afresh.
-                idle, self._idle = self._idle, []
-                for ch in idle:
-                    self._drop(ch)
+            self._return_channel(channel, abandoned or broken or self.closed, broken)
             release()
             if not afut.done():
                 if ok:
@@ -844,6 +872,46 @@ class HostConnection:
             raise
         except BaseException as exc:
             raise map_error(exc, self.host, timeout) from exc
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise TransportError(ErrorKind.PROTOCOL, "the connection was closed", self.host)
+        if self.refused:
+            refusal = TransportError(ErrorKind.SETTINGS, self.refused, self.host)
+            refusal.not_sent = True
+            raise refusal
+
+    async def _acquire(self, total: asyncio.Semaphore | None, timeout: float) -> None:
+        """Take this host's slot and then a global one, within `timeout` seconds."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._host_sem.acquire()
+                try:
+                    if total is not None:
+                        await total.acquire()
+                except BaseException:
+                    self._host_sem.release()
+                    raise
+        except TimeoutError as exc:
+            raise TransportError(
+                ErrorKind.TIMEOUT,
+                f"no free connection within {timeout:g} s (the node is not answering)",
+                self.host,
+            ) from exc
+
+    def _return_channel(self, channel: Channel | None, drop: bool, broken: bool) -> None:
+        """After a call: pool the channel again or drop it; on a broken one, drop the whole pool."""
+        if channel is not None:
+            if drop:
+                self._drop(channel)
+            else:
+                self._idle.append(channel)
+        if broken:
+            # The other pooled connections most likely died the same way (node restarted,
+            # connections reset): their NTLM contexts are useless now, so start afresh.
+            idle, self._idle = self._idle, []
+            for ch in idle:
+                self._drop(ch)
 
     def _drop(self, ch: Channel) -> None:
         if ch in self._live:

@@ -11,6 +11,13 @@ import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+from ccrgui.domain.maintenance import (
+    CheckResult,
+    ReplicationCheck,
+    ReplicationHealth,
+    ReplicationHealthReport,
+    WitnessReachability,
+)
 from ccrgui.domain.model import (
     ActionResult,
     ClusterSnapshot,
@@ -31,10 +38,19 @@ from ccrgui.domain.model import (
     Quorum,
     Resource,
     ResourceState,
+    SetupReport,
     StorageGroupCopy,
 )
 from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, ProgressCallback, Refusal, Shell, Step
-from ccrgui.domain.session_api import AuthMethod, ConnectionSettings, EventBatch, LogQuery, PartialCallback
+from ccrgui.domain.session_api import (
+    AuthMethod,
+    ClusterSession,
+    ConnectionSettings,
+    EventBatch,
+    LogQuery,
+    PartialCallback,
+)
+from ccrgui.domain.upgrade.facts import NodeUpgradeFacts
 
 NODES = ("EXNODE1", "EXNODE2")
 
@@ -227,10 +243,11 @@ class FakeSession:
             )
         res = self._result(f"Move {group} to {node}", cmd)
         if res.ok:
-            self._set_group(group, owner=node or "EXNODE2")
+            new_owner = node or "EXNODE2"
+            self._set_group(group, owner=new_owner)
             if self.snap.cms and group == self.snap.cms.name:
                 self.snap = dataclasses.replace(
-                    self.snap, cms=dataclasses.replace(self.snap.cms, active_node=node)
+                    self.snap, cms=dataclasses.replace(self.snap.cms, active_node=new_owner)
                 )
         return res
 
@@ -353,9 +370,41 @@ class FakeSession:
             return await self.resume_copy(r.target)
         return await self.update_copy(r.target)
 
-    async def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:  # type: ignore[override]
+    def mark_stale(self) -> None:
+        self.calls.append(("mark_stale",))
+
+    async def replication_health(self) -> ReplicationHealthReport:
+        """Every check passes unless a copy is suspended (as Test-ReplicationHealth would say)."""
+        nodes = tuple(n.name for n in self.snap.nodes)
+        checks = []
+        for node in nodes:
+            suspended = [c.identity for c in self.snap.copies if c.suspended]
+            result = CheckResult.FAILED if suspended else CheckResult.PASSED
+            error = "; ".join(f"Storage group copy '{i}' is suspended." for i in suspended)
+            checks.append(ReplicationCheck(node, "SGCopySuspended", result, error))
+        errors = {self.unreachable: "WinRM: connection refused"} if self.unreachable in nodes else {}
+        return ReplicationHealthReport(ReplicationHealth(tuple(checks)), errors, nodes)
+
+    async def check_witness(self) -> WitnessReachability | None:
+        q = self.snap.quorum
+        if q is None or not q.path:
+            return None
+        return WitnessReachability(q.path, {n.name: True for n in self.snap.nodes})
+
+    async def query_events(self, queries: list[LogQuery]) -> AsyncIterator[EventBatch]:
         for q in queries:
             yield EventBatch(q)
 
+    async def read_upgrade_facts(self, node: str, setup_folder: str = "", msp: str = "") -> NodeUpgradeFacts:
+        """The upgrade's per-node reads are exercised against the lab (tests/integration)."""
+        return NodeUpgradeFacts(node, error="the fake session reads no node")
+
+    def parse_setup_output(self, text: str) -> SetupReport:
+        return SetupReport()
+
     async def close(self) -> None:
         self.closed = True
+
+
+# mypy checks the fake against the real protocol the GUI is written for.
+_CONFORMS: type[ClusterSession] = FakeSession

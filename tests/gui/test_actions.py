@@ -80,7 +80,7 @@ def test_node_pause_resume() -> None:
 
 def test_cluster_and_unreachable() -> None:
     acts = by_id(A.actions_for(ItemRef("c", Kind.CLUSTER), entry()))
-    assert set(acts) == {A.EVENTS, A.REFRESH, A.DISCONNECT, "-"}
+    assert set(acts) == {A.EVENTS, A.UPGRADE, A.MOVE_CORE, A.REFRESH, A.DISCONNECT, "-"}
     gone = ClusterEntry("c", "EXCLUS1", ConnState.UNREACHABLE, make_snapshot(), "timed out")
     acts = by_id(A.actions_for(ItemRef("c", Kind.GROUP, "EXCH1"), gone))
     assert not acts[A.OFFLINE].enabled and acts[A.OFFLINE].reason == "EXCLUS1 is unreachable: timed out"
@@ -123,3 +123,61 @@ def test_every_registered_action_has_an_id_label_icon_and_kind() -> None:
     for action in A.CLUSTER_ACTIONS:
         assert action.id and action.label and action.icon and action.kinds, action
         assert A.cluster_action(action.id) is action
+
+
+def test_upgrade_entry_on_the_cluster_and_the_cms_only() -> None:
+    e = entry()
+    cluster = by_id(A.actions_for(ItemRef("c", Kind.CLUSTER), e))
+    assert cluster[A.UPGRADE].enabled and cluster[A.UPGRADE].text == "Upgrade Exchange on this cluster…"
+    assert by_id(A.actions_for(ItemRef("c", Kind.GROUP, "EXCH1"), e))[A.UPGRADE].enabled
+    assert A.UPGRADE not in by_id(
+        A.actions_for(ItemRef("c", Kind.GROUP, "Print"), entry(extra_groups=("Print",)))
+    )
+    gone = ClusterEntry("c", "EXCLUS1", ConnState.UNREACHABLE, make_snapshot(), "timed out")
+    acts = by_id(A.actions_for(ItemRef("c", Kind.CLUSTER), gone))
+    assert not acts[A.UPGRADE].enabled and acts[A.UPGRADE].reason == "EXCLUS1 is unreachable: timed out"
+
+
+def test_node_maintenance_actions() -> None:
+    from ccrgui.domain.plan import ActionKind
+
+    passive = by_id(A.actions_for(ItemRef("c", Kind.NODE, "EXNODE2"), entry()))
+    assert passive[A.STOP_CLUSSVC].enabled and passive[A.RESTART_NODE].enabled
+    assert not passive[A.START_CLUSSVC].enabled and "is running" in passive[A.START_CLUSSVC].reason
+    active = by_id(A.actions_for(ItemRef("c", Kind.NODE, "EXNODE1"), entry()))
+    for action_id in (A.STOP_CLUSSVC, A.RESTART_NODE):
+        assert (
+            not active[action_id].enabled and "runs the clustered mailbox server" in active[action_id].reason
+        )
+    down = by_id(
+        A.actions_for(ItemRef("c", Kind.NODE, "EXNODE2"), entry(node_states=(NodeState.UP, NodeState.DOWN)))
+    )
+    assert down[A.START_CLUSSVC].enabled and not down[A.STOP_CLUSSVC].enabled
+    restart = A.cluster_action(A.RESTART_NODE)
+    assert restart is not None
+    sel = A.Selection(ItemRef("c", Kind.NODE, "EXNODE2"), entry())
+    question = restart.confirmation(sel, passive[A.RESTART_NODE])
+    assert question is not None and "waits" in question.impact
+    assert restart.request(sel, passive[A.RESTART_NODE], A.Inputs()).kind is ActionKind.RESTART_NODE
+
+
+def test_cluster_group_and_available_storage_are_movable() -> None:
+    from ccrgui.domain.plan import ActionKind
+
+    e = entry()
+    core = by_id(A.actions_for(ItemRef("c", Kind.CLUSTER), e))[A.MOVE_CORE]
+    assert core.enabled and core.text == "Move Core Cluster Resources (now on EXNODE1)"
+    assert [(c.id, c.target, c.enabled) for c in core.children] == [(A.MOVE_CORE_TO, "EXNODE2", True)]
+    storage = by_id(A.actions_for(ItemRef("c", Kind.STORAGE), e))[A.MOVE_STORAGE]
+    assert [c.target for c in storage.children] == ["EXNODE2"]
+    action = A.cluster_action(A.MOVE_STORAGE_TO)
+    assert action is not None
+    sel = A.Selection(ItemRef("c", Kind.STORAGE), e)
+    request = action.request(sel, storage.children[0], A.Inputs())
+    assert (request.kind, request.target, request.node) == (
+        ActionKind.MOVE_GROUP,
+        "Available Storage",
+        "EXNODE2",
+    )
+    question = action.confirmation(sel, storage.children[0])
+    assert question is not None and "EXNODE2" in question.impact

@@ -30,7 +30,8 @@ def test_arguments() -> None:
 def test_demo_screenshot(tmp_path: Path) -> None:
     pytest.importorskip("ccrgui.remote.session")
     out = tmp_path / "demo.png"
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path))
+    home = str(tmp_path)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=home, XDG_CONFIG_HOME=home, XDG_DATA_HOME=home)
     done = subprocess.run(
         [sys.executable, "-m", "ccrgui.app", "--demo", "--screenshot", str(out)],
         cwd=ROOT,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
 
 from ccrgui.domain.session_api import AuthMethod, ConnectionSettings, LogonAvailability
 from ccrgui.gui import connect as C
@@ -145,8 +146,8 @@ def test_current_user_is_offered_with_whom_it_logs_on_as(qtbot, qsettings, monke
 
 
 def test_current_user_where_it_cannot_work_says_what_is_missing(
-    qtbot, qsettings, no_keyring, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, qsettings: QSettings, no_keyring: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     reason = "You have no Kerberos ticket: run kinit user@REALM first."
     monkeypatch.setattr(C, "current_user_logon", lambda: LogonAvailability(False, reason))
     # Even when the last cluster was reached as the current user, the default is what can work.

@@ -118,7 +118,7 @@ async def test_view_shows_partial_batches_and_pages_below_the_oldest_part(qtbot)
             yield EventBatch(q, (), truncated=True)
 
     session = Parts()
-    view = EventsView(lambda: session)  # type: ignore[arg-type, return-value]
+    view = EventsView(lambda: session)
     qtbot.addWidget(view)
     view.set_nodes(["N1"])
     task = view.run_filter(EventFilter(logs=("System",), levels=frozenset(), max_events=10))

@@ -401,7 +401,7 @@ async def test_view_streams_each_node_as_it_answers(qtbot, session, settings) ->
     await task
     assert view.model.event_count == 14
     assert set(texts(view.proxy, COL_NODE)) == {"EXNODE1", "EXNODE2"}
-    assert "14 events from 2 nodes" in view.status_label.text()
+    assert "14 events from EXNODE1 and EXNODE2." in view.status_label.text()
     assert [q.node for q in session.queries[0]] == ["EXNODE1", "EXNODE2"]
 
 

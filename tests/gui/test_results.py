@@ -207,3 +207,14 @@ def test_tooltips_show_hostile_text_as_typed() -> None:
     assert doc.toPlainText() == name
     assert plain_tooltip("EXNODE2 is paused") == "EXNODE2 is paused"
     assert plain_tooltip("") is None
+
+
+def test_nodes_view_and_node_summary_say_active_and_passive() -> None:
+    e = entries()
+    nodes = build_results(ItemRef("c", Kind.NODES), e, CTX).section("Nodes")
+    assert nodes.column("Clustered mailbox server") == [
+        "Active (runs EXCH1)",
+        "Passive (EXCH1 runs on EXNODE1)",
+    ]
+    summary = build_results(ItemRef("c", Kind.NODE, "EXNODE2"), e, CTX).section("Summary of EXNODE2")
+    assert summary.value("Clustered mailbox server") == "Passive (EXCH1 runs on EXNODE1)"

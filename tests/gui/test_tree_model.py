@@ -45,6 +45,7 @@ def test_tree_layout_follows_failover_cluster_management() -> None:
         "Storage",
         "Networks",
         "Replication",
+        "Backup (EXCH1)",
         "Quorum",
         "Cluster Events",
     ]
@@ -125,7 +126,7 @@ def test_unreachable_cluster_and_node_are_grey() -> None:
     assert cluster.data(0x0009) is not None and "timed out" in cluster.data(0x0003)
     assert model.find(ItemRef("exclus1", Kind.NODE, "EXNODE1")).data(0x0009) is not None
     # The last known children stay visible while unreachable.
-    assert model.rowCount(cluster) == 7
+    assert model.rowCount(cluster) == 8  # with Backup (EXCH1)
 
 
 def test_snapshot_replaced_keeps_identity_case_insensitively() -> None:

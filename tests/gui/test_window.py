@@ -216,11 +216,12 @@ async def test_manage_a_cluster_dialog_connects(qtbot, tmp_path, monkeypatch) ->
     from PySide6.QtCore import QSettings
 
     from ccrgui.domain.session_api import LogonAvailability
-    from ccrgui.gui import connect
+    from ccrgui.gui import connect as C
     from ccrgui.gui.connect import ConnectDialog
 
-    # Logging on as the current user works here (whatever this machine's Kerberos tickets).
-    monkeypatch.setattr(connect, "current_user_logon", lambda: LogonAvailability(True))
+    # The current user can log on (a Kerberos ticket, or Windows): whether this machine has one
+    # must not decide the test (without, the dialog rightly defaults to a password).
+    monkeypatch.setattr(C, "current_user_logon", lambda: LogonAvailability(True))
 
     made: list[tuple[str, str]] = []
 
@@ -233,7 +234,7 @@ async def test_manage_a_cluster_dialog_connects(qtbot, tmp_path, monkeypatch) ->
     qtbot.addWidget(w)
     w.show()
     w.connect_action.trigger()
-    await wait_for(lambda: w.findChild(ConnectDialog) is not None and w.findChild(ConnectDialog).isVisible())
+    await wait_for(lambda: (d := w.findChild(ConnectDialog)) is not None and d.isVisible())
     dialog = w.findChild(ConnectDialog)
     assert dialog is not None
     dialog.host.setCurrentText("exclus1.contoso.com")
@@ -260,16 +261,25 @@ async def test_context_menu_key_and_accessible_action_names(window: MainWindow) 
     def spy(menu: QMenu, *args: object) -> None:
         shown.append([a.text() for a in menu.actions() if a.text()])
 
-    QMenu.popup = spy  # type: ignore[method-assign]
+    QMenu.popup = spy  # type: ignore[method-assign, assignment]
     try:
         window.tree.customContextMenuRequested.emit(
             window.tree.visualRect(window.tree.currentIndex()).center()
         )
     finally:
         QMenu.popup = original  # type: ignore[method-assign]
-    assert shown == [["Pause", "Resume", "Show Critical Events", "Refresh"]]
+    node_actions = [
+        "Pause",
+        "Resume",
+        "Stop Cluster Service",
+        "Start Cluster Service",
+        "Restart the node…",
+        "Show Critical Events",
+        "Refresh",
+    ]
+    assert shown == [node_actions]
     names = [b.accessibleName() for b in window.actions_pane.buttons]
-    assert names == ["Pause", "Resume", "Show Critical Events", "Refresh"]
+    assert names == node_actions
     assert window.actions_pane.buttons[1].accessibleDescription() == "EXNODE1 is not paused (Up)"
 
 

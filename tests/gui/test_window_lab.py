@@ -110,11 +110,14 @@ async def test_browse_every_kind_of_item(window: MainWindow, lab: Any) -> None:
     window.select(ItemRef(conn, Kind.NETWORK, "Cluster Network 2"))
     ifaces = window.results.results.section("Network Interfaces")
     assert sorted(ifaces.column("Node")) == ["EXNODE1", "EXNODE2"]
-    window.select(ItemRef(conn, Kind.QUORUM))
-    assert "FSW_EXCH1" in summary(window, "Quorum", "Witness share")
-    for kind in (Kind.SERVICES, Kind.NODES, Kind.STORAGE, Kind.NETWORKS, Kind.REPLICATION):
+    window.select(ItemRef(conn, Kind.QUORUM))  # a registered view embedding the results pane
+    quorum = window.views[(conn, Kind.QUORUM)].results.results  # type: ignore[attr-defined]
+    assert "FSW_EXCH1" in quorum.section("Quorum").value("Witness share")
+    for kind in (Kind.SERVICES, Kind.NODES, Kind.STORAGE, Kind.NETWORKS):
         window.select(ItemRef(conn, kind))
         assert window.results.results.sections, kind
+    window.select(ItemRef(conn, Kind.REPLICATION))
+    assert window.views[(conn, Kind.REPLICATION)].results.results.sections  # type: ignore[attr-defined]
 
 
 @pytest.mark.asyncio

@@ -10,7 +10,7 @@ from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, Refusal
 from ccrgui.gui import actions as A
 from ccrgui.gui.tree import ItemRef, Kind
 from ccrgui.gui.window import MainWindow
-from ccrgui.remote.quoting import UnsafeValueError
+from ccrgui.quoting import UnsafeValueError
 from tests.gui.fakes import FakeSession
 from tests.gui.guitools import confirm, wait_for
 

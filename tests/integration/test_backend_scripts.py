@@ -1,11 +1,11 @@
-"""The command lines the backend builds: every name quoted by `ccrgui.remote.quoting`."""
+"""The command lines the backend builds: every name quoted by `ccrgui.quoting`."""
 
 from __future__ import annotations
 
 import pytest
 
+from ccrgui.quoting import UnsafeValueError
 from ccrgui.remote import scripts
-from ccrgui.remote.quoting import UnsafeValueError
 
 
 def test_cluster_exe_lines_use_msvcrt_quoting() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from pytestqt.qtbot import QtBot
 
 from ccrgui.lab.kdc import KerberosRealm
 from ccrgui.lab.lab import Lab
@@ -37,8 +38,24 @@ def realm(kerberos_tools: None) -> Iterator[KerberosRealm]:
 
 @pytest.fixture(scope="module")
 def klab(realm: KerberosRealm) -> Iterator[Lab]:
-    with Lab(auth="kerberos", realm=realm, speed=50.0, events=300) as running:
+    # NTLM restricted as a domain may do: no NTLM logon can succeed here, whoever tries (also a
+    # client another test left running whose lab's port this one reuses), so the logon counts
+    # below are this session's Kerberos logons.
+    with Lab(auth="kerberos", realm=realm, speed=50.0, events=300, restrict_ntlm=True) as running:
         yield running
+
+
+def test_restricted_ntlm_is_refused_while_kerberos_logs_on(klab: Lab) -> None:
+    import winrm
+
+    url = klab.endpoints["EXNODE1"]
+    before = dict(klab.servers["EXNODE1"].logons)
+    ntlm = winrm.Session(
+        url, auth=(klab.username, klab.password), transport="ntlm", message_encryption="always"
+    )
+    with pytest.raises(Exception, match=r"(?i)unauthori|credentials|401"):
+        ntlm.run_cmd("hostname")
+    assert klab.servers["EXNODE1"].logons.get("ntlm", 0) == before.get("ntlm", 0)
 
 
 @pytest.fixture
@@ -254,8 +271,8 @@ def test_current_user_availability_follows_the_ticket_cache(klab: Lab, ticket_en
 
 
 def test_connect_dialog_offers_the_current_user_with_a_ticket(
-    qtbot, klab: Lab, ticket_env: str, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    qtbot: QtBot, klab: Lab, ticket_env: str, tmp_path: Path
+) -> None:
     from PySide6.QtCore import QSettings
 
     from ccrgui.app import current_user_logon
@@ -321,7 +338,7 @@ def test_over_https_a_kerberos_client_without_bindings_is_accepted(https_klab: L
     _kinit(https_klab, ticket_env)
     session = winrm.Session(
         https_klab.endpoints["EXNODE2"],
-        auth=(None, None),
+        auth=(None, None),  # type: ignore[arg-type]  # pywinrm's Kerberos transport takes no user/password
         transport="kerberos",
         kerberos_hostname_override=https_klab.fqdn("EXNODE2"),
         ca_trust_path=https_klab.ca_file,
@@ -339,7 +356,7 @@ def test_strict_cbt_refuses_kerberos_without_bindings(realm: KerberosRealm, tick
 
         def session(send_cbt: bool) -> winrm.Session:
             return winrm.Session(
-                strict.endpoints["EXNODE1"], auth=(None, None), transport="kerberos",
+                strict.endpoints["EXNODE1"], auth=(None, None), transport="kerberos",  # type: ignore[arg-type]
                 kerberos_hostname_override=strict.fqdn("EXNODE1"), ca_trust_path=strict.ca_file,
                 send_cbt=send_cbt,
             )  # fmt: skip

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import winrm
@@ -42,7 +43,7 @@ def _free_range(count: int) -> int:
     raise RuntimeError("no free port range")
 
 
-def _start(*args: str) -> tuple[subprocess.Popen[str], dict[str, object]]:
+def _start(*args: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
         [sys.executable, "-m", "ccrgui.lab.cli", *args],

@@ -89,7 +89,7 @@ def test_pywinrm_kerberos_transport_logs_on_with_the_ticket(ticket: dict[str, An
     for node in ("EXNODE1", "EXNODE2"):
         session = winrm.Session(
             ticket["nodes"][node],
-            auth=(None, None),
+            auth=(None, None),  # type: ignore[arg-type]  # pywinrm's Kerberos transport takes no user/password
             transport="kerberos",
             kerberos_hostname_override=ticket["fqdns"][node],
             message_encryption="always",

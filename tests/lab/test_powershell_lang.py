@@ -212,18 +212,18 @@ SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
 
 
 def ps_quote(s: str) -> str:
-    """Quote as ccrgui.remote.quoting does: double every single-quote lookalike."""
+    """Quote as ccrgui.quoting does: double every single-quote lookalike."""
     return "'" + "".join(c + c if c in SINGLE_QUOTES else c for c in s) + "'"
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=40))
 def test_single_quoted_literal_round_trips(s: str) -> None:
     assert value(ps_quote(s)) == s
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30))
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=30))
 def test_quoted_argument_reaches_a_cmdlet_unchanged(s: str) -> None:
     assert value("Write-Output " + ps_quote(s)) == s
 

@@ -526,7 +526,8 @@ def test_pypsrp_winrs_negotiate_with_encryption(node: Node) -> None:
         assert proc.rc == STATUS_CONTROL_C_EXIT
         cid = str(uuid.uuid4()).upper()
         reply = shell.command("echo", ["own-id"], command_id=cid)
-        assert reply.find(".//{http://schemas.microsoft.com/wbem/wsman/1/windows/shell}CommandId").text == cid
+        own_id = reply.find(".//{http://schemas.microsoft.com/wbem/wsman/1/windows/shell}CommandId")
+        assert own_id is not None and own_id.text == cid
 
 
 def test_pypsrp_and_pywinrm_basic_over_https_verify_the_ca(make_node: Callable[..., Node]) -> None:
@@ -540,7 +541,7 @@ def test_pypsrp_and_pywinrm_basic_over_https_verify_the_ca(make_node: Callable[.
         auth="basic",
         username=USER,
         password=PASSWORD,
-        cert_validation=certs.ca_file,
+        cert_validation=certs.ca_file,  # type: ignore[arg-type]  # pypsrp passes a CA bundle path to requests
     )
     with WinRS(wsman) as shell:
         proc = Process(shell, "whoami")
@@ -625,7 +626,7 @@ def test_sealed_body_sent_with_the_final_ntlm_leg_is_accepted(node: Node) -> Non
         "POST",
         "/wsman",
         body=b"",
-        headers={"Authorization": "Negotiate " + base64.b64encode(client.step()).decode()},
+        headers={"Authorization": "Negotiate " + base64.b64encode(client.step() or b"").decode()},
     )
     r = conn.getresponse()
     r.read()
@@ -633,6 +634,7 @@ def test_sealed_body_sent_with_the_final_ntlm_leg_is_accepted(node: Node) -> Non
     challenge = r.getheader("WWW-Authenticate")
     assert challenge is not None and challenge.startswith("Negotiate ") and "," not in challenge
     token = client.step(base64.b64decode(challenge.split(" ", 1)[1]))
+    assert token is not None
     mid = str(uuid.uuid4()).upper()
     create = _request(
         "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create",

@@ -131,7 +131,7 @@ def test_basic_https_lab_with_pypsrp_verifying_the_ca() -> None:
             auth="basic",
             username=lab.username,
             password=lab.password,
-            cert_validation=lab.ca_file,
+            cert_validation=lab.ca_file,  # type: ignore[arg-type]  # pypsrp passes a CA bundle path to requests
         )
         with WinRS(wsman) as shell:
             proc = Process(shell, "hostname")

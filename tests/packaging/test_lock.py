@@ -18,8 +18,8 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "installer" / "wheels-win_amd64.lock"
 # Where the MSI's Python runs: CPython 3.11 on 64-bit Windows.
-WINDOWS = {
-    **default_environment(),
+WINDOWS: dict[str, str] = {
+    **{key: str(value) for key, value in default_environment().items()},
     "os_name": "nt",
     "sys_platform": "win32",
     "platform_system": "Windows",

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ccrgui.domain.backupplan import (
+    BackupPlan,
     BackupThresholds,
     build_backup_plan,
     plan_from_csv,
@@ -131,3 +134,35 @@ def test_bad_json_import(text: str) -> None:
 def test_bad_csv_import(text: str) -> None:
     with pytest.raises(ValueError):
         plan_from_csv(text)
+
+
+FORMULAS = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "'=1", "''", "'"]
+
+
+def _hostile_plan(name: str) -> BackupPlan:
+    from dataclasses import replace
+
+    plan = build_backup_plan(
+        CmsStatus(name, CmsState.ONLINE, name), (name, "EXNODE2"), _copies(), _dbs(), now=NOW
+    )
+    items = tuple(replace(i, storage_group=name, database=name, edb_file_path=name) for i in plan.items)
+    return replace(plan, items=items, warnings=(name,))
+
+
+@pytest.mark.parametrize("name", FORMULAS)
+def test_csv_cells_that_a_spreadsheet_would_run_are_guarded_and_the_import_undoes_it(name: str) -> None:
+    import csv
+    import io
+
+    plan = _hostile_plan(name)
+    text = plan_to_csv(plan)
+    for row in list(csv.reader(io.StringIO(text)))[1:]:
+        for cell in row:
+            assert cell[:1] not in set("=+-@\t\r"), row  # nothing a spreadsheet evaluates
+    assert plan_from_csv(text) == plan
+
+
+@given(st.text(min_size=1, max_size=20).filter(lambda t: "\x00" not in t))
+def test_csv_round_trip_of_any_name(name: str) -> None:
+    plan = _hostile_plan(name)
+    assert plan_from_csv(plan_to_csv(plan)) == plan

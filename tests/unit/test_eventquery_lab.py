@@ -258,7 +258,7 @@ def test_generated_xpath_on_chosen_filters(
     )
     spec = flt.id_spec
     plain_levels = {int(lv) for lv in levels} | ({0} if EventLevel.INFORMATION in levels else set())
-    plain = {
+    plain: dict[str, Any] = {
         "providers": {p.casefold() for p in providers},
         "levels": set() if len(levels) == len(LEVELS) else plain_levels,
         "include": [(r.low, r.high) for r in spec.include],

@@ -1,5 +1,5 @@
 """The compressed event path's pieces: decoding the node's base64 gzip answer, parsing it piece by
-piece, and the command lines (the XPath reaches them only through ccrgui.remote.quoting)."""
+piece, and the command lines (the XPath reaches them only through ccrgui.quoting)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ccrgui import quoting
 from ccrgui.lab.eventlog import EventJournal, render_xml
 from ccrgui.lab.topology import default_topology
-from ccrgui.remote import quoting, scripts
+from ccrgui.remote import scripts
 from ccrgui.remote.eventreader import CompressedAnswerError, decompressed_pieces
 from ccrgui.remote.parsers import EventParseError, EventStreamParser, parse_events
 

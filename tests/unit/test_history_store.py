@@ -120,3 +120,24 @@ def test_default_path_is_in_the_user_data_folder(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert default_history_path() == tmp_path / "ccrgui" / "replication-history.sqlite3"
+
+
+def test_series_peaks_keeps_the_highest_queue_of_each_slice(tmp_path: Path) -> None:
+    t0 = datetime(2026, 12, 1, tzinfo=UTC)
+    store = HistoryStore(tmp_path / "h.sqlite3", now=lambda: t0 + timedelta(days=1))
+    samples = [
+        QueueSample(
+            "CMS\\SG1", t0 + timedelta(seconds=10 * i), 50 if i == 1234 else i % 3, 7 if i == 99 else 1
+        )
+        for i in range(8640)  # a day at 10 s
+    ] + [QueueSample("CMS\\SG2", t0 + timedelta(minutes=i), 1, 1) for i in range(3)]
+    store.record_samples("C", samples)
+    got = store.series_peaks("C", t0, t0 + timedelta(days=1), max_points=100)
+    assert list(got) == ["CMS\\SG1", "CMS\\SG2"]
+    sg1 = got["CMS\\SG1"]
+    assert 90 <= len(sg1) <= 101
+    assert [q.at for q in sg1] == sorted(q.at for q in sg1)
+    assert max(q.copy_queue for q in sg1) == 50 and max(q.replay_queue for q in sg1) == 7
+    assert len(got["CMS\\SG2"]) == 1  # three samples in one slice: one point
+    assert store.series_peaks("Other", t0, t0 + timedelta(days=1)) == {}
+    store.close()

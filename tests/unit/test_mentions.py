@@ -47,7 +47,7 @@ def test_whole_names_only(event: Event, name: str, named: bool) -> None:
     assert names_object(event, name) is named
 
 
-_NAME_CHARS = st.characters(blacklist_characters="'\"\\", blacklist_categories=("Cs",))
+_NAME_CHARS = st.characters(blacklist_characters="'\"\\", blacklist_categories=["Cs"])
 
 
 @given(st.text(_NAME_CHARS, min_size=1), st.text(_NAME_CHARS, min_size=1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -333,11 +334,12 @@ def test_fuzz_mutated_samples(reference: Path, data: st.DataObject) -> None:
     index = data.draw(st.integers(0, len(lines) - 1))
     lines[index] = data.draw(st.text(st.sampled_from(list("ab -\tOnline1")), max_size=40))
     text = "\r\n".join(lines)
-    parser = {
+    parsers: dict[str, Callable[[str], object]] = {
         "cluster-node.txt": parse_nodes,
         "cluster-res.txt": parse_resources,
         "cluster-group.txt": parse_groups,
-    }[name]
+    }
+    parser = parsers[name]
     try:
         parser(text)
     except ParseError as exc:

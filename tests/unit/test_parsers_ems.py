@@ -138,7 +138,7 @@ def test_copy_status_doc_sample_and_xml(reference: Path) -> None:
         CopyStatus.HEALTHY,
     )
     assert not copy.suspended and not copy.failed and copy.copy_queue_length == 0
-    props = [
+    props: list[tuple[str, str, object]] = [
         ("Identity", "Microsoft.Exchange.Configuration.Tasks.StorageGroupIdParameter", "NODE2\\SG1"),
         ("StorageGroupName", "System.String", "SG1"),
         (

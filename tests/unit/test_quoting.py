@@ -1,4 +1,4 @@
-"""Property tests for ccrgui.remote.quoting against independent reference parsers written here.
+"""Property tests for ccrgui.quoting against independent reference parsers written here.
 
 The splitters below re-implement the documented Windows rules from scratch (they share no code
 with the module under test or the lab), so a round trip proves the quoting, not a mirror image.
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ccrgui.remote.quoting import (
+from ccrgui.quoting import (
     UnsafeValueError,
     cluster_name,
     cluster_option,
@@ -37,20 +37,11 @@ def split_argv(line: str, *, msvcrt2008: bool = True) -> list[str]:
     2008+ runtime stays in quoted mode after it, the old shell32 rule leaves it.
     """
     argv: list[str] = []
-    i, n = 0, len(line)
+    n = len(line)
     if n == 0:
         return argv
-    if line[0] == '"':
-        end = line.find('"', 1)
-        end = n if end < 0 else end
-        argv.append(line[1:end])
-        i = end + 1
-    else:
-        j = i
-        while j < n and line[j] not in " \t":
-            j += 1
-        argv.append(line[i:j])
-        i = j
+    program, i = _split_program(line)
+    argv.append(program)
     while True:
         while i < n and line[i] in " \t":
             i += 1
@@ -61,20 +52,7 @@ def split_argv(line: str, *, msvcrt2008: bool = True) -> list[str]:
         while i < n:
             ch = line[i]
             if ch == "\\":
-                j = i
-                while j < n and line[j] == "\\":
-                    j += 1
-                count = j - i
-                if j < n and line[j] == '"':
-                    cur.append("\\" * (count // 2))
-                    if count % 2:
-                        cur.append('"')
-                        i = j + 1
-                    else:
-                        i = j  # the quote is handled below
-                    continue
-                cur.append("\\" * count)
-                i = j
+                i = _split_backslashes(line, i, cur)
                 continue
             if ch == '"':
                 if in_quotes and i + 1 < n and line[i + 1] == '"':
@@ -91,6 +69,36 @@ def split_argv(line: str, *, msvcrt2008: bool = True) -> list[str]:
             cur.append(ch)
             i += 1
         argv.append("".join(cur))
+
+
+def _split_program(line: str) -> tuple[str, int]:
+    """argv[0] and where the arguments start: quoted up to the next quote, else up to whitespace."""
+    n = len(line)
+    if line[0] == '"':
+        end = line.find('"', 1)
+        end = n if end < 0 else end
+        return line[1:end], end + 1
+    j = 0
+    while j < n and line[j] not in " \t":
+        j += 1
+    return line[:j], j
+
+
+def _split_backslashes(line: str, i: int, cur: list[str]) -> int:
+    """A run of backslashes at `i`: appends what it stands for; returns where parsing goes on."""
+    n = len(line)
+    j = i
+    while j < n and line[j] == "\\":
+        j += 1
+    count = j - i
+    if j < n and line[j] == '"':
+        cur.append("\\" * (count // 2))
+        if count % 2:
+            cur.append('"')
+            return j + 1
+        return j  # the quote is handled by the caller
+    cur.append("\\" * count)
+    return j
 
 
 def cmd_exe_exposed(line: str) -> list[str]:

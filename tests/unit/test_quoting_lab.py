@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ccrgui.remote.quoting import UnsafeValueError, cmd_exe_line, cmd_line, ps_literal
+from ccrgui.quoting import UnsafeValueError, cmd_exe_line, cmd_line, ps_literal
 
 argv = pytest.importorskip("ccrgui.lab.argv")
 interpreter = pytest.importorskip("ccrgui.lab.powershell.interpreter")

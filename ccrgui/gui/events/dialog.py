@@ -110,6 +110,8 @@ class EventFilterDialog(QDialog):
         f = self._form
         self.tabs = cast(QTabWidget, f.findChild(QTabWidget, "tabs"))
         self.time_combo = cast(QComboBox, f.findChild(QComboBox, "timeCombo"))
+        # As wide as its longest choice ("Last 30 days"), never squeezed by the date fields.
+        self.time_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.from_edit = cast(QDateTimeEdit, f.findChild(QDateTimeEdit, "fromEdit"))
         self.to_edit = cast(QDateTimeEdit, f.findChild(QDateTimeEdit, "toEdit"))
         self.level_checks: dict[EventLevel, QCheckBox] = {
@@ -145,6 +147,7 @@ class EventFilterDialog(QDialog):
 
         for choice in _TIME_CHOICES:
             self.time_combo.addItem(choice.label, choice)
+        self.time_combo.setMinimumWidth(self.time_combo.sizeHint().width())
         now = QDateTime.currentDateTime()
         self.from_edit.setDateTime(now.addDays(-1))
         self.to_edit.setDateTime(now)

@@ -326,6 +326,11 @@ class EventTableModel(QAbstractTableModel):
         return len(self._nodes)
 
     @property
+    def nodes_seen(self) -> frozenset[str]:
+        """Case-folded names of the nodes that returned at least one event."""
+        return frozenset(self._nodes)
+
+    @property
     def shown_count(self) -> int:
         """Events passing the quick search (error rows not counted)."""
         return len(self._visible) - len(self._errors)
@@ -436,6 +441,8 @@ class EventTableModel(QAbstractTableModel):
             return self._level_icon(row)
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_MESSAGE:
             return plain_tooltip(row.error or (row.event.message[:2000] if row.event else ""))
+        if role == Qt.ItemDataRole.ToolTipRole:  # a capped column elides: the whole text here
+            return plain_tooltip(self.display_text(row, column)) or None
         if role == Qt.ItemDataRole.ForegroundRole and row.event is None:
             return QBrush(QColor("#b00020"))
         if role == EVENT_ROLE:

@@ -24,6 +24,7 @@ import csv
 import gc
 import io
 import logging
+import operator
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -63,17 +64,19 @@ from ccrgui.domain.eventquery import (
     xpath_older_than,
 )
 from ccrgui.domain.model import Event
-from ccrgui.domain.session_api import ClusterSession, EventBatch, LogQuery
+from ccrgui.domain.session_api import EventBatch, EventSource, LogQuery
+from ccrgui.gui.columns import fit_widths
 from ccrgui.gui.events.dialog import EventFilterDialog
 from ccrgui.gui.events.merge import NewestFirstMerge
 from ccrgui.gui.events.model import COLUMNS, EventProxyModel, EventRow, EventTableModel, local_time_text
 from ccrgui.gui.events.preview import PREVIEW_CHARS, VALUE_CHARS, bounded
+from ccrgui.gui.events.summary import describe_filter, nodes_answer
 from ccrgui.gui.plaintext import plain_label
 from ccrgui.gui.tasks import NamedTasks
 
 log = logging.getLogger(__name__)
 
-SessionProvider = Callable[[], ClusterSession | None]
+SessionProvider = Callable[[], EventSource | None]
 _SETTINGS_KEY = "events/last_filter/"
 SHOW_AT_ONCE = 250  # rows put into the model at once while a query streams
 FEED_BUDGET_S = 0.02  # per turn of the event loop
@@ -130,6 +133,12 @@ class EventsView(QWidget):
         self.copy_button = QPushButton("&Copy")
         self.status_label = plain_label("No query yet.")
         self.status_label.setWordWrap(True)
+        self.filter_label = plain_label()  # the active filter in words (issue 14)
+        self.filter_label.setObjectName("filterSummary")
+        self.filter_label.setWordWrap(True)
+        self.filter_label.setAccessibleName("Active filter")
+        self.filterChanged.connect(lambda f: self.filter_label.setText(describe_filter(f, self._nodes)))
+        self.queryFinished.connect(self.fit_columns)
 
         top = QHBoxLayout()
         for w in (self.filter_button, self.refresh_button, self.more_button, self.stop_button):
@@ -176,6 +185,7 @@ class EventsView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.filter_label)
         layout.addWidget(self.status_label)
         layout.addWidget(splitter, 1)
 
@@ -204,10 +214,10 @@ class EventsView(QWidget):
         self._offsets = {k.casefold(): v for k, v in offsets.items()}
         self._current_changed(self.table.currentIndex(), QModelIndex())
 
-    def _session(self) -> ClusterSession | None:
+    def _session(self) -> EventSource | None:
         return self._session_provider()
 
-    def _known_nodes(self, session: ClusterSession | None) -> tuple[str, ...]:
+    def _known_nodes(self, session: EventSource | None) -> tuple[str, ...]:
         if self._nodes:
             return self._nodes
         if session is not None:
@@ -324,7 +334,7 @@ class EventsView(QWidget):
         self._more.clear()
         await self._stream(session, queries, flt)
 
-    async def _stream(self, session: ClusterSession, queries: list[LogQuery], flt: EventFilter) -> None:
+    async def _stream(self, session: EventSource, queries: list[LogQuery], flt: EventFilter) -> None:
         self._generation += 1
         generation = self._generation
         self._pending = {(q.node, q.log) for q in queries}
@@ -443,7 +453,11 @@ class EventsView(QWidget):
             f"{total:,} event{'s' if total != 1 else ''}"
             + (f" ({shown:,} match the search)" if self.model.search_text else "")
         ]
-        if nodes:
+        queried = (self._filter.nodes or self._nodes) if self._filter is not None else ()
+        unread = [n for n, _, _ in self.model.errors]
+        if queried:  # which nodes answered, which had none, which could not be read
+            parts.append(nodes_answer(queried, self.model.nodes_seen, unread))
+        elif nodes:
             parts.append(f"from {nodes} node{'s' if nodes != 1 else ''}")
         text = " ".join(parts) + "."
         if self.model.errors:
@@ -452,6 +466,35 @@ class EventsView(QWidget):
         if self._more:
             text += " More events are available: Load more."
         return text
+
+    def fit_columns(self) -> None:
+        """Size the columns to what all rows hold (not the first batch); Message takes the rest.
+
+        Run when a query finishes: one row stands for each distinct value of a column (a handful
+        of levels, nodes, logs, sources; 100,000 rows cost tens of milliseconds, not a stall).
+        When the columns do not fit, the widest (Source, Task Category) are narrowed and elide
+        (the cell's tooltip has the whole text)."""
+        shown = self.model.visible_events()
+        errors = [EventRow(node, log_name, None, message) for node, log_name, message in self.model.errors]
+        metrics = self.table.fontMetrics()
+        header = self.table.horizontalHeader()
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)  # a narrowed title elides
+        want = {}
+        for column in range(self.model.columnCount() - 1):
+            key = _WIDTH_KEYS.get(column)
+            # The date has one fixed format: a few rows stand for all.
+            sample = shown[:50] if key is None else dict(zip(map(key, shown), shown, strict=True)).values()
+            rows = [EventRow(e.node, e.log, e, search="") for e in sample]
+            texts = {EventTableModel.display_text(r, column) for r in [*rows, *errors]}
+            width = max((metrics.horizontalAdvance(t) for t in texts), default=0) + 18  # cell margins
+            if column == 0:
+                width += max(16, self.table.iconSize().width()) + 8  # the level icon
+            want[column] = max(width, header.sectionSizeHint(column))
+        # Message (the last column) keeps a quarter of the table; Level and Date never elide.
+        width = self.table.viewport().width()
+        available = width - max(160, width // 4)
+        for column, width in fit_widths(want, available, keep=(0, 1)).items():
+            header.resizeSection(column, width)
 
     def _update_status(self) -> None:
         waiting = ""
@@ -613,6 +656,17 @@ def _collector_on() -> None:
     if _streaming[0] == 0 and _streaming[1]:
         gc.freeze()
         gc.enable()
+
+
+# What a column's text depends on (the distinct values are few); the date column has none.
+_WIDTH_KEYS: dict[int, Callable[[Event | None], object]] = {
+    0: operator.attrgetter("level"),
+    2: operator.attrgetter("node"),
+    3: operator.attrgetter("log"),
+    4: operator.attrgetter("provider"),
+    5: operator.attrgetter("event_id"),
+    6: operator.attrgetter("task"),
+}
 
 
 def _offset_text(offset: timedelta) -> str:

@@ -135,10 +135,31 @@ class TimeChart(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(480, 220)
 
+    def legend_layout(self) -> list[tuple[QRect, str, int]]:
+        """Where each series' legend entry goes (swatch + name), wrapped onto as many rows as the
+        width needs, so no series is left out of the legend."""
+        fm = QFontMetrics(self.font())
+        left = fm.horizontalAdvance("00000") + 14
+        right = self.width() - 12
+        x, row = left, 0
+        out = []
+        for i, s in enumerate(self._series):
+            name = fm.elidedText(s.name, Qt.TextElideMode.ElideRight, max(60, min(320, right - left - 16)))
+            width = 16 + fm.horizontalAdvance(name) + 14
+            if x > left and x + width > right:
+                x, row = left, row + 1
+            out.append((QRect(x, row * fm.height(), width, fm.height()), name, i))
+            x += width
+        return out
+
+    def _legend_rows(self) -> int:
+        layout = self.legend_layout()
+        return 1 + max((r.y() for r, _, _ in layout), default=0) // max(1, QFontMetrics(self.font()).height())
+
     def plot_rect(self) -> QRect:
         fm = QFontMetrics(self.font())
         left = fm.horizontalAdvance("00000") + 10
-        top = fm.height() * (2 if self._title else 1) + 8
+        top = fm.height() * ((1 if self._title else 0) + self._legend_rows()) + 8
         bottom = fm.height() + 10
         return QRect(left, top, max(1, self.width() - left - 12), max(1, self.height() - top - bottom))
 
@@ -274,21 +295,15 @@ class TimeChart(QWidget):
 
     def _paint_legend(self, p: QPainter) -> None:
         fm = QFontMetrics(self.font())
-        r = self.plot_rect()
-        x = r.left() + 4
-        y = r.top() - fm.height() - 2
-        for i, s in enumerate(self._series):
+        top = self.plot_rect().top() - self._legend_rows() * fm.height() - 2
+        p.setPen(self.palette().text().color())
+        for rect, name, i in self.legend_layout():
+            y = top + rect.y()
             color = QColor(SERIES_COLORS[i % len(SERIES_COLORS)])
-            p.fillRect(QRectF(x, y + fm.height() / 2 - 2, 12, 4), color)
-            x += 16
-            name = fm.elidedText(s.name, Qt.TextElideMode.ElideRight, 220)
-            p.setPen(self.palette().text().color())
+            p.fillRect(QRectF(rect.x(), y + fm.height() / 2 - 2, 12, 4), color)
             p.drawText(
-                QRect(x, y, fm.horizontalAdvance(name) + 2, fm.height()), Qt.AlignmentFlag.AlignVCenter, name
+                QRect(rect.x() + 16, y, rect.width() - 16, fm.height()), Qt.AlignmentFlag.AlignVCenter, name
             )
-            x += fm.horizontalAdvance(name) + 14
-            if x > self.width() - 40:
-                break
 
     # ---- tooltips ------------------------------------------------------------------------------
 

@@ -29,6 +29,10 @@ import base64
 import binascii
 from typing import TYPE_CHECKING
 
+from ccrgui.lab.nodehost import session_env
+from ccrgui.lab.process import ProcessIO
+from ccrgui.lab.programs import Context, register
+
 from .errors import ExitScript
 from .interpreter import Interpreter
 from .lexer import PSParseError
@@ -36,7 +40,6 @@ from .parser import Parser
 
 if TYPE_CHECKING:
     from ccrgui.lab.nodehost import NodeHost
-    from ccrgui.lab.process import ProcessIO
     from ccrgui.lab.topology import Account
 
 __all__ = ["Interpreter", "parse_command_line", "run_powershell"]
@@ -75,6 +78,23 @@ def _match(token: str, names: dict[str, str], minimum: int = 1) -> str | None:
     return hits.pop() if len(hits) == 1 else None
 
 
+def _encoded_command(cl: CommandLine, value: str | None) -> CommandLine:
+    """-EncodedCommand BASE64: the command is UTF-16LE text in Base64."""
+    if value is None:
+        cl.error = "Missing argument for parameter EncodedCommand."
+        return cl
+    try:
+        cl.command = base64.b64decode(value, validate=True).decode("utf-16-le")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        cl.error = (
+            "Cannot process the command because the value specified with -EncodedCommand is not "
+            "properly encoded. The value must be Base64 encoded."
+        )
+        return cl
+    cl.encoded = True
+    return cl
+
+
 def parse_command_line(argv: list[str]) -> CommandLine:
     """powershell.exe's own parameters (PowerShell 2.0 accepts unique prefixes)."""
     cl = CommandLine()
@@ -98,19 +118,7 @@ def parse_command_line(argv: list[str]) -> CommandLine:
         if low in ("encodedcommand", "e", "ec", "enc") or (
             len(low) >= 2 and "encodedcommand".startswith(low)
         ):
-            if i >= len(args):
-                cl.error = "Missing argument for parameter EncodedCommand."
-                return cl
-            try:
-                cl.command = base64.b64decode(args[i], validate=True).decode("utf-16-le")
-            except (binascii.Error, ValueError, UnicodeDecodeError):
-                cl.error = (
-                    "Cannot process the command because the value specified with -EncodedCommand is not "
-                    "properly encoded. The value must be Base64 encoded."
-                )
-                return cl
-            cl.encoded = True
-            return cl
+            return _encoded_command(cl, args[i] if i < len(args) else None)
         sw = _match(low, SWITCHES, 3) or SWITCHES.get(low)
         if low in ("nop",):
             sw = "NoProfile"
@@ -151,8 +159,6 @@ def parse_command_line(argv: list[str]) -> CommandLine:
 
 def run_powershell(io: ProcessIO, host: NodeHost, account: Account, argv: list[str]) -> int:
     """Run powershell.exe with `argv` (argv[0] is the program name) against `io`."""
-    from ccrgui.lab.nodehost import session_env
-
     cl = parse_command_line(argv)
     io.sleep(host.faults.costs.powershell_start_s if host is not None else 0.0)
     if cl.error:
@@ -220,3 +226,10 @@ def _run_stdin(io: ProcessIO, interp: Interpreter) -> int:
             ok = interp.run_text(text)
         except ExitScript as exc:
             return exc.code
+
+
+def _powershell_program(io: ProcessIO, ctx: Context, argv: list[str]) -> int:
+    return run_powershell(io, ctx.host, ctx.account, argv)
+
+
+register("powershell", _powershell_program)

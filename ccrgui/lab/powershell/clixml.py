@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -42,6 +43,13 @@ class _Ser:
 
     def value(self, v: Any, name: str | None, depth: int) -> str:
         n = f' N="{clixml_escape(name)}"' if name is not None else ""
+        primitive = self.primitive(v, n)
+        if primitive is not None:
+            return primitive
+        return self.obj(v, n, depth)
+
+    def primitive(self, v: Any, n: str) -> str | None:
+        """A value CLIXML writes as one element (None when `v` needs an <Obj>)."""
         if v is None:
             return f"<Nil{n} />"
         if isinstance(v, bool):
@@ -71,6 +79,9 @@ class _Ser:
             return f"<G{n}>{v}</G>"
         if isinstance(v, bytes | bytearray):
             return f"<BA{n}>{base64.b64encode(bytes(v)).decode('ascii')}</BA>"
+        return None
+
+    def obj(self, v: Any, n: str, depth: int) -> str:
         rid = self.ref
         self.ref += 1
         if isinstance(v, PSEnum):
@@ -141,60 +152,64 @@ class _De:
     def value(self, el: Element) -> Any:
         tag = _local(el.tag)
         text = el.text or ""
-        if tag == "Nil":
-            return None
-        if tag == "B":
-            return text.strip().lower() == "true"
-        if tag in ("I32", "I16", "SB"):
-            return int(text)
-        if tag == "I64":
-            return Int64(int(text))
-        if tag == "U32":
-            return UInt32(int(text))
-        if tag == "U64":
-            return UInt64(int(text))
-        if tag in ("Db", "Sg", "D"):
-            return float(text)
-        if tag == "S":
-            return _unescape(text)
-        if tag == "DT":
-            return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        if tag == "G":
-            return PSGuid(uuid.UUID(text))
-        if tag == "BA":
-            return base64.b64decode(text)
+        scalar = _SCALARS.get(tag)
+        if scalar is not None:
+            return scalar(text)
         if tag == "Obj":
-            names: list[str] = []
-            obj = PSObject("Deserialized.System.Object")
-            result: Any = obj
-            for child in el:
-                ct = _local(child.tag)
-                if ct == "TN":
-                    names = [t.text or "" for t in child]
-                    self.tn[child.get("RefId", "")] = names
-                elif ct == "TNRef":
-                    names = self.tn.get(child.get("RefId", ""), [])
-                elif ct == "ToString":
-                    obj.to_string = _unescape(child.text)
-                elif ct in ("MS", "Props"):
-                    for p in child:
-                        obj.props.append(PSProperty(p.get("N", ""), self.value(p)))
-                elif ct in ("LST", "IE", "STK", "QUE"):
-                    result = [self.value(x) for x in child]
-                elif ct == "DCT":
-                    h = PSHashtable()
-                    for en in child:
-                        kv = {x.get("N"): self.value(x) for x in en}
-                        h.put(kv.get("Key"), kv.get("Value"))
-                    result = h
-            if names:
-                first = names[0]
-                if first == "System.Management.Automation.PSCustomObject":
-                    obj.type_name = first
-                else:
-                    obj.type_name = "Deserialized." + first
-            return result
+            return self.obj(el)
         return _unescape(text)
+
+    def obj(self, el: Element) -> Any:
+        names: list[str] = []
+        obj = PSObject("Deserialized.System.Object")
+        result: Any = obj
+        for child in el:
+            ct = _local(child.tag)
+            if ct == "TN":
+                names = [t.text or "" for t in child]
+                self.tn[child.get("RefId", "")] = names
+            elif ct == "TNRef":
+                names = self.tn.get(child.get("RefId", ""), [])
+            elif ct == "ToString":
+                obj.to_string = _unescape(child.text)
+            elif ct in ("MS", "Props"):
+                for p in child:
+                    obj.props.append(PSProperty(p.get("N", ""), self.value(p)))
+            elif ct in ("LST", "IE", "STK", "QUE"):
+                result = [self.value(x) for x in child]
+            elif ct == "DCT":
+                h = PSHashtable()
+                for en in child:
+                    kv = {x.get("N"): self.value(x) for x in en}
+                    h.put(kv.get("Key"), kv.get("Value"))
+                result = h
+        if names:
+            first = names[0]
+            if first == "System.Management.Automation.PSCustomObject":
+                obj.type_name = first
+            else:
+                obj.type_name = "Deserialized." + first
+        return result
+
+
+# Element tag -> its value, for the elements that hold one value as text.
+_SCALARS: dict[str, Callable[[str], Any]] = {
+    "Nil": lambda text: None,
+    "B": lambda text: text.strip().lower() == "true",
+    "I32": int,
+    "I16": int,
+    "SB": int,
+    "I64": lambda text: Int64(int(text)),
+    "U32": lambda text: UInt32(int(text)),
+    "U64": lambda text: UInt64(int(text)),
+    "Db": float,
+    "Sg": float,
+    "D": float,
+    "S": _unescape,
+    "DT": lambda text: dt.datetime.fromisoformat(text.replace("Z", "+00:00")),
+    "G": lambda text: PSGuid(uuid.UUID(text)),
+    "BA": base64.b64decode,
+}
 
 
 def deserialize(text: str) -> list[Any]:

@@ -7,10 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import ErrorRecord
+from .errors import ErrorRecord, PSRuntimeError
+from .values import to_bool, to_string
 
 if TYPE_CHECKING:
     from .interpreter import Interpreter
+
+# The Exchange 2007 snap-in (Add-PSSnapin, Get-PSSnapin; the EMS host loads it).
+EXCHANGE_SNAPIN = "Microsoft.Exchange.Management.PowerShell.Admin"
+
 
 COMMON = {
     "erroraction": "ErrorAction",
@@ -82,8 +87,6 @@ class CmdletContext:
         return self.args.get(name, default)
 
     def switch(self, name: str) -> bool:
-        from .values import to_bool
-
         return to_bool(self.args.get(name, False))
 
     def error(
@@ -115,8 +118,6 @@ class CmdletContext:
         self.interp.write_error(record, self.error_action)
 
     def throw(self, record: ErrorRecord) -> None:
-        from .errors import PSRuntimeError
-
         raise PSRuntimeError(record)
 
 
@@ -197,8 +198,6 @@ def bind(cmdlet: Cmdlet, items: list[tuple[str | None, Any, bool]]) -> dict[str,
     )
     for value in positional:
         if not slots:
-            from .values import to_string
-
             raise BindingError(
                 f"A positional parameter cannot be found that accepts argument '{to_string(value)}'.",
                 "PositionalParameterNotFound",

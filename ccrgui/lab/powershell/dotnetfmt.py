@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
+from collections.abc import Callable
 from typing import Any
 
 from .values import PSValueError, datetime_display, display_string, format_float, to_string
@@ -213,61 +214,92 @@ def format_datetime(v: dt.datetime, fmt: str) -> str:
 
 
 def _dt_token(v: dt.datetime, c: str, count: int) -> str:
-    if c == "y":
-        return str(v.year % 100).rjust(2, "0") if count <= 2 else str(v.year).rjust(count, "0")
-    if c == "M":
-        if count == 1:
-            return str(v.month)
-        if count == 2:
-            return f"{v.month:02d}"
-        if count == 3:
-            return MONTHS[v.month - 1][:3]
-        return MONTHS[v.month - 1]
-    if c == "d":
-        if count == 1:
-            return str(v.day)
-        if count == 2:
-            return f"{v.day:02d}"
-        if count == 3:
-            return DAYS[v.weekday()][:3]
-        return DAYS[v.weekday()]
-    if c == "H":
-        return f"{v.hour:02d}" if count >= 2 else str(v.hour)
-    if c == "h":
-        h = v.hour % 12 or 12
-        return f"{h:02d}" if count >= 2 else str(h)
-    if c == "m":
-        return f"{v.minute:02d}" if count >= 2 else str(v.minute)
-    if c == "s":
-        return f"{v.second:02d}" if count >= 2 else str(v.second)
-    if c in "fF":
-        digits = f"{v.microsecond:06d}0"[:count]
-        return digits.rstrip("0") if c == "F" else digits
-    if c == "t":
-        text = "AM" if v.hour < 12 else "PM"
-        return text[:count]
-    if c == "K":
-        if v.tzinfo is None:
-            return ""
-        off = v.utcoffset() or dt.timedelta(0)
-        if off == dt.timedelta(0) and v.tzinfo is dt.UTC:
-            return "Z"
-        return _offset(off)
-    if c == "z":
-        off = (v.utcoffset() or dt.timedelta(0)) if v.tzinfo else dt.timedelta(0)
-        total = int(off.total_seconds() // 60)
-        sign = "+" if total >= 0 else "-"
-        hh, mm = divmod(abs(total), 60)
-        if count == 1:
-            return f"{sign}{hh}"
-        if count == 2:
-            return f"{sign}{hh:02d}"
-        return f"{sign}{hh:02d}:{mm:02d}"
-    if c == ":":
-        return ":" * count
-    if c == "/":
-        return "/" * count
-    return c * count
+    token = _DT_TOKENS.get(c)
+    if token is None:
+        return c * count  # ":" and "/" repeat too
+    return token(v, c, count)
+
+
+def _dt_year(v: dt.datetime, c: str, count: int) -> str:
+    return str(v.year % 100).rjust(2, "0") if count <= 2 else str(v.year).rjust(count, "0")
+
+
+def _dt_month(v: dt.datetime, c: str, count: int) -> str:
+    if count == 1:
+        return str(v.month)
+    if count == 2:
+        return f"{v.month:02d}"
+    if count == 3:
+        return MONTHS[v.month - 1][:3]
+    return MONTHS[v.month - 1]
+
+
+def _dt_day(v: dt.datetime, c: str, count: int) -> str:
+    if count == 1:
+        return str(v.day)
+    if count == 2:
+        return f"{v.day:02d}"
+    if count == 3:
+        return DAYS[v.weekday()][:3]
+    return DAYS[v.weekday()]
+
+
+def _dt_hour12(v: dt.datetime, c: str, count: int) -> str:
+    h = v.hour % 12 or 12
+    return f"{h:02d}" if count >= 2 else str(h)
+
+
+def _dt_two_digits(v: dt.datetime, c: str, count: int) -> str:
+    value = {"H": v.hour, "m": v.minute, "s": v.second}[c]
+    return f"{value:02d}" if count >= 2 else str(value)
+
+
+def _dt_fraction(v: dt.datetime, c: str, count: int) -> str:
+    digits = f"{v.microsecond:06d}0"[:count]
+    return digits.rstrip("0") if c == "F" else digits
+
+
+def _dt_ampm(v: dt.datetime, c: str, count: int) -> str:
+    text = "AM" if v.hour < 12 else "PM"
+    return text[:count]
+
+
+def _dt_kind(v: dt.datetime, c: str, count: int) -> str:
+    if v.tzinfo is None:
+        return ""
+    off = v.utcoffset() or dt.timedelta(0)
+    if off == dt.timedelta(0) and v.tzinfo is dt.UTC:
+        return "Z"
+    return _offset(off)
+
+
+def _dt_zone(v: dt.datetime, c: str, count: int) -> str:
+    off = (v.utcoffset() or dt.timedelta(0)) if v.tzinfo else dt.timedelta(0)
+    total = int(off.total_seconds() // 60)
+    sign = "+" if total >= 0 else "-"
+    hh, mm = divmod(abs(total), 60)
+    if count == 1:
+        return f"{sign}{hh}"
+    if count == 2:
+        return f"{sign}{hh:02d}"
+    return f"{sign}{hh:02d}:{mm:02d}"
+
+
+# Custom date/time format letter -> its text for a run of `count` such letters.
+_DT_TOKENS: dict[str, Callable[[dt.datetime, str, int], str]] = {
+    "y": _dt_year,
+    "M": _dt_month,
+    "d": _dt_day,
+    "H": _dt_two_digits,
+    "h": _dt_hour12,
+    "m": _dt_two_digits,
+    "s": _dt_two_digits,
+    "f": _dt_fraction,
+    "F": _dt_fraction,
+    "t": _dt_ampm,
+    "K": _dt_kind,
+    "z": _dt_zone,
+}
 
 
 def _offset(off: dt.timedelta) -> str:

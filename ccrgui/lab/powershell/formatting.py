@@ -18,7 +18,9 @@ import datetime as dt
 import decimal
 from typing import Any
 
+from .dotnetfmt import format_datetime
 from .errors import ErrorRecord, console_wrap
+from .operators import like
 from .values import (
     PSEnum,
     PSGuid,
@@ -121,7 +123,6 @@ def select_props(obj: Any, properties: list[str] | None) -> list[tuple[str, Any]
     props = object_properties(obj)
     if not properties or properties == ["*"]:
         return props
-    from .operators import like
 
     chosen: list[tuple[str, Any]] = []
     for want in properties:
@@ -234,7 +235,6 @@ def out_string(items: list[Any], width: int = 80, limit: int = ENUM_LIMIT) -> st
             continue
         if isinstance(obj, dt.datetime):
             # DateTime's own view: a blank line, the long date and time, two blank lines
-            from .dotnetfmt import format_datetime
 
             parts.append("\r\n" + format_datetime(obj, "dddd, MMMM dd, yyyy h:mm:ss tt") + "\r\n\r\n\r\n")
             i += 1

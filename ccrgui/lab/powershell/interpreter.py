@@ -8,18 +8,31 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ccrgui.lab.process import Terminated
+
 from . import nodes as n
 from .cmdlet import BindingError, Cmdlet, CmdletContext, bind
+from .cmdlets import registry
+from .dotnetfmt import composite_format
 from .errors import (
+    CLIXML_CLOSE,
+    CLIXML_HEADER,
+    CLIXML_OPEN,
     ErrorRecord,
     ExitScript,
     FlowControl,
     Position,
     PSRuntimeError,
+    clixml_error_lines,
+    console_wrap,
     not_recognized,
     parse_error_record,
 )
+from .formatting import host_wrap, is_scalar, out_string
 from .lexer import PSParseError
+from .methods import call_method, call_static, convert_to, get_property, get_static
+from .native import program_exists, run_native
+from .operators import arithmetic, compare_op, equals, like
 from .parser import Parser
 from .values import (
     Byte,
@@ -74,7 +87,6 @@ ALIASES = {
     "spsv": "Stop-Service",
     "sasv": "Start-Service",
 }
-EXCHANGE_SNAPIN = "Microsoft.Exchange.Management.PowerShell.Admin"
 
 
 class Interpreter:
@@ -90,8 +102,6 @@ class Interpreter:
         env: dict[str, str] | None = None,
         width: int = 80,
     ) -> None:
-        from .cmdlets import registry
-
         self.io = io
         self.host = host
         self.account = account
@@ -244,13 +254,6 @@ class Interpreter:
 
     def report_error(self, record: ErrorRecord) -> None:
         """Write an error record to stderr as the console host does (text or CLIXML)."""
-        from .errors import (
-            CLIXML_HEADER,
-            CLIXML_OPEN,
-            clixml_error_lines,
-            console_wrap,
-        )
-
         if record not in self.errors:
             self.errors.insert(0, record)
         lines = console_wrap(record.render(self.width), self.width)
@@ -264,8 +267,6 @@ class Interpreter:
 
     def close_error_stream(self) -> None:
         """At exit: end the CLIXML error document, as the host's serializer does."""
-        from .errors import CLIXML_CLOSE
-
         if self.clixml_started:
             self.io.write(CLIXML_CLOSE, "stderr")
             self.clixml_started = False
@@ -294,8 +295,6 @@ class Interpreter:
             self.exec_statement(stmt, emit)
 
     def exec_statement(self, stmt: n.Node, emit: Emit) -> None:
-        from ccrgui.lab.process import Terminated
-
         try:
             self._exec_statement(stmt, emit)
         except (PSRuntimeError, FlowControl, ExitScript, Terminated):
@@ -328,81 +327,88 @@ class Interpreter:
             raise PSRuntimeError(rec) from exc
 
     def _exec_statement(self, stmt: n.Node, emit: Emit) -> None:
-        if isinstance(stmt, n.Pipeline | n.ExprStatement | n.Command):
-            self.run_pipeline(stmt, emit)
-        elif isinstance(stmt, n.Assign):
-            self.assign(stmt)
-        elif isinstance(stmt, n.If):
-            for cond, body in stmt.clauses:
-                if to_bool(self.eval_pipeline_value(cond)):
-                    self.exec_block(body, emit)
-                    return
-            if stmt.else_body is not None:
-                self.exec_block(stmt.else_body, emit)
-        elif isinstance(stmt, n.Foreach):
-            items = enumerate_value(self.eval_pipeline_value(stmt.iterable))
-            for item in items:
-                self.set_var(stmt.var, item)
-                try:
-                    self.exec_block(stmt.body, emit)
-                except FlowControl as fc:
-                    if fc.kind == "break":
-                        break
-                    if fc.kind == "continue":
-                        continue
-                    raise
-        elif isinstance(stmt, n.For):
-            if stmt.init is not None:
-                self.exec_statement(stmt.init, lambda _x: None)
-            while stmt.cond is None or to_bool(self.eval_pipeline_value(stmt.cond)):
-                try:
-                    self.exec_block(stmt.body, emit)
-                except FlowControl as fc:
-                    if fc.kind == "break":
-                        break
-                    if fc.kind != "continue":
-                        raise
-                if stmt.step is not None:
-                    self.exec_statement(stmt.step, lambda _x: None)
-        elif isinstance(stmt, n.While):
-            first = True
-            while True:
-                if not (stmt.do and first):
-                    ok = to_bool(self.eval_pipeline_value(stmt.cond))
-                    if stmt.until:
-                        ok = not ok
-                    if not ok:
-                        break
-                first = False
-                try:
-                    self.exec_block(stmt.body, emit)
-                except FlowControl as fc:
-                    if fc.kind == "break":
-                        break
-                    if fc.kind != "continue":
-                        raise
-        elif isinstance(stmt, n.Switch):
-            self.exec_switch(stmt, emit)
-        elif isinstance(stmt, n.Try):
-            self.exec_try(stmt, emit)
-        elif isinstance(stmt, n.Throw):
-            self.exec_throw(stmt)
-        elif isinstance(stmt, n.Flow):
-            value = self.eval_pipeline_value(stmt.value) if stmt.value is not None else None
-            if stmt.kind == "exit":
-                raise ExitScript(to_int(value) if value is not None else 0)
-            if stmt.kind == "return" and stmt.value is not None:
-                for item in enumerate_value(value):
-                    emit(item)
-            raise FlowControl(stmt.kind, value)
-        elif isinstance(stmt, n.FunctionDef):
-            self.functions[stmt.name.casefold()] = stmt
-        else:
+        handler = _STATEMENTS.get(type(stmt))
+        if handler is None:  # a subclass of a statement node
+            handler = next((h for t, h in _STATEMENTS.items() if isinstance(stmt, t)), None)
+        if handler is None:
             raise PSRuntimeError(ErrorRecord("Unsupported statement.", "UnsupportedStatement"))
+        handler(self, stmt, emit)
+
+    def _exec_pipeline(self, stmt: n.Pipeline | n.ExprStatement | n.Command, emit: Emit) -> None:
+        self.run_pipeline(stmt, emit)
+
+    def _exec_assign(self, stmt: n.Assign, emit: Emit) -> None:
+        self.assign(stmt)
+
+    def _exec_if(self, stmt: n.If, emit: Emit) -> None:
+        for cond, body in stmt.clauses:
+            if to_bool(self.eval_pipeline_value(cond)):
+                self.exec_block(body, emit)
+                return
+        if stmt.else_body is not None:
+            self.exec_block(stmt.else_body, emit)
+
+    def _exec_foreach(self, stmt: n.Foreach, emit: Emit) -> None:
+        items = enumerate_value(self.eval_pipeline_value(stmt.iterable))
+        for item in items:
+            self.set_var(stmt.var, item)
+            try:
+                self.exec_block(stmt.body, emit)
+            except FlowControl as fc:
+                if fc.kind == "break":
+                    break
+                if fc.kind == "continue":
+                    continue
+                raise
+
+    def _exec_for(self, stmt: n.For, emit: Emit) -> None:
+        if stmt.init is not None:
+            self.exec_statement(stmt.init, lambda _x: None)
+        while stmt.cond is None or to_bool(self.eval_pipeline_value(stmt.cond)):
+            try:
+                self.exec_block(stmt.body, emit)
+            except FlowControl as fc:
+                if fc.kind == "break":
+                    break
+                if fc.kind != "continue":
+                    raise
+            if stmt.step is not None:
+                self.exec_statement(stmt.step, lambda _x: None)
+
+    def _exec_while(self, stmt: n.While, emit: Emit) -> None:
+        first = True
+        while True:
+            if not (stmt.do and first):
+                ok = to_bool(self.eval_pipeline_value(stmt.cond))
+                if stmt.until:
+                    ok = not ok
+                if not ok:
+                    break
+            first = False
+            try:
+                self.exec_block(stmt.body, emit)
+            except FlowControl as fc:
+                if fc.kind == "break":
+                    break
+                if fc.kind != "continue":
+                    raise
+
+    def _exec_throw(self, stmt: n.Throw, emit: Emit) -> None:
+        self.exec_throw(stmt)
+
+    def _exec_flow(self, stmt: n.Flow, emit: Emit) -> None:
+        value = self.eval_pipeline_value(stmt.value) if stmt.value is not None else None
+        if stmt.kind == "exit":
+            raise ExitScript(to_int(value) if value is not None else 0)
+        if stmt.kind == "return" and stmt.value is not None:
+            for item in enumerate_value(value):
+                emit(item)
+        raise FlowControl(stmt.kind, value)
+
+    def _exec_function_def(self, stmt: n.FunctionDef, emit: Emit) -> None:
+        self.functions[stmt.name.casefold()] = stmt
 
     def exec_switch(self, stmt: n.Switch, emit: Emit) -> None:
-        from .operators import equals, like
-
         value = self.eval_pipeline_value(stmt.value)
         items = enumerate_value(value) if isinstance(value, list) else [value]
         case = "c" in stmt.flags
@@ -655,8 +661,6 @@ class Interpreter:
         del file_out
 
     def flush_files(self) -> None:
-        from .formatting import out_string
-
         while self._pending_files:
             path, items, append = self._pending_files.pop(0)
             text = out_string(items, self.width)
@@ -853,15 +857,11 @@ class Interpreter:
     # ---- native programs ----------------------------------------------------------------------
 
     def native_exists(self, name: str) -> bool:
-        from .native import program_exists
-
         return program_exists(self, name)
 
     def call_native(
         self, name: str, cmd: n.Command, data: list[Any], emit: Emit, last: bool, pos: Position
     ) -> None:
-        from .native import run_native
-
         args: list[str] = []
         for e in cmd.elements:
             if isinstance(e, n.CmdParam):
@@ -913,60 +913,71 @@ class Interpreter:
         return PSRuntimeError(rec)
 
     def eval(self, node: n.Node) -> Any:
-        if isinstance(node, n.Const):
-            return node.value
-        if isinstance(node, n.XString):
-            return self.expand(node.parts)
-        if isinstance(node, n.Var):
-            return self.get_var(node.name)
-        if isinstance(node, n.Paren):
-            return self.eval_statement_value(node.pipeline)
-        if isinstance(node, n.SubExpr):
-            out: list[Any] = []
-            self.exec_block(node.body, out.append)
-            if node.array:
-                return out
-            return collapse(out)
-        if isinstance(node, n.ArrayLit):
-            return [self.eval(i) for i in node.items]
-        if isinstance(node, n.HashLit):
-            h = PSHashtable()
-            for k, v in node.pairs:
-                h.put(self.eval(k), self.eval_statement_value(v))
-            return h
-        if isinstance(node, n.ScriptBlockExpr):
-            return ScriptBlock(node.body, node.text)
-        if isinstance(node, n.TypeLit):
-            return TypeRef(resolve_type_name(node.name))
-        if isinstance(node, n.Cast):
-            return self.cast(node.type_name, self.eval(node.operand), node)
-        if isinstance(node, n.Unary):
-            return self.unary(node)
-        if isinstance(node, n.Binary):
-            return self.binary(node)
-        if isinstance(node, n.Member):
-            target = self.eval(node.target)
-            name = to_string(self.eval(node.name))
-            if node.static:
-                return self.static_member(target, name, node)
-            return self.get_member(target, name)
-        if isinstance(node, n.Invoke):
-            target = self.eval(node.target)
-            name = to_string(self.eval(node.name))
-            args = [self.eval(a) for a in node.args]
-            from .methods import call_method, call_static
+        handler = _EXPRESSIONS.get(type(node))
+        if handler is None:  # a subclass of an expression node
+            handler = next((h for t, h in _EXPRESSIONS.items() if isinstance(node, t)), None)
+        if handler is None:
+            raise self.runtime_error("Unsupported expression.", "UnsupportedExpression", node)
+        return handler(self, node)
 
-            try:
-                if node.static:
-                    return call_static(self, target, name, args, node)
-                return call_method(self, target, name, args, node)
-            except PSValueError as exc:
-                raise self.method_exception(name, len(args), exc.message, node) from None
-        if isinstance(node, n.Index):
-            return self.index(self.eval(node.target), self.eval(node.index))
-        if isinstance(node, n.ExprStatement | n.Pipeline | n.Command | n.Assign):
-            return self.eval_statement_value(node)
-        raise self.runtime_error("Unsupported expression.", "UnsupportedExpression", node)
+    def _eval_const(self, node: n.Const) -> Any:
+        return node.value
+
+    def _eval_xstring(self, node: n.XString) -> Any:
+        return self.expand(node.parts)
+
+    def _eval_var(self, node: n.Var) -> Any:
+        return self.get_var(node.name)
+
+    def _eval_paren(self, node: n.Paren) -> Any:
+        return self.eval_statement_value(node.pipeline)
+
+    def _eval_subexpr(self, node: n.SubExpr) -> Any:
+        out: list[Any] = []
+        self.exec_block(node.body, out.append)
+        if node.array:
+            return out
+        return collapse(out)
+
+    def _eval_array(self, node: n.ArrayLit) -> Any:
+        return [self.eval(i) for i in node.items]
+
+    def _eval_hashtable(self, node: n.HashLit) -> Any:
+        h = PSHashtable()
+        for k, v in node.pairs:
+            h.put(self.eval(k), self.eval_statement_value(v))
+        return h
+
+    def _eval_scriptblock(self, node: n.ScriptBlockExpr) -> Any:
+        return ScriptBlock(node.body, node.text)
+
+    def _eval_type(self, node: n.TypeLit) -> Any:
+        return TypeRef(resolve_type_name(node.name))
+
+    def _eval_cast(self, node: n.Cast) -> Any:
+        return self.cast(node.type_name, self.eval(node.operand), node)
+
+    def _eval_member(self, node: n.Member) -> Any:
+        target = self.eval(node.target)
+        name = to_string(self.eval(node.name))
+        if node.static:
+            return self.static_member(target, name, node)
+        return self.get_member(target, name)
+
+    def _eval_invoke(self, node: n.Invoke) -> Any:
+        target = self.eval(node.target)
+        name = to_string(self.eval(node.name))
+        args = [self.eval(a) for a in node.args]
+
+        try:
+            if node.static:
+                return call_static(self, target, name, args, node)
+            return call_method(self, target, name, args, node)
+        except PSValueError as exc:
+            raise self.method_exception(name, len(args), exc.message, node) from None
+
+    def _eval_index(self, node: n.Index) -> Any:
+        return self.index(self.eval(node.target), self.eval(node.index))
 
     def method_exception(self, name: str, argc: int, message: str, node: n.Node) -> PSRuntimeError:
         rec = ErrorRecord(
@@ -1029,18 +1040,12 @@ class Interpreter:
         return None
 
     def get_member(self, target: Any, name: str) -> Any:
-        from .methods import get_property
-
         return get_property(self, target, name)
 
     def static_member(self, target: Any, name: str, node: n.Node) -> Any:
-        from .methods import get_static
-
         return get_static(self, target, name, node)
 
     def cast(self, type_name: str, value: Any, node: n.Node) -> Any:
-        from .methods import convert_to
-
         try:
             return convert_to(self, resolve_type_name(type_name), value)
         except PSValueError as exc:
@@ -1096,8 +1101,6 @@ class Interpreter:
             step = 1 if b >= a else -1
             return list(range(a, b + step, step))
         if op == "f":
-            from .dotnetfmt import composite_format
-
             try:
                 return composite_format(
                     to_string(left), enumerate_value(right) if isinstance(right, list) else [right]
@@ -1106,7 +1109,6 @@ class Interpreter:
                 raise self.runtime_error(
                     f"Error formatting a string: {exc.message}", "FormatError", node
                 ) from None
-        from .operators import compare_op
 
         try:
             return compare_op(self, op, left, right)
@@ -1121,8 +1123,6 @@ class Interpreter:
             ) from exc
 
     def arith(self, op: str, left: Any, right: Any, node: n.Node) -> Any:
-        from .operators import arithmetic
-
         try:
             return arithmetic(op, left, right)
         except PSValueError as exc:
@@ -1165,6 +1165,48 @@ class Interpreter:
                 self.exec_statement(stmt, emit)
         finally:
             self._texts.pop()
+
+
+# Statement node type -> how it runs (in the order a subclass is matched, see _exec_statement).
+_STATEMENTS: dict[type, Callable[[Interpreter, Any, Emit], None]] = {
+    n.Pipeline: Interpreter._exec_pipeline,
+    n.ExprStatement: Interpreter._exec_pipeline,
+    n.Command: Interpreter._exec_pipeline,
+    n.Assign: Interpreter._exec_assign,
+    n.If: Interpreter._exec_if,
+    n.Foreach: Interpreter._exec_foreach,
+    n.For: Interpreter._exec_for,
+    n.While: Interpreter._exec_while,
+    n.Switch: Interpreter.exec_switch,
+    n.Try: Interpreter.exec_try,
+    n.Throw: Interpreter._exec_throw,
+    n.Flow: Interpreter._exec_flow,
+    n.FunctionDef: Interpreter._exec_function_def,
+}
+
+
+# Expression node type -> its value (in the order a subclass is matched, see Interpreter.eval).
+_EXPRESSIONS: dict[type, Callable[[Interpreter, Any], Any]] = {
+    n.Const: Interpreter._eval_const,
+    n.XString: Interpreter._eval_xstring,
+    n.Var: Interpreter._eval_var,
+    n.Paren: Interpreter._eval_paren,
+    n.SubExpr: Interpreter._eval_subexpr,
+    n.ArrayLit: Interpreter._eval_array,
+    n.HashLit: Interpreter._eval_hashtable,
+    n.ScriptBlockExpr: Interpreter._eval_scriptblock,
+    n.TypeLit: Interpreter._eval_type,
+    n.Cast: Interpreter._eval_cast,
+    n.Unary: Interpreter.unary,
+    n.Binary: Interpreter.binary,
+    n.Member: Interpreter._eval_member,
+    n.Invoke: Interpreter._eval_invoke,
+    n.Index: Interpreter._eval_index,
+    n.ExprStatement: Interpreter.eval_statement_value,
+    n.Pipeline: Interpreter.eval_statement_value,
+    n.Command: Interpreter.eval_statement_value,
+    n.Assign: Interpreter.eval_statement_value,
+}
 
 
 def _drop(_obj: Any) -> None:
@@ -1221,21 +1263,14 @@ class ConsoleOut:
         self.pending: list[Any] = []
 
     def emit(self, obj: Any) -> None:
-        from .formatting import is_scalar
-
         if is_scalar(obj) and not self.pending and not isinstance(obj, dt.datetime):
-            from .formatting import host_wrap
-
             self.interp.io.write(host_wrap(scalar_line(obj), self.interp.width) + "\r\n")
             return
         self.pending.append(obj)
 
     def flush(self) -> None:
-        from .formatting import out_string
-
         if not self.pending:
             return
-        from .formatting import host_wrap
 
         items, self.pending = self.pending, []
         self.interp.io.write(host_wrap(out_string(items, self.interp.width), self.interp.width))

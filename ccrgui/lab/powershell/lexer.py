@@ -265,49 +265,56 @@ class Lexer:
 
     # ---- numbers, variables -------------------------------------------------------------------
 
+    def _scan_hex(self, i: int) -> tuple[int, Any] | None:
+        """0x1F: the end of the digits and the value, or None without digits."""
+        src = self.src
+        n = len(src)
+        j = i + 2
+        while j < n and src[j] in "0123456789abcdefABCDEF":
+            j += 1
+        if j == i + 2:
+            return None
+        return j, int(src[i:j], 16)
+
+    def _scan_decimal(self, i: int) -> tuple[int, Any] | None:
+        """12, 1.5, 1e3: the end of the number and its value, or None if it is not one."""
+        src = self.src
+        n = len(src)
+        j = i
+        while j < n and src[j].isdigit():
+            j += 1
+        is_float = False
+        if j < n and src[j] == "." and src[j + 1 : j + 2].isdigit():
+            j += 1
+            while j < n and src[j].isdigit():
+                j += 1
+            is_float = True
+        elif j == i and src[j : j + 1] == "." and src[j + 1 : j + 2].isdigit():
+            return None
+        if j == i:
+            return None
+        if (
+            j < n
+            and src[j] in "eE"
+            and (
+                src[j + 1 : j + 2].isdigit() or (src[j + 1 : j + 2] in "+-" and src[j + 2 : j + 3].isdigit())
+            )
+        ):
+            j += 2
+            while j < n and src[j].isdigit():
+                j += 1
+            is_float = True
+        text = src[i:j]
+        return j, float(text) if is_float else int(text)
+
     def try_number(self, command_mode: bool) -> Token | None:
         src = self.src
         start = self.pos
-        i = start
-        n = len(src)
-        if src[i : i + 2].lower() == "0x":
-            j = i + 2
-            while j < n and src[j] in "0123456789abcdefABCDEF":
-                j += 1
-            if j == i + 2:
-                return None
-            text = src[i:j]
-            value: Any = int(text, 16)
-            i = j
-        else:
-            j = i
-            while j < n and src[j].isdigit():
-                j += 1
-            is_float = False
-            if j < n and src[j] == "." and src[j + 1 : j + 2].isdigit():
-                j += 1
-                while j < n and src[j].isdigit():
-                    j += 1
-                is_float = True
-            elif j == i and src[j : j + 1] == "." and src[j + 1 : j + 2].isdigit():
-                return None
-            if j == i:
-                return None
-            if (
-                j < n
-                and src[j] in "eE"
-                and (
-                    src[j + 1 : j + 2].isdigit()
-                    or (src[j + 1 : j + 2] in "+-" and src[j + 2 : j + 3].isdigit())
-                )
-            ):
-                j += 2
-                while j < n and src[j].isdigit():
-                    j += 1
-                is_float = True
-            text = src[i:j]
-            value = float(text) if is_float else int(text)
-            i = j
+        hexadecimal = src[start : start + 2].lower() == "0x"
+        scanned = self._scan_hex(start) if hexadecimal else self._scan_decimal(start)
+        if scanned is None:
+            return None
+        i, value = scanned
         mult = 1
         low = src[i : i + 2].lower()
         if low in ("kb", "mb", "gb", "tb", "pb"):

@@ -14,8 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ccrgui.lab import argv as argvmod
+from ccrgui.lab.nodehost import session_env
 from ccrgui.lab.process import ProcessIO, Terminated
+from ccrgui.lab.programs import Context, ProgramFn, resolve_program
 
+from .cmdlets.files import resolve_native
 from .errors import ErrorRecord, Position
 from .values import to_string
 
@@ -51,15 +55,11 @@ class CaptureIO(ProcessIO):
         return self.parent.terminated
 
 
-def _program(name: str, host: Any = None) -> Any:
-    from ccrgui.lab import cmdshell
-
-    return cmdshell.resolve_program(name, host)
+def _program(name: str, host: Any = None) -> ProgramFn | None:
+    return resolve_program(name, host)
 
 
 def program_exists(interp: Interpreter, name: str) -> bool:
-    from .cmdlets.files import resolve_native
-
     if interp.host is None:
         return False
     return _program(resolve_native(interp, name), interp.host) is not None
@@ -96,12 +96,7 @@ def run_native(
     merged: bool,
     position: Position,
 ) -> None:
-    from ccrgui.lab import argv as argvmod
-    from ccrgui.lab import cmdshell
-    from ccrgui.lab.nodehost import session_env
-
     assert interp.host is not None and interp.account is not None
-    from .cmdlets.files import resolve_native
 
     name = resolve_native(interp, name)
     program = _program(name, interp.host)
@@ -110,7 +105,7 @@ def run_native(
     env = dict(interp.env)
     if not env:
         env = session_env(interp.host.env, interp.account, interp.host.topology)
-    ctx = cmdshell.Context(interp.host, interp.account, env, line, False)
+    ctx = Context(interp.host, interp.account, env, line, False)
     stdin = None
     if data:
         stdin = interp.io.encode("".join(to_string(d) + "\r\n" for d in data))
@@ -119,6 +114,7 @@ def run_native(
         flush = getattr(getattr(emit, "__self__", None), "flush", None)
         if callable(flush):
             flush()
+    assert program is not None  # callers check program_exists first
     code = program(io, ctx, argv)
     enc = interp.io.encoding
     out_text = bytes(io.captured["stdout"]).decode(enc, "replace")

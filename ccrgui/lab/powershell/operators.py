@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .conversions import convert_to
 from .lexer import CASE_PREFIXED
 from .values import (
     PSHashtable,
     PSValueError,
+    TimeSpan,
     TypeRef,
     dotnet_type,
     enumerate_value,
@@ -36,67 +39,91 @@ def _fix(v: Any) -> Any:
 
 
 def arithmetic(op: str, left: Any, right: Any) -> Any:
-    if op == "+":
-        if left is None:
-            return right
-        if isinstance(left, str):
-            return left + to_string(right)
-        if isinstance(left, list):
-            return left + (right if isinstance(right, list) else [right])
-        if isinstance(left, PSHashtable):
-            if not isinstance(right, PSHashtable):
-                raise PSValueError(
-                    "A hash table can only be added to another hash table.", "AddHashTableToNonHashTable"
-                )
-            out = PSHashtable(left)
-            for k, v in right.items():
-                if out.has(k):
-                    raise PSValueError(
-                        f"Item has already been added. Key in dictionary: '{k}'  Key being added: '{k}'",
-                        "DuplicateKeyInHashLiteral",
-                    )
-                out.put(k, v)
-            return out
-        if isinstance(left, dt.datetime):
-            raise PSValueError(
-                "Method invocation failed because [System.DateTime] doesn't contain a method named "
-                "'op_Addition'.",
-                "MethodNotFound",
-            )
-        a, b = _num(left), _num(right)
-        return _int_result(a + b, a, b)
-    if op == "-":
-        if left is None:
-            return -_num(right)
-        if isinstance(left, dt.datetime) and isinstance(right, dt.datetime):
-            from .values import TimeSpan
+    operation = _ARITHMETIC.get(op)
+    if operation is None:
+        raise PSValueError(f"Unsupported operator {op}.", "UnsupportedOperator")
+    return operation(left, right)
 
-            return TimeSpan((left - right).total_seconds())
-        a, b = _num(left), _num(right)
-        return _int_result(a - b, a, b)
-    if op == "*":
-        if isinstance(left, str):
-            return left * int(_num(right))
-        if isinstance(left, list):
-            return left * int(_num(right))
-        a, b = _num(left), _num(right)
-        return _int_result(a * b, a, b)
-    if op == "/":
-        a, b = _num(left), _num(right)
-        if b == 0:
-            raise ZeroDivisionError
-        if isinstance(a, int) and isinstance(b, int) and a % b == 0:
-            return a // b
-        if isinstance(a, decimal.Decimal) or isinstance(b, decimal.Decimal):
-            return decimal.Decimal(a) / decimal.Decimal(b)
-        return a / b
-    if op == "%":
-        a, b = _num(left), _num(right)
-        if b == 0:
-            raise ZeroDivisionError
-        r = abs(a) % abs(b)
-        return -r if a < 0 else r
-    raise PSValueError(f"Unsupported operator {op}.", "UnsupportedOperator")
+
+def _add(left: Any, right: Any) -> Any:
+    if left is None:
+        return right
+    if isinstance(left, str):
+        return left + to_string(right)
+    if isinstance(left, list):
+        return left + (right if isinstance(right, list) else [right])
+    if isinstance(left, PSHashtable):
+        return _add_hashtables(left, right)
+    if isinstance(left, dt.datetime):
+        raise PSValueError(
+            "Method invocation failed because [System.DateTime] doesn't contain a method named "
+            "'op_Addition'.",
+            "MethodNotFound",
+        )
+    a, b = _num(left), _num(right)
+    return _int_result(a + b, a, b)
+
+
+def _add_hashtables(left: PSHashtable, right: Any) -> PSHashtable:
+    if not isinstance(right, PSHashtable):
+        raise PSValueError(
+            "A hash table can only be added to another hash table.", "AddHashTableToNonHashTable"
+        )
+    out = PSHashtable(left)
+    for k, v in right.items():
+        if out.has(k):
+            raise PSValueError(
+                f"Item has already been added. Key in dictionary: '{k}'  Key being added: '{k}'",
+                "DuplicateKeyInHashLiteral",
+            )
+        out.put(k, v)
+    return out
+
+
+def _subtract(left: Any, right: Any) -> Any:
+    if left is None:
+        return -_num(right)
+    if isinstance(left, dt.datetime) and isinstance(right, dt.datetime):
+        return TimeSpan((left - right).total_seconds())
+    a, b = _num(left), _num(right)
+    return _int_result(a - b, a, b)
+
+
+def _multiply(left: Any, right: Any) -> Any:
+    if isinstance(left, str):
+        return left * int(_num(right))
+    if isinstance(left, list):
+        return left * int(_num(right))
+    a, b = _num(left), _num(right)
+    return _int_result(a * b, a, b)
+
+
+def _divide(left: Any, right: Any) -> Any:
+    a, b = _num(left), _num(right)
+    if b == 0:
+        raise ZeroDivisionError
+    if isinstance(a, int) and isinstance(b, int) and a % b == 0:
+        return a // b
+    if isinstance(a, decimal.Decimal) or isinstance(b, decimal.Decimal):
+        return decimal.Decimal(a) / decimal.Decimal(b)
+    return a / b
+
+
+def _modulo(left: Any, right: Any) -> Any:
+    a, b = _num(left), _num(right)
+    if b == 0:
+        raise ZeroDivisionError
+    r = abs(a) % abs(b)
+    return -r if a < 0 else r
+
+
+_ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "+": _add,
+    "-": _subtract,
+    "*": _multiply,
+    "/": _divide,
+    "%": _modulo,
+}
 
 
 def _int_result(v: Any, a: Any, b: Any) -> Any:
@@ -224,80 +251,126 @@ def compare_op(interp: Interpreter, op: str, left: Any, right: Any) -> Any:
         case, base = True, op[1:]
     elif op[:1] == "i" and op[1:] in CASEABLE:
         base = op[1:]
-    if base == "join":
-        sep = to_string(right)
-        return sep.join(to_string(v) for v in enumerate_value(left))
-    if base == "split":
-        pattern = right[0] if isinstance(right, list) and right else right
-        limit = int(to_number(right[1])) if isinstance(right, list) and len(right) > 1 else 0
-        flags = 0 if case else re.IGNORECASE
-        out: list[str] = []
-        for v in enumerate_value(left) or [""]:
-            out.extend(
-                re.split(
-                    dotnet_regex(to_string(pattern)), to_string(v), maxsplit=max(0, limit - 1), flags=flags
-                )
-            )
-        return out
-    if base == "replace":
-        if isinstance(right, list):
-            pattern = to_string(right[0]) if right else ""
-            rep = to_string(right[1]) if len(right) > 1 else ""
-        else:
-            pattern, rep = to_string(right), ""
-        flags = 0 if case else re.IGNORECASE
-        rx = re.compile(dotnet_regex(pattern), flags)
-        r = dotnet_replacement(rep)
-        if isinstance(left, list):
-            return [rx.sub(r, to_string(v)) for v in left]
-        return rx.sub(r, to_string(left))
-    if base in ("is", "isnot"):
-        tname = right.name if isinstance(right, TypeRef) else resolve_type_name(to_string(right))
-        result = is_type(left, tname)
-        return result if base == "is" else not result
-    if base == "as":
-        from .methods import convert_to
+    operation = _COMPARISONS.get(base)
+    if operation is None:
+        raise PSValueError(f"Unsupported operator -{op}.", "UnsupportedOperator")
+    return operation(interp, base, left, right, case)
 
-        tname = right.name if isinstance(right, TypeRef) else resolve_type_name(to_string(right))
-        try:
-            return convert_to(interp, tname, left)
-        except PSValueError:
-            return None
-    if base in ("contains", "notcontains"):
-        found = any(equals(v, right, case) for v in enumerate_value(left))
-        return found if base == "contains" else not found
-    if base in ("match", "notmatch"):
-        flags = 0 if case else re.IGNORECASE
-        rx = re.compile(dotnet_regex(to_string(right)), flags)
-        if isinstance(left, list):
-            hits = [v for v in left if bool(rx.search(to_string(v))) == (base == "match")]
-            return hits
-        m = rx.search(to_string(left))
-        if m and base == "match":
-            groups = PSHashtableMatches(m)
-            interp.set_var("matches", groups)
-        return bool(m) if base == "match" else not m
-    if base in ("like", "notlike"):
-        if isinstance(left, list):
-            return [v for v in left if like(v, right, case) == (base == "like")]
-        return like(left, right, case) == (base == "like")
-    if base in ("eq", "ne"):
-        if isinstance(left, list):
-            return [v for v in left if equals(v, right, case) == (base == "eq")]
-        return equals(left, right, case) == (base == "eq")
-    if base in ("gt", "ge", "lt", "le"):
 
-        def test(v: Any) -> bool:
-            c = order(v, right, case)
-            return {"gt": c > 0, "ge": c >= 0, "lt": c < 0, "le": c <= 0}[base]
+def _join(interp: Interpreter, base: str, left: Any, right: Any, case: bool) -> Any:
+    sep = to_string(right)
+    return sep.join(to_string(v) for v in enumerate_value(left))
 
-        if isinstance(left, list):
-            return [v for v in left if test(v)]
-        return test(left)
-    if base in ("band", "bor", "bxor"):
-        a, b = int(to_number(left)), int(to_number(right))
-        return {"band": a & b, "bor": a | b, "bxor": a ^ b}[base]
-    raise PSValueError(f"Unsupported operator -{op}.", "UnsupportedOperator")
+
+def _split(interp: Interpreter, base: str, left: Any, right: Any, case: bool) -> Any:
+    pattern = right[0] if isinstance(right, list) and right else right
+    limit = int(to_number(right[1])) if isinstance(right, list) and len(right) > 1 else 0
+    flags = 0 if case else re.IGNORECASE
+    out: list[str] = []
+    for v in enumerate_value(left) or [""]:
+        out.extend(
+            re.split(dotnet_regex(to_string(pattern)), to_string(v), maxsplit=max(0, limit - 1), flags=flags)
+        )
+    return out
+
+
+def _replace(interp: Interpreter, base: str, left: Any, right: Any, case: bool) -> Any:
+    if isinstance(right, list):
+        pattern = to_string(right[0]) if right else ""
+        rep = to_string(right[1]) if len(right) > 1 else ""
+    else:
+        pattern, rep = to_string(right), ""
+    flags = 0 if case else re.IGNORECASE
+    rx = re.compile(dotnet_regex(pattern), flags)
+    r = dotnet_replacement(rep)
+    if isinstance(left, list):
+        return [rx.sub(r, to_string(v)) for v in left]
+    return rx.sub(r, to_string(left))
+
+
+def _is(interp: Interpreter, base: str, left: Any, right: Any, case: bool) -> Any:
+    tname = right.name if isinstance(right, TypeRef) else resolve_type_name(to_string(right))
+    result = is_type(left, tname)
+    return result if base == "is" else not result
+
+
+def _as(interp: Interpreter, base: str, left: Any, right: Any, case: bool) -> Any:
+    tname = right.name if isinstance(right, TypeRef) else resolve_type_name(to_string(right))
+    try:
+        return convert_to(interp, tname, left)
+    except PSValueError:
+        return None
+
+
+def _contains(interp: Interpreter, base: str, left: Any, right: Any, case: bool) -> Any:
+    found = any(equals(v, right, case) for v in enumerate_value(left))
+    return found if base == "contains" else not found
+
+
+def _match(interp: Interpreter, base: str, left: Any, right: Any, case: bool) -> Any:
+    flags = 0 if case else re.IGNORECASE
+    rx = re.compile(dotnet_regex(to_string(right)), flags)
+    if isinstance(left, list):
+        hits = [v for v in left if bool(rx.search(to_string(v))) == (base == "match")]
+        return hits
+    m = rx.search(to_string(left))
+    if m and base == "match":
+        groups = PSHashtableMatches(m)
+        interp.set_var("matches", groups)
+    return bool(m) if base == "match" else not m
+
+
+def _like(interp: Interpreter, base: str, left: Any, right: Any, case: bool) -> Any:
+    if isinstance(left, list):
+        return [v for v in left if like(v, right, case) == (base == "like")]
+    return like(left, right, case) == (base == "like")
+
+
+def _eq(interp: Interpreter, base: str, left: Any, right: Any, case: bool) -> Any:
+    if isinstance(left, list):
+        return [v for v in left if equals(v, right, case) == (base == "eq")]
+    return equals(left, right, case) == (base == "eq")
+
+
+def _order(interp: Interpreter, base: str, left: Any, right: Any, case: bool) -> Any:
+    def test(v: Any) -> bool:
+        c = order(v, right, case)
+        return {"gt": c > 0, "ge": c >= 0, "lt": c < 0, "le": c <= 0}[base]
+
+    if isinstance(left, list):
+        return [v for v in left if test(v)]
+    return test(left)
+
+
+def _bitwise(interp: Interpreter, base: str, left: Any, right: Any, case: bool) -> Any:
+    a, b = int(to_number(left)), int(to_number(right))
+    return {"band": a & b, "bor": a | b, "bxor": a ^ b}[base]
+
+
+# Comparison/string operator (without its c/i prefix) -> implementation.
+_COMPARISONS: dict[str, Callable[[Interpreter, str, Any, Any, bool], Any]] = {
+    "join": _join,
+    "split": _split,
+    "replace": _replace,
+    "is": _is,
+    "isnot": _is,
+    "as": _as,
+    "contains": _contains,
+    "notcontains": _contains,
+    "match": _match,
+    "notmatch": _match,
+    "like": _like,
+    "notlike": _like,
+    "eq": _eq,
+    "ne": _eq,
+    "gt": _order,
+    "ge": _order,
+    "lt": _order,
+    "le": _order,
+    "band": _bitwise,
+    "bor": _bitwise,
+    "bxor": _bitwise,
+}
 
 
 CASEABLE = CASE_PREFIXED  # operators that take the c/i prefix (-ceq, -ilike, ...)

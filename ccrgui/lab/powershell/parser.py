@@ -3,6 +3,8 @@ expressions).  Unsupported or malformed input raises `PSParseError` with PowerSh
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from . import nodes as n
 from .lexer import (
     CASE_PREFIXED,
@@ -85,12 +87,21 @@ class Parser:
         return tok
 
     def _scan(self) -> Token:
+        start = self.lx.pos
+        if self.lx.at_end():
+            return Token("eof", "", start, start)
+        c = self.src[start]
+        tok = self._scan_text(c, start)
+        if tok is None:
+            tok = self._scan_operator(c, start)
+        if tok is None:
+            tok = self._scan_punct_or_word(c, start)
+        return tok
+
+    def _scan_text(self, c: str, start: int) -> Token | None:
+        """A line break, a string (here-strings too) or a variable."""
         lx = self.lx
         src = self.src
-        start = lx.pos
-        if lx.at_end():
-            return Token("eof", "", start, start)
-        c = src[start]
         if c in "\r\n":
             end = start + (2 if src[start : start + 2] == "\r\n" else 1)
             return Token("newline", src[start:end], start, end)
@@ -104,6 +115,11 @@ class Parser:
                 return lx.read_here_string(src[start + 1] == '"')
         if c == "$" and src[start + 1 : start + 2] != "(":
             return lx.read_variable()
+        return None
+
+    def _scan_operator(self, c: str, start: int) -> Token | None:
+        """A three-character or stream redirection, a number, or a -operator / -Parameter."""
+        src = self.src
         for p in PUNCT3:
             if src.startswith(p, start):
                 return Token("redir", p, start, start + len(p), value=p)
@@ -111,7 +127,7 @@ class Parser:
             p = "2>>" if src.startswith("2>>", start) else "2>"
             return Token("redir", p, start, start + len(p), value=p)
         if c.isdigit() or (c == "." and src[start + 1 : start + 2].isdigit()):
-            tok = lx.try_number(command_mode=False)
+            tok = self.lx.try_number(command_mode=False)
             if tok is not None:
                 return tok
         if c in DASHES and src[start + 1 : start + 2].isalpha():
@@ -123,6 +139,10 @@ class Parser:
             if base in OPERATOR_WORDS:
                 return Token("op", src[start:j], start, j, value=word)
             return Token("param", src[start:j], start, j, value=src[start + 1 : j])
+        return None
+
+    def _scan_punct_or_word(self, c: str, start: int) -> Token:
+        src = self.src
         for p in PUNCT2:
             if src.startswith(p, start):
                 kind = "redir" if p in (">>",) else "punct"
@@ -277,178 +297,193 @@ class Parser:
         return self.parse_pipeline()
 
     def parse_keyword(self, kw: str, tok: Token) -> n.Node:
-        start = tok.start
-        if kw == "if":
-            self.take()
-            clauses = [(self.parse_condition("if"), self.parse_block("if ( condition )"))]
-            else_body = None
-            while True:
-                save = self.lx.pos
-                self.skip_nl_only()
-                nxt = self.token()
-                if nxt.kind == "word" and nxt.value.lower() == "elseif":
-                    self.take()
-                    clauses.append((self.parse_condition("elseif"), self.parse_block("elseif ( condition )")))
-                    continue
-                if nxt.kind == "word" and nxt.value.lower() == "else":
-                    self.take()
-                    else_body = self.parse_block("else")
-                    break
-                self.lx.pos = save
-                break
-            return n.If(start, self.lx.pos, clauses, else_body)
-        if kw == "foreach":
-            self.take()
-            self.skip_nl_only()
-            if not self.is_punct(self.token(), "("):
-                raise PSParseError(
-                    "Missing opening '(' after keyword 'foreach'.",
-                    "MissingOpenParenthesisAfterKeyword",
-                    self.token().start,
-                )
-            self.take()
-            self.skip_nl_only()
-            var = self.take()
-            if var.kind != "var":
-                raise PSParseError(
-                    "Missing variable name after foreach.", "MissingVariableNameAfterForeach", var.start
-                )
-            self.skip_nl_only()
-            kin = self.take()
-            if not (kin.kind == "word" and kin.value.lower() == "in"):
-                raise PSParseError(
-                    "Missing 'in' after variable in foreach loop.", "MissingInInForeach", kin.start
-                )
-            self.skip_nl_only()
-            iterable = self.parse_pipeline()
-            self.skip_nl_only()
-            self.expect(
-                ")",
-                "Missing closing ')' after expression in 'foreach' statement.",
-                "MissingEndParenthesisAfterForeach",
-            )
-            body = self.parse_block("foreach")
-            return n.Foreach(start, self.lx.pos, var.value, iterable, body)
-        if kw == "for":
-            self.take()
-            self.skip_nl_only()
-            self.expect("(", "Missing opening '(' after keyword 'for'.", "MissingOpenParenthesisAfterKeyword")
-            parts: list[n.Node | None] = []
-            for i in range(3):
-                self.skip_nl_only()
-                t = self.token()
-                if self.is_punct(t, ";", ")"):
-                    parts.append(None)
-                else:
-                    parts.append(self.parse_pipeline())
-                self.skip_nl_only()
-                t = self.token()
-                if i < 2 and self.is_punct(t, ";"):
-                    self.take()
-            self.skip_nl_only()
-            self.expect(
-                ")",
-                "Missing closing ')' after expression in 'for' statement.",
-                "MissingEndParenthesisAfterStatement",
-            )
-            body = self.parse_block("for ( condition )")
-            return n.For(start, self.lx.pos, parts[0], parts[1], parts[2], body)
-        if kw == "while":
-            self.take()
-            cond = self.parse_condition("while")
-            body = self.parse_block("while ( condition )")
-            return n.While(start, self.lx.pos, cond, body)
-        if kw == "do":
-            self.take()
-            body = self.parse_block("do")
-            self.skip_nl_only()
-            w = self.take()
-            if not (w.kind == "word" and w.value.lower() in ("while", "until")):
-                raise PSParseError(
-                    "Missing while or until in do loop.", "MissingWhileOrUntilInDoWhile", w.start
-                )
-            cond = self.parse_condition(w.value.lower())
-            return n.While(start, self.lx.pos, cond, body, do=True, until=w.value.lower() == "until")
-        if kw == "try":
-            self.take()
-            body = self.parse_block("try")
-            catches: list[n.Catch] = []
-            final = None
-            while True:
-                save = self.lx.pos
-                self.skip_nl_only()
-                nxt = self.token()
-                if nxt.kind == "word" and nxt.value.lower() == "catch":
-                    self.take()
-                    types: list[str] = []
-                    while True:
-                        self.skip_nl_only()
-                        if self.is_punct(self.token(), "["):
-                            types.append(self.read_type_name())
-                            self.skip_nl_only()
-                            if self.is_punct(self.token(), ","):
-                                self.take()
-                            continue
-                        break
-                    catches.append(n.Catch(types, self.parse_block("catch")))
-                    continue
-                if nxt.kind == "word" and nxt.value.lower() == "finally":
-                    self.take()
-                    final = self.parse_block("finally")
-                    break
-                self.lx.pos = save
-                break
-            if not catches and final is None:
-                raise PSParseError(
-                    "The Try statement is missing its Catch or Finally block.",
-                    "MissingCatchOrFinally",
-                    self.lx.pos,
-                )
-            return n.Try(start, self.lx.pos, body, catches, final)
-        if kw == "switch":
-            return self.parse_switch(tok)
-        if kw in ("throw", "return", "break", "continue", "exit"):
-            self.take()
-            value = None
-            nxt = self.token()
-            if not (nxt.kind in ("newline", "eof") or self.is_punct(nxt, ";", "}", ")")):
-                value = self.parse_pipeline()
-            if kw == "throw":
-                return n.Throw(start, tok.end, value)
-            return n.Flow(start, tok.end, kw, value)
-        if kw in ("function", "filter"):
-            self.take()
-            self.lx.skip_space()
-            name_start = self.lx.pos
-            while self.lx.pos < len(self.src) and self.src[self.lx.pos] not in " \t\r\n{(":
-                self.lx.pos += 1
-            name = self.src[name_start : self.lx.pos]
-            if not name:
-                raise PSParseError(
-                    "Missing name after function keyword.", "MissingNameAfterKeyword", name_start
-                )
-            self.skip_nl_only()
-            params: list[tuple[str, n.Node | None]] = []
-            if self.is_punct(self.token(), "("):
-                params = self.parse_param_list()
-            self.skip_nl_only()
-            lb = self.token()
-            if not self.is_punct(lb, "{"):
-                raise PSParseError(
-                    "Missing function body in function declaration.", "MissingFunctionBody", lb.start
-                )
-            self.take()
-            inner_params = self.maybe_param_block()
-            stmts = self.parse_statements("}")
-            self.take()
-            body = n.ScriptAst(lb.start, self.lx.pos, stmts, params or inner_params, self.src)
-            return n.FunctionDef(start, self.lx.pos, name, params or inner_params, body)
+        parse = _KEYWORD_PARSERS.get(kw)
+        if parse is not None:
+            return parse(self, kw, tok)
         raise PSParseError(
             f"The '{tok.value}' keyword is not supported in this version of the language.",
             "ReservedKeywordNotAllowed",
             tok.end,
             tok.value,
         )
+
+    def _parse_if(self, kw: str, tok: Token) -> n.Node:
+        start = tok.start
+        self.take()
+        clauses = [(self.parse_condition("if"), self.parse_block("if ( condition )"))]
+        else_body = None
+        while True:
+            save = self.lx.pos
+            self.skip_nl_only()
+            nxt = self.token()
+            if nxt.kind == "word" and nxt.value.lower() == "elseif":
+                self.take()
+                clauses.append((self.parse_condition("elseif"), self.parse_block("elseif ( condition )")))
+                continue
+            if nxt.kind == "word" and nxt.value.lower() == "else":
+                self.take()
+                else_body = self.parse_block("else")
+                break
+            self.lx.pos = save
+            break
+        return n.If(start, self.lx.pos, clauses, else_body)
+
+    def _parse_foreach(self, kw: str, tok: Token) -> n.Node:
+        start = tok.start
+        self.take()
+        self.skip_nl_only()
+        if not self.is_punct(self.token(), "("):
+            raise PSParseError(
+                "Missing opening '(' after keyword 'foreach'.",
+                "MissingOpenParenthesisAfterKeyword",
+                self.token().start,
+            )
+        self.take()
+        self.skip_nl_only()
+        var = self.take()
+        if var.kind != "var":
+            raise PSParseError(
+                "Missing variable name after foreach.", "MissingVariableNameAfterForeach", var.start
+            )
+        self.skip_nl_only()
+        kin = self.take()
+        if not (kin.kind == "word" and kin.value.lower() == "in"):
+            raise PSParseError(
+                "Missing 'in' after variable in foreach loop.", "MissingInInForeach", kin.start
+            )
+        self.skip_nl_only()
+        iterable = self.parse_pipeline()
+        self.skip_nl_only()
+        self.expect(
+            ")",
+            "Missing closing ')' after expression in 'foreach' statement.",
+            "MissingEndParenthesisAfterForeach",
+        )
+        body = self.parse_block("foreach")
+        return n.Foreach(start, self.lx.pos, var.value, iterable, body)
+
+    def _parse_for(self, kw: str, tok: Token) -> n.Node:
+        start = tok.start
+        self.take()
+        self.skip_nl_only()
+        self.expect("(", "Missing opening '(' after keyword 'for'.", "MissingOpenParenthesisAfterKeyword")
+        parts: list[n.Node | None] = []
+        for i in range(3):
+            self.skip_nl_only()
+            t = self.token()
+            if self.is_punct(t, ";", ")"):
+                parts.append(None)
+            else:
+                parts.append(self.parse_pipeline())
+            self.skip_nl_only()
+            t = self.token()
+            if i < 2 and self.is_punct(t, ";"):
+                self.take()
+        self.skip_nl_only()
+        self.expect(
+            ")",
+            "Missing closing ')' after expression in 'for' statement.",
+            "MissingEndParenthesisAfterStatement",
+        )
+        body = self.parse_block("for ( condition )")
+        return n.For(start, self.lx.pos, parts[0], parts[1], parts[2], body)
+
+    def _parse_while(self, kw: str, tok: Token) -> n.Node:
+        start = tok.start
+        self.take()
+        cond = self.parse_condition("while")
+        body = self.parse_block("while ( condition )")
+        return n.While(start, self.lx.pos, cond, body)
+
+    def _parse_do(self, kw: str, tok: Token) -> n.Node:
+        start = tok.start
+        self.take()
+        body = self.parse_block("do")
+        self.skip_nl_only()
+        w = self.take()
+        if not (w.kind == "word" and w.value.lower() in ("while", "until")):
+            raise PSParseError("Missing while or until in do loop.", "MissingWhileOrUntilInDoWhile", w.start)
+        cond = self.parse_condition(w.value.lower())
+        return n.While(start, self.lx.pos, cond, body, do=True, until=w.value.lower() == "until")
+
+    def _parse_try(self, kw: str, tok: Token) -> n.Node:
+        start = tok.start
+        self.take()
+        body = self.parse_block("try")
+        catches: list[n.Catch] = []
+        final = None
+        while True:
+            save = self.lx.pos
+            self.skip_nl_only()
+            nxt = self.token()
+            if nxt.kind == "word" and nxt.value.lower() == "catch":
+                self.take()
+                types: list[str] = []
+                while True:
+                    self.skip_nl_only()
+                    if self.is_punct(self.token(), "["):
+                        types.append(self.read_type_name())
+                        self.skip_nl_only()
+                        if self.is_punct(self.token(), ","):
+                            self.take()
+                        continue
+                    break
+                catches.append(n.Catch(types, self.parse_block("catch")))
+                continue
+            if nxt.kind == "word" and nxt.value.lower() == "finally":
+                self.take()
+                final = self.parse_block("finally")
+                break
+            self.lx.pos = save
+            break
+        if not catches and final is None:
+            raise PSParseError(
+                "The Try statement is missing its Catch or Finally block.",
+                "MissingCatchOrFinally",
+                self.lx.pos,
+            )
+        return n.Try(start, self.lx.pos, body, catches, final)
+
+    def _parse_switch_keyword(self, kw: str, tok: Token) -> n.Node:
+        return self.parse_switch(tok)
+
+    def _parse_flow(self, kw: str, tok: Token) -> n.Node:
+        start = tok.start
+        self.take()
+        value = None
+        nxt = self.token()
+        if not (nxt.kind in ("newline", "eof") or self.is_punct(nxt, ";", "}", ")")):
+            value = self.parse_pipeline()
+        if kw == "throw":
+            return n.Throw(start, tok.end, value)
+        return n.Flow(start, tok.end, kw, value)
+
+    def _parse_function(self, kw: str, tok: Token) -> n.Node:
+        start = tok.start
+        self.take()
+        self.lx.skip_space()
+        name_start = self.lx.pos
+        while self.lx.pos < len(self.src) and self.src[self.lx.pos] not in " \t\r\n{(":
+            self.lx.pos += 1
+        name = self.src[name_start : self.lx.pos]
+        if not name:
+            raise PSParseError("Missing name after function keyword.", "MissingNameAfterKeyword", name_start)
+        self.skip_nl_only()
+        params: list[tuple[str, n.Node | None]] = []
+        if self.is_punct(self.token(), "("):
+            params = self.parse_param_list()
+        self.skip_nl_only()
+        lb = self.token()
+        if not self.is_punct(lb, "{"):
+            raise PSParseError(
+                "Missing function body in function declaration.", "MissingFunctionBody", lb.start
+            )
+        self.take()
+        inner_params = self.maybe_param_block()
+        stmts = self.parse_statements("}")
+        self.take()
+        body = n.ScriptAst(lb.start, self.lx.pos, stmts, params or inner_params, self.src)
+        return n.FunctionDef(start, self.lx.pos, name, params or inner_params, body)
 
     def parse_switch(self, tok: Token) -> n.Switch:
         self.take()
@@ -1065,6 +1100,25 @@ class Parser:
                     )
         finally:
             self._no_comma.pop()
+
+
+# Statement keyword -> its parser (Parser.parse_keyword).
+_KEYWORD_PARSERS: dict[str, Callable[[Parser, str, Token], n.Node]] = {
+    "if": Parser._parse_if,
+    "foreach": Parser._parse_foreach,
+    "for": Parser._parse_for,
+    "while": Parser._parse_while,
+    "do": Parser._parse_do,
+    "try": Parser._parse_try,
+    "switch": Parser._parse_switch_keyword,
+    "throw": Parser._parse_flow,
+    "return": Parser._parse_flow,
+    "break": Parser._parse_flow,
+    "continue": Parser._parse_flow,
+    "exit": Parser._parse_flow,
+    "function": Parser._parse_function,
+    "filter": Parser._parse_function,
+}
 
 
 def _unescape_bare(text: str) -> str:

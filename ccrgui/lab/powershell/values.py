@@ -252,36 +252,11 @@ def dotnet_type(v: Any) -> str:
         return v.dotnet
     if isinstance(v, int):
         return "System.Int32" if -(2**31) <= v < 2**31 else "System.Int64"
-    if isinstance(v, float):
-        return "System.Double"
-    if isinstance(v, decimal.Decimal):
-        return "System.Decimal"
-    if isinstance(v, str):
-        return "System.String"
-    if isinstance(v, dt.datetime):
-        return "System.DateTime"
-    if isinstance(v, PSObject):
+    if isinstance(v, PSObject | PSEnum):
         return v.type_name
-    if isinstance(v, PSEnum):
-        return v.type_name
-    if isinstance(v, PSHashtable):
-        return "System.Collections.Hashtable"
-    if isinstance(v, bytes | bytearray):
-        return "System.Byte[]"
-    if isinstance(v, StrArray):
-        return "System.String[]"
-    if isinstance(v, ArrayList):
-        return "System.Collections.ArrayList"
-    if isinstance(v, list):
-        return "System.Object[]"
-    if isinstance(v, ScriptBlock):
-        return "System.Management.Automation.ScriptBlock"
-    if isinstance(v, PSGuid):
-        return "System.Guid"
-    if isinstance(v, TimeSpan):
-        return "System.TimeSpan"
-    if isinstance(v, TypeRef):
-        return "System.RuntimeType"
+    for types, dotnet in _DOTNET_NAMES:
+        if isinstance(v, types):
+            return dotnet
     name = getattr(v, "dotnet_type", None)
     if isinstance(name, str):
         return name
@@ -432,3 +407,21 @@ def enumerate_value(v: Any) -> list[Any]:
 
 def is_collection(v: Any) -> bool:
     return isinstance(v, list | bytes | bytearray)
+
+
+# Python type -> .NET type name, in the order they are tried (see dotnet_type).
+_DOTNET_NAMES: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (float, "System.Double"),
+    (decimal.Decimal, "System.Decimal"),
+    (str, "System.String"),
+    (dt.datetime, "System.DateTime"),
+    (PSHashtable, "System.Collections.Hashtable"),
+    ((bytes, bytearray), "System.Byte[]"),
+    (StrArray, "System.String[]"),
+    (ArrayList, "System.Collections.ArrayList"),
+    (list, "System.Object[]"),
+    (ScriptBlock, "System.Management.Automation.ScriptBlock"),
+    (PSGuid, "System.Guid"),
+    (TimeSpan, "System.TimeSpan"),
+    (TypeRef, "System.RuntimeType"),
+)

@@ -220,6 +220,7 @@ class WSManServer:
         identity: Callable[[], NodeIdentity] | None = None,
         strict_cbt: bool = False,
         kerberos_credential: Any = None,
+        restrict_ntlm: bool = False,
     ) -> None:
         self.name = name
         self.resolve = resolve
@@ -237,6 +238,8 @@ class WSManServer:
         self._identity = identity
         self.strict_cbt = strict_cbt  # WinRM's CbtHardeningLevel: Strict instead of Relaxed
         self.kerberos_credential = kerberos_credential  # GSSAPI accept credential, None: no Kerberos
+        # Group Policy "Restrict NTLM: Incoming NTLM traffic" = Deny all: only Kerberos logs on.
+        self.restrict_ntlm = restrict_ntlm
         self.logons: Counter[str] = Counter()  # completed logons by mechanism (kerberos, ntlm, basic)
         self._cbt: GssChannelBindings | None = tls_channel_bindings(tls.cert_der) if tls else None
         self._httpd: _HTTPServer | None = None
@@ -368,25 +371,9 @@ class WSManServer:
         extra = [("WWW-Authenticate", final_header)] if final_header else []
 
         encrypted = encryption.is_encrypted(h.headers.get("Content-Type"))
-        plain_channel = self.tls is None and not self.allow_unencrypted
-        if encrypted:
-            if h.acceptor is None or not h.acceptor.complete:
-                h.send_reply(400)
-                h.close_connection = True
-                return
-            try:
-                payload = encryption.unwrap(h.acceptor.ctx, body)
-            except encryption.EncryptionError:
-                log.info("%s: cannot decrypt a request; closing the connection", self.name)
-                h.send_reply(400)
-                h.close_connection = True
-                return
-        else:
-            if body and plain_channel:
-                # AllowUnencrypted=false: an authenticated but unsealed SOAP body over HTTP is refused.
-                self._unauthorized(h)
-                return
-            payload = body
+        payload = self._open_payload(h, body, encrypted)
+        if payload is None:
+            return
         if not payload:
             h.send_reply(200, b"", extra)  # the handshake POST pywinrm and pypsrp send before sealing
             return
@@ -410,6 +397,26 @@ class WSManServer:
         if self.is_down():
             raise _Dropped
         h.send_reply(status, reply, headers)
+
+    def _open_payload(self, h: _Handler, body: bytes, encrypted: bool) -> bytes | None:
+        """The SOAP body, unsealed if it came encrypted; None when it is refused (the reply is sent)."""
+        if encrypted:
+            if h.acceptor is None or not h.acceptor.complete:
+                h.send_reply(400)
+                h.close_connection = True
+                return None
+            try:
+                return encryption.unwrap(h.acceptor.ctx, body)
+            except encryption.EncryptionError:
+                log.info("%s: cannot decrypt a request; closing the connection", self.name)
+                h.send_reply(400)
+                h.close_connection = True
+                return None
+        if body and self.tls is None and not self.allow_unencrypted:
+            # AllowUnencrypted=false: an authenticated but unsealed SOAP body over HTTP is refused.
+            self._unauthorized(h)
+            return None
+        return body
 
     def _dispatch(
         self, h: _Handler, service: ShellService, account: Account, payload: bytes
@@ -485,6 +492,9 @@ class WSManServer:
                 h.send_reply(401, b"", [("WWW-Authenticate", value)])
                 return None, None, False
             account = find_account(self.accounts, h.acceptor.principal)
+            if self.restrict_ntlm and h.acceptor.mechanism == "ntlm":
+                log.info("%s: NTLM logon of %s refused (NTLM restricted)", self.name, h.acceptor.principal)
+                account = None
             if account is None or rejecting:
                 self._unauthorized(h)
                 return None, None, False

@@ -38,8 +38,15 @@ from ccrgui.remote.parsers.ems import (
 )
 from ccrgui.remote.parsers.errors import ClusterExeError, ParseError, WindowsCommandError
 from ccrgui.remote.parsers.events import EventParseError, EventStreamParser, parse_events, parse_system_time
+from ccrgui.remote.parsers.maintenance import (
+    parse_group_policy,
+    parse_mailbox_databases,
+    parse_replication_health,
+    parse_test_path,
+)
 from ccrgui.remote.parsers.mscluster import WmiCluster, parse_object_path, parse_wmi_cluster
 from ccrgui.remote.parsers.setup import parse_setup_output
+from ccrgui.remote.parsers.upgrade import parse_upgrade_facts
 
 __all__ = [
     "ClusterExeError",
@@ -64,7 +71,9 @@ __all__ = [
     "parse_exchange_servers",
     "parse_exchange_setup",
     "parse_format_list",
+    "parse_group_policy",
     "parse_groups",
+    "parse_mailbox_databases",
     "parse_netinterface_properties",
     "parse_netinterfaces",
     "parse_networks",
@@ -74,9 +83,12 @@ __all__ = [
     "parse_properties",
     "parse_ps_datetime",
     "parse_quorum",
+    "parse_replication_health",
     "parse_resources",
     "parse_setup_output",
     "parse_system_time",
+    "parse_test_path",
+    "parse_upgrade_facts",
     "parse_wmi_cluster",
     "parse_wmi_computer",
     "parse_wmi_datetime",

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from ..cmdlet import Cmdlet
+from . import core, exchange, exchange_db, files, process, system
 
 
 def registry() -> dict[str, Cmdlet]:
-    from . import core, exchange, exchange_db, files, process, system
-
     table: dict[str, Cmdlet] = {}
     modules = (core, exchange, exchange_db, system, files, process)
     for c in (c for m in modules for c in m.cmdlets()):

@@ -5,11 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..cmdlet import Cmdlet, CmdletContext, Param
+from ..clixml import deserialize, serialize
+from ..cmdlet import EXCHANGE_SNAPIN, Cmdlet, CmdletContext, Param
+from ..conversions import convert_to
+from ..convertxml import convert_to_xml
+from ..dotnetfmt import format_datetime
 from ..errors import ErrorRecord, PSRuntimeError
-from ..formatting import FormattedText, format_list, format_table, out_string
+from ..formatting import FormattedText, format_list, format_table, host_wrap, out_string
 from ..operators import like, order
+from ..streams import construct
 from ..values import (
+    ArrayList,
     PSHashtable,
     PSObject,
     PSProperty,
@@ -24,6 +30,7 @@ from ..values import (
     to_number,
     to_string,
 )
+from .files import exists
 
 U = "Microsoft.PowerShell.Commands."
 
@@ -62,7 +69,6 @@ def write_host(ctx: CmdletContext) -> None:
     objs = ctx.input if ctx.had_input else enumerate_value(ctx.get("Object"))
     text = sep.join(to_string(o) for o in objs)
     _console_flush(ctx)
-    from ..formatting import host_wrap
 
     ctx.interp.io.write(host_wrap(text, ctx.interp.width) + ("" if ctx.switch("NoNewline") else "\r\n"))
 
@@ -305,9 +311,6 @@ def measure_object(ctx: CmdletContext) -> None:
 
 
 def get_date(ctx: CmdletContext) -> None:
-    from ..dotnetfmt import format_datetime
-    from ..methods import convert_to
-
     when = ctx.get("Date")
     value = convert_to(ctx.interp, "System.DateTime", when) if when is not None else now_local()
     if ctx.has("Format"):
@@ -395,11 +398,8 @@ def new_object(ctx: CmdletContext) -> None:
         ctx.emit(obj)
         return
     if tname in ("system.collections.arraylist", "collections.arraylist"):
-        from ..values import ArrayList
-
         ctx.emit(ArrayList())
         return
-    from ..streams import construct
 
     raw_args = ctx.get("ArgumentList")
     ctor_args = [] if raw_args is None else list(raw_args) if isinstance(raw_args, list) else [raw_args]
@@ -470,8 +470,6 @@ def set_content(ctx: CmdletContext) -> None:
 
 
 def test_path(ctx: CmdletContext) -> None:
-    from .files import exists
-
     path, kind = to_string(ctx.get("Path")), to_string(ctx.get("PathType", "Any"))
     host = ctx.interp.host
     if (
@@ -516,8 +514,6 @@ def _csv_value(v: Any) -> Any:
 
 
 def add_pssnapin(ctx: CmdletContext) -> None:
-    from ..interpreter import EXCHANGE_SNAPIN
-
     for name in enumerate_value(ctx.get("Name")):
         sname = to_string(name)
         if sname.casefold() != EXCHANGE_SNAPIN.casefold():
@@ -604,8 +600,6 @@ def _snapin_info(name: str) -> PSObject:
 
 
 def get_pssnapin(ctx: CmdletContext) -> None:
-    from ..interpreter import EXCHANGE_SNAPIN
-
     if ctx.switch("Registered"):
         names = [EXCHANGE_SNAPIN]
     else:
@@ -632,16 +626,12 @@ def get_pssnapin(ctx: CmdletContext) -> None:
 
 
 def export_clixml(ctx: CmdletContext) -> None:
-    from ..clixml import serialize
-
     items = _inputs(ctx)
     depth = to_int(ctx.get("Depth", 2))
     ctx.interp.write_file(to_string(ctx.get("Path")), serialize(items, depth), False)
 
 
 def import_clixml(ctx: CmdletContext) -> None:
-    from ..clixml import deserialize
-
     path = to_string(ctx.get("Path"))
     text = ctx.interp.files.get(path.casefold())
     if text is None:
@@ -661,8 +651,6 @@ def import_clixml(ctx: CmdletContext) -> None:
 
 
 def convertto_xml(ctx: CmdletContext) -> None:
-    from ..convertxml import convert_to_xml
-
     items = _inputs(ctx)
     if not ctx.had_input and ctx.has("InputObject"):
         items = [ctx.get("InputObject")]

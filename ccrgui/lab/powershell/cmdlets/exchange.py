@@ -15,8 +15,11 @@ import datetime as dt
 import zlib
 from typing import TYPE_CHECKING, Any
 
+from ccrgui.lab.engine import LabError
+
 from ..cmdlet import Cmdlet, CmdletContext, Param
 from ..errors import ErrorRecord, PSRuntimeError
+from ..operators import like
 from ..values import Int64, PSEnum, PSObject, PSProperty, StrArray, TimeSpan, UInt32, to_bool, to_string
 
 if TYPE_CHECKING:
@@ -109,8 +112,6 @@ def _check_identity(ctx: CmdletContext, param: str, type_name: str) -> bool:
 
 def _run(ctx: CmdletContext, fn: Any, target: Any, target_type: str) -> bool:
     """Call an engine action; a refusal becomes a terminating error."""
-    from ccrgui.lab.engine import LabError
-
     try:
         fn()
     except LabError as exc:
@@ -472,8 +473,6 @@ def start_cms(ctx: CmdletContext) -> None:
 
 
 def _copies(ctx: CmdletContext) -> list[CopyInfo] | None:
-    from ccrgui.lab.engine import LabError
-
     eng = _engine(ctx)
     ident = ctx.get("Identity")
     if ctx.has("Server") and not _check_identity(ctx, "Server", "ServerIdParameter"):
@@ -534,8 +533,6 @@ def get_exchange_server(ctx: CmdletContext) -> None:
     ident = ctx.get("Identity")
     servers = _servers(ctx)
     if ident is not None:
-        from ..operators import like
-
         hits = [
             s
             for s in servers

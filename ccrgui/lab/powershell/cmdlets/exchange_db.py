@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ccrgui.lab.engine import LabError
+from ccrgui.lab.replhealth import replication_health
+
 from ..cmdlet import Cmdlet, CmdletContext, Param
 from ..errors import PSRuntimeError
 from ..values import PSEnum, PSObject, PSProperty, to_string
@@ -91,8 +94,6 @@ def check_object(server: str, check: Check) -> PSObject:
 
 def _databases(ctx: CmdletContext) -> list[DatabaseInfo] | None:
     """The databases the Identity names (all without one); not found -> non-terminating error."""
-    from ccrgui.lab.engine import LabError
-
     ident = ctx.get("Identity")
     try:
         return _engine(ctx).databases(to_string(ident) if ident is not None else None)
@@ -117,8 +118,6 @@ def get_mailbox_database(ctx: CmdletContext) -> None:
 
 
 def _database_action(ctx: CmdletContext, verb: str, confirm: bool, fn: Any) -> None:
-    from ccrgui.lab.engine import LabError
-
     ident = to_string(ctx.get("Identity"))
     _admin(ctx, ident, "DatabaseIdParameter")
     if _databases(ctx) is None:
@@ -142,8 +141,6 @@ def dismount_database(ctx: CmdletContext) -> None:
 
 
 def test_replication_health(ctx: CmdletContext) -> None:
-    from ccrgui.lab.replhealth import replication_health
-
     host = ctx.interp.host
     assert host is not None
     _admin(ctx, host.name, "ServerIdParameter")

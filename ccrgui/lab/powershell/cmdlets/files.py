@@ -17,7 +17,9 @@ from ccrgui.lab import nodefiles
 from ccrgui.lab.nodefiles import LabFile
 
 from ..cmdlet import Cmdlet, CmdletContext, Param
+from ..operators import like
 from ..values import PSEnum, PSObject, PSProperty, UInt32, UInt64, enumerate_value, to_string
+from .wmiobject import wmi_object
 
 if TYPE_CHECKING:
     from ccrgui.lab.nodehost import NodeHost
@@ -175,8 +177,6 @@ def get_item(ctx: CmdletContext) -> None:
 
 
 def get_childitem(ctx: CmdletContext) -> None:
-    from ..operators import like
-
     host = _host(ctx)
     for path in _paths(ctx):
         folder, pattern = path, ctx.get("Filter")
@@ -241,8 +241,6 @@ def get_location(ctx: CmdletContext) -> None:
 
 def logical_disks(topology: Topology, node_name: str) -> list[PSObject]:
     """Win32_LogicalDisk instances of the node's fixed disks."""
-    from .system import _wmi
-
     node = node_name.upper()
     out = []
     for d in nodefiles.drives(topology, node_name):
@@ -267,7 +265,7 @@ def logical_disks(topology: Topology, node_name: str) -> list[PSObject]:
             "VolumeSerialNumber": "5C3A1F2E" if d.letter == "C:" else "7E21B0D4",
         }
         out.append(
-            _wmi(
+            wmi_object(
                 "Win32_LogicalDisk",
                 node,
                 props,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ccrgui.lab import mscluster
+from ccrgui.lab.engine import LabError
 
 from ..cmdlet import CmdletContext
 from ..values import PSObject, PSProperty, UInt32, to_string
@@ -34,8 +35,6 @@ def _typed(value: Any) -> Any:
 
 
 def get_mscluster(ctx: CmdletContext, info: NodeInfo, namespace: str, cls: str) -> None:
-    from ccrgui.lab.engine import LabError
-
     if namespace.replace("/", "\\").casefold() != mscluster.NAMESPACE.casefold():
         _error(ctx, "Invalid namespace ")
         return

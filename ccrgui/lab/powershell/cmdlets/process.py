@@ -14,9 +14,11 @@ from typing import Any
 
 from ccrgui.lab import argv as argvmod
 from ccrgui.lab.process import ProcessIO
+from ccrgui.lab.programs import Context, resolve_program
 
 from ..cmdlet import Cmdlet, CmdletContext, Param
 from ..values import PSObject, PSProperty, enumerate_value, to_string
+from .files import resolve_native
 
 M = "Microsoft.PowerShell.Commands."
 CANNOT_START = "This command cannot be executed due to the error: The system cannot find the file specified."
@@ -41,15 +43,11 @@ def _process_object(name: str, pid: int, exit_code: int | None) -> PSObject:
 
 
 def start_process(ctx: CmdletContext) -> None:
-    from ccrgui.lab import cmdshell
-
-    from .files import resolve_native
-
     interp = ctx.interp
     host, account = interp.host, interp.account
     assert host is not None and account is not None
     name = resolve_native(interp, to_string(ctx.get("FilePath")))
-    program = cmdshell.resolve_program(name, host)
+    program = resolve_program(name, host)
     if program is None:
         ctx.write_error(
             ctx.error(
@@ -64,7 +62,7 @@ def start_process(ctx: CmdletContext) -> None:
     args = [to_string(a) for a in enumerate_value(ctx.get("ArgumentList"))] if ctx.has("ArgumentList") else []
     line = " ".join([name, *args])
     env = dict(interp.env)
-    pctx = cmdshell.Context(host, account, env, line, False)
+    pctx = Context(host, account, env, line, False)
     io = ProcessIO(interp.io.codepage)
     pid = next(_PIDS)
     if ctx.switch("Wait"):

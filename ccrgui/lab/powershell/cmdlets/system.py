@@ -13,8 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from ccrgui.lab.engine import LabError
+from ccrgui.lab.powershell.cmdlets.mscluster import get_mscluster
+
 from ..cmdlet import Cmdlet, CmdletContext, Param
 from ..errors import PSRuntimeError
+from ..operators import like
 from ..values import (
     PSEnum,
     PSObject,
@@ -26,6 +30,8 @@ from ..values import (
     enumerate_value,
     to_string,
 )
+from .files import logical_disks
+from .wmiobject import wmi_object as _wmi
 
 if TYPE_CHECKING:
     from ccrgui.lab.engine import NodeInfo
@@ -39,8 +45,6 @@ def dmtf(when: dt.datetime) -> str:
 
 
 def _node_for(ctx: CmdletContext) -> NodeInfo | None:
-    from ccrgui.lab.engine import LabError
-
     host = ctx.interp.host
     assert host is not None
     eng = host.engine
@@ -64,29 +68,6 @@ def _node_for(ctx: CmdletContext) -> NodeInfo | None:
         )
         return None
     return info
-
-
-def _wmi(cls: str, node: str, props: dict[str, Any], view: tuple[str, ...], ts: str) -> PSObject:
-    system = [
-        ("__GENUS", 2),
-        ("__CLASS", cls),
-        ("__SUPERCLASS", None),
-        ("__DYNASTY", cls),
-        ("__RELPATH", ts),
-        ("__PROPERTY_COUNT", len(props)),
-        ("__DERIVATION", []),
-        ("__SERVER", node),
-        ("__NAMESPACE", "root\\cimv2"),
-        ("__PATH", f"\\\\{node}\\root\\cimv2:{ts}"),
-    ]
-    ordered = system + sorted(props.items(), key=lambda kv: kv[0].casefold())
-    return PSObject(
-        "System.Management.ManagementObject",
-        [PSProperty(k, v) for k, v in ordered],
-        to_string=f"\\\\{node}\\root\\cimv2:{ts}",
-        default_view="list",
-        list_columns=view,
-    )
 
 
 def operating_system(info: NodeInfo) -> PSObject:
@@ -262,8 +243,6 @@ def get_wmiobject(ctx: CmdletContext) -> None:
     objs: list[PSObject]
     namespace = to_string(ctx.get("Namespace")) if ctx.has("Namespace") else "root\\cimv2"
     if namespace.replace("/", "\\").casefold() != "root\\cimv2":
-        from ccrgui.lab.powershell.cmdlets.mscluster import get_mscluster
-
         get_mscluster(ctx, info, namespace, cls)
         return
     if low == "win32_operatingsystem":
@@ -275,8 +254,6 @@ def get_wmiobject(ctx: CmdletContext) -> None:
     elif low == "win32_service":
         objs = [service_wmi(info, n) for n in _service_names(info)]
     elif low == "win32_logicaldisk":
-        from .files import logical_disks
-
         objs = logical_disks(host.topology, info.name)
     else:
         ctx.write_error(
@@ -340,8 +317,6 @@ def service_object(info: NodeInfo, name: str) -> PSObject:
 
 
 def _match_services(ctx: CmdletContext, info: NodeInfo) -> list[str]:
-    from ..operators import like
-
     names = _service_names(info)
     wanted = enumerate_value(ctx.get("Name")) if ctx.has("Name") else ["*"]
     out: list[str] = []
@@ -373,8 +348,6 @@ def get_service(ctx: CmdletContext) -> None:
 
 
 def _service_action(ctx: CmdletContext, stop: bool, start: bool) -> None:
-    from ccrgui.lab.engine import LabError
-
     host = ctx.interp.host
     assert host is not None
     eng = host.engine
@@ -435,8 +408,6 @@ def restart_service(ctx: CmdletContext) -> None:
 
 
 def restart_computer(ctx: CmdletContext) -> None:
-    from ccrgui.lab.engine import LabError
-
     host = ctx.interp.host
     assert host is not None
     eng = host.engine

@@ -1,0 +1,1 @@
+"""The rolling service-pack / update-rollup upgrade of a CCR cluster (issue 11), Qt-free."""

@@ -345,7 +345,9 @@ class _Frames:
 
     def feed(self, data: bytes) -> None:
         """Add output; complete frames move to `frames` (bytes until then: a UTF-8 character may
-        be split between two Receives)."""
+        be split between two Receives).  A frame still open is not searched again from its start:
+        a large answer arrives in many Receives, and each would re-scan megabytes."""
+        searched = len(self.buffer)  # where an open frame's end tag was already looked for
         self.buffer += data
         begin_tag = f"{self.marker}:B:".encode()
         while True:
@@ -360,21 +362,24 @@ class _Frames:
                 req_id = int(self.buffer[b + len(begin_tag) : nl].strip())
             except ValueError:
                 del self.buffer[: nl + 1]  # not a frame header we wrote: skip the line
+                searched = 0
                 continue
             end_tag = f"{self.marker}:E:{req_id}\n".encode()
-            e = self.buffer.find(end_tag, nl)
+            start = nl if b else max(nl, searched - len(end_tag))
+            e = self.buffer.find(end_tag, start)
             if e < 0:
                 del self.buffer[:b]
                 break
             body = bytes(self.buffer[nl + 1 : e]).decode("utf-8", errors="replace")
             del self.buffer[: e + len(end_tag)]
+            searched = 0
             self.frames[req_id] = parse_sections(body, self.marker)
 
     def garbage(self) -> bool:
         """Unconsumed output that is not the start of one of our frames: damaged in transit."""
         tag = f"{self.marker}:B:".encode()
-        data = bytes(self.buffer)
-        return bool(data) and not (data.startswith(tag) or tag.startswith(data))
+        head = bytes(self.buffer[: len(tag)])  # only the start decides (no copy of megabytes)
+        return bool(head) and not (head.startswith(tag) or tag.startswith(head))
 
     def in_frame(self, req_id: int) -> bool:
         return self.buffer.startswith(f"{self.marker}:B:{req_id}".encode())

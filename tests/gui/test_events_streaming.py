@@ -100,6 +100,24 @@ def test_merge_holds_rows_until_every_running_answer_passed_them() -> None:
     assert merge.flush() == []
 
 
+def test_merge_releases_several_answers_newest_first_as_one_run() -> None:
+    a, b, c = ("N1", "System"), ("N2", "System"), ("N3", "System")
+    merge = NewestFirstMerge([a, b, c])
+    assert merge.add(c, [ev("N3", 20, 0.5)], final=False) != []
+    assert merge.add(a, [ev("N1", 1, 1), ev("N1", 2, 3), ev("N1", 3, 5)], final=False) == []
+    assert merge.add(b, [ev("N2", 10, 2), ev("N2", 11, 4), ev("N2", 12, 6)], final=False) == []
+    got = merge.add(c, [], final=True)
+    # Both answers' rows interleave by time (a model appends them as one run each time).
+    assert [e.record_id for e in got] == [1, 10, 2, 11, 3]
+    assert [e.record_id for e in merge.flush()] == [12]
+    model = EventTableModel()
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    model.add_events(got[:2])
+    model.add_events(got[2:])
+    assert inserted == [(0, 1), (2, 4)]
+
+
 @pytest.mark.asyncio
 async def test_view_shows_partial_batches_and_pages_below_the_oldest_part(qtbot) -> None:  # type: ignore[no-untyped-def]
     release = asyncio.Event()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ccrgui.remote.api import AuthMethod, ConnectionError_, ConnectionSettings
 from ccrgui.remote.audit import AuditLog
@@ -78,6 +81,26 @@ def test_frames_keep_split_utf8_and_spot_garbage() -> None:
     damaged = _Frames("MK")
     damaged.feed(b"M\x9bK:B:4\nMK:S:g:0\nx\nMK:E:4\n")
     assert damaged.frames == {} and damaged.garbage()
+
+
+@given(cuts=st.lists(st.integers(min_value=0, max_value=200), max_size=12))
+def test_frames_split_anywhere_give_the_same_frames(cuts: list[int]) -> None:
+    """Frames fed in any pieces (an end tag cut in two, two frames in one Receive) come out
+    whole and once: the open frame is not searched again from its start, only its new tail."""
+    from ccrgui.remote.shells import _Frames
+
+    data = (
+        "noise\nMK:B:1\nMK:S:a:0\n" + "x" * 60 + "\nMK:E:1\n"
+        "MK:B:2\nMK:S:b:0\nsecond: E:1\nMK:E:2\nMK:B:3\nMK:X:c:denied\nMK:E:3\n"
+    ).encode()
+    frames = _Frames("MK")
+    points = sorted({min(c, len(data)) for c in cuts} | {0, len(data)})
+    for a, b in itertools.pairwise(points):
+        frames.feed(data[a:b])
+    assert sorted(frames.frames) == [1, 2, 3]
+    assert frames.frames[1][0].text == "x" * 60
+    assert frames.frames[2][0].text == "second: E:1"
+    assert frames.frames[3][0].error == "denied" and frames.buffer == bytearray()
 
 
 def test_parse_sections_error_and_exit_codes() -> None:

@@ -36,6 +36,27 @@ def test_round_trip_in_pieces() -> None:
     assert "".join(decompressed_pieces(_b64gz(text), piece=1000)) == text
 
 
+@pytest.mark.parametrize("chunk", [4, 64, 1 << 16])
+def test_base64_decoded_in_chunks(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ccrgui.remote import eventreader
+
+    monkeypatch.setattr(eventreader, "BASE64_PIECE", chunk)
+    text = _xml()
+    answer = _b64gz(text)
+    wrapped = "\r\n".join(answer[i : i + 76] for i in range(0, len(answer), 76))  # line breaks ignored
+    assert "".join(decompressed_pieces(wrapped, piece=1000)) == text
+    padded = base64.b64encode(gzip.compress(text.encode("utf-8")) + b"\0\0").decode("ascii")
+    assert "".join(decompressed_pieces(padded)) == text  # NUL padding after the end is accepted
+    pieces = []
+    with pytest.raises(CompressedAnswerError, match="not base64"):
+        for got in decompressed_pieces(answer[: len(answer) - 40] + "!!" + answer[-38:], piece=1000):
+            pieces.append(got)
+    if chunk < len(answer):  # the part before the damage was handed over
+        assert pieces and text.startswith("".join(pieces))
+    with pytest.raises(CompressedAnswerError, match="unexpected data"):
+        list(decompressed_pieces(base64.b64encode(gzip.compress(b"x") + b"junk").decode("ascii")))
+
+
 def test_empty_answer_is_empty_text() -> None:
     assert list(decompressed_pieces("")) == []  # .NET < 4.5 writes nothing for no input
 

@@ -60,7 +60,7 @@ class NewestFirstMerge:
         if not self._count:
             return []
         limit = max(self._marks.values()) if self._marks else float("-inf")
-        out: list[Event] = []
+        parts: list[tuple[list[float], list[Event]]] = []
         for stream, (times, rows) in list(self._held.items()):
             start = self._next.get(stream, 0)
             stop = start
@@ -68,12 +68,13 @@ class NewestFirstMerge:
                 stop += 1
             if stop == start:
                 continue
-            out += rows[start:stop]
+            parts.append((times[start:stop], rows[start:stop]))
             if stop == len(times):
                 del self._held[stream]
                 self._next.pop(stream, None)
             else:
                 self._next[stream] = stop
+        out = _newest_first(parts)
         self._count -= len(out)
         return out
 
@@ -82,6 +83,18 @@ class NewestFirstMerge:
         self._marks.clear()
         self._running.clear()
         return self.release()
+
+
+def _newest_first(parts: list[tuple[list[float], list[Event]]]) -> list[Event]:
+    """Several answers' released rows (each newest first) as one newest-first list, so that the
+    model appends them as one run instead of inserting rows between rows.  Ties keep the order
+    of `parts` (a stable sort: Timsort merges the already sorted runs in O(n log k))."""
+    if len(parts) == 1:
+        return parts[0][1]
+    times = [t for part, _ in parts for t in part]
+    rows = [r for _, part in parts for r in part]
+    order = sorted(range(len(times)), key=times.__getitem__, reverse=True)
+    return [rows[i] for i in order]
 
 
 __all__ = ["NewestFirstMerge"]

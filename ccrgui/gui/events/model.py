@@ -15,6 +15,7 @@ Error rows (a node that could not answer) are always shown, first.
 from __future__ import annotations
 
 import gc
+import operator
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -48,6 +49,12 @@ COL_LEVEL, COL_TIME, COL_NODE, COL_LOG, COL_SOURCE, COL_ID, COL_TASK, COL_MESSAG
 
 EVENT_ROLE = Qt.ItemDataRole.UserRole + 1  # the Event (None for an error row)
 ERROR_ROLE = Qt.ItemDataRole.UserRole + 2  # the error text of an error row ("" otherwise)
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ROLES_ANSWERED = frozenset({_DISPLAY, _DECORATION, _TOOLTIP, _FOREGROUND, int(EVENT_ROLE), int(ERROR_ROLE)})
 
 _SEVERITY = {  # sort order of the Level column: most severe first when ascending
     EventLevel.CRITICAL: 0,
@@ -130,6 +137,16 @@ def _level_text(row: EventRow) -> str:
 
 MAX_INSERT_RUNS = 32
 
+# What a column's text depends on, for the columns with few distinct values.
+_DISTINCT_KEYS: dict[int, Callable[[Event], object]] = {
+    COL_LEVEL: operator.attrgetter("level"),
+    COL_NODE: operator.attrgetter("node"),
+    COL_LOG: operator.attrgetter("log"),
+    COL_SOURCE: operator.attrgetter("provider"),
+    COL_ID: operator.attrgetter("event_id"),
+    COL_TASK: operator.attrgetter("task"),
+}
+
 
 def _merged(rows: list[EventRow], runs: list[tuple[int, list[EventRow]]]) -> list[EventRow]:
     out: list[EventRow] = []
@@ -177,6 +194,10 @@ class EventTableModel(QAbstractTableModel):
         self._sort_column = COL_TIME
         self._sort_order = Qt.SortOrder.DescendingOrder  # newest first
         self._icons: dict[str, QIcon] = {}
+        # One event per distinct value of the columns with few values (column widths, see
+        # `distinct_events`), kept as rows arrive: a part costs microseconds, 100,000 rows at
+        # the end would cost a stall.
+        self._distinct: dict[int, dict[object, Event]] = {c: {} for c in _DISTINCT_KEYS}
 
     # --- content -------------------------------------------------------------------------
     def clear(self) -> None:
@@ -185,6 +206,8 @@ class EventTableModel(QAbstractTableModel):
         self._keys.clear()
         self._nodes.clear()
         self._searches.clear()
+        for samples in self._distinct.values():
+            samples.clear()
         self.endResetModel()
 
     def add_events(self, events: Iterable[Event]) -> int:
@@ -198,6 +221,9 @@ class EventTableModel(QAbstractTableModel):
                 gc.enable()
         if added:
             self._nodes.update(_folded(node) for node in {r.node for r in added})
+            events_added = [r.event for r in added if r.event is not None]
+            for column, key in _DISTINCT_KEYS.items():
+                self._distinct[column].update(zip(map(key, events_added), events_added, strict=True))
             self._insert(added)
         return len(added)
 
@@ -208,7 +234,11 @@ class EventTableModel(QAbstractTableModel):
         at the end.  Rows scattered over more than `MAX_INSERT_RUNS` places are merged under a
         model reset instead (cheaper for views than thousands of inserts)."""
         self._order(added)
-        self._events = _merged(self._events, self._runs(self._events, 0, added))
+        runs = self._runs(self._events, 0, added)
+        if len(runs) == 1 and runs[0][0] == len(self._events):
+            self._events += added  # appended in place: no copy of every row per part
+        else:
+            self._events = _merged(self._events, runs)
         needle = self._needle
         shown = [r for r in added if needle in r.search] if needle else added
         if not shown:
@@ -346,6 +376,12 @@ class EventTableModel(QAbstractTableModel):
         found = self.row_at(row)
         return found.event if found else None
 
+    def distinct_events(self, column: int) -> list[Event] | None:
+        """One event of all received per distinct value of `column` (Level, Node, Log, Source,
+        Event ID, Task Category); None for the other columns."""
+        found = self._distinct.get(column)
+        return None if found is None else list(found.values())
+
     def visible_events(self) -> list[Event]:
         return [r.event for r in self._visible if r.event is not None]
 
@@ -431,25 +467,28 @@ class EventTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._visible):
+        # Called ~1,000 times per repaint of the table: roles this model does not answer (font,
+        # alignment, size hint...) return before anything else, and roles compare as ints.
+        if role not in _ROLES_ANSWERED:
             return None
-        row = self._visible[index.row()]
+        number = index.row()
+        if not 0 <= number < len(self._visible) or not index.isValid():
+            return None
+        row = self._visible[number]
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return self.display_text(row, column)
-        if role == Qt.ItemDataRole.DecorationRole and column == COL_LEVEL:
-            return self._level_icon(row)
-        if role == Qt.ItemDataRole.ToolTipRole and column == COL_MESSAGE:
+        if role == _DECORATION:
+            return self._level_icon(row) if column == COL_LEVEL else None
+        if role == _TOOLTIP and column == COL_MESSAGE:
             return plain_tooltip(row.error or (row.event.message[:2000] if row.event else ""))
-        if role == Qt.ItemDataRole.ToolTipRole:  # a capped column elides: the whole text here
+        if role == _TOOLTIP:  # a capped column elides: the whole text here
             return plain_tooltip(self.display_text(row, column)) or None
-        if role == Qt.ItemDataRole.ForegroundRole and row.event is None:
-            return QBrush(QColor("#b00020"))
+        if role == _FOREGROUND:
+            return QBrush(QColor("#b00020")) if row.event is None else None
         if role == EVENT_ROLE:
             return row.event
-        if role == ERROR_ROLE:
-            return row.error
-        return None
+        return row.error  # ERROR_ROLE
 
     @staticmethod
     def display_text(row: EventRow, column: int) -> str:

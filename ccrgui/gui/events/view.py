@@ -78,8 +78,15 @@ log = logging.getLogger(__name__)
 
 SessionProvider = Callable[[], EventSource | None]
 _SETTINGS_KEY = "events/last_filter/"
-SHOW_AT_ONCE = 250  # rows put into the model at once while a query streams
-FEED_BUDGET_S = 0.02  # per turn of the event loop
+# Rows go into the model in parts while a query streams.  Each insert makes the table repaint
+# (~10 ms here, however few rows: the cost is per insert, not per row), so parts are few and
+# large: as many rows as `FEED_CPU_S` of model work allows (~1.5-3 us a row), at most every
+# `FEED_INTERVAL_MS` while answers still arrive, every `FEED_TAIL_MS` once they are all in (so
+# that one part and its repaint, not several, fall between two turns of anything else).
+FEED_CPU_S = 0.008
+FEED_INTERVAL_MS = 100
+FEED_TAIL_MS = 25
+FEED_ROWS_MIN, FEED_ROWS_MAX = 250, 20_000
 
 
 class EventsView(QWidget):
@@ -111,8 +118,8 @@ class EventsView(QWidget):
         self._ready: list[Event] = []  # released, not yet in the model
         self._feed_timer = QTimer(self)
         self._feed_timer.setSingleShot(True)
-        self._feed_timer.setInterval(0)
         self._feed_timer.timeout.connect(self._feed)
+        self._row_cost = 5e-6  # model work per row inserted (CPU seconds), measured as rows go in
         self._generation = 0
         self._tasks = NamedTasks()
         self._dialog: EventFilterDialog | None = None
@@ -360,7 +367,7 @@ class EventsView(QWidget):
             while self._ready and generation == self._generation:  # the last rows, part by part
                 self._feed_timer.stop()
                 self._feed()
-                await asyncio.sleep(0)
+                await asyncio.sleep(FEED_TAIL_MS / 1000)  # the table repaints, other work runs
         except asyncio.CancelledError:
             cancelled = True
             raise
@@ -415,23 +422,28 @@ class EventsView(QWidget):
             self._update_status()
 
     def _show(self, rows: list[Event]) -> None:
-        """Queue released rows; they go into the model `SHOW_AT_ONCE` at a time, one part per
-        turn of the event loop (a release can be tens of thousands of rows)."""
+        """Queue released rows (a release can be tens of thousands); the first rows of a query
+        go into the model at once, later ones in parts (`_feed`)."""
         if not rows:
             return
         self._ready.extend(rows)
-        if not self._feed_timer.isActive():
+        if self.model.event_count == 0:
             self._feed()
+        elif not self._feed_timer.isActive():
+            self._feed_timer.start(FEED_INTERVAL_MS if self._pending else FEED_TAIL_MS)
 
     def _feed(self) -> None:
-        """One turn: parts of `SHOW_AT_ONCE` rows until `FEED_BUDGET_S` has passed."""
-        started = time.monotonic()
-        part: list[Event] = []
-        while self._ready and time.monotonic() - started < FEED_BUDGET_S:
-            part, self._ready[:SHOW_AT_ONCE] = self._ready[:SHOW_AT_ONCE], []
+        """One part: one insert of as many rows as `FEED_CPU_S` of model work allows."""
+        count = int(FEED_CPU_S / self._row_cost)
+        count = max(FEED_ROWS_MIN, min(FEED_ROWS_MAX, count))
+        part, self._ready[:count] = self._ready[:count], []
+        if part:
+            started = time.thread_time()
             self.model.add_events(part)
+            cost = (time.thread_time() - started) / len(part)
+            self._row_cost = 0.5 * self._row_cost + 0.5 * max(cost, 5e-7)
         if self._ready:
-            self._feed_timer.start()
+            self._feed_timer.start(FEED_INTERVAL_MS if self._pending else FEED_TAIL_MS)
         elif part and not self._pending:
             self._update_status()
 
@@ -471,10 +483,13 @@ class EventsView(QWidget):
         """Size the columns to what all rows hold (not the first batch); Message takes the rest.
 
         Run when a query finishes: one row stands for each distinct value of a column (a handful
-        of levels, nodes, logs, sources; 100,000 rows cost tens of milliseconds, not a stall).
+        of levels, nodes, logs, sources), kept by the model as rows arrive (scanning 100,000 rows
+        here cost ~100 ms, a stall); with a quick search active, the shown rows are scanned.
         When the columns do not fit, the widest (Source, Task Category) are narrowed and elide
         (the cell's tooltip has the whole text)."""
-        shown = self.model.visible_events()
+        searched = bool(self.model.search_text)
+        shown = self.model.visible_events() if searched else []
+        first = shown[:50] if searched else [e for e in map(self.model.event_at, range(50)) if e is not None]
         errors = [EventRow(node, log_name, None, message) for node, log_name, message in self.model.errors]
         metrics = self.table.fontMetrics()
         header = self.table.horizontalHeader()
@@ -483,7 +498,12 @@ class EventsView(QWidget):
         for column in range(self.model.columnCount() - 1):
             key = _WIDTH_KEYS.get(column)
             # The date has one fixed format: a few rows stand for all.
-            sample = shown[:50] if key is None else dict(zip(map(key, shown), shown, strict=True)).values()
+            if key is None:
+                sample: Sequence[Event] = first
+            elif searched:
+                sample = list(dict(zip(map(key, shown), shown, strict=True)).values())
+            else:  # all rows shown: the model keeps one per distinct value as rows arrive
+                sample = self.model.distinct_events(column) or []
             rows = [EventRow(e.node, e.log, e, search="") for e in sample]
             texts = {EventTableModel.display_text(r, column) for r in [*rows, *errors]}
             width = max((metrics.horizontalAdvance(t) for t in texts), default=0) + 18  # cell margins

@@ -1,11 +1,22 @@
 """Snapshot speed against the lab: prints `name: value unit` lines.
 
-Run from the repository root:  .venv/bin/python bench/bench_snapshot.py [--clusters 20]
+Run from the repository root:  .venv/bin/python bench/bench_snapshot.py [--clusters 20] [--runs 5]
 
-Measures, on a 2-node CCR lab with 20 ms latency, a 3 s Exchange snap-in load and realistic
-per-command costs: HTTP requests per snapshot (every POST, NTLM legs included), the time of the
-first and of later snapshots, the same reads done the naive way (one pywinrm `run_cmd`/`run_ps`
-per command), and N clusters snapshotted at once with the event loop's longest stall.
+Labs run in a child process (their simulated servers must not share the GIL with the client),
+each a 2-node CCR cluster with 20 ms latency per request, a 3 s Exchange snap-in load and the
+lab's per-command costs (`ccrgui.lab.faults.Costs.realistic`).  Everything is measured on the
+GUI's own loop (qasync on PySide6) with the real `MainWindow` where a window is involved:
+
+* first_tree_visible_s: from adding a new connection to the main window until its tree shows the
+  cluster's folders (median of --runs fresh connections); the complete first snapshot beside it;
+* later_snapshot_s: median of later snapshots, their requests per node, the slowest one, the
+  5-minute static refresh, and the naive way (one pywinrm run_cmd/run_ps per read) as ratios
+  against the first and the warm snapshot;
+* snapshot_50_groups_s: the same on a cluster with 50 more groups of 5 resources each (preferred
+  owners of every group come in every snapshot);
+* gui_20_clusters_max_stall_ms: --clusters different lab clusters added to one real MainWindow
+  (tree and results pane updating) through their first snapshot and two refreshes of all; the
+  event loop's longest stall per run, median over --runs runs.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,15 +42,17 @@ os.environ.setdefault("QT_API", "pyside6")
 
 import requests.adapters  # noqa: E402
 
+from ccrgui.domain.model import ClusterSnapshot  # noqa: E402
 from ccrgui.lab.faults import Costs  # noqa: E402
 from ccrgui.lab.lab import Lab  # noqa: E402
+from ccrgui.lab.topology import GroupSpec, ResourceSpec, Topology, default_topology  # noqa: E402
 from ccrgui.remote import scripts  # noqa: E402
 from ccrgui.remote.audit import NullAudit  # noqa: E402
-from ccrgui.remote.session import WinRMClusterSession, settings_from_lab_info  # noqa: E402
+from ccrgui.remote.session import STATIC_REFRESH_S, WinRMClusterSession, settings_from_lab_info  # noqa: E402
 from ccrgui.remote.shells import EXCHANGE_SNAPIN  # noqa: E402
-from ccrgui.remote.transport import Limits  # noqa: E402
 
 T = TypeVar("T")
+STARTED = time.perf_counter()
 
 
 class HttpCounter:
@@ -57,55 +71,93 @@ class HttpCounter:
         requests.adapters.HTTPAdapter.send = counted  # type: ignore[method-assign]
 
 
-def report_incomplete(snaps: Any) -> int:
-    """Count incomplete snapshots and say why on stderr (the figures stay on stdout)."""
-    bad = [snap for snap in snaps if snap.node_errors or not snap.groups]
-    for snap in bad[:3]:
-        print(f"incomplete snapshot: {[e.message for e in snap.node_errors]}", file=sys.stderr)
-    return len(bad)
-
-
-def out(name: str, value: float | int, unit: str) -> None:
+def out(name: str, value: float | int | str, unit: str = "") -> None:
     text = f"{value:.3f}" if isinstance(value, float) else str(value)
-    print(f"{name}: {text} {unit}", flush=True)
+    print(f"{name}: {text} {unit}".rstrip(), flush=True)
+
+
+def complete(snap: ClusterSnapshot) -> None:
+    if snap.node_errors or not snap.groups or snap.reading_exchange:
+        raise SystemExit(f"incomplete snapshot: {[e.message for e in snap.node_errors]}")
+
+
+# ---- labs in a child process ------------------------------------------------------------------
+
+
+def big_topology(extra_groups: int, resources: int) -> Topology:
+    """The default CCR cluster plus `extra_groups` generic groups of `resources` resources each,
+    half preferring each node (two preferred owners, in order)."""
+    base = default_topology()
+    nodes = [n.name for n in base.nodes]
+    groups = list(base.groups)
+    for i in range(extra_groups):
+        name = f"App {i + 1:02d}"
+        res = tuple(ResourceSpec(f"{name} resource {j + 1}", "Generic Service") for j in range(resources))
+        owners = tuple(nodes if i % 2 == 0 else reversed(nodes))
+        groups.append(GroupSpec(name, owners[0], res, preferred_owners=owners))
+    return replace(base, groups=tuple(groups))
+
+
+def serve_labs(latency_ms: float, snapin_s: float, labs: int, extra_groups: int) -> None:
+    """Child process: run `labs` lab clusters, print their info JSON list, stop when stdin closes."""
+    costs = Costs.realistic(latency_ms=latency_ms, snapin_s=snapin_s)
+    running = []
+    try:
+        for i in range(labs):
+            if extra_groups:
+                topo = big_topology(extra_groups, 5)
+            else:
+                topo = default_topology(cluster_name=f"EXCLUS{i + 1:02d}", cms_name=f"EXCH{i + 1:02d}")
+            lab = Lab(topo, costs=replace(costs), events=50)
+            lab.start()
+            running.append(lab)
+        infos = []
+        for lab in running:
+            info = lab.info()
+            info["cms_name"] = lab.topology.cms_name
+            infos.append(info)
+        print(json.dumps(infos), flush=True)
+        sys.stdin.read()
+    finally:
+        for lab in running:
+            lab.stop()
 
 
 class LabProcess:
-    """The lab in its own process, as in real use: its simulated servers must not share the
-    GIL with the client (that would make the client's event-loop stall a lab artefact)."""
-
-    def __init__(self, latency_ms: float, snapin_s: float) -> None:
+    def __init__(self, latency_ms: float, snapin_s: float, labs: int = 1, extra_groups: int = 0) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve-lab", f"--latency-ms={latency_ms}", f"--snapin-s={snapin_s}"],
+            [
+                sys.executable,
+                __file__,
+                "--serve-labs",
+                f"--latency-ms={latency_ms}",
+                f"--snapin-s={snapin_s}",
+                f"--labs={labs}",
+                f"--extra-groups={extra_groups}",
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
         assert self.proc.stdout is not None
-        self._info = json.loads(self.proc.stdout.readline())
-        self.topology_cms = self._info.pop("cms_name")
+        line = self.proc.stdout.readline()
+        if not line:
+            raise SystemExit("the lab process did not start")
+        self.infos: list[dict[str, Any]] = json.loads(line)
 
-    def info(self) -> dict[str, Any]:
-        return dict(self._info)
+    def session(self, index: int = 0) -> WinRMClusterSession:
+        info = dict(self.infos[index])
+        info.pop("cms_name", None)
+        settings, password = settings_from_lab_info(info)
+        return WinRMClusterSession(settings, password, audit=NullAudit())
 
     def stop(self) -> None:
         assert self.proc.stdin is not None
         self.proc.stdin.close()
-        self.proc.wait(timeout=30)
+        self.proc.wait(timeout=60)
 
 
-def serve_lab(latency_ms: float, snapin_s: float) -> None:
-    """Child process: run a lab, print its info JSON, stop when stdin closes."""
-    with Lab(costs=Costs.realistic(latency_ms=latency_ms, snapin_s=snapin_s), events=200) as lab:
-        info = lab.info()
-        info["cms_name"] = lab.topology.cms_name
-        print(json.dumps(info), flush=True)
-        sys.stdin.read()
-
-
-def session_for(lab: LabProcess, limits: Limits | None = None) -> WinRMClusterSession:
-    settings, password = settings_from_lab_info(lab.info())
-    return WinRMClusterSession(settings, password, audit=NullAudit(), limits=limits)
+# ---- measurements ---------------------------------------------------------------------------
 
 
 async def timed(coro: Awaitable[T]) -> tuple[float, T]:
@@ -114,36 +166,211 @@ async def timed(coro: Awaitable[T]) -> tuple[float, T]:
     return time.perf_counter() - t0, result
 
 
-async def bench_one(lab: LabProcess, counter: HttpCounter) -> float:
-    session = session_for(lab)
+async def until(predicate: Callable[[], bool], timeout: float = 60.0, poll_s: float = 0.002) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit("timed out waiting for the window")
+        await asyncio.sleep(poll_s)
+
+
+class StallWatch:
+    """The event loop's longest stall: how late a 5 ms sleep wakes up, and how much CPU the GUI
+    thread itself used meanwhile (little CPU in a long stall: the thread was waiting for a core
+    or for the GIL, not running this program's code)."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self.longest_cpu = 0.0
+        self._stop = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while not self._stop:
+            t0, c0 = loop.time(), time.thread_time()
+            await asyncio.sleep(0.005)
+            late = loop.time() - t0 - 0.005
+            if late > self.longest:
+                self.longest, self.longest_cpu = late, time.thread_time() - c0
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self._watch())
+
+    async def stop(self) -> float:
+        self._stop = True
+        if self._task is not None:
+            await self._task
+        return self.longest
+
+
+def new_window() -> Any:
+    from PySide6.QtWidgets import QApplication
+
+    from ccrgui.gui.window import MainWindow
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.setQuitOnLastWindowClosed(False)  # the bench opens and closes windows one after another
+
+    window = MainWindow(refresh_interval_s=3600.0)  # refreshes are driven by the bench
+    window.resize(1200, 800)
+    if not os.environ.get("BENCH_HIDDEN"):
+        window.show()
+    return window
+
+
+async def close_window(window: Any) -> None:
+    await window.manager.close()
+    window.close()
+    window.deleteLater()
+
+
+async def first_tree_visible(lab: LabProcess) -> tuple[float, float]:
+    """Seconds from adding a new connection to the window until the tree shows the cluster's
+    folders, and until the complete first snapshot is shown."""
+    from ccrgui.gui.state import ConnState, ItemRef, Kind
+
+    window = new_window()
+    try:
+        t0 = time.perf_counter()
+        conn_id = window.add_session(lab.session())
+        visible: list[float] = []
+
+        def changed(cid: str) -> None:  # connected after the window's own handler: runs after it
+            index = window.tree_model.find(ItemRef(conn_id, Kind.CLUSTER))
+            if cid == conn_id and not visible and window.tree_model.rowCount(index):
+                visible.append(time.perf_counter() - t0)
+
+        window.manager.changed.connect(changed)
+
+        def done() -> bool:
+            conn = window.manager.get(conn_id)
+            snap = conn.entry.snapshot if conn else None
+            connected = conn is not None and conn.entry.state is ConnState.CONNECTED
+            return connected and snap is not None and not snap.reading_exchange
+
+        await until(done)
+        whole = time.perf_counter() - t0
+        conn = window.manager.get(conn_id)
+        assert conn is not None and conn.entry.snapshot is not None
+        complete(conn.entry.snapshot)
+        return visible[0], whole
+    finally:
+        await close_window(window)
+
+
+async def later_snapshots(
+    session: WinRMClusterSession, counter: HttpCounter, rounds: int = 5
+) -> tuple[list[float], list[int], float]:
+    """Warm snapshot times and requests, then one snapshot carrying the 5-minute static refresh."""
+    times, reqs = [], []
+    for _ in range(rounds):
+        await asyncio.sleep(0.1)  # let the previous command's background clean-up finish
+        before = counter.count
+        t, snap = await timed(session.snapshot())
+        complete(snap)
+        times.append(t)
+        reqs.append(counter.count - before)
+    session._static.props_at -= STATIC_REFRESH_S + 1  # as if five minutes had passed:
+    session._static.owners_at -= STATIC_REFRESH_S + 1  # every static read is due again
+    static_s, snap = await timed(session.snapshot())
+    complete(snap)
+    return times, reqs, static_s
+
+
+async def bench_one(lab: LabProcess, counter: HttpCounter, runs: int) -> tuple[float, float]:
+    visible, whole = [], []
+    for _ in range(runs):
+        v, w = await first_tree_visible(lab)
+        visible.append(v)
+        whole.append(w)
+    out("first_tree_visible_s", statistics.median(visible), "s")
+    out("first_tree_visible_runs", " ".join(f"{v:.3f}" for v in visible), "s")
+    out("first_snapshot_complete_s", statistics.median(whole), "s")
+    session = lab.session()
     try:
         before = counter.count
-        first_s, snap = await timed(session.snapshot())
-        assert not snap.node_errors, snap.node_errors
-        out("first_snapshot_time", first_s, "s")
+        snap = await session.snapshot()
+        complete(snap)
         out("first_snapshot_http_requests", counter.count - before, "requests")
-        times, reqs = [], []
-        for _ in range(5):
-            before = counter.count
-            t, snap = await timed(session.snapshot())
-            assert not snap.node_errors and snap.groups, snap.node_errors
-            times.append(t)
-            reqs.append(counter.count - before)
+        times, reqs, static_s = await later_snapshots(session, counter)
         nodes = len(snap.nodes)
-        out("later_snapshot_time_median", statistics.median(times), "s")
-        out("later_snapshot_time_max", max(times), "s")
-        out("later_snapshot_http_requests", max(reqs), "requests")
+        out("later_snapshot_s", statistics.median(times), "s")
+        out("later_snapshot_max_s", max(times), "s")
+        out("later_snapshot_static_refresh_s", static_s, "s")
         out("later_snapshot_http_requests_per_node", max(reqs) / nodes, "requests")
-        return statistics.median(times)
+        return statistics.median(whole), statistics.median(times)
     finally:
         await session.close()
+
+
+async def bench_50_groups(lab: LabProcess, counter: HttpCounter) -> None:
+    session = lab.session()
+    try:
+        first_s, snap = await timed(session.snapshot())
+        complete(snap)
+        owners = sum(1 for g in snap.groups if g.preferred_owners)
+        second_s, snap = await timed(session.snapshot())
+        complete(snap)
+        times, reqs, static_s = await later_snapshots(session, counter)
+        out("snapshot_50_groups_s", statistics.median(times), "s")
+        out("snapshot_50_groups_groups", len(snap.groups), "groups")
+        out("snapshot_50_groups_resources", len(snap.resources), "resources")
+        out("snapshot_50_groups_with_preferred_owners_in_first", owners, "groups")
+        out("snapshot_50_groups_first_s", first_s, "s")
+        out("snapshot_50_groups_second_s", second_s, "s")
+        out("snapshot_50_groups_max_s", max(times), "s")
+        out("snapshot_50_groups_static_refresh_s", static_s, "s")
+        out("snapshot_50_groups_http_requests_per_node", max(reqs) / len(snap.nodes), "requests")
+    finally:
+        await session.close()
+
+
+async def gui_many(lab: LabProcess, runs: int) -> None:
+    """Every lab cluster in one real MainWindow: first snapshots, then two refreshes of all."""
+    from ccrgui.gui.state import ConnState, ItemRef, Kind
+
+    stalls, cpu = [], []
+    for _ in range(runs):
+        window = new_window()
+        await asyncio.sleep(0.5)  # shown and painted before the clusters come
+        watch = StallWatch()
+        watch.start()
+        try:
+            ids = [window.add_session(lab.session(i)) for i in range(len(lab.infos))]
+            window.tree.setCurrentIndex(window.tree_model.find(ItemRef(ids[0], Kind.CLUSTER)))
+
+            def all_read(window: Any = window) -> bool:
+                entries = [c.entry for c in window.manager.connections()]
+                return all(
+                    e.state is ConnState.CONNECTED and e.snapshot and not e.snapshot.reading_exchange
+                    for e in entries
+                )
+
+            await until(all_read, 120.0, poll_s=0.05)  # the bench's own polling: rarely
+            for _ in range(2):
+                tasks = [window.manager.refresh(i) for i in ids]
+                await asyncio.gather(*(t for t in tasks if t is not None))
+            for c in window.manager.connections():
+                assert c.entry.snapshot is not None
+                complete(c.entry.snapshot)
+        finally:
+            stalls.append(await watch.stop())
+            cpu.append(watch.longest_cpu)
+            await close_window(window)
+    clusters = len(lab.infos)
+    out(f"gui_{clusters}_clusters_max_stall_ms", statistics.median(stalls) * 1000, "ms")
+    out(f"gui_{clusters}_clusters_max_stall_runs", " ".join(f"{s * 1000:.1f}" for s in stalls), "ms")
+    cpu_text = " ".join(f"{c * 1000:.1f}" for c in cpu)
+    out(f"gui_{clusters}_clusters_gui_thread_cpu_in_those_stalls", cpu_text, "ms")
 
 
 def naive_snapshot(lab: LabProcess, counter: HttpCounter) -> tuple[float, int, int]:
     """The same reads, one pywinrm Session.run_cmd / run_ps per command (each opens a shell)."""
     import winrm
 
-    info = lab.info()
+    info = lab.infos[0]
     snapin = f"Add-PSSnapin {EXCHANGE_SNAPIN}; "
     before = counter.count
     failed = 0
@@ -152,7 +379,7 @@ def naive_snapshot(lab: LabProcess, counter: HttpCounter) -> tuple[float, int, i
     s = winrm.Session(
         first, auth=(info["username"], info["password"]), transport="ntlm", message_encryption="always"
     )
-    for item in scripts.CLUSTER_READS:
+    for item in (*scripts.CLUSTER_READS, *scripts.STATIC_READS):
         if item.wmi:
             r = s.run_ps(scripts.wmi_pipeline(item.name) + " | ConvertTo-Xml -As String")
         else:
@@ -160,8 +387,8 @@ def naive_snapshot(lab: LabProcess, counter: HttpCounter) -> tuple[float, int, i
         failed += r.status_code != 0
     for pipeline in (
         scripts.mailbox_servers_pipeline(),
-        scripts.cms_status_pipeline(lab.topology_cms),
-        scripts.copy_status_pipeline(lab.topology_cms),
+        scripts.cms_status_pipeline(info["cms_name"]),
+        scripts.copy_status_pipeline(info["cms_name"]),
     ):
         r = s.run_ps(snapin + pipeline + " | ConvertTo-Xml -As String")
         failed += r.status_code != 0
@@ -173,46 +400,6 @@ def naive_snapshot(lab: LabProcess, counter: HttpCounter) -> tuple[float, int, i
             r = node.run_ps(pipeline + " | ConvertTo-Xml -As String")
             failed += r.status_code != 0
     return time.perf_counter() - t0, counter.count - before, failed
-
-
-async def bench_many(lab: LabProcess, clusters: int) -> None:
-    """N sessions (N clusters' worth of work) snapshotted at once; the loop's longest stall."""
-    limits = Limits(
-        total=int(os.environ.get("BENCH_TOTAL", "4")), long_polls=int(os.environ.get("BENCH_POLLS", "8"))
-    )
-    sessions = [session_for(lab, limits) for _ in range(clusters)]
-    stall = 0.0
-    stop = asyncio.Event()
-
-    async def watch() -> None:
-        nonlocal stall
-        loop = asyncio.get_running_loop()
-        while not stop.is_set():
-            t0 = loop.time()
-            await asyncio.sleep(0.005)
-            stall = max(stall, loop.time() - t0 - 0.005)
-
-    watcher = asyncio.ensure_future(watch())
-    stalls = []
-    try:
-        first_s, snaps = await timed(asyncio.gather(*(s.snapshot() for s in sessions)))
-        stalls.append(stall)
-        stall = 0.0
-        bad = report_incomplete(snaps)
-        out(f"clusters_{clusters}_first_snapshot_total_time", first_s, "s")
-        later_s, snaps = await timed(asyncio.gather(*(s.snapshot() for s in sessions)))
-        stalls.append(stall)
-        bad += report_incomplete(snaps)
-        out(f"clusters_{clusters}_later_snapshot_total_time", later_s, "s")
-        out(f"clusters_{clusters}_incomplete_snapshots", bad, "snapshots")
-    finally:
-        stop.set()
-        await watcher
-        await asyncio.gather(*(s.close() for s in sessions))
-    out(f"clusters_{clusters}_event_loop_longest_stall_first_snapshots", stalls[0] * 1000, "ms")
-    out(f"clusters_{clusters}_event_loop_longest_stall_later_snapshots", stalls[1] * 1000, "ms")
-    stall = max(stalls)
-    out(f"clusters_{clusters}_event_loop_longest_stall", stall * 1000, "ms")
 
 
 def run_on_qasync(main: Callable[[], Awaitable[None]]) -> None:
@@ -240,33 +427,48 @@ def run_on_qasync(main: Callable[[], Awaitable[None]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clusters", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--groups", type=int, default=50, help="groups added for snapshot_50_groups_s")
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--snapin-s", type=float, default=3.0)
-    parser.add_argument("--serve-lab", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-labs", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--labs", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--extra-groups", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_lab:
-        serve_lab(args.latency_ms, args.snapin_s)
+    if args.serve_labs:
+        serve_labs(args.latency_ms, args.snapin_s, args.labs, args.extra_groups)
         return
     if os.environ.get("BENCH_SWITCH"):
         sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
+    import ccrgui.gui.window  # noqa: F401  (imported before anything is timed)
     counter = HttpCounter()
-    lab = LabProcess(args.latency_ms, args.snapin_s)
+    labs = [
+        LabProcess(args.latency_ms, args.snapin_s),
+        LabProcess(args.latency_ms, args.snapin_s, extra_groups=args.groups),
+        LabProcess(args.latency_ms, args.snapin_s, labs=args.clusters),
+    ]
+    one, big, many = labs
     try:
 
         async def run() -> None:
-            later = await bench_one(lab, counter)
+            first, later = await bench_one(one, counter, args.runs)
             naive_s, naive_reqs, failed = await asyncio.get_running_loop().run_in_executor(
-                None, naive_snapshot, lab, counter
+                None, naive_snapshot, one, counter
             )
-            out("naive_snapshot_time", naive_s, "s")
+            out("naive_snapshot_s", naive_s, "s")
             out("naive_snapshot_failed_commands", failed, "commands")
             out("naive_snapshot_http_requests", naive_reqs, "requests")
+            out("naive_to_first_snapshot_ratio", naive_s / first, "x")
             out("naive_to_later_snapshot_ratio", naive_s / later, "x")
-            await bench_many(lab, args.clusters)
+            await bench_50_groups(big, counter)
+            await gui_many(many, args.runs)
 
         run_on_qasync(run)
     finally:
-        lab.stop()
+        for lab in labs:
+            lab.stop()
+        out("wall_time_s", time.perf_counter() - STARTED, "s")
+        out("machine_load_average_1min", f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

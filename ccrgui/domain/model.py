@@ -439,6 +439,9 @@ class NodeError:
     message: str
 
 
+READING_EXCHANGE = "reading Exchange..."
+
+
 @dataclass(frozen=True, slots=True)
 class ClusterSnapshot:
     """Everything the console shows about one cluster, read consistently at one moment."""
@@ -461,6 +464,10 @@ class ClusterSnapshot:
     databases: tuple[MailboxDatabaseStatus, ...] = ()  # Get-MailboxDatabase -Status of the CMS
     group_policies: tuple[GroupFailoverPolicy, ...] = ()  # cluster group X /prop + /listowners
     witness: WitnessReachability | None = None  # Test-Path on the witness share from each node
+    # The cluster's facts are in but Exchange has not answered yet (its snap-in still loading on
+    # a first read): the CMS, its copies and the nodes' details are not known, so any group that
+    # may be the CMS is refused with READING_EXCHANGE until the full snapshot replaces this one.
+    reading_exchange: bool = False
 
     def node(self, name: str) -> Node | None:
         return next((n for n in self.nodes if n.name.casefold() == name.casefold()), None)
@@ -511,6 +518,7 @@ class ActionResult:
 
 
 __all__ = [
+    "READING_EXCHANGE",
     "ActionResult",
     "ClusterProperty",
     "ClusterSnapshot",

@@ -9,7 +9,7 @@ ActionResult.ok False, EventBatch.error, a plan's `Refusal`), and only programmi
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -17,6 +17,8 @@ from ccrgui.domain.maintenance import ReplicationHealthReport, WitnessReachabili
 from ccrgui.domain.model import ActionResult, ClusterSnapshot, Event, SetupReport
 from ccrgui.domain.plan import ActionRequest, Plan, ProgressCallback, Refusal
 from ccrgui.domain.upgrade.facts import NodeUpgradeFacts
+
+PartialCallback = Callable[[ClusterSnapshot], None]  # the cluster before Exchange answered
 
 
 class AuthMethod(enum.Enum):
@@ -114,7 +116,11 @@ class ClusterSession(Protocol):
     @property
     def settings(self) -> ConnectionSettings: ...
 
-    async def snapshot(self) -> ClusterSnapshot: ...
+    async def snapshot(self, on_partial: PartialCallback | None = None) -> ClusterSnapshot:
+        """Read the whole cluster.  When the cluster's facts arrive well before Exchange's (a first
+        read, while the snap-in loads), `on_partial` gets them first as a snapshot marked
+        `reading_exchange`; the returned snapshot is always the complete one."""
+        ...
 
     def plan(self, request: ActionRequest) -> Plan | Refusal:
         """The command plan for `request` against the last snapshot; never raises for bad names."""
@@ -186,4 +192,5 @@ __all__ = [
     "EventBatch",
     "LogQuery",
     "LogonAvailability",
+    "PartialCallback",
 ]

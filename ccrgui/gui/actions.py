@@ -15,7 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ccrgui.domain.maintenance import GroupFailoverPolicy, MailboxDatabaseStatus
-from ccrgui.domain.model import ClusterSnapshot, Group, GroupState, Node, NodeState, StorageGroupCopy
+from ccrgui.domain.model import (
+    READING_EXCHANGE,
+    ClusterSnapshot,
+    Group,
+    GroupState,
+    Node,
+    NodeState,
+    StorageGroupCopy,
+)
 from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, Refusal
 from ccrgui.domain.session_api import ClusterSession
 from ccrgui.gui.state import ClusterEntry, ConnState, ItemRef, Kind
@@ -90,6 +98,9 @@ class Selection:
             return f"{e.label} is {e.state.value.lower()}{why}"
         if self.busy:
             return f"Wait until “{self.busy}” finishes on {e.label}"
+        g = e.snapshot.group(self.ref.name) if self.ref.kind is Kind.GROUP else None
+        if e.snapshot.reading_exchange and g is not None and not (g.is_core or g.is_storage or g.is_cms):
+            return f"{e.label}: {READING_EXCHANGE} (is {g.name} the clustered mailbox server? not yet known)"
         return ""
 
     @property

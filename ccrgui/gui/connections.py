@@ -140,8 +140,15 @@ class ConnectionManager(QObject):
     async def _refresh(self, conn_id: str) -> None:
         conn = self._conns[conn_id]
         self.work_changed.emit()
+
+        def partial(snap: ClusterSnapshot) -> None:
+            # The cluster's facts before Exchange's (a first read): shown at once, marked.
+            if self._conns.get(conn_id) is conn:
+                conn.entry = ClusterEntry(conn_id, conn.entry.host, ConnState.CONNECTED, snap)
+                self.changed.emit(conn_id)
+
         try:
-            snap = await conn.session.snapshot()
+            snap = await conn.session.snapshot(on_partial=partial)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the backend's own failures (network, auth) are shown, not raised

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from ccrgui.domain.backupplan import BackupPlan, BackupThresholds, build_backup_plan
 from ccrgui.domain.maintenance import MailboxDatabaseStatus, QuorumHealth
 from ccrgui.domain.model import (
+    READING_EXCHANGE,
     ClusterSnapshot,
     Group,
     Node,
@@ -254,6 +255,8 @@ def _cluster(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultCo
         ("Current host server", core.owner if core and core.owner else snap.served_by),
         ("Quorum configuration", q.model if q else "Unknown"),
     ]
+    if snap.reading_exchange:
+        pairs.insert(2, ("Exchange", f"{READING_EXCHANGE[0].upper()}{READING_EXCHANGE[1:]}"))
     if q and q.resource:
         pairs.append(("Witness", f"{q.resource}: {q.witness_state.value if q.witness_state else 'Unknown'}"))
     pairs.append(("Critical events (last 24 hours)", ctx.critical_events.get(e.conn_id, "Reading…")))
@@ -294,6 +297,8 @@ def _group(ref: ItemRef, e: ClusterEntry, snap: ClusterSnapshot, ctx: ResultCont
         ("Preferred Owners", ", ".join(g.preferred_owners) or "None"),
     ]
     sections: list[Section] = []
+    if snap.reading_exchange and not (g.is_cms or g.is_core or g.is_storage):
+        pairs.append(("Clustered mailbox server", f"Not yet known: {READING_EXCHANGE}"))
     if g.is_cms:
         cms = snap.cms
         pairs.insert(1, ("Type", "Exchange clustered mailbox server"))

@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from ccrgui.domain.model import ClusterSnapshot, Group, Node, NodeState
+from ccrgui.domain.model import READING_EXCHANGE, ClusterSnapshot, Group, Node, NodeState
 from ccrgui.gui import icons
 from ccrgui.gui.plaintext import plain_tooltip
 from ccrgui.gui.state import FOLDER_LABELS, ClusterEntry, ConnState, ItemRef, Kind
@@ -77,6 +77,9 @@ def build_cluster_spec(entry: ClusterEntry) -> ItemSpec:
     if snap is None:
         return ItemSpec(ItemRef(conn, Kind.CLUSTER), entry.label, "cluster", badge, grey, tooltip)
 
+    if snap.reading_exchange:  # the cluster's facts are shown; Exchange's are still coming
+        tooltip += f" ({READING_EXCHANGE})"
+
     def folder(kind: Kind, base: str, children: tuple[ItemSpec, ...] = ()) -> ItemSpec:
         return ItemSpec(ItemRef(conn, kind), FOLDER_LABELS[kind], base, "", grey, "", children)
 
@@ -89,7 +92,8 @@ def build_cluster_spec(entry: ClusterEntry) -> ItemSpec:
             grey,
             f"{g.state.value}"
             + (f" on {g.owner}" if g.owner else "")
-            + (" (Exchange clustered mailbox server)" if g.is_cms else ""),
+            + (" (Exchange clustered mailbox server)" if g.is_cms else "")
+            + (f" ({READING_EXCHANGE})" if snap.reading_exchange and not g.is_cms else ""),
         )
         for g in service_groups(snap)
     )
@@ -162,9 +166,8 @@ def build_cluster_spec(entry: ClusterEntry) -> ItemSpec:
         )
     children.append(folder(Kind.EVENTS, "events"))
     worst = _cluster_badge(snap) if not badge else badge
-    return ItemSpec(
-        ItemRef(conn, Kind.CLUSTER), entry.label, "cluster", worst, grey, tooltip, tuple(children)
-    )
+    label = f"{entry.label} ({READING_EXCHANGE})" if snap.reading_exchange else entry.label
+    return ItemSpec(ItemRef(conn, Kind.CLUSTER), label, "cluster", worst, grey, tooltip, tuple(children))
 
 
 def _cluster_badge(snap: ClusterSnapshot) -> str:

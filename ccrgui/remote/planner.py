@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ccrgui.domain.maintenance import PolicyError
-from ccrgui.domain.model import ClusterSnapshot, NodeState
+from ccrgui.domain.model import READING_EXCHANGE, ClusterSnapshot, NodeState
 from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, Refusal, Shell, Step
 from ccrgui.quoting import UnsafeValueError
 from ccrgui.remote import scripts
@@ -81,8 +81,14 @@ def may_be_cms(facts: PlanFacts, group: str) -> str:
             if r.resource_type.casefold().startswith(EXCHANGE_RESOURCE_PREFIX)
         }
     )
+    holds = f" It holds Exchange resources ({', '.join(exchange)})." if exchange else ""
+    if snap is not None and snap.reading_exchange and not facts.cms:
+        return (
+            f"Still {READING_EXCHANGE} (its snap-in is loading), so it is not yet known whether {group} "
+            "is the clustered mailbox server (which must never be moved or stopped through cluster.exe)."
+            f"{holds} Nothing was sent; try again once Exchange has been read."
+        )
     if not (facts.exchange_read or facts.cms):
-        holds = f" It holds Exchange resources ({', '.join(exchange)})." if exchange else ""
         return (
             f"Exchange has not answered yet, so it is not known whether {group} is the clustered mailbox "
             f"server (which must never be moved or stopped through cluster.exe).{holds} Nothing was sent; "

@@ -361,15 +361,16 @@ EXCHANGE_READS = (ReadItem("mbx", 0.05), ReadItem("cms", 0.05), ReadItem("copies
 DATABASES_READ = ReadItem("mbxdb", 0.3)  # carried only when due (see the session)
 
 # Facts that rarely change (the cluster's name, the node IDs): read on the first snapshot, again
-# when the names change or every few minutes.
+# when the names change or every few minutes.  (Preferred owners are a WMI read of every snapshot:
+# MSCluster_ResourceGroupToPreferredNode, one read for all groups.)
 STATIC_READS = (ReadItem("clusterprops", 0.08, "/prop"), ReadItem("nodeids", 0.08, "node"))
 OWNERS_PREFIX = "owners-"
 
 
 def owners_reads(groups: Sequence[str]) -> list[tuple[str, ReadItem]]:
-    """`cluster group NAME /listowners` per group (preferred owners have no listing for all
-    groups).  Names PowerShell 2.0 cannot pass to a native program, or that cluster.exe would
-    take for an option, are left out."""
+    """`cluster group NAME /listowners` per group, for the failover policy reads (the snapshot's
+    preferred owners come from one WMI read).  Names PowerShell 2.0 cannot pass to a native
+    program, or that cluster.exe would take for an option, are left out."""
     out = []
     for i, group in enumerate(groups):
         if group[:1] in "/-":

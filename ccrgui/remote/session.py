@@ -5,8 +5,10 @@ How a snapshot is read with few round trips:
   one Receive) holding that node's own facts (WMI) plus a share of the cluster-wide reads
   (cluster.exe listings run inside the script, Exchange cmdlets), spread by estimated cost so
   the nodes work in parallel;
-* on the first snapshot PowerShell is still loading the Exchange snap-in, so the cluster.exe
-  listings run through the node's cmd shell meanwhile;
+* on the first snapshot PowerShell is still loading the Exchange snap-in, so the cluster's own
+  reads (WMI in plain powershell.exe, cluster.exe listings) run through the nodes' cmd shells
+  meanwhile, and the cluster is handed out before Exchange answers (`on_partial`, a snapshot
+  marked `reading_exchange`: plans refuse any group that may be the CMS until the full one);
 * a node that fails or hangs is reported in `node_errors`, and its share of the cluster-wide
   reads is run again on a node that answered (failover); a hung node gets a short timeout and
   no cluster-wide reads in the following snapshots until it answers again.
@@ -62,7 +64,14 @@ from ccrgui.domain.plan import (
     Step,
     WaitUntil,
 )
-from ccrgui.domain.session_api import AuthMethod, ClusterSession, ConnectionSettings, EventBatch, LogQuery
+from ccrgui.domain.session_api import (
+    AuthMethod,
+    ClusterSession,
+    ConnectionSettings,
+    EventBatch,
+    LogQuery,
+    PartialCallback,
+)
 from ccrgui.domain.upgrade.facts import NodeUpgradeFacts
 from ccrgui.remote import parsers, planner, scripts
 from ccrgui.remote.audit import AuditLog
@@ -124,7 +133,7 @@ class _Static:
     node_ids: dict[str, int] = field(default_factory=dict)  # node name (exact) -> cluster node ID
     cluster_name: str = ""
     props_key: tuple[object, ...] | None = None  # the names they were read for
-    owners_key: tuple[str, ...] | None = None
+    owners_key: tuple[str, ...] | None = None  # the groups the failover policies were read for
     props_at: float = 0.0
     owners_at: float = 0.0
     retry_at: float = 0.0  # a static read failed: wait until then before asking again
@@ -338,11 +347,11 @@ class WinRMClusterSession:
 
     # ---- snapshot --------------------------------------------------------------------------
 
-    async def snapshot(self) -> ClusterSnapshot:
+    async def snapshot(self, on_partial: PartialCallback | None = None) -> ClusterSnapshot:
         async with self._snapshot_lock:
             self._deadline = time.monotonic() + self._settings.operation_timeout_s
             try:
-                snap = await self._snapshot()
+                snap = await self._snapshot(on_partial)
             finally:
                 self._deadline = None
         self._last = snap
@@ -366,7 +375,7 @@ class WinRMClusterSession:
             self._nodes = [n.name for n in nodes]
             return
 
-    async def _snapshot(self) -> ClusterSnapshot:
+    async def _snapshot(self, on_partial: PartialCallback | None) -> ClusterSnapshot:
         node_errors: dict[str, str] = {}
         if not self._nodes:
             await self._discover(node_errors)
@@ -377,31 +386,45 @@ class WinRMClusterSession:
         # Each node's request starts its PowerShell if needed (no waiting for the other nodes:
         # the snap-in load is the critical path of a first snapshot).
         warm = [lk for lk in links if lk.ps.ready and not lk.suspect]
-        cluster_items = list(scripts.CLUSTER_READS)
-        cold_task: asyncio.Task[None] | None = None
+        static_wanted, owner_groups = self._static_due()
+        props_asked = any(i in scripts.STATIC_READS for i in static_wanted)
+        # Per-group reads (with arguments: failover policies) always go in the PowerShell scripts.
+        ps_static = [i for i in static_wanted if i.args]
+        cluster_items = [*scripts.CLUSTER_READS, *(i for i in static_wanted if not i.args)]
+        cold_task: asyncio.Future[None] | None = None
         if not warm:
-            # First snapshot: run cluster.exe through the cmd shell while the snap-in loads.
+            # First snapshot: the cluster's own reads (WMI in a plain powershell.exe, the
+            # cluster.exe listings, the static ones too) go through the cmd shells while the
+            # snap-in loads, so the cluster can be shown before Exchange answers.
             cold_task = asyncio.ensure_future(self._cold_cluster_reads(cluster_items, reads, node_errors))
             cluster_items = []
         candidates = warm or [lk for lk in links if not lk.suspect] or links
-        static_items, owner_groups = self._static_due()
         exchange_items = list(scripts.EXCHANGE_READS)
         if self._databases_due():
             exchange_items.append(scripts.DATABASES_READ)
         share = self._witness_due()
         witness: dict[str, tuple[bool | None, str]] = {}
-        plan = self._assign(candidates, cluster_items + static_items, exchange_items)
-        node_results = await asyncio.gather(
+        plan = self._assign(candidates, cluster_items + ps_static, exchange_items)
+        node_task = asyncio.gather(
             *(
                 self._node_request(lk, plan.get(lk.name, []), reads, node_errors, share, witness)
                 for lk in links
             )
         )
-        ready = links
+        try:
+            if cold_task is not None:
+                await cold_task
+                if not node_task.done():
+                    self._show_partial(reads, node_errors, props_asked, on_partial)
+            node_results = await node_task
+        except BaseException:
+            for task in (cold_task, node_task):
+                if task is not None:
+                    task.cancel()
+                    task.add_done_callback(_retrieve)
+            raise
         details = {name: d for name, d in node_results if d is not None}
-        if cold_task is not None:
-            await cold_task
-        good = [lk for lk in ready if lk.name not in node_errors]
+        good = [lk for lk in links if lk.name not in node_errors]
         host = self._settings.host
         if not good and host.casefold() not in {n.casefold() for n in self._nodes}:
             # No node answered by its own name (e.g. names that do not resolve from here):
@@ -423,9 +446,31 @@ class WinRMClusterSession:
             reads.unreadable.clear()
             await self._failover(reads, node_errors, [lk for lk in good if lk.name not in node_errors])
             snap = self._assemble(reads, details, node_errors)
-        props_asked = any(i in scripts.STATIC_READS for i in static_items)
         self._learn_static(static_text, owner_groups, snap, props_asked=props_asked)
         return self._apply_static(snap)
+
+    def _show_partial(
+        self,
+        reads: _Reads,
+        node_errors: dict[str, str],
+        props_asked: bool,
+        on_partial: PartialCallback | None,
+    ) -> None:
+        """The cluster as read so far, marked `reading_exchange`, while the snap-in still loads:
+        it becomes the last snapshot (so plans refuse what may be the CMS with that reason) and
+        goes to `on_partial`.  Nothing is shown unless every cluster WMI read answered."""
+        if any(i.name not in reads.text for i in scripts.WMI_READS):
+            return
+        so_far = _Reads(dict(reads.text), dict(reads.host), dict(reads.errors))
+        static_text = _take_static(so_far, {})
+        snap = self._assemble(so_far, {}, dict(node_errors))
+        if so_far.unreadable:
+            return  # damaged: the full snapshot reads it again
+        self._learn_static(static_text, {}, snap, props_asked=props_asked)
+        partial = replace(self._apply_static(snap), reading_exchange=True)
+        self._last = partial
+        if on_partial is not None:
+            on_partial(partial)
 
     @staticmethod
     def _names_key(snap: ClusterSnapshot | None) -> tuple[object, ...] | None:
@@ -503,10 +548,6 @@ class WinRMClusterSession:
             snap,
             cluster_name=self._cluster_name,
             nodes=tuple(replace(n, node_id=st.node_ids.get(n.name, n.node_id)) for n in snap.nodes),
-            groups=tuple(
-                replace(g, preferred_owners=st.owners.get(g.name.casefold(), g.preferred_owners))
-                for g in snap.groups
-            ),
             cms_nodes=self._cms_nodes,
             databases=self._databases,
             group_policies=tuple(
@@ -655,10 +696,29 @@ class WinRMClusterSession:
     async def _cold_cluster_reads(
         self, items: Sequence[scripts.ReadItem], reads: _Reads, errors: dict[str, str]
     ) -> None:
-        """The cluster-wide reads through the cmd shell, failing over from node to node: the WMI
-        reads in one plain powershell.exe (no snap-in to wait for), then the cluster.exe listings."""
-        pending = list(items)
+        """The cluster-wide reads through the cmd shells, in lanes that run at once and start on
+        different nodes: the WMI reads split over two plain powershell.exe (no snap-in to wait
+        for; starting one is the big cost), and the cluster.exe listings; each lane fails over
+        from node to node."""
         hosts = self._entry_points()
+        other = hosts[1:] + hosts[:1]
+        wmi = [i for i in items if i.wmi]
+        exe = [i for i in items if not i.wmi]
+        halves = [wmi[0::2], wmi[1::2]] if len(hosts) > 1 else [wmi]
+        starts = (hosts, other)[: len(halves)]
+        lanes = [
+            self._cold_lane(part, start, reads, errors)
+            for part, start in zip(halves, starts, strict=True)
+            if part
+        ]
+        if exe:
+            lanes.append(self._cold_lane(exe, other, reads, errors))
+        await asyncio.gather(*lanes)
+
+    async def _cold_lane(
+        self, items: Sequence[scripts.ReadItem], hosts: Sequence[str], reads: _Reads, errors: dict[str, str]
+    ) -> None:
+        pending = list(items)
         first = hosts[0] if hosts else ""
         for host in hosts:
             if not pending:
@@ -1243,6 +1303,12 @@ def _take_static(reads: _Reads, owner_groups: dict[str, str]) -> dict[str, str]:
         reads.errors.pop(n, None)
         reads.host.pop(n, None)
     return got
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    """Done callback of a task left behind when a snapshot was cancelled: its outcome is moot."""
+    if not task.cancelled():
+        task.exception()
 
 
 _CLUSSVC_DOWN = ("System error 1722 ", "System error 1753 ", "System error 5050 ", "System error 5072 ")

@@ -140,10 +140,13 @@ class _Shell:
         return self.conn.host
 
     async def _ensure_shell(self, timeout: float) -> str:
+        deadline = time.monotonic() + timeout  # waiting for another caller's open counts too
         async with self._open_lock:
             if self.shell_id is None:
                 cp = self.codepage
-                self.shell_id = await self.conn.call(lambda ch: ch.open_shell(codepage=cp), timeout=timeout)
+                self.shell_id = await self.conn.call(
+                    lambda ch: ch.open_shell(codepage=cp), timeout=_left(deadline)
+                )
                 if self.orphans:  # the node answers again: finish deleting what was left behind
                     self._delete_later()
             return self.shell_id

@@ -42,7 +42,14 @@ from ccrgui.domain.model import (
     StorageGroupCopy,
 )
 from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, ProgressCallback, Refusal, Shell, Step
-from ccrgui.domain.session_api import AuthMethod, ClusterSession, ConnectionSettings, EventBatch, LogQuery
+from ccrgui.domain.session_api import (
+    AuthMethod,
+    ClusterSession,
+    ConnectionSettings,
+    EventBatch,
+    LogQuery,
+    PartialCallback,
+)
 from ccrgui.domain.upgrade.facts import NodeUpgradeFacts
 
 NODES = ("EXNODE1", "EXNODE2")
@@ -190,6 +197,9 @@ class FakeSession:
         self.closed = False
         self.snapshot_calls = 0
         self.plans_run: list[Plan] = []
+        # Set: the next snapshot gives the cluster part first (reading_exchange, no CMS known),
+        # then waits for this event before answering in full (Exchange's snap-in loading).
+        self.exchange_loading: asyncio.Event | None = None
 
     @property
     def cluster_name(self) -> str:
@@ -199,8 +209,15 @@ class FakeSession:
     def settings(self) -> ConnectionSettings:
         return self._settings
 
-    async def snapshot(self) -> ClusterSnapshot:
+    async def snapshot(self, on_partial: PartialCallback | None = None) -> ClusterSnapshot:
         self.snapshot_calls += 1
+        if self.exchange_loading is not None and on_partial is not None:
+            groups = tuple(dataclasses.replace(g, is_cms=False) for g in self.snap.groups)
+            partial = dataclasses.replace(self.snap, groups=groups, cms=None, copies=())
+            partial = dataclasses.replace(partial, reading_exchange=True)
+            on_partial(partial)
+            await self.exchange_loading.wait()
+            self.exchange_loading = None
         await asyncio.sleep(self.delay)
         if self.unreachable:
             raise OSError(self.unreachable)

@@ -211,6 +211,13 @@ async def test_whole_cluster_unreachable_then_back(window: MainWindow, lab: Any)
     lab.faults.down.clear()
     await wait_for(lambda: window.connection_status(conn).startswith("EXCLUS1: Connected"), SLOW, "back")
     await wait_for(lambda: "cannot read" not in window.connection_status(conn), SLOW, "every node read again")
+    # Shown first without Exchange's part (its PowerShell starts again): wait for the whole read.
+    await wait_for(lambda: not _reading_exchange(window, conn), SLOW, "Exchange read again")
+
+
+def _reading_exchange(window: MainWindow, conn: str) -> bool:
+    c = window.manager.get(conn)
+    return c is None or c.entry.snapshot is None or c.entry.snapshot.reading_exchange
 
 
 @pytest.mark.asyncio

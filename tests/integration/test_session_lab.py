@@ -108,8 +108,9 @@ async def test_snapshot_reads_the_whole_cluster(lab: Any, session: WinRMClusterS
     # One Send and one Receive per node on the persistent PowerShell hosts, nothing else.
     assert sent == Counter({"Send": len(topo.nodes), "Receive": len(topo.nodes)})
     assert {g.name: g.owner for g in again.groups} == {g.name: g.owner for g in snap.groups}
-    # Preferred owners are read once the group names are known (the second snapshot).
+    # Preferred owners come in every snapshot, the first one included (one WMI read for all groups).
     owners = {g.name: g.preferred_owners for g in lab.engine.groups()}
+    assert {g.name: g.preferred_owners for g in snap.groups} == owners
     assert {g.name: g.preferred_owners for g in again.groups} == owners
     assert again.cluster_name == topo.cluster_name
     assert {r.name: r.resource_type for r in again.resources} == types
@@ -583,8 +584,14 @@ async def test_snapshot_reads_preferred_owners_in_order(tmp_path: Path) -> None:
         try:
             first = await session.snapshot()
             assert first.cluster_name == "EXCLUS9"
-            second = await session.snapshot()
-            assert second.group("Cluster Group").preferred_owners == order  # type: ignore[union-attr]
+            assert first.group("Cluster Group").preferred_owners == order  # type: ignore[union-attr]
+            lab.engine.set_group_owners("Cluster Group", ["EXNODE2", "EXNODE3", "EXNODE1"])
+            second = await session.snapshot()  # a change shows in the next snapshot
+            assert second.group("Cluster Group").preferred_owners == (  # type: ignore[union-attr]
+                "EXNODE2",
+                "EXNODE3",
+                "EXNODE1",
+            )
             assert all(g.preferred_owners == () for g in second.groups if g.name != "Cluster Group")
         finally:
             await session.close()

@@ -89,3 +89,20 @@ def test_weak_authentication_unknown_class_namespace_and_stopped_cluster_service
         "Get-WmiObject -Namespace root\\MSCluster -Class MSCluster_Node -Authentication PacketPrivacy"
     )
     assert "Generic failure" in down.err and down.out.strip() == ""
+
+
+def test_preferred_owners_association_in_order_of_preference(rig: PSRig) -> None:
+    rig.engine.set_group_owners(NAME, ["EXNODE2", "EXNODE1"])
+    rig.engine.set_group_owners("Cluster Group", ["EXNODE1"])
+    lines = _lines(
+        rig, "MSCluster_ResourceGroupToPreferredNode", "$_.GroupComponent + ' => ' + $_.PartComponent"
+    )
+    escaped = NAME.replace("\\", "\\\\").replace('"', '\\"')
+    server = "\\\\EXNODE1\\root\\MSCluster:"
+    mine = [line for line in lines if f'ResourceGroup.Name="{escaped}"' in line]
+    assert mine == [
+        f'{server}MSCluster_ResourceGroup.Name="{escaped}" => {server}MSCluster_Node.Name="{n}"'
+        for n in ("EXNODE2", "EXNODE1")
+    ]
+    assert sum("Cluster Group" in line for line in lines) == 1
+    assert len(lines) == sum(len(g.preferred_owners) for g in rig.engine.groups())

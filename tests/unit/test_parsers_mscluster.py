@@ -32,8 +32,11 @@ def _path(cls: str, name: str) -> str:
     return f"\\\\EXNODE1\\root\\MSCluster:{cls}.Name={_key(name)}"
 
 
-def _texts(groups: dict[str, list[str]], owner: str = "EXNODE1") -> dict[str, str]:
-    """Provider answers for two nodes and `groups` (name -> resource names), all on `owner`."""
+def _texts(
+    groups: dict[str, list[str]], owner: str = "EXNODE1", preferred: dict[str, list[str]] | None = None
+) -> dict[str, str]:
+    """Provider answers for two nodes and `groups` (name -> resource names), all on `owner`;
+    `preferred`: group -> preferred owners, in the order the provider lists them."""
     links = [
         {
             "GroupComponent": _path("MSCluster_ResourceGroup", g),
@@ -79,6 +82,16 @@ def _texts(groups: dict[str, list[str]], owner: str = "EXNODE1") -> dict[str, st
                     "PartComponent": _path("MSCluster_ResourceGroup", g),
                 }
                 for g in groups
+            ]
+        ),
+        "wprefowners": _xml(
+            [
+                {
+                    "GroupComponent": _path("MSCluster_ResourceGroup", g),
+                    "PartComponent": _path("MSCluster_Node", n),
+                }
+                for g, nodes in (preferred or {}).items()
+                for n in nodes
             ]
         ),
     }
@@ -213,7 +226,28 @@ def test_every_read_is_a_provider_class() -> None:
         "MSCluster_NetworkInterface",
         "MSCluster_ResourceGroupToResource",
         "MSCluster_NodeToActiveGroup",
+        "MSCluster_ResourceGroupToPreferredNode",
     }
+
+
+def test_preferred_owners_keep_the_providers_order_per_group() -> None:
+    groups = {"Cluster Group": ["Cluster Name"], "EXCH1": ["EXCH1 IP"], "FS": ["FS share"]}
+    texts = _texts(groups, preferred={"EXCH1": ["EXNODE2", "EXNODE1"], "Cluster Group": ["EXNODE1"]})
+    got = {g.name: g.preferred_owners for g in parse_wmi_cluster(texts).groups}
+    assert got == {"Cluster Group": ("EXNODE1",), "EXCH1": ("EXNODE2", "EXNODE1"), "FS": ()}
+
+
+@pytest.mark.parametrize(
+    "preferred",
+    [
+        {"EXCH1": ["EXNODE9"]},  # not a node of the cluster
+        {"Gone": ["EXNODE1"]},  # not a group of the cluster
+        {"EXCH1": ["EXNODE1", "EXNODE1"]},  # the same node twice
+    ],
+)
+def test_inconsistent_preferred_owners_are_an_error(preferred: dict[str, list[str]]) -> None:
+    with pytest.raises(ParseError, match="MSCluster_ResourceGroupToPreferredNode"):
+        parse_wmi_cluster(_texts({"EXCH1": ["EXCH1 IP"]}, preferred=preferred))
 
 
 QUORUM = (

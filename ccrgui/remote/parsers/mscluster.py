@@ -54,6 +54,7 @@ WMI_CLASSES = {
     "wnifs": "MSCluster_NetworkInterface",
     "wmembers": "MSCluster_ResourceGroupToResource",
     "wgroupowners": "MSCluster_NodeToActiveGroup",
+    "wprefowners": "MSCluster_ResourceGroupToPreferredNode",
 }
 WMI_PROPS = {
     "wnodes": ("Name", "State"),
@@ -63,6 +64,7 @@ WMI_PROPS = {
     "wnifs": ("Name", "Node", "Network", "State", "Adapter", "Address"),
     "wmembers": ("GroupComponent", "PartComponent"),
     "wgroupowners": ("GroupComponent", "PartComponent"),
+    "wprefowners": ("GroupComponent", "PartComponent"),
 }
 
 _E = TypeVar("_E")
@@ -199,6 +201,24 @@ def _single(links: list[tuple[str, str]], what: str) -> dict[str, str]:
     return out
 
 
+def _preferred_owners(text: str, groups: set[str], nodes: set[str]) -> dict[str, list[str]]:
+    """Each group's preferred owners from MSCluster_ResourceGroupToPreferredNode, in the order the
+    provider enumerates them.  NOT CONFIRMED with a capture: that this order is the order of
+    preference (the provider is expected to walk each group's CLUSTER_GROUP_ENUM_NODES, the
+    preferred owners list, which SetPreferredOwners documents as "in order of preference").  If a
+    capture shows otherwise, this is the one place to change."""
+    what = "MSCluster_ResourceGroupToPreferredNode"
+    out: dict[str, list[str]] = {}
+    for group, node in _links(text, what, "MSCluster_ResourceGroup", "MSCluster_Node"):
+        if group not in groups or node not in nodes:
+            raise ParseError(f"{what} names an unknown object: {group!r} / {node!r}")
+        owners = out.setdefault(group, [])
+        if node in owners:
+            raise ParseError(f"{what}: {node!r} is a preferred owner of {group!r} twice")
+        owners.append(node)
+    return out
+
+
 def network_role_name(value: str) -> str:
     try:
         number = int(value.strip())
@@ -255,6 +275,8 @@ def parse_wmi_cluster(texts: dict[str, str]) -> WmiCluster:
         if child not in group_names or node not in node_names:
             raise ParseError(f"MSCluster_NodeToActiveGroup names an unknown object: {node!r} / {child!r}")
 
+    preferred = _preferred_owners(texts["wprefowners"], group_names, node_names)
+
     groups = []
     for obj in group_objs:
         name = _str(obj, "Name", "MSCluster_ResourceGroup")
@@ -263,6 +285,7 @@ def parse_wmi_cluster(texts: dict[str, str]) -> WmiCluster:
                 name=name,
                 state=_state(obj, _GROUP_STATES, "MSCluster_ResourceGroup") or GroupState.UNKNOWN,
                 owner=group_owner.get(name, ""),
+                preferred_owners=tuple(preferred.get(name, ())),
                 is_core=name.casefold() == "cluster group",
                 is_storage=name.casefold() == "available storage",
             )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 import os
 import tempfile
+import weakref
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
@@ -79,3 +82,90 @@ def pytest_unconfigure(config: Any) -> None:
     home = os.environ.get("HOME", "")
     if os.path.basename(home).startswith("ccrgui-test-home-"):
         shutil.rmtree(home, ignore_errors=True)
+
+
+# ---- WinRM clients left running by a test ------------------------------------------------------
+# A client that outlives its test keeps talking to its lab's port; once that lab has stopped, the
+# kernel may give the port to a later test's lab, and the stray client logs on there (same
+# accounts) and is counted as that test's traffic.  So every test must close what it opened.
+# Sessions therefore live for one test (function-scoped fixtures): one shared by several tests
+# would be reported as a stray client in the second.
+
+
+class _WinRMClients:
+    """Every session, host connection and pywinrm channel made, with the test that made it."""
+
+    def __init__(self) -> None:
+        self.made: dict[str, weakref.WeakSet[Any]] = {}
+        self.owner: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+        self.sent_at_end: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+        self.test = ""
+
+    def track(self, cls: Any, kind: str) -> None:
+        original = cls.__init__
+        made = self.made[kind] = weakref.WeakSet()
+
+        @functools.wraps(original)
+        def init(obj: Any, *args: Any, **kwargs: Any) -> None:
+            original(obj, *args, **kwargs)
+            made.add(obj)
+            self.owner[obj] = self.test
+
+        cls.__init__ = init
+
+    def open_ones(self, test: str) -> list[str]:
+        """What `test` made and left open (after a collection: garbage sends nothing)."""
+
+        def find() -> list[Any]:
+            return [
+                *(s for s in self.made["session"] if not s.closed and self.owner.get(s) == test),
+                *(c for c in self.made["conn"] if not c.closed and self.owner.get(c) == test),
+            ]
+
+        if not find():
+            return []
+        gc.collect()
+        return [
+            f"session to {o.settings.host}" if hasattr(o, "settings") else f"connection to {o.url}"
+            for o in find()
+        ]
+
+    def strays(self) -> list[str]:
+        """Channels of earlier tests that sent requests since their test ended."""
+        found = []
+        for ch in list(self.made["channel"]):
+            before = self.sent_at_end.get(ch)
+            if before is not None and ch.requests_sent > before:
+                found.append(f"{ch.url} of {self.owner.get(ch)} sent {ch.requests_sent - before} request(s)")
+            self.sent_at_end[ch] = ch.requests_sent
+        return found
+
+
+_CLIENTS = _WinRMClients()
+
+
+def pytest_sessionstart(session: Any) -> None:
+    from ccrgui.remote.session import WinRMClusterSession
+    from ccrgui.remote.transport import HostConnection, PyWinRMChannel
+
+    _CLIENTS.track(WinRMClusterSession, "session")
+    _CLIENTS.track(HostConnection, "conn")
+    _CLIENTS.track(PyWinRMChannel, "channel")
+
+
+@pytest.fixture(autouse=True)
+def _closes_what_it_opens(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that leaves a WinRM session, connection or GUI task running, or during which
+    another test's client sent anything.  Autouse: torn down after the test's own fixtures (and
+    pytest-asyncio's loop), so what they close in their teardown counts as closed."""
+    from ccrgui.gui import tasks as gui_tasks
+
+    test = _CLIENTS.test = request.node.nodeid
+    yield
+    problems = [f"left open: {what}" for what in _CLIENTS.open_ones(test)]
+    pending = [t for t in list(gui_tasks._running) if not t.done()]
+    gui_tasks._running.difference_update(pending)  # reported once, here
+    problems += [f"still running: task {t.get_name()}" for t in pending]
+    problems += [f"a client left running by another test: {what}" for what in _CLIENTS.strays()]
+    if problems:
+        pytest.fail("WinRM clients not closed (close them in a fixture's teardown):\n" + "\n".join(problems))

@@ -74,6 +74,7 @@ class ConnectionManager(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(250)
         self._timer.timeout.connect(self._tick)
+        self._loop: asyncio.AbstractEventLoop | None = None  # where the refreshes run
 
     # --- connections ---------------------------------------------------------------------
     def connections(self) -> list[Connection]:
@@ -91,6 +92,7 @@ class ConnectionManager(QObject):
         old = self._conns.get(conn_id)
         if old is not None:
             return conn_id
+        self._loop = asyncio.get_running_loop()
         entry = ClusterEntry(conn_id, session.settings.host, ConnState.CONNECTING)
         self._conns[conn_id] = Connection(conn_id, session, entry)
         self.changed.emit(conn_id)
@@ -199,6 +201,12 @@ class ConnectionManager(QObject):
             self.changed.emit(conn_id)
 
     def _tick(self) -> None:
+        if self._loop is None or self._loop.is_closed():
+            # The loop it was reading on has ended (never closed: an app shutting down, a test
+            # that forgot): Qt still fires the timer, but reading on another loop would reach
+            # hosts nobody shows any more.
+            self._timer.stop()
+            return
         now = time.monotonic()
         for conn in list(self._conns.values()):
             if conn.busy or self.is_refreshing(conn.conn_id):

@@ -269,6 +269,9 @@ class WinRMClusterSession:
                 refused=refused,
                 max_output_bytes=self._settings.max_output_bytes,
             )
+            # After close nothing is sent any more: a read still running in another task that
+            # reaches a node not yet linked gets a closed connection, not a fresh one.
+            conn.closed = self._closed
             link = _NodeLink(name, conn, CmdShell(conn), PowerShellHost(conn))
             self._links[key] = link
         self._ensure_reaper()
@@ -1244,7 +1247,13 @@ class WinRMClusterSession:
         if self._audit_reads:
             self._audit.record(out.host, out.command_line, out.exit_code, out.duration_s, action="Read")
 
+    @property
+    def closed(self) -> bool:
+        """`close()` was called: no request is sent any more (tests check every session is)."""
+        return self._closed
+
     async def close(self) -> None:
+        """Delete the shells and stop: after this the session sends nothing more."""
         self._closed = True
         if self._reaper is not None:
             self._reaper.cancel()

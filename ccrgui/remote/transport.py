@@ -834,6 +834,13 @@ class HostConnection:
 
         def work() -> None:
             nonlocal channel
+            if abandoned or self.closed:
+                # Given up (cancelled, timed out) or closed before a worker took the call: never
+                # send it late, when its test's lab (or the node's port) may be someone else's.
+                unsent = TransportError(ErrorKind.PROTOCOL, "not sent: the call was given up", self.host)
+                unsent.not_sent = True
+                bridge.post(deliver, False, unsent, False)
+                return
             try:
                 if channel is None:
                     channel = self._factory(self.url)

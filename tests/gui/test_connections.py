@@ -77,6 +77,28 @@ async def test_cancel_a_running_action(qtbot) -> None:  # type: ignore[no-untype
     await manager.close()
 
 
+def test_refresh_stops_when_its_event_loop_has_ended(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A manager never closed (its loop ended) must not refresh on the next loop Qt runs under."""
+    manager = ConnectionManager(OpLogModel(), refresh_interval_s=0.0, fast_interval_s=0.0)
+    session = FakeSession()
+
+    async def first() -> str:
+        conn = manager.add(session)
+        await wait_for(lambda: manager.get(conn).entry.snapshot is not None)  # type: ignore[union-attr]
+        return conn
+
+    conn = asyncio.run(first())  # ends without manager.close()
+    calls = session.snapshot_calls
+
+    async def later() -> None:
+        manager._tick()  # the timer fires while another loop runs Qt: every refresh is due
+        await asyncio.sleep(0)
+
+    asyncio.run(later())
+    assert session.snapshot_calls == calls and not manager.is_refreshing(conn)
+    assert not manager._timer.isActive()
+
+
 def test_log_text_and_atomic_save(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     from ccrgui.domain.model import ActionResult, CommandRun
     from ccrgui.gui.oplog import OpLogDock

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import socket
 import time
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given
@@ -23,9 +24,21 @@ from ccrgui.remote.transport import (
 )
 from tests.integration.fakes import FakeChannel, FakeHost
 
+_OPEN: list[HostConnection] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_connections() -> Iterator[None]:
+    """Each test's connections are closed when it ends, passed or failed."""
+    yield
+    while _OPEN:
+        asyncio.run(_OPEN.pop().aclose())
+
 
 def _conn(host: FakeHost) -> HostConnection:
-    return HostConnection("NODE1", "http://fake/wsman", lambda url: FakeChannel(host))
+    conn = HostConnection("NODE1", "http://fake/wsman", lambda url: FakeChannel(host))
+    _OPEN.append(conn)
+    return conn
 
 
 @pytest.mark.asyncio
@@ -199,6 +212,7 @@ async def test_connection_refused_is_reported_clearly() -> None:
         "N1", https=False, auth=AuthMethod.NTLM, username="C\\a", node_endpoints={"N1": url}
     )
     conn = HostConnection("N1", url, pywinrm_factory(settings, "pw"))
+    _OPEN.append(conn)
     with pytest.raises(TransportError) as info:
         await conn.call(lambda ch: ch.open_shell(codepage=65001), timeout=10)
     assert info.value.kind is ErrorKind.UNREACHABLE

@@ -272,8 +272,8 @@ async def later_snapshots(
         complete(snap)
         times.append(t)
         reqs.append(counter.count - before)
-    session._static.props_at -= STATIC_REFRESH_S + 1  # as if five minutes had passed:
-    session._static.owners_at -= STATIC_REFRESH_S + 1  # every static read is due again
+    session._static.props_at -= STATIC_REFRESH_S + 1  # as if five minutes had passed: every
+    # static read is due again (failover policies and preferred owners come in every snapshot)
     static_s, snap = await timed(session.snapshot())
     complete(snap)
     return times, reqs, static_s

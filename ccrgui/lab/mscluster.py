@@ -138,14 +138,14 @@ def _resource_group(engine: ClusterEngine, canon: str, server: str) -> list[Inst
                 canon,
                 relpath(canon, g.name),
                 {
-                    "AutoFailbackType": 0,
+                    "AutoFailbackType": g.policy.auto_failback_type,
                     "Caption": g.name,
                     "Characteristics": 0,
                     "Description": "",
-                    "FailbackWindowEnd": -1,
-                    "FailbackWindowStart": -1,
-                    "FailoverPeriod": 6,
-                    "FailoverThreshold": 4294967295,
+                    "FailbackWindowEnd": _sint32(g.policy.failback_window_end),
+                    "FailbackWindowStart": _sint32(g.policy.failback_window_start),
+                    "FailoverPeriod": g.policy.failover_period,
+                    "FailoverThreshold": g.policy.failover_threshold,
                     "Flags": 0,
                     "Name": g.name,
                     "PersistentState": True,
@@ -155,6 +155,12 @@ def _resource_group(engine: ClusterEngine, canon: str, server: str) -> list[Inst
             )
         )
     return out
+
+
+def _sint32(dword: int) -> int:
+    """A DWORD common property shown through a sint32 WMI property (the failback window's
+    0xFFFFFFFF "no window" is -1 there)."""
+    return dword - 0x100000000 if dword >= 0x80000000 else dword
 
 
 def _resource(engine: ClusterEngine, canon: str, server: str) -> list[Instance]:

@@ -13,7 +13,7 @@ GUI's own loop (qasync on PySide6) with the real `MainWindow` where a window is 
   5-minute static refresh, and the naive way (one pywinrm run_cmd/run_ps per read) as ratios
   against the first and the warm snapshot;
 * snapshot_50_groups_s: the same on a cluster with 50 more groups of 5 resources each (preferred
-  owners of every group come in every snapshot);
+  owners and failover policies of every group come in every snapshot's WMI read);
 * gui_20_clusters_max_stall_ms: --clusters different lab clusters added to one real MainWindow
   (tree and results pane updating) through their first snapshot and two refreshes of all; the
   event loop's longest stall per run, median over --runs runs.

@@ -9,7 +9,10 @@ OwnerNode arrive with Windows Server 2012, so on 2008 owners and membership come
 associations MSCluster_NodeToActiveGroup, MSCluster_NodeToActiveResource and
 MSCluster_ResourceGroupToResource, whose GroupComponent/PartComponent are WMI object paths
 (``\\\\NODE1\\root\\MSCluster:MSCluster_ResourceGroup.Name="x"``, key values in double quotes with
-``\\`` and ``"`` escaped by a backslash).
+``\\`` and ``"`` escaped by a backslash).  MSCluster_ResourceGroup's failover and failback
+properties are each group's policy in the engine (what `cluster group X /prop` wrote), with the
+documented types: uint32 FailoverThreshold, FailoverPeriod, AutoFailbackType; sint32
+FailbackWindowStart/End (-1 for no window).
 
 Not confirmed with a real capture (kept here so it can be corrected in one place): the error a
 node with a stopped cluster service gives, the object-path server part (the answering node's

@@ -13,7 +13,7 @@ GUI's own loop (qasync on PySide6) with the real `MainWindow` where a window is 
   5-minute static refresh, and the naive way (one pywinrm run_cmd/run_ps per read) as ratios
   against the first and the warm snapshot;
 * snapshot_50_groups_s: the same on a cluster with 50 more groups of 5 resources each (preferred
-  owners of every group come in every snapshot);
+  owners and failover policies of every group come in every snapshot's WMI read);
 * gui_20_clusters_max_stall_ms: --clusters different lab clusters added to one real MainWindow
   (tree and results pane updating) through their first snapshot and two refreshes of all; the
   event loop's longest stall per run, median over --runs runs.
@@ -272,8 +272,8 @@ async def later_snapshots(
         complete(snap)
         times.append(t)
         reqs.append(counter.count - before)
-    session._static.props_at -= STATIC_REFRESH_S + 1  # as if five minutes had passed:
-    session._static.owners_at -= STATIC_REFRESH_S + 1  # every static read is due again
+    session._static.props_at -= STATIC_REFRESH_S + 1  # as if five minutes had passed: every
+    # static read is due again (failover policies and preferred owners come in every snapshot)
     static_s, snap = await timed(session.snapshot())
     complete(snap)
     return times, reqs, static_s

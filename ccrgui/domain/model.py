@@ -462,7 +462,9 @@ class ClusterSnapshot:
     # Read less often than the rest (kept between snapshots; see WinRMClusterSession):
     cms_nodes: tuple[str, ...] = ()  # the CMS's RedundantMachines (Get-MailboxServer)
     databases: tuple[MailboxDatabaseStatus, ...] = ()  # Get-MailboxDatabase -Status of the CMS
-    group_policies: tuple[GroupFailoverPolicy, ...] = ()  # cluster group X /prop + /listowners
+    # In every snapshot (not a slow read): MSCluster_ResourceGroup's policy properties and
+    # MSCluster_ResourceGroupToPreferredNode, from the cluster WMI read.
+    group_policies: tuple[GroupFailoverPolicy, ...] = ()
     witness: WitnessReachability | None = None  # Test-Path on the witness share from each node
     # The cluster's facts are in but Exchange has not answered yet (its snap-in still loading on
     # a first read): the CMS, its copies and the nodes' details are not known, so any group that

@@ -9,7 +9,10 @@ OwnerNode arrive with Windows Server 2012, so on 2008 owners and membership come
 associations MSCluster_NodeToActiveGroup, MSCluster_NodeToActiveResource and
 MSCluster_ResourceGroupToResource, whose GroupComponent/PartComponent are WMI object paths
 (``\\\\NODE1\\root\\MSCluster:MSCluster_ResourceGroup.Name="x"``, key values in double quotes with
-``\\`` and ``"`` escaped by a backslash).
+``\\`` and ``"`` escaped by a backslash).  MSCluster_ResourceGroup's failover and failback
+properties are each group's policy in the engine (what `cluster group X /prop` wrote), with the
+documented types: uint32 FailoverThreshold, FailoverPeriod, AutoFailbackType; sint32
+FailbackWindowStart/End (-1 for no window).
 
 Not confirmed with a real capture (kept here so it can be corrected in one place): the error a
 node with a stopped cluster service gives, the object-path server part (the answering node's
@@ -138,14 +141,14 @@ def _resource_group(engine: ClusterEngine, canon: str, server: str) -> list[Inst
                 canon,
                 relpath(canon, g.name),
                 {
-                    "AutoFailbackType": 0,
+                    "AutoFailbackType": g.policy.auto_failback_type,
                     "Caption": g.name,
                     "Characteristics": 0,
                     "Description": "",
-                    "FailbackWindowEnd": -1,
-                    "FailbackWindowStart": -1,
-                    "FailoverPeriod": 6,
-                    "FailoverThreshold": 4294967295,
+                    "FailbackWindowEnd": _sint32(g.policy.failback_window_end),
+                    "FailbackWindowStart": _sint32(g.policy.failback_window_start),
+                    "FailoverPeriod": g.policy.failover_period,
+                    "FailoverThreshold": g.policy.failover_threshold,
                     "Flags": 0,
                     "Name": g.name,
                     "PersistentState": True,
@@ -155,6 +158,12 @@ def _resource_group(engine: ClusterEngine, canon: str, server: str) -> list[Inst
             )
         )
     return out
+
+
+def _sint32(dword: int) -> int:
+    """A DWORD common property shown through a sint32 WMI property (the failback window's
+    0xFFFFFFFF "no window" is -1 there)."""
+    return dword - 0x100000000 if dword >= 0x80000000 else dword
 
 
 def _resource(engine: ClusterEngine, canon: str, server: str) -> list[Instance]:

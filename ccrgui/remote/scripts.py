@@ -310,7 +310,6 @@ class ReadItem:
     name: str
     cost_s: float  # rough server-side cost, used to spread reads over the nodes
     keyword: str = ""  # cluster.exe listing keyword, or "" for a WMI or an Exchange read
-    args: tuple[str, ...] = ()  # further cluster.exe arguments (values quoted when the section is built)
 
     @property
     def wmi(self) -> bool:
@@ -320,7 +319,7 @@ class ReadItem:
         if self.wmi:
             return xml_section(self.name, wmi_pipeline(self.name))
         if self.keyword:
-            return native_section(self.name, CLUSTER_EXE, [self.keyword, *self.args])
+            return native_section(self.name, CLUSTER_EXE, [self.keyword])
         if self.name == "cms":
             return cms_status_section(cms)
         if self.name == "mbx":
@@ -361,28 +360,10 @@ EXCHANGE_READS = (ReadItem("mbx", 0.05), ReadItem("cms", 0.05), ReadItem("copies
 DATABASES_READ = ReadItem("mbxdb", 0.3)  # carried only when due (see the session)
 
 # Facts that rarely change (the cluster's name, the node IDs): read on the first snapshot, again
-# when the names change or every few minutes.  (Preferred owners are a WMI read of every snapshot:
-# MSCluster_ResourceGroupToPreferredNode, one read for all groups.)
+# when the names change or every few minutes.  (Preferred owners and the groups' failover
+# policies are WMI reads of every snapshot: MSCluster_ResourceGroupToPreferredNode and
+# MSCluster_ResourceGroup's common properties, one read each for all groups.)
 STATIC_READS = (ReadItem("clusterprops", 0.08, "/prop"), ReadItem("nodeids", 0.08, "node"))
-OWNERS_PREFIX = "owners-"
-
-
-def owners_reads(groups: Sequence[str]) -> list[tuple[str, ReadItem]]:
-    """`cluster group NAME /listowners` per group, for the failover policy reads (the snapshot's
-    preferred owners come from one WMI read).  Names PowerShell 2.0 cannot pass to a native
-    program, or that cluster.exe would take for an option, are left out."""
-    out = []
-    for i, group in enumerate(groups):
-        if group[:1] in "/-":
-            continue
-        try:
-            quoting.ps_native_arg(group)
-        except quoting.UnsafeValueError:
-            continue
-        out.append((group, ReadItem(f"{OWNERS_PREFIX}{i}", 0.08, "group", (group, "/listowners"))))
-    return out
-
-
 def details_sections() -> str:
     """Per-node facts (each node answers for itself)."""
     return (
@@ -482,7 +463,6 @@ DATABASE_PROPS = (
     "LastDifferentialBackup",
     "LastCopyBackup",
 )
-GROUP_PROPS_PREFIX = "gprops-"
 
 
 def databases_section(cms: str) -> str:
@@ -500,16 +480,6 @@ def replication_health_section() -> str:
 def witness_section(share: str) -> str:
     """Whether the file share witness answers from this node: Test-Path prints True or False."""
     return action_section("witness", f"Test-Path -Path {quoting.ps_literal(share)}")
-
-
-def group_policy_reads(groups: Sequence[str]) -> list[tuple[str, ReadItem]]:
-    """`cluster group NAME /prop` per group (failover threshold/period, failback); the same
-    names as `owners_reads` are left out."""
-    out = []
-    for group, item in owners_reads(groups):
-        name = GROUP_PROPS_PREFIX + item.name[len(OWNERS_PREFIX) :]
-        out.append((group, ReadItem(name, 0.08, "group", (group, "/prop"))))
-    return out
 
 
 def mount_database_command(identity: str) -> str:

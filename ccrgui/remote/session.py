@@ -28,7 +28,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ccrgui.domain.maintenance import (
-    GroupFailoverPolicy,
     MailboxDatabaseStatus,
     ReplicationCheck,
     ReplicationHealth,
@@ -128,14 +127,10 @@ class _NodeLink:
 class _Static:
     """Facts that rarely change, read with `scripts.STATIC_READS` and kept between snapshots."""
 
-    owners: dict[str, tuple[str, ...]] = field(default_factory=dict)  # group (casefolded) -> nodes
-    policies: dict[str, GroupFailoverPolicy] = field(default_factory=dict)  # group (casefolded) ->
     node_ids: dict[str, int] = field(default_factory=dict)  # node name (exact) -> cluster node ID
     cluster_name: str = ""
     props_key: tuple[object, ...] | None = None  # the names they were read for
-    owners_key: tuple[str, ...] | None = None  # the groups the failover policies were read for
     props_at: float = 0.0
-    owners_at: float = 0.0
     retry_at: float = 0.0  # a static read failed: wait until then before asking again
 
 
@@ -386,11 +381,9 @@ class WinRMClusterSession:
         # Each node's request starts its PowerShell if needed (no waiting for the other nodes:
         # the snap-in load is the critical path of a first snapshot).
         warm = [lk for lk in links if lk.ps.ready and not lk.suspect]
-        static_wanted, owner_groups = self._static_due()
-        props_asked = any(i in scripts.STATIC_READS for i in static_wanted)
-        # Per-group reads (with arguments: failover policies) always go in the PowerShell scripts.
-        ps_static = [i for i in static_wanted if i.args]
-        cluster_items = [*scripts.CLUSTER_READS, *(i for i in static_wanted if not i.args)]
+        static_wanted = self._static_due()
+        props_asked = bool(static_wanted)
+        cluster_items = [*scripts.CLUSTER_READS, *static_wanted]
         cold_task: asyncio.Future[None] | None = None
         if not warm:
             # First snapshot: the cluster's own reads (WMI in a plain powershell.exe, the
@@ -404,7 +397,7 @@ class WinRMClusterSession:
             exchange_items.append(scripts.DATABASES_READ)
         share = self._witness_due()
         witness: dict[str, tuple[bool | None, str]] = {}
-        plan = self._assign(candidates, cluster_items + ps_static, exchange_items)
+        plan = self._assign(candidates, cluster_items, exchange_items)
         node_task = asyncio.gather(
             *(
                 self._node_request(lk, plan.get(lk.name, []), reads, node_errors, share, witness)
@@ -432,7 +425,7 @@ class WinRMClusterSession:
             if self._worth_trying(self._fallback_timeout(self._link(host))):
                 good = [self._link(host)]
         await self._failover(reads, node_errors, good)
-        static_text = _take_static(reads, owner_groups)
+        static_text = _take_static(reads)
         self._learn_databases(static_text, asked=any(i is scripts.DATABASES_READ for i in exchange_items))
         if share:
             self._learn_witness(share, witness, node_errors, [lk.name for lk in links])
@@ -446,7 +439,7 @@ class WinRMClusterSession:
             reads.unreadable.clear()
             await self._failover(reads, node_errors, [lk for lk in good if lk.name not in node_errors])
             snap = self._assemble(reads, details, node_errors)
-        self._learn_static(static_text, owner_groups, snap, props_asked=props_asked)
+        self._learn_static(static_text, snap, props_asked=props_asked)
         return self._apply_static(snap)
 
     def _show_partial(
@@ -462,11 +455,11 @@ class WinRMClusterSession:
         if any(i.name not in reads.text for i in scripts.WMI_READS):
             return
         so_far = _Reads(dict(reads.text), dict(reads.host), dict(reads.errors))
-        static_text = _take_static(so_far, {})
+        static_text = _take_static(so_far)
         snap = self._assemble(so_far, {}, dict(node_errors))
         if so_far.unreadable:
             return  # damaged: the full snapshot reads it again
-        self._learn_static(static_text, {}, snap, props_asked=props_asked)
+        self._learn_static(static_text, snap, props_asked=props_asked)
         partial = replace(self._apply_static(snap), reading_exchange=True)
         self._last = partial
         if on_partial is not None:
@@ -478,28 +471,20 @@ class WinRMClusterSession:
             return None
         return (tuple(sorted(n.name for n in snap.nodes)),)  # node IDs change with the members
 
-    def _static_due(self) -> tuple[list[scripts.ReadItem], dict[str, str]]:
-        """The static reads this snapshot needs: none unless names changed or they are old."""
+    def _static_due(self) -> list[scripts.ReadItem]:
+        """The static reads this snapshot needs: none unless names changed or they are old.
+        (Failover policies and preferred owners are not among them: they come in every
+        snapshot's WMI read, so an edit shows in the next snapshot.)"""
         st = self._static
         now = time.monotonic()
-        items: list[scripts.ReadItem] = []
         if now < st.retry_at:
-            return items, {}
+            return []
         key = self._names_key(self._last)
         if st.props_key is None or st.props_key != key or now - st.props_at > STATIC_REFRESH_S:
-            items += scripts.STATIC_READS
-        owner_groups: dict[str, str] = {}
-        if self._last is not None and self._last.groups:
-            groups = tuple(g.name for g in self._last.groups)
-            if st.owners_key != groups or now - st.owners_at > STATIC_REFRESH_S:
-                for group, item in (*scripts.owners_reads(groups), *scripts.group_policy_reads(groups)):
-                    items.append(item)
-                    owner_groups[item.name] = group
-        return items, owner_groups
+            return list(scripts.STATIC_READS)
+        return []
 
-    def _learn_static(
-        self, got: dict[str, str], owner_groups: dict[str, str], snap: ClusterSnapshot, *, props_asked: bool
-    ) -> None:
+    def _learn_static(self, got: dict[str, str], snap: ClusterSnapshot, *, props_asked: bool) -> None:
         """Parse the static reads that answered into `self._static`.  Failures keep the old facts
         and are read again next snapshot (the names key is not advanced)."""
         st = self._static
@@ -521,25 +506,6 @@ class WinRMClusterSession:
             st.props_at = now
         elif props_asked:
             st.retry_at = now + STATIC_RETRY_S
-        owners_ok = bool(owner_groups)
-        for name, group in owner_groups.items():
-            try:
-                if name not in got:
-                    raise parsers.ParseError(f"no answer for the preferred owners or policy of {group}")
-                if name.startswith(scripts.GROUP_PROPS_PREFIX):
-                    owners_name = scripts.OWNERS_PREFIX + name[len(scripts.GROUP_PROPS_PREFIX) :]
-                    st.policies[group.casefold()] = parsers.parse_group_policy(
-                        got[name], got.get(owners_name, ""), group
-                    )
-                else:
-                    st.owners[group.casefold()] = tuple(parsers.parse_owners(got[name]))
-            except (parsers.ParseError, parsers.WindowsCommandError) as exc:
-                log.info("preferred owners not read: %s", exc)
-                owners_ok = False
-                st.retry_at = now + STATIC_RETRY_S
-        if owners_ok:
-            st.owners_key = tuple(g.name for g in snap.groups)
-            st.owners_at = now
 
     def _apply_static(self, snap: ClusterSnapshot) -> ClusterSnapshot:
         """The snapshot with the kept static facts filled in."""
@@ -550,9 +516,6 @@ class WinRMClusterSession:
             nodes=tuple(replace(n, node_id=st.node_ids.get(n.name, n.node_id)) for n in snap.nodes),
             cms_nodes=self._cms_nodes,
             databases=self._databases,
-            group_policies=tuple(
-                st.policies[g.name.casefold()] for g in snap.groups if g.name.casefold() in st.policies
-            ),
             witness=self._witness,
         )
 
@@ -611,18 +574,15 @@ class WinRMClusterSession:
     def mark_stale(self) -> None:
         self._databases_at = self._databases_retry_at = 0.0
         self._witness_at = 0.0
-        self._static.owners_key = None
         self._static.retry_at = 0.0
 
     def _invalidate_after(self, plan: Plan) -> None:
-        """Re-read at once what the plan changed (rather than at the slow reads' period)."""
+        """Re-read at once what the plan changed (rather than at the slow reads' period).  A
+        failover policy edit needs nothing here: policies come in every snapshot's WMI read."""
         kind = plan.request.kind if plan.request else None
         if kind in (ActionKind.MOUNT_DATABASE, ActionKind.DISMOUNT_DATABASE):
             self._databases_at = 0.0
             self._databases_retry_at = 0.0
-        elif kind is ActionKind.SET_GROUP_POLICY:
-            self._static.owners_key = None
-            self._static.retry_at = 0.0
 
     def _mark_failed(self, link: _NodeLink, exc: BaseException, errors: dict[str, str]) -> None:
         text = _text(exc)
@@ -959,6 +919,7 @@ class WinRMClusterSession:
             node_errors=tuple(_dedupe(problems)),
             served_by=served,
             cms_version=version,
+            group_policies=tuple(cluster.policies) if cluster else (),
         )
 
     # ---- actions ---------------------------------------------------------------------------
@@ -1294,10 +1255,10 @@ def _witness_answer(sec: Section | None) -> tuple[bool | None, str]:
         return None, _text(exc)
 
 
-def _take_static(reads: _Reads, owner_groups: dict[str, str]) -> dict[str, str]:
+def _take_static(reads: _Reads) -> dict[str, str]:
     """Move the static reads' answers out of `reads` (they are not part of the status reads'
     failover and error reporting: a missing one is simply read again next snapshot)."""
-    names = [i.name for i in (*scripts.STATIC_READS, scripts.DATABASES_READ)] + list(owner_groups)
+    names = [i.name for i in (*scripts.STATIC_READS, scripts.DATABASES_READ)]
     got = {n: reads.text.pop(n) for n in names if n in reads.text}
     for n in names:
         reads.errors.pop(n, None)

@@ -134,3 +134,68 @@ async def test_preferred_owners_of_fifty_groups_in_one_read_in_order(tmp_path: P
             }
         finally:
             await session.close()
+
+
+def _per_group_reads(lab: Lab) -> list[str]:
+    """Lines the nodes received that read one group's properties or owners with cluster.exe."""
+    lines = [line for r in lab.received.items() for line in r.text.splitlines()]
+    return [
+        line
+        for line in lines
+        if "cluster" in line.casefold()
+        and "group" in line.casefold()
+        and ("/prop" in line or "/listowners" in line)
+    ]
+
+
+@pytest.mark.asyncio
+async def test_failover_policies_of_fifty_groups_come_in_the_wmi_read(tmp_path: Path) -> None:
+    with Lab(_fifty_groups(), speed=50.0, events=0) as lab:
+        session = _session(lab, tmp_path)
+        try:
+            await session.snapshot()
+            lab.received.clear()
+            second = await session.snapshot()  # issue 12 read every group's policy here
+            assert _per_group_reads(lab) == []
+            want = {
+                g.name: (g.preferred_owners, g.policy.failover_threshold, g.policy.failover_period)
+                for g in lab.engine.groups()
+            }
+            got = {
+                p.group: (p.preferred_owners, p.failover_threshold, p.failover_period_hours)
+                for p in second.group_policies
+            }
+            assert len(got) == 50 and got == want
+            # As if five minutes had passed: the static refresh is carried (the cluster's /prop and
+            # the node IDs), with no per-group cluster.exe read.
+            lab.received.clear()
+            session._static.props_at -= 301.0
+            refreshed = await session.snapshot()
+            texts = [r.text for r in lab.received.items()]
+            assert any("/prop" in t for t in texts), "the static refresh was not carried"
+            assert _per_group_reads(lab) == []
+            assert len(refreshed.group_policies) == 50
+            # An edit shows in the very next snapshot, still one Send and one Receive per node.
+            lab.engine.set_group_properties(
+                "App 07",
+                [
+                    ("FailoverThreshold", "3"),
+                    ("AutoFailbackType", "1"),
+                    ("FailbackWindowStart", "22"),
+                    ("FailbackWindowEnd", "4"),
+                ],
+            )
+            for link in session._links.values():  # the clean-up of the last command is not counted
+                await link.ps._bg.drain()
+                await link.cmd._bg.drain()
+            before = session.requests_by_kind()
+            again = await session.snapshot()
+            assert session.requests_by_kind() - before == Counter({"Send": 3, "Receive": 3})
+            policy = again.policy("App 07")
+            assert policy is not None
+            assert (policy.failover_threshold, policy.auto_failback) == (3, True)
+            assert (policy.failback_window_start, policy.failback_window_end) == (22, 4)
+            assert policy.preferred_owners == lab.engine.group("App 07").preferred_owners
+            assert _per_group_reads(lab) == []
+        finally:
+            await session.close()

@@ -106,3 +106,22 @@ def test_preferred_owners_association_in_order_of_preference(rig: PSRig) -> None
     ]
     assert sum("Cluster Group" in line for line in lines) == 1
     assert len(lines) == sum(len(g.preferred_owners) for g in rig.engine.groups())
+
+
+def test_group_policy_is_the_engines_after_a_prop_write(rig: PSRig) -> None:
+    """MSCluster_ResourceGroup's failover/failback properties follow `cluster group X /prop`
+    writes (sint32 failback window: -1 when there is none)."""
+    props = "$_.Name + '|' + $_.FailoverThreshold + '|' + $_.FailoverPeriod + '|' + $_.AutoFailbackType"
+    each = props + " + '|' + $_.FailbackWindowStart + '|' + $_.FailbackWindowEnd"
+    where = f"$_.Name -eq '{NAME.replace(chr(39), chr(39) * 2)}'"
+    assert _lines(rig, "MSCluster_ResourceGroup", each, where) == [NAME + "|10|6|0|-1|-1"]
+    written = rig.cmd(
+        "& cluster.exe group 'Cluster Group' /prop FailoverThreshold=3 FailoverPeriod=2 "
+        "AutoFailbackType=1 FailbackWindowStart=22 FailbackWindowEnd=4; exit $LASTEXITCODE"
+    )
+    assert written.code == 0, written.out + written.err
+    assert rig.engine.group("Cluster Group").policy.failover_threshold == 3
+    assert _lines(rig, "MSCluster_ResourceGroup", each, "$_.Name -eq 'Cluster Group'") == [
+        "Cluster Group|3|2|1|22|4"
+    ]
+    assert _lines(rig, "MSCluster_ResourceGroup", each, where) == [NAME + "|10|6|0|-1|-1"]

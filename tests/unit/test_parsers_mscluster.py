@@ -237,6 +237,74 @@ def test_preferred_owners_keep_the_providers_order_per_group() -> None:
     assert got == {"Cluster Group": ("EXNODE1",), "EXCH1": ("EXNODE2", "EXNODE1"), "FS": ()}
 
 
+# `Get-WmiObject ... MSCluster_ResourceGroup | Select-Object Name,State,FailoverThreshold,...
+# | ConvertTo-Xml -As String` in ConvertTo-Xml's layout (the .NET types of the WMI values:
+# uint32 -> System.UInt32, sint32 -> System.Int32).
+GROUPS_WITH_POLICY = """<?xml version="1.0"?>
+<Objects>
+  <Object Type="System.Management.Automation.PSCustomObject">
+    <Property Name="Name" Type="System.String">Cluster Group</Property>
+    <Property Name="State" Type="System.UInt32">0</Property>
+    <Property Name="FailoverThreshold" Type="System.UInt32">4294967295</Property>
+    <Property Name="FailoverPeriod" Type="System.UInt32">6</Property>
+    <Property Name="AutoFailbackType" Type="System.UInt32">0</Property>
+    <Property Name="FailbackWindowStart" Type="System.Int32">-1</Property>
+    <Property Name="FailbackWindowEnd" Type="System.Int32">-1</Property>
+  </Object>
+  <Object Type="System.Management.Automation.PSCustomObject">
+    <Property Name="Name" Type="System.String">EXCH1</Property>
+    <Property Name="State" Type="System.UInt32">0</Property>
+    <Property Name="FailoverThreshold" Type="System.UInt32">3</Property>
+    <Property Name="FailoverPeriod" Type="System.UInt32">2</Property>
+    <Property Name="AutoFailbackType" Type="System.UInt32">1</Property>
+    <Property Name="FailbackWindowStart" Type="System.Int32">22</Property>
+    <Property Name="FailbackWindowEnd" Type="System.Int32">4</Property>
+  </Object>
+  <Object Type="System.Management.Automation.PSCustomObject">
+    <Property Name="Name" Type="System.String">FS</Property>
+    <Property Name="State" Type="System.UInt32">1</Property>
+    <Property Name="FailoverThreshold" Type="System.UInt32">10</Property>
+    <Property Name="FailoverPeriod" Type="System.UInt32">6</Property>
+    <Property Name="AutoFailbackType" Type="System.UInt32">1</Property>
+    <Property Name="FailbackWindowStart" Type="System.UInt32">4294967295</Property>
+    <Property Name="FailbackWindowEnd" Type="System.UInt32">4294967295</Property>
+  </Object>
+</Objects>"""
+
+
+def test_group_policies_come_from_the_group_properties_and_preferred_owners() -> None:
+    from ccrgui.domain.maintenance import NO_WINDOW, FailbackMode, GroupFailoverPolicy
+
+    groups = {"Cluster Group": ["Cluster Name"], "EXCH1": ["EXCH1 IP"], "FS": ["FS share"]}
+    texts = _texts(groups, preferred={"EXCH1": ["EXNODE2", "EXNODE1"]})
+    texts["wgroups"] = GROUPS_WITH_POLICY
+    got = {p.group: p for p in parse_wmi_cluster(texts).policies}
+    assert got == {
+        "Cluster Group": GroupFailoverPolicy("Cluster Group", (), 0xFFFFFFFF, 6, False, NO_WINDOW, NO_WINDOW),
+        "EXCH1": GroupFailoverPolicy("EXCH1", ("EXNODE2", "EXNODE1"), 3, 2, True, 22, 4),
+        "FS": GroupFailoverPolicy("FS", (), 10, 6, True, NO_WINDOW, NO_WINDOW),
+    }
+    assert [got[g].failback_mode for g in groups] == [
+        FailbackMode.PREVENT,
+        FailbackMode.WINDOW,
+        FailbackMode.IMMEDIATELY,
+    ]
+
+
+def test_group_without_policy_properties_has_no_policy_and_bad_values_are_errors() -> None:
+    texts = _texts({"Cluster Group": ["Cluster Name"], "EXCH1": ["EXCH1 IP"], "FS": ["FS share"]})
+    texts["wgroups"] = GROUPS_WITH_POLICY.replace(
+        '    <Property Name="FailoverPeriod" Type="System.UInt32">2</Property>\n', ""
+    )
+    got = parse_wmi_cluster(texts)
+    assert [p.group for p in got.policies] == ["Cluster Group", "FS"]  # EXCH1 lacks FailoverPeriod
+    assert [g.name for g in got.groups] == ["Cluster Group", "EXCH1", "FS"]
+    for bad in ("three", "-2", "4294967296"):
+        texts["wgroups"] = GROUPS_WITH_POLICY.replace(">3</Property>", f">{bad}</Property>")
+        with pytest.raises(ParseError, match=r"EXCH1.*FailoverThreshold"):
+            parse_wmi_cluster(texts)
+
+
 @pytest.mark.parametrize(
     "preferred",
     [

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
+from ccrgui.domain.maintenance import NO_WINDOW, GroupFailoverPolicy
 from ccrgui.domain.model import (
     Group,
     GroupState,
@@ -37,6 +38,7 @@ from ccrgui.remote.parsers.ems import PsObject, parse_convertto_xml
 from ccrgui.remote.parsers.errors import ParseError
 
 __all__ = [
+    "GROUP_POLICY_PROPS",
     "WMI_CLASSES",
     "WMI_PROPS",
     "WmiCluster",
@@ -45,6 +47,13 @@ __all__ = [
     "parse_wmi_cluster",
 ]
 
+GROUP_POLICY_PROPS = (
+    "FailoverThreshold",
+    "FailoverPeriod",
+    "AutoFailbackType",
+    "FailbackWindowStart",
+    "FailbackWindowEnd",
+)
 # Read name -> (class, properties asked for).  One place: scripts.py builds the reads from it.
 WMI_CLASSES = {
     "wnodes": "MSCluster_Node",
@@ -58,7 +67,11 @@ WMI_CLASSES = {
 }
 WMI_PROPS = {
     "wnodes": ("Name", "State"),
-    "wgroups": ("Name", "State"),
+    # The failover/failback common properties (Failover Cluster Provider Reference: uint32
+    # FailoverThreshold, FailoverPeriod, AutoFailbackType; sint32 FailbackWindowStart/End, -1 for
+    # no window).  NOT CONFIRMED with a capture of Windows Server 2008: that ConvertTo-Xml gives
+    # the window's -1 as "-1" (a uint32 reading, 4294967295, is accepted too).
+    "wgroups": ("Name", "State", *GROUP_POLICY_PROPS),
     "wres": ("Name", "State", "Type"),
     "wnets": ("Name", "State", "Role", "Address", "AddressMask"),
     "wnifs": ("Name", "Node", "Network", "State", "Adapter", "Address"),
@@ -109,6 +122,9 @@ class WmiCluster:
     resources: list[Resource]
     networks: list[Network]
     interfaces: list[NetInterface]
+    # Each group's failover policy with its preferred owners, in the groups' order; a group whose
+    # provider answer lacks the policy properties has none (never a made-up default).
+    policies: list[GroupFailoverPolicy] = field(default_factory=list)
 
 
 # \\SERVER\root\MSCluster:CLASS.Name="value" (server and namespace optional).
@@ -219,6 +235,39 @@ def _preferred_owners(text: str, groups: set[str], nodes: set[str]) -> dict[str,
     return out
 
 
+def _dword(obj: PsObject, prop: str, what: str) -> int | None:
+    """A uint32/sint32 property as a DWORD (-1 -> 0xFFFFFFFF); None when it has no value."""
+    raw = _str(obj, prop, what, required=False).strip()
+    if not raw:
+        return None
+    try:
+        number = int(raw)
+    except ValueError:
+        raise ParseError(f"{what}: {prop} {raw!r} is not a number") from None
+    if number == -1:
+        return NO_WINDOW
+    if not 0 <= number <= 0xFFFFFFFF:
+        raise ParseError(f"{what}: {prop} {number} is out of range")
+    return number
+
+
+def _group_policy(obj: PsObject, name: str, owners: tuple[str, ...]) -> GroupFailoverPolicy | None:
+    what = f"MSCluster_ResourceGroup {name!r}"
+    values = {p: _dword(obj, p, what) for p in GROUP_POLICY_PROPS}
+    if any(v is None for v in values.values()):
+        return None
+    threshold, period, failback, start, end = (int(values[p] or 0) for p in GROUP_POLICY_PROPS)
+    return GroupFailoverPolicy(
+        group=name,
+        preferred_owners=owners,
+        failover_threshold=threshold,
+        failover_period_hours=period,
+        auto_failback=failback == 1,  # ClusterGroupAllowFailback
+        failback_window_start=start,
+        failback_window_end=end,
+    )
+
+
 def network_role_name(value: str) -> str:
     try:
         number = int(value.strip())
@@ -278,8 +327,12 @@ def parse_wmi_cluster(texts: dict[str, str]) -> WmiCluster:
     preferred = _preferred_owners(texts["wprefowners"], group_names, node_names)
 
     groups = []
+    policies = []
     for obj in group_objs:
         name = _str(obj, "Name", "MSCluster_ResourceGroup")
+        policy = _group_policy(obj, name, tuple(preferred.get(name, ())))
+        if policy is not None:
+            policies.append(policy)
         groups.append(
             Group(
                 name=name,
@@ -330,4 +383,4 @@ def parse_wmi_cluster(texts: dict[str, str]) -> WmiCluster:
                 address=_str(obj, "Address", "MSCluster_NetworkInterface", required=False),
             )
         )
-    return WmiCluster(nodes, groups, resources, networks, interfaces)
+    return WmiCluster(nodes, groups, resources, networks, interfaces, policies)

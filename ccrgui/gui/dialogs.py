@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import (
@@ -48,12 +49,19 @@ async def await_dialog(dialog: QDialog) -> int:
         if not future.done():
             future.set_result(code)
 
+    def gone() -> None:  # destroyed without an answer (e.g. its window closed): rejected
+        if not future.done():
+            future.set_result(QDialog.DialogCode.Rejected.value)
+
     dialog.finished.connect(done)
+    dialog.destroyed.connect(gone)
     dialog.open()
     try:
         return await future
     finally:
-        dialog.finished.disconnect(done)
+        if shiboken6.isValid(dialog):
+            dialog.finished.disconnect(done)
+            dialog.destroyed.disconnect(gone)
 
 
 class ConfirmDialog(QDialog):

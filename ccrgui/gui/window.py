@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QModelIndex, QObject, QPoint, QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -761,7 +762,8 @@ class MainWindow(QMainWindow):
                 return None
             return dialog.policy()
         finally:
-            dialog.deleteLater()
+            if shiboken6.isValid(dialog):  # gone already when the window closed under it
+                dialog.deleteLater()
 
     def _show_properties(self, ref: ItemRef) -> None:
         results = build_results(ref, self.manager.entries(), self.ctx)

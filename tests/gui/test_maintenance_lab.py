@@ -5,12 +5,14 @@ history that survives a restart and is plotted, a damaged history file, and the 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
+import shiboken6
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox, QTreeWidget
 
@@ -202,6 +204,38 @@ async def test_owner_and_failback_edits_in_properties_arrive_exactly_as_previewe
     )
     policy = lab.engine.group("EXCH1").policy
     assert (policy.failback_window_start, policy.failback_window_end, policy.failover_threshold) == (22, 5, 3)
+
+
+@pytest.mark.asyncio
+async def test_properties_dialog_destroyed_under_its_action_is_a_cancel(window: MainWindow, lab: Any) -> None:
+    """The window closing under an open Properties dialog deletes it: the waiting action ends as
+    cancelled (it raised 'Internal C++ object already deleted' in the event loop) and nothing runs."""
+    conn = await connect(window, lab)
+    cms = ItemRef(conn, Kind.GROUP, "EXCH1")
+
+    def policy_read() -> bool:
+        c = window.manager.get(conn)
+        return c is not None and c.entry.snapshot is not None and c.entry.snapshot.policy("EXCH1") is not None
+
+    await wait_for(policy_read, SLOW, "the failover policy")
+    window.trigger(A.ActionSpec(A.PROPERTIES, "Properties"), cms)
+    await wait_for(lambda: window.properties_dialog is not None and window.properties_dialog.isVisible())
+    props = window.properties_dialog
+    assert props is not None
+    lab.received.clear()
+    shiboken6.delete(props)  # as when its parent goes: no finished() signal, the C++ object gone
+
+    def action_running() -> bool:
+        names = (getattr(t.get_coro(), "__qualname__", "") for t in asyncio.all_tasks())
+        return "MainWindow._run" in names
+
+    await wait_for(lambda: not action_running(), 5, "the properties action to end")
+    assert not [r for r in lab.received.items() if "/prop" in r.text or "/setowners" in r.text]
+    window.trigger(A.ActionSpec(A.PROPERTIES, "Properties"), cms)  # the console still works
+    await wait_for(lambda: window.properties_dialog is not props and window.properties_dialog is not None)
+    again = window.properties_dialog
+    assert again is not None and again.isVisible()
+    again.reject()
 
 
 @pytest.mark.asyncio

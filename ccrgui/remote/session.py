@@ -72,10 +72,10 @@ from ccrgui.domain.session_api import (
     PartialCallback,
 )
 from ccrgui.domain.upgrade.facts import NodeUpgradeFacts
+from ccrgui.quoting import UnsafeValueError
 from ccrgui.remote import parsers, planner, scripts
 from ccrgui.remote.audit import AuditLog
 from ccrgui.remote.eventreader import EventReader, NodeAccess
-from ccrgui.remote.quoting import UnsafeValueError
 from ccrgui.remote.shells import (
     CmdShell,
     CommandOutput,

@@ -136,7 +136,8 @@ def _host(ctx: CmdletContext) -> NodeHost:
     return host
 
 
-def _not_found(ctx: CmdletContext, path: str) -> None:
+def not_found(ctx: CmdletContext, path: str) -> None:
+    """PowerShell's ItemNotFoundException for a path (Test-Path's siblings and Get-ItemProperty)."""
     ctx.write_error(
         ctx.error(
             f"Cannot find path '{path}' because it does not exist.",
@@ -171,7 +172,7 @@ def get_item(ctx: CmdletContext) -> None:
     for path in _paths(ctx):
         f = nodefiles.lookup(host, path)
         if f is None:
-            _not_found(ctx, path)
+            not_found(ctx, path)
             continue
         ctx.emit(item_object(f))
 
@@ -185,7 +186,7 @@ def get_childitem(ctx: CmdletContext) -> None:
             folder, pattern = path.replace("/", "\\").rsplit("\\", 1)[0], leaf
         f = nodefiles.lookup(host, folder)
         if f is None:
-            _not_found(ctx, path)
+            not_found(ctx, path)
             continue
         items = nodefiles.children(host, folder) if f.is_dir else [f]
         for item in items:
@@ -216,7 +217,7 @@ def set_location(ctx: CmdletContext) -> None:
         path = location(ctx.interp).rstrip("\\") + "\\" + path
     f = nodefiles.lookup(host, path)
     if f is None or not f.is_dir:
-        _not_found(ctx, to_string(ctx.get("Path")))
+        not_found(ctx, to_string(ctx.get("Path")))
         return
     ctx.interp.location = f.path
 

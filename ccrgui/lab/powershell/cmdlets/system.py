@@ -30,7 +30,7 @@ from ..values import (
     enumerate_value,
     to_string,
 )
-from .files import logical_disks
+from .files import logical_disks, not_found
 from .wmiobject import wmi_object as _wmi
 
 if TYPE_CHECKING:
@@ -477,17 +477,7 @@ def get_itemproperty(ctx: CmdletContext) -> None:
         path = to_string(raw)
         sub = _hklm_subkey(path)
         if sub is None or sub.casefold() != EXCHANGE_SETUP_KEY.casefold() or not info.exchange_version:
-            ctx.write_error(
-                ctx.error(
-                    f"Cannot find path '{path}' because it does not exist.",
-                    "PathNotFound",
-                    "ObjectNotFound",
-                    target=path,
-                    target_type="String",
-                    reason="ItemNotFoundException",
-                    exception_type="System.Management.Automation.ItemNotFoundException",
-                )
-            )
+            not_found(ctx, path)
             continue
         values = _exchange_setup(info)
         wanted = (

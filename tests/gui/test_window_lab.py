@@ -44,6 +44,15 @@ async def connect(window: MainWindow, lab: Any) -> str:
     assert conn is not None, [b.text() for b in window.error_boxes]
     cms = ItemRef(conn, Kind.GROUP, lab.topology.cms_name)
     await wait_for(lambda: window.tree_model.find(cms).isValid(), SLOW, "the lab's snapshot")
+
+    # The tree shows the cluster before Exchange answers (issue 9); the replication folder, the
+    # backup item and the CMS's actions only come with the complete snapshot, so wait for it.
+    def complete() -> bool:
+        c = window.manager.get(conn)
+        snap = c.entry.snapshot if c is not None else None
+        return snap is not None and not snap.reading_exchange
+
+    await wait_for(complete, SLOW, "the Exchange part of the lab's snapshot")
     return conn
 
 

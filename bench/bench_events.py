@@ -9,7 +9,8 @@ What is measured (one `name: value unit` line each, tracked from run to run):
                              that wakes late by this much)
   events_100k_requests       WS-Management requests sent for the query (every Create, Command,
                              Send, Receive, Signal, Delete; NTLM handshake legs not counted)
-  events_100k_peak_rss_mb    this process's peak resident memory (the lab runs in another one)
+  events_100k_peak_rss_mb    this process's peak resident memory (the lab runs in another one);
+                             the children that decode the answers are given beside it
 Diagnostics: events_stalls_over_20ms, events_max_stall_gui_thread_cpu_ms (the GUI thread's own
 CPU time during the longest stall: far below the stall means it was waiting, for a CPU on a
 busy machine or for the GIL, not working), events_requests_by_kind.
@@ -191,6 +192,15 @@ async def measure(lab: LabProcess) -> int:
     out("events_100k_requests", sum(kinds.values()), "requests")
     print("events_requests_by_kind: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())), flush=True)
     out("events_100k_peak_rss_mb", peak_rss_mb(), "MB")
+    # The processes that decoded the answers (one per compressed answer, as they reported their
+    # own peak): the largest, and the app's bound, this process's peak plus every child's peak as
+    # if all had peaked at once.
+    from ccrgui.remote.eventdecode import child_peaks_mb
+
+    peaks = [mb for _, mb in child_peaks_mb]
+    out("events_decode_children", len(peaks), "processes")
+    out("events_decode_child_peak_rss_mb", max(peaks, default=0.0), "MB")
+    out("events_100k_peak_rss_with_children_mb", peak_rss_mb() + sum(peaks), "MB")
     out("events_loaded", model.event_count, "events")
 
     # The loaded table: quick search and sort, as typed (the view repaints each time).

@@ -8,24 +8,20 @@ One `LogQuery` (node, log) is read in up to two steps:
   kept for event queries on that node, gzip-compressed there (.NET's GZipStream) and sent as
   base64 (`scripts.compressed_events_section`).  Rendered event XML compresses 10-20 times, so
   100,000 events take ~100 Receives instead of ~900.
-Decoding (base64, gunzip, UTF-8) and parsing run in a worker thread in pieces of about 1 MB of
-XML; each piece's events are handed to the event loop as one partial `EventBatch`, so the loop
-never holds a whole answer's parse.  Oldest-first queries (debug channels) have no head.
+Decoding (base64, gunzip, UTF-8) and parsing run in a child process (`eventdecode`, started as the
+query is sent) in pieces of about 256 KB of XML; each piece's events are handed to the event loop
+as one partial `EventBatch`, so the loop never holds a whole answer's parse.  Oldest-first
+queries (debug channels) have no head.
 A damaged compressed answer keeps the events read before the damage and ends with an error.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import codecs
 import logging
 import threading
-import time
-import zlib
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 
 from ccrgui.domain.eventquery import FilterError, xpath_older_than
@@ -33,63 +29,14 @@ from ccrgui.domain.model import Event
 from ccrgui.quoting import UnsafeValueError
 from ccrgui.remote import parsers, scripts
 from ccrgui.remote.api import EventBatch, LogQuery
-from ccrgui.remote.shells import CmdShell, PowerShellHost
+from ccrgui.remote.eventdecode import CompressedAnswerError, DecodeChild, decode_answer, decompressed_pieces
+from ccrgui.remote.shells import CmdShell, PowerShellHost, PsOutput
 from ccrgui.remote.transport import HostConnection, TransportError
 
 log = logging.getLogger(__name__)
 
 HEAD_EVENTS = 200  # a screenful and more; two Receives of plain XML at most
-DECODE_PIECE = 1 << 18  # decompressed bytes parsed at a time (~230 events, a few ms of parsing)
-YIELD_S = 0.001  # the parsing thread pauses this long after each piece (lets the GUI thread run)
-BASE64_PIECE = 1 << 16  # base64 characters decoded at a time (a multiple of 4)
 SECTION = "events"
-
-
-class CompressedAnswerError(Exception):
-    """The compressed answer could not be decoded (damaged or cut off in transit)."""
-
-
-def decompressed_pieces(text: str, piece: int = DECODE_PIECE) -> Iterator[str]:
-    """The text inside a base64 gzip answer, in pieces of about `piece` bytes.  An empty answer
-    is empty text (.NET before 4.5 writes nothing at all for no input).  The base64 is decoded
-    `BASE64_PIECE` characters at a time: one call over a 3 MB answer holds the GIL ~10-25 ms,
-    and the GUI thread waits that long for it."""
-    data = "".join(text.split())
-    if not data:
-        return
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    decoder = codecs.getincrementaldecoder("utf-8")("replace")
-    at = 0
-    while at < len(data) and not inflater.eof:
-        raw = _unbase64(data[at : at + BASE64_PIECE])
-        at += BASE64_PIECE
-        while True:
-            try:
-                out = inflater.decompress(raw, piece)
-            except zlib.error as exc:
-                raise CompressedAnswerError(f"the compressed answer is damaged ({exc})") from None
-            raw = inflater.unconsumed_tail
-            if out:
-                yield decoder.decode(out)
-            elif not raw:
-                break
-            if inflater.eof:
-                break
-    if not inflater.eof:
-        raise CompressedAnswerError("the compressed answer was cut off")
-    after = inflater.unused_data + (_unbase64(data[at:]) if at < len(data) else b"")
-    if after.strip(b"\0"):
-        raise CompressedAnswerError("the compressed answer has unexpected data after its end")
-    tail = decoder.decode(b"", final=True)
-    if tail:
-        yield tail
-
-
-def _unbase64(text: str) -> bytes:
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise CompressedAnswerError(f"the compressed answer is damaged (not base64: {exc})") from None
 
 
 @dataclass(frozen=True)
@@ -218,12 +165,33 @@ class EventReader:
             put(EventBatch(q, error=f"Not sent: {exc}"))
             return
         host = self._host(q.node)
+        # The decoding child starts while the node works on the answer (its start-up is hidden).
+        starting = asyncio.ensure_future(asyncio.to_thread(DecodeChild.start))
+        child: DecodeChild | None = None
         try:
-            out = await host.run(body, timeout=self._access.timeout(q.node), retry=True)
-        except TransportError as exc:
-            self._access.failed(q.node, exc)
-            put(EventBatch(q, error=str(exc) or type(exc).__name__))
-            return
+            try:
+                out = await host.run(body, timeout=self._access.timeout(q.node), retry=True)
+            except TransportError as exc:
+                self._access.failed(q.node, exc)
+                put(EventBatch(q, error=str(exc) or type(exc).__name__))
+                return
+            child = await starting
+            await self._decode_answer(q, out, run, put, before, child)
+        finally:
+            if child is None:
+                starting.add_done_callback(_close_started)
+            else:
+                child.close(wait_s=0.0)  # normally closed already; the loop must not wait here
+
+    async def _decode_answer(
+        self,
+        q: LogQuery,
+        out: PsOutput,
+        run: LogQuery,
+        put: Callable[[EventBatch], None],
+        before: int,
+        child: DecodeChild | None,
+    ) -> None:
         line = scripts.wevtutil_query_line(run.log, run.xpath, run.max_events, run.newest_first)
         section = out.section(SECTION)
         code = section.exit_code if section is not None else None
@@ -259,43 +227,22 @@ class EventReader:
                 loop.call_soon_threadsafe(drain)
 
         try:
-            count, error = await asyncio.to_thread(_decode, section.text, q, hand_over, stop)
+            count, error = await asyncio.to_thread(
+                decode_answer, child, section.text, q.node, q.log, hand_over, stop
+            )
         except BaseException:
             stop.set()
+            if child is not None:
+                child.close(wait_s=0.0)  # ends the thread's wait for the child's next frame
             raise
         drain()  # whatever the last wake-up has not taken yet, before the final batch
         put(EventBatch(q, error=error, truncated=not error and before + count >= q.max_events))
 
 
-def _decode(
-    text: str, q: LogQuery, hand_over: Callable[[list[Event]], None], stop: threading.Event
-) -> tuple[int, str]:
-    """Worker thread: decode and parse the answer piece by piece; (events read, error text)."""
-    parser = parsers.EventStreamParser(node=q.node, log=q.log)
-    count = 0
-    error = ""
-    try:
-        for piece in decompressed_pieces(text):
-            if stop.is_set():
-                return count, "stopped"
-            events = parser.feed(piece)
-            if events:
-                count += len(events)
-                hand_over(events)
-            # Parsing holds the GIL; a short sleep hands it (and the CPU) to the GUI thread
-            # between pieces instead of waiting for Python's forced switch.
-            time.sleep(YIELD_S)
-    except CompressedAnswerError as exc:
-        error = str(exc)
-    try:
-        events = parser.close()
-    except parsers.EventParseError as exc:
-        events = list(exc.events)
-        error = error or str(exc)
-    if events:
-        count += len(events)
-        hand_over(events)
-    return count, error
+def _close_started(task: asyncio.Future[DecodeChild | None]) -> None:
+    """A child started for a query that ended before its answer was decoded: stop it."""
+    if not task.cancelled() and task.exception() is None and (child := task.result()) is not None:
+        child.close(wait_s=0.0)
 
 
 __all__ = ["HEAD_EVENTS", "CompressedAnswerError", "EventReader", "NodeAccess", "decompressed_pieces"]

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ccrgui import quoting
+from ccrgui.domain.model import Event
 from ccrgui.lab.eventlog import EventJournal, render_xml
 from ccrgui.lab.topology import default_topology
 from ccrgui.remote import scripts
@@ -38,9 +39,9 @@ def test_round_trip_in_pieces() -> None:
 
 @pytest.mark.parametrize("chunk", [4, 64, 1 << 16])
 def test_base64_decoded_in_chunks(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ccrgui.remote import eventreader
+    from ccrgui.remote import eventdecode
 
-    monkeypatch.setattr(eventreader, "BASE64_PIECE", chunk)
+    monkeypatch.setattr(eventdecode, "BASE64_PIECE", chunk)
     text = _xml()
     answer = _b64gz(text)
     wrapped = "\r\n".join(answer[i : i + 76] for i in range(0, len(answer), 76))  # line breaks ignored
@@ -126,14 +127,117 @@ def test_an_xpath_powershell_cannot_pass_is_refused_before_sending() -> None:
 def test_decode_reports_damage_and_hands_over_what_was_read() -> None:
     import threading
 
-    from ccrgui.remote.api import LogQuery
-    from ccrgui.remote.eventreader import _decode
+    from ccrgui.remote.eventdecode import decode
 
     data = gzip.compress(_xml(200).encode("utf-8"))
     cut = len(data) * 2 // 3
     damaged = data[:cut] + bytes(64) + data[cut + 64 :]
     got: list[object] = []
     answer = base64.b64encode(damaged).decode("ascii")
-    count, error = _decode(answer, LogQuery("EXNODE1", "System"), got.extend, threading.Event())
+    count, error = decode(answer, "EXNODE1", "System", got.extend, threading.Event())
     assert "compressed answer" in error
     assert count == len(got)
+
+
+# ---- the decoding child process ----------------------------------------------------------------
+
+
+def _in_thread(answer: str) -> tuple[list[object], tuple[int, str]]:
+    import threading
+
+    from ccrgui.remote.eventdecode import decode
+
+    got: list[object] = []
+    return got, decode(answer, "EXNODE1", "System", got.extend, threading.Event(), pause=0.0)
+
+
+def test_a_child_process_hands_over_exactly_what_the_thread_parses() -> None:
+    import os
+    import threading
+
+    from ccrgui.remote.eventdecode import DecodeChild
+
+    answer = _b64gz(_xml(4000))
+    expected, outcome = _in_thread(answer)
+    child = DecodeChild.start()
+    assert child is not None and child.proc.pid != os.getpid()
+    got: list[object] = []
+    pieces: list[int] = []
+
+    def hand_over(events: list[Event]) -> None:
+        pieces.append(len(events))
+        got.extend(events)
+
+    got_outcome = child.decode(answer, "EXNODE1", "System", hand_over, threading.Event())
+    assert got_outcome == outcome == (len(expected), "")
+    assert got == expected and len(pieces) > 1  # in pieces, not as one list at the end
+    assert child.proc.poll() is not None
+
+
+def test_a_damaged_answer_through_the_child_keeps_what_was_read() -> None:
+    import threading
+
+    from ccrgui.remote.eventdecode import DecodeChild
+
+    data = gzip.compress(_xml(300).encode("utf-8"))
+    cut = len(data) * 2 // 3
+    answer = base64.b64encode(data[:cut] + bytes(64) + data[cut + 64 :]).decode("ascii")
+    expected, (count, error) = _in_thread(answer)
+    child = DecodeChild.start()
+    assert child is not None
+    got: list[object] = []
+    assert child.decode(answer, "EXNODE1", "System", got.extend, threading.Event()) == (count, error)
+    assert "compressed answer" in error and got == expected
+
+
+def test_a_child_that_died_before_its_work_is_replaced_by_the_thread() -> None:
+    import threading
+
+    from ccrgui.remote.eventdecode import DecodeChild, decode_answer
+
+    answer = _b64gz(_xml(300))
+    expected, outcome = _in_thread(answer)
+    child = DecodeChild.start()
+    assert child is not None
+    child.proc.kill()
+    child.proc.wait(10)
+    got: list[object] = []
+    assert decode_answer(child, answer, "EXNODE1", "System", got.extend, threading.Event()) == outcome
+    assert got == expected
+
+
+def test_a_stopped_decode_stops_the_child() -> None:
+    import threading
+
+    from ccrgui.remote.eventdecode import DecodeChild
+
+    child = DecodeChild.start()
+    assert child is not None
+    stop = threading.Event()
+    stop.set()
+    assert child.decode(_b64gz(_xml(300)), "EXNODE1", "System", lambda events: None, stop) == (0, "stopped")
+    assert child.proc.poll() is not None
+
+
+def test_without_a_python_to_start_the_thread_decodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+    import sys
+    import threading
+
+    from ccrgui.remote.eventdecode import DecodeChild, decode_answer
+
+    answer = _b64gz(_xml(300))
+    expected, outcome = _in_thread(answer)
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    assert DecodeChild.start() is None
+    got: list[object] = []
+    assert decode_answer(None, answer, "EXNODE1", "System", got.extend, threading.Event()) == outcome
+    assert got == expected
+    true = shutil.which("true")
+    if true is not None:  # a program that is not Python answers nothing: the thread takes over
+        monkeypatch.setattr(sys, "executable", true)
+        child = DecodeChild.start()
+        assert child is not None
+        got.clear()
+        assert decode_answer(child, answer, "EXNODE1", "System", got.extend, threading.Event()) == outcome
+        assert got == expected

@@ -10,7 +10,9 @@ What is measured (one `name: value unit` line each, tracked from run to run):
   events_100k_requests       WS-Management requests sent for the query (every Create, Command,
                              Send, Receive, Signal, Delete; NTLM handshake legs not counted)
   events_100k_peak_rss_mb    this process's peak resident memory (the lab runs in another one);
-                             the children that decode the answers are given beside it
+                             beside it the children that decode the answers: each one's peak,
+                             the sum of all peaks (a bound) and the sampled peak of the app's
+                             processes together (events_100k_app_rss_sampled_peak_mb)
 Diagnostics: events_stalls_over_20ms, events_max_stall_gui_thread_cpu_ms (the GUI thread's own
 CPU time during the longest stall: far below the stall means it was waiting, for a CPU on a
 busy machine or for the GIL, not working), events_requests_by_kind.
@@ -65,6 +67,46 @@ def rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def app_rss_mb(exclude: int) -> float:
+    """This process's resident memory plus its children's, but the lab's (`exclude`)."""
+    children: set[int] = set()
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/children", encoding="ascii") as handle:
+                children.update(int(pid) for pid in handle.read().split())
+        except OSError:
+            continue
+    total = rss_mb()
+    for pid in children - {exclude}:
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) / 1024
+        except OSError:
+            continue  # ended meanwhile
+    return total
+
+
+class MemoryWatch:
+    """The app's resident memory (this process and the event decoding children), sampled."""
+
+    def __init__(self, lab_pid: int) -> None:
+        self.peak = 0.0
+        self._lab = lab_pid
+        self._stop = asyncio.Event()
+        self._task = asyncio.ensure_future(self._watch())
+
+    async def _watch(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, app_rss_mb(self._lab))
+            await asyncio.sleep(0.05)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await self._task
 
 
 # ---- the lab, in its own process ---------------------------------------------------------------
@@ -169,11 +211,13 @@ async def measure(lab: LabProcess) -> int:
     model.modelReset.connect(shown)
     model.layoutChanged.connect(shown)
     watch = StallWatch()
+    memory = MemoryWatch(lab.proc.pid)
     before = session.requests_by_kind()
     started = time.perf_counter()
     await view.query(flt)
     all_s = time.perf_counter() - started
     stall = watch.longest
+    await memory.stop()
     await asyncio.sleep(1.0)  # let the background clean-up (Signal) of the last command go out
     after = session.requests_by_kind()
     kinds = {k: after[k] - before.get(k, 0) for k in after if after[k] - before.get(k, 0)}
@@ -201,6 +245,7 @@ async def measure(lab: LabProcess) -> int:
     out("events_decode_children", len(peaks), "processes")
     out("events_decode_child_peak_rss_mb", max(peaks, default=0.0), "MB")
     out("events_100k_peak_rss_with_children_mb", peak_rss_mb() + sum(peaks), "MB")
+    out("events_100k_app_rss_sampled_peak_mb", memory.peak, "MB")  # every 50 ms, all at once
     out("events_loaded", model.event_count, "events")
 
     # The loaded table: quick search and sort, as typed (the view repaints each time).

@@ -5,7 +5,9 @@ with its own CA, so the logon depends neither on Windows SSPI nor on the user's 
 waits for the first snapshot and then reads the navigation tree as the admin would see it: the
 cluster, its folders, every node and the clustered mailbox server, each under the folder it
 belongs to; it also loads every Designer form and icon the package carries (an installer that left
-one out, or a Qt trimmed too far, shows here). It writes nothing to the user's settings or audit log.
+one out, or a Qt trimmed too far, shows here), and has the child process that parses large event
+answers parse one (its Python must start from the installation). It writes nothing to the user's
+settings or audit log.
 """
 
 from __future__ import annotations
@@ -97,6 +99,36 @@ def check_resources() -> list[str]:
     return problems
 
 
+def check_event_decoder() -> list[str]:
+    """The problems with the child process that parses large event answers (empty when this
+    installation's Python starts it and it parses a compressed answer as the node sends one)."""
+    import base64
+    import gzip
+    import threading
+
+    from ccrgui.lab.eventlog import EventJournal, render_xml
+    from ccrgui.lab.topology import default_topology
+    from ccrgui.remote.eventdecode import ChildFailed, DecodeChild
+
+    journal = EventJournal(default_topology(2), history=40, seed=1)
+    node = journal.nodes[0]
+    records = list(reversed(journal.records(node, "System")))
+    text = "".join(render_xml(r, journal.computer(node), rendered=True) for r in records) + "\r\n"
+    answer = base64.b64encode(gzip.compress(text.encode("utf-8"))).decode("ascii")
+    child = DecodeChild.start()
+    if child is None:
+        return [f"the event decoding process cannot be started with {sys.executable!r}"]
+    got: list[object] = []
+    try:
+        count, error = child.decode(answer, node, "System", got.extend, threading.Event())
+    except ChildFailed as exc:
+        return [f"the event decoding process: {exc}"]
+    if error or count != len(records) or len(got) != count:
+        outcome = error or "no error"
+        return [f"the event decoding process read {len(got)} of {len(records)} events ({outcome})"]
+    return []
+
+
 async def run(window: MainWindow, expected: Expected, timeout_s: float = 120.0) -> int:
     """Wait for the snapshot with the clustered mailbox server, check the tree; 0 when it holds."""
     deadline = time.monotonic() + timeout_s
@@ -114,7 +146,7 @@ async def run(window: MainWindow, expected: Expected, timeout_s: float = 120.0) 
             return 1
         await asyncio.sleep(0.1)
     await asyncio.sleep(0)  # let the tree take the snapshot
-    problems = check_tree(window.tree_model, expected) + check_resources()
+    problems = check_tree(window.tree_model, expected) + check_resources() + check_event_decoder()
     for problem in problems:
         print(f"ccrgui self-test: FAILED: {problem}")
     if problems:

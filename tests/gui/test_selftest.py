@@ -13,7 +13,7 @@ from ccrgui import selftest
 from ccrgui.app import parse_args
 from ccrgui.domain.model import NodeState
 from ccrgui.gui.tree import ClusterEntry, ClusterTreeModel, ConnState
-from ccrgui.selftest import Expected, check_resources, check_tree
+from ccrgui.selftest import Expected, check_event_decoder, check_resources, check_tree
 from tests.gui.fakes import make_snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,3 +109,15 @@ def test_version_is_the_installed_one(tmp_path: Path) -> None:
 
     done = _run(["--version"], tmp_path)
     assert done.returncode == 0 and done.stdout.strip() == f"ccrgui {version('ccrgui')}"
+
+
+def test_event_decoder_check_runs_the_child_and_names_a_python_that_cannot_start_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    assert check_event_decoder() == []
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    assert check_event_decoder() == [
+        "the event decoding process cannot be started with '/nonexistent/python'"
+    ]

@@ -121,25 +121,6 @@ def decode(
     return count, error
 
 
-class _Feed:
-    """An Unpickler's file: the message being loaded (swapped in before each load)."""
-
-    def __init__(self) -> None:
-        self._buf = io.BytesIO()
-
-    def set(self, data: bytes) -> None:
-        self._buf = io.BytesIO(data)
-
-    def read(self, size: int = -1) -> bytes:
-        return self._buf.read(size)
-
-    def readline(self) -> bytes:
-        return self._buf.readline()
-
-    def readinto(self, target: bytearray) -> int:
-        return self._buf.readinto(target)
-
-
 # ---- the child process -----------------------------------------------------------------------
 #
 # A plain `python -m ccrgui.remote.eventdecode` (not multiprocessing: its spawn would import the
@@ -312,14 +293,12 @@ class DecodeChild:
             request = pickle.dumps((node, log_name, text), protocol=pickle.HIGHEST_PROTOCOL)
             _write_frame(proc.stdin, request)
             proc.stdin.close()
-            feed = _Feed()
             shared: dict[int, object] = {}
             while True:
                 if stop.is_set():
                     return count, "stopped"
-                feed.set(_read_frame(proc.stdout))
                 # A fresh memo per frame, as the child's Pickler clears its own; the IDs span frames.
-                message = _SharingUnpickler(cast(BinaryIO, feed), shared).load()
+                message = _SharingUnpickler(io.BytesIO(_read_frame(proc.stdout)), shared).load()
                 if message[0] == _EVENTS:
                     count += len(message[1])
                     hand_over(message[1])

@@ -29,7 +29,7 @@ from ccrgui.domain.model import Event
 from ccrgui.quoting import UnsafeValueError
 from ccrgui.remote import parsers, scripts
 from ccrgui.remote.api import EventBatch, LogQuery
-from ccrgui.remote.eventdecode import CompressedAnswerError, DecodeChild, decode_answer, decompressed_pieces
+from ccrgui.remote.eventdecode import DecodeChild, decode_answer
 from ccrgui.remote.shells import CmdShell, PowerShellHost, PsOutput
 from ccrgui.remote.transport import HostConnection, TransportError
 
@@ -231,9 +231,7 @@ class EventReader:
                 decode_answer, child, section.text, q.node, q.log, hand_over, stop
             )
         except BaseException:
-            stop.set()
-            if child is not None:
-                child.close(wait_s=0.0)  # ends the thread's wait for the child's next frame
+            stop.set()  # and `_compressed` closes the child, which ends the thread's wait
             raise
         drain()  # whatever the last wake-up has not taken yet, before the final batch
         put(EventBatch(q, error=error, truncated=not error and before + count >= q.max_events))
@@ -245,4 +243,4 @@ def _close_started(task: asyncio.Future[DecodeChild | None]) -> None:
         child.close(wait_s=0.0)
 
 
-__all__ = ["HEAD_EVENTS", "CompressedAnswerError", "EventReader", "NodeAccess", "decompressed_pieces"]
+__all__ = ["HEAD_EVENTS", "EventReader", "NodeAccess"]

@@ -15,7 +15,7 @@ from ccrgui.domain.model import Event
 from ccrgui.lab.eventlog import EventJournal, render_xml
 from ccrgui.lab.topology import default_topology
 from ccrgui.remote import scripts
-from ccrgui.remote.eventreader import CompressedAnswerError, decompressed_pieces
+from ccrgui.remote.eventdecode import CompressedAnswerError, decompressed_pieces
 from ccrgui.remote.parsers import EventParseError, EventStreamParser, parse_events
 
 XPATH = "*[System[(Level=1 or Level=2) and Provider[@Name='Microsoft-Windows-FailoverClustering']]]"

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import platformdirs
 import pytest
-import pytest_asyncio
 import requests
 from PySide6.QtCore import QSettings, Qt
 
@@ -23,16 +22,6 @@ from ccrgui.remote.audit import default_audit_path
 from ccrgui.remote.transport import map_error
 from tests.gui.fakes import FakeSession, make_snapshot
 from tests.gui.guitools import menu_action, wait_for
-
-
-@pytest_asyncio.fixture
-async def window(qtbot):  # type: ignore[no-untyped-def]
-    w = MainWindow(refresh_interval_s=60.0)
-    w.show()
-    yield w
-    await w.manager.close()
-    w.close()
-    w.deleteLater()
 
 
 async def connected(window: MainWindow, session: FakeSession) -> str:

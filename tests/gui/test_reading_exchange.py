@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-import pytest_asyncio
 from PySide6.QtCore import Qt
 
 from ccrgui.domain.model import READING_EXCHANGE
@@ -15,16 +14,6 @@ from ccrgui.gui.tree import ItemRef, Kind
 from ccrgui.gui.window import MainWindow
 from tests.gui.fakes import FakeSession
 from tests.gui.guitools import wait_for
-
-
-@pytest_asyncio.fixture
-async def window(qtbot):  # type: ignore[no-untyped-def]
-    w = MainWindow(refresh_interval_s=60.0)
-    w.show()
-    yield w
-    await w.manager.close()
-    w.close()
-    w.deleteLater()
 
 
 def _label(window: MainWindow, ref: ItemRef) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import pytest_asyncio
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -15,16 +14,6 @@ from tests.gui.fakes import FakeSession
 from tests.gui.guitools import confirm, menu_action, wait_for
 
 MOVE = "Move this service or application to another node"
-
-
-@pytest_asyncio.fixture
-async def window(qtbot):  # type: ignore[no-untyped-def]
-    w = MainWindow(refresh_interval_s=60.0)
-    w.show()
-    yield w
-    await w.manager.close()
-    w.close()
-    w.deleteLater()
 
 
 def cms_owner(window: MainWindow) -> str:

@@ -4,7 +4,6 @@ and the copy actions confirm with the session's own command line."""
 from __future__ import annotations
 
 import pytest
-import pytest_asyncio
 
 from ccrgui.domain.plan import ActionKind, ActionRequest, Plan, Refusal
 from ccrgui.gui import actions as A
@@ -13,16 +12,6 @@ from ccrgui.gui.window import MainWindow
 from ccrgui.quoting import UnsafeValueError
 from tests.gui.fakes import FakeSession
 from tests.gui.guitools import confirm, wait_for
-
-
-@pytest_asyncio.fixture
-async def window(qtbot):  # type: ignore[no-untyped-def]
-    w = MainWindow(refresh_interval_s=60.0)
-    w.show()
-    yield w
-    await w.manager.close()
-    w.close()
-    w.deleteLater()
 
 
 class RefusingSession(FakeSession):

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from ccrgui import collector
 from ccrgui.atomicfile import atomic_path
 from ccrgui.domain.session_api import AuthMethod, ClusterSession, ConnectionSettings, LogonAvailability
 from ccrgui.gui import asyncqt
@@ -125,6 +126,13 @@ def current_user_logon() -> LogonAvailability:
 def preload_backend() -> None:
     """Import the backend (a few hundred ms) off the GUI thread, before the first connection."""
     import ccrgui.remote.session  # noqa: F401
+
+
+async def console_ready() -> None:
+    """The window is shown: load the backend, then freeze what lives as long as the app
+    (modules, the window), so later full collections do not re-scan it on the GUI thread."""
+    await asyncio.to_thread(preload_backend)
+    collector.settle()
 
 
 def start_lab(topology_file: str | None, speed: float, auth: str = "ntlm") -> Lab:
@@ -291,7 +299,7 @@ async def run_console(app: QApplication, args: argparse.Namespace) -> int:
         if args.screenshot:
             window.resize(1280, 800)  # the size the views are checked at (tests/gui/test_clipping.py)
         window.show()
-        await asyncio.to_thread(preload_backend)
+        await console_ready()
         if args.demo:
             window.statusBar().showMessage("Starting the simulated cluster…")
             lab = await asyncio.to_thread(start_lab, args.lab_topology, args.lab_speed)

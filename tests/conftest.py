@@ -169,3 +169,20 @@ def _closes_what_it_opens(request: pytest.FixtureRequest) -> Iterator[None]:
     problems += [f"a client left running by another test: {what}" for what in _CLIENTS.strays()]
     if problems:
         pytest.fail("WinRM clients not closed (close them in a fixture's teardown):\n" + "\n".join(problems))
+
+
+@pytest.fixture(autouse=True)
+def _collector_as_it_was() -> Iterator[None]:
+    """What a test froze (`ccrgui.collector`: event loads, the console's start) is collectable
+    again after it, and a load it left holding is reported: nothing is carried into later tests."""
+    import gc
+
+    from ccrgui import collector
+
+    yield
+    left = collector.holding()
+    while collector.holding():
+        collector.release()
+    gc.unfreeze()
+    if left:
+        pytest.fail("the garbage collector was left held (collector.hold without release)")

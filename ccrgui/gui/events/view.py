@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import gc
 import io
 import logging
 import operator
@@ -49,6 +48,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ccrgui import collector
 from ccrgui.domain import event_knowledge
 from ccrgui.domain.eventquery import (
     EventFilter,
@@ -351,12 +351,10 @@ class EventsView(QWidget):
         self._update_buttons()
         self._update_status()
         cancelled = False
-        # Rows are long-lived and cannot form cycles, but each full collection of the cyclic
-        # garbage collector re-scans all of them: at 100,000 rows a collection every 25 % of
-        # growth stalls the loop for 100-300 ms.  So no collection while rows stream in, and
-        # then what is loaded moves out of the collector's sight (gc.freeze) until the next
-        # query (gc.unfreeze: anything frozen becomes collectable again).
-        _collector_off()
+        # Rows are long-lived and cannot form cycles, but each full collection re-scans all of
+        # them: at 100,000 rows one every 25 % of growth stalls the loop for 100-300 ms.  So no
+        # collection while rows stream in, then they are frozen (`ccrgui.collector`).
+        collector.hold()
         try:
             async for batch in session.query_events(queries):
                 if generation != self._generation:
@@ -377,7 +375,7 @@ class EventsView(QWidget):
                 self.model.add_error(node, log_name, f"The query stopped: {exc}")
             self._pending.clear()
         finally:
-            _collector_on()
+            collector.release()
             if generation == self._generation:  # a newer query owns the view otherwise
                 self._release_held()
                 if not cancelled:
@@ -655,27 +653,6 @@ class EventsView(QWidget):
     def with_filter(self, **changes: Any) -> EventFilter:
         """The current filter with some fields changed (e.g. `nodes=("EXNODE1",)`)."""
         return replace(self.current_filter(), **changes)
-
-
-_streaming = [0, False]  # queries streaming now, whether the collector was on before the first
-
-
-def _collector_off() -> None:
-    """A query starts streaming rows (see `_stream`): no cyclic collection meanwhile."""
-    if _streaming[0] == 0:
-        gc.unfreeze()
-        _streaming[1] = gc.isenabled()
-        gc.disable()
-    _streaming[0] += 1
-
-
-def _collector_on() -> None:
-    """A query stopped streaming; with the last one, the rows loaded leave the collector's
-    sight (gc.freeze) and collection resumes as before."""
-    _streaming[0] -= 1
-    if _streaming[0] == 0 and _streaming[1]:
-        gc.freeze()
-        gc.enable()
 
 
 # What a column's text depends on (the distinct values are few); the date column has none.

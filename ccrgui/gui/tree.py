@@ -319,6 +319,8 @@ class ClusterTreeModel(QAbstractItemModel):
         self._sync_children(self._root, self.root_index(), wanted)
 
     def _sync(self, item: _Item, index: QModelIndex, spec: ItemSpec) -> None:
+        if item.spec is spec:  # another cluster's subtree, as it is shown (twenty clusters: the
+            return  # refresh of one would otherwise walk all of them)
         changed = item.spec.look() != spec.look()
         item.spec = spec
         if changed:

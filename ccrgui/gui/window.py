@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, QObject, QPoint, QSettings, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ccrgui import collector
 from ccrgui.domain.maintenance import GroupFailoverPolicy
 from ccrgui.domain.plan import ActionKind, Plan, Refusal
 from ccrgui.domain.session_api import ClusterSession, ConnectionSettings
@@ -179,6 +180,10 @@ class MainWindow(QMainWindow):
         self.tree.selectionModel().currentChanged.connect(lambda *_: self._selection_changed())
         self.tree.customContextMenuRequested.connect(self._context_menu)
         self.tree.activated.connect(self._activated)
+        # Several clusters change in one turn of the loop (twenty reopened at start, refreshes
+        # ending together): the results and actions panes are rebuilt once, after all of them.
+        self._panes_due = QTimer(self, singleShot=True, interval=0)
+        self._panes_due.timeout.connect(self._selection_changed)
         self.manager.changed.connect(self._conn_changed)
         self.manager.removed.connect(self._conn_removed)
         self.manager.action_failed.connect(self._action_failed)
@@ -335,6 +340,7 @@ class MainWindow(QMainWindow):
         self.tree.scrollTo(index)
 
     def _selection_changed(self) -> None:
+        self._panes_due.stop()  # rebuilt now
         self._show_results()
         self._update_actions()
 
@@ -463,7 +469,7 @@ class MainWindow(QMainWindow):
                 view.feed(conn.entry)
         ref = self.selected_ref()
         if ref is None or ref.kind is Kind.ROOT or ref.conn_id == conn_id:
-            self._selection_changed()
+            self._panes_due.start()
 
     def _conn_removed(self, conn_id: str) -> None:
         for key in [k for k in self.views if k[0] == conn_id]:
@@ -646,6 +652,7 @@ class MainWindow(QMainWindow):
             return
         if spec.id == A.DISCONNECT:
             await self.manager.remove(ref.conn_id)
+            collector.sweep()  # its session, snapshots and views may be frozen cycles now
         elif spec.id in VIEW_COMMANDS:
             self.open_view(ref, VIEW_COMMANDS[spec.id]).command(spec.id, ref)
         elif spec.id == A.PROPERTIES:

@@ -3,9 +3,16 @@ fixture, e.g. against the lab, override it)."""
 
 from __future__ import annotations
 
+import pytest
 import pytest_asyncio
 
 from ccrgui.gui.window import MainWindow
+
+
+@pytest.fixture(autouse=True)
+def _application(qapp):  # type: ignore[no-untyped-def]
+    """Every GUI test has its QApplication, also when its file runs alone (models render icons)."""
+    return qapp
 
 
 @pytest_asyncio.fixture

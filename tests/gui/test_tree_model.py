@@ -142,3 +142,25 @@ def test_snapshot_replaced_keeps_identity_case_insensitively() -> None:
     after = model.find(ItemRef("exclus1", Kind.GROUP, "EXCH1"))
     assert after.internalPointer() is before.internalPointer()
     assert after.data() == "exch1"
+
+
+def test_updating_one_cluster_leaves_the_others_rows_alone(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Twenty clusters refresh one by one: each refresh walks its own rows, not all twenty trees."""
+    model = ClusterTreeModel()
+    for i in range(20):
+        model.update_cluster(dataclasses.replace(entry(), conn_id=f"c{i}"))
+    synced: list[ItemRef] = []  # the rows whose children were compared
+    original = ClusterTreeModel._sync_children
+
+    def counting(self, parent, parent_index, wanted):  # type: ignore[no-untyped-def]
+        if parent.spec.ref.kind is not Kind.ROOT:
+            synced.append(parent.spec.ref)
+        original(self, parent, parent_index, wanted)
+
+    monkeypatch.setattr(ClusterTreeModel, "_sync_children", counting)
+    paused_node = entry(node_states=(NodeState.UP, NodeState.PAUSED))
+    model.update_cluster(dataclasses.replace(paused_node, conn_id="c7"))
+    assert synced and {ref.conn_id for ref in synced} == {"c7"}
+    paused = model.find(ItemRef("c7", Kind.NODE, "EXNODE2"))
+    assert "Paused" in paused.data(0x0003)
+    assert "Paused" not in model.find(ItemRef("c8", Kind.NODE, "EXNODE2")).data(0x0003)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from ccrgui.domain.model import GroupState, NodeState
 from ccrgui.gui.oplog import FAILED, SUCCEEDED
+from ccrgui.gui.results import Results
 from ccrgui.gui.tree import ItemRef, Kind
 from ccrgui.gui.window import MainWindow
 from tests.gui.fakes import FakeSession
@@ -402,3 +405,25 @@ async def test_reseed_a_suspended_copy_from_the_console(window: MainWindow) -> N
     await wait_for(lambda: window.oplog.model.entries()[-1].status == SUCCEEDED, what="log")
     log = window.oplog.model.entries()[-1]
     assert log.command == shown and log.action == "Update (reseed) copy of First Storage Group"
+
+
+@pytest.mark.asyncio
+async def test_clusters_changing_together_rebuild_the_results_pane_once(window: MainWindow) -> None:
+    """Twenty clusters reopened at start (or refreshes ending together) in one turn of the loop:
+    the tree shows each at once, the results and actions panes are rebuilt once, after them."""
+    shown: list[str] = []
+    original = window.results.show_results
+
+    def counted(results: Results) -> None:
+        shown.append(results.title)
+        original(results)
+
+    window.results.show_results = counted  # type: ignore[method-assign]
+    ids = [window.add_session(FakeSession(host=f"EXCLUS{i}", delay=3600.0)) for i in range(20)]
+    assert all(window.tree_model.find(ItemRef(c, Kind.CLUSTER)).isValid() for c in ids)
+    assert shown == []  # not once per cluster while they are added
+    await wait_for(lambda: shown, what="the results pane")
+    await asyncio.sleep(0.05)
+    assert len(shown) == 1
+    rows = window.results.results.sections[0].rows
+    assert len(rows) == 20  # the overview lists every cluster

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import gzip
+import os
+import time
 
 import pytest
 from hypothesis import given
@@ -241,3 +243,27 @@ def test_without_a_python_to_start_the_thread_decodes(monkeypatch: pytest.Monkey
         got.clear()
         assert decode_answer(child, answer, "EXNODE1", "System", got.extend, threading.Event()) == outcome
         assert got == expected
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="POSIX priorities (Windows: a creation flag)")
+def test_the_child_runs_below_the_gui_priority() -> None:
+    """The GUI thread gets a core before the decoding does on a busy machine."""
+    import threading
+
+    from ccrgui.remote.eventdecode import CHILD_NICENESS, DecodeChild
+
+    child = DecodeChild.start()
+    assert child is not None
+    try:
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        deadline = time.monotonic() + 10
+        while os.getpriority(os.PRIO_PROCESS, child.proc.pid) == own and time.monotonic() < deadline:
+            time.sleep(0.01)  # the child lowers its own as it starts
+        assert os.getpriority(os.PRIO_PROCESS, child.proc.pid) == min(own + CHILD_NICENESS, 19)
+        got: list[object] = []
+        answer = _b64gz(_xml(300))
+        expected, outcome = _in_thread(answer)
+        assert child.decode(answer, "EXNODE1", "System", got.extend, threading.Event()) == outcome
+        assert got == expected
+    finally:
+        child.close(5.0)

@@ -112,9 +112,12 @@ class MemoryWatch:
 # ---- the lab, in its own process ---------------------------------------------------------------
 
 
-def serve_lab(events: int, latency_ms: float) -> None:
+def serve_lab(events: int, latency_ms: float, nice: int) -> None:
     """Child process: run a lab, print its info JSON (with the expected event count), stop when
-    stdin closes."""
+    stdin closes.  The lab stands for servers elsewhere on the network, so on this machine it
+    takes the cores the app leaves (POSIX niceness `nice`; 0 measures it as the app's equal)."""
+    if nice and hasattr(os, "nice"):
+        os.nice(nice)
     from ccrgui.lab.faults import Costs
     from ccrgui.lab.lab import Lab
 
@@ -129,9 +132,16 @@ def serve_lab(events: int, latency_ms: float) -> None:
 
 
 class LabProcess:
-    def __init__(self, events: int, latency_ms: float) -> None:
+    def __init__(self, events: int, latency_ms: float, nice: int) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve-lab", f"--events={events}", f"--latency-ms={latency_ms}"],
+            [
+                sys.executable,
+                __file__,
+                "--serve-lab",
+                f"--events={events}",
+                f"--latency-ms={latency_ms}",
+                f"--lab-nice={nice}",
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -178,6 +188,7 @@ class StallWatch:
 async def measure(lab: LabProcess) -> int:
     import qasync
 
+    from ccrgui.app import console_ready
     from ccrgui.domain.eventquery import EventFilter, TimeRange
     from ccrgui.gui.events.model import COL_ID
     from ccrgui.gui.events.view import EventsView
@@ -193,6 +204,7 @@ async def measure(lab: LabProcess) -> int:
     view.set_nodes(lab.info["node_names"])
     view.resize(1200, 800)
     view.show()
+    await console_ready()  # as the app starts: backend loaded, long-lived objects frozen
     await asyncio.sleep(0.2)
     expected = int(lab.info["expected"])
     flt = EventFilter(
@@ -276,14 +288,21 @@ def main() -> None:
     )
     parser.add_argument("--events", type=int, default=100_000, help="the lab's event history (all nodes)")
     parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument(
+        "--lab-nice",
+        type=int,
+        default=10,
+        help="CPU niceness of the lab's process (it stands for remote servers; 0: equal to the app)",
+    )
     parser.add_argument("--serve-lab", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_lab:
-        serve_lab(args.events, args.latency_ms)
+        serve_lab(args.events, args.latency_ms, args.lab_nice)
         return
     from ccrgui.gui import asyncqt
 
-    lab = LabProcess(args.events, args.latency_ms)
+    lab = LabProcess(args.events, args.latency_ms, args.lab_nice)
+    print(f"lab_process_niceness: {args.lab_nice}", flush=True)
     try:
         app = QApplication.instance() or QApplication([])
         assert isinstance(app, QApplication)

@@ -22,10 +22,10 @@ import logging
 import secrets
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ccrgui.domain.maintenance import (
     MailboxDatabaseStatus,
@@ -98,6 +98,7 @@ from ccrgui.remote.transport import (
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+S = TypeVar("S")
 
 CORE_GROUP = "Cluster Group"
 STORAGE_GROUP = "Available Storage"
@@ -142,6 +143,55 @@ class _Reads:
     host: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     unreadable: set[str] = field(default_factory=set)  # answered, but the text did not parse
+    ahead: dict[str, _Parsed] = field(default_factory=dict)  # see `parse_ahead`
+
+    def parsed(self, key: str, fn: Callable[[S], T], source: S) -> T:
+        """`fn(source)`, taken from `parse_ahead` when that parsed the same text with `fn`."""
+        got = self.ahead.get(key)
+        if got is None or got.fn is not fn or got.source != source:
+            return fn(source)
+        if isinstance(got.result, Exception):
+            raise got.result
+        return cast(T, got.result)
+
+    async def parse_ahead(self) -> None:
+        """The costly parses in a worker thread, before a snapshot is assembled on the loop: a
+        50-group cluster's WMI answers take 15-30 ms to parse, twenty clusters' answers arriving
+        together were a stall of the window."""
+        self.ahead = await asyncio.to_thread(_parse_texts, dict(self.text))
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    fn: Callable[[Any], object]
+    source: object
+    result: object  # the value, or the exception the parser raised
+
+
+def _wmi_texts(text: Mapping[str, str]) -> dict[str, str] | None:
+    names = [i.name for i in scripts.WMI_READS]
+    return {n: text[n] for n in names} if all(n in text for n in names) else None
+
+
+# Reads whose text alone decides the result (the quorum table also needs the resources' names),
+# and the parser of each, looked up when used as `_assemble` looks it up.
+_PARSE_AHEAD = {"mbx": "parse_exchange_servers", "cms": "parse_cms_status", "copies": "parse_copy_status"}
+
+
+def _parse_texts(text: dict[str, str]) -> dict[str, _Parsed]:
+    """Blocking (a worker thread): the parses `_Reads.parsed` takes over."""
+
+    def outcome(fn: Callable[[Any], object], source: object) -> _Parsed:
+        try:
+            return _Parsed(fn, source, fn(source))
+        except Exception as exc:  # re-raised where the result is taken, as if parsed there
+            return _Parsed(fn, source, exc)
+
+    done = {n: outcome(getattr(parsers, fn), text[n]) for n, fn in _PARSE_AHEAD.items() if n in text}
+    wmi = _wmi_texts(text)
+    if wmi is not None:
+        done["wmi"] = outcome(parsers.parse_wmi_cluster, wmi)
+    return done
 
 
 def settings_from_lab_info(info: dict[str, Any]) -> tuple[ConnectionSettings, str]:
@@ -393,11 +443,11 @@ class WinRMClusterSession:
             cluster_items = []
         candidates = warm or [lk for lk in links if not lk.suspect] or links
         exchange_items = list(scripts.EXCHANGE_READS)
-        if self._databases_due():
-            exchange_items.append(scripts.DATABASES_READ)
+        # The store's slow read (every few minutes) goes where it does not lengthen the snapshot.
+        slow_exchange = [scripts.DATABASES_READ] if self._databases_due() else []
         share = self._witness_due()
         witness: dict[str, tuple[bool | None, str]] = {}
-        plan = self._assign(candidates, cluster_items, exchange_items)
+        plan = self._assign(candidates, cluster_items, exchange_items, slow_exchange)
         node_task = asyncio.gather(
             *(
                 self._node_request(lk, plan.get(lk.name, []), reads, node_errors, share, witness)
@@ -408,7 +458,7 @@ class WinRMClusterSession:
             if cold_task is not None:
                 await cold_task
                 if not node_task.done():
-                    self._show_partial(reads, node_errors, props_asked, on_partial)
+                    await self._show_partial(reads, node_errors, props_asked, on_partial)
             node_results = await node_task
         except BaseException:
             for task in (cold_task, node_task):
@@ -426,9 +476,10 @@ class WinRMClusterSession:
                 good = [self._link(host)]
         await self._failover(reads, node_errors, good)
         static_text = _take_static(reads)
-        self._learn_databases(static_text, asked=any(i is scripts.DATABASES_READ for i in exchange_items))
+        self._learn_databases(static_text, asked=bool(slow_exchange))
         if share:
             self._learn_witness(share, witness, node_errors, [lk.name for lk in links])
+        await reads.parse_ahead()
         snap = self._assemble(reads, details, node_errors)
         if reads.unreadable:
             # Damaged or cut output (reads are idempotent): read those parts once more.
@@ -438,11 +489,30 @@ class WinRMClusterSession:
                 reads.host.pop(name, None)
             reads.unreadable.clear()
             await self._failover(reads, node_errors, [lk for lk in good if lk.name not in node_errors])
+            await reads.parse_ahead()
             snap = self._assemble(reads, details, node_errors)
         self._learn_static(static_text, snap, props_asked=props_asked)
+        if cold_task is not None and self._databases_due():
+            await self._first_databases_read([lk for lk in good if lk.name not in node_errors])
         return self._apply_static(snap)
 
-    def _show_partial(
+    async def _first_databases_read(self, good: Sequence[_NodeLink]) -> None:
+        """The store's read, once the first snapshot named the CMS: one more request, so the
+        databases show from the start and the second snapshot does not carry the slow read."""
+        link = next((lk for lk in good if lk.ps.ready and lk.ps.exchange_error is None), None)
+        if link is None:
+            return
+        item = scripts.DATABASES_READ
+        try:
+            out = await link.ps.run(item.section(self._cms), timeout=self._timeout(link), retry=True)
+        except TransportError as exc:
+            log.info("database status not read from %s: %s", link.name, exc)
+            return  # still due: the next snapshot carries it
+        reads = _Reads()
+        self._take_section(out.section(item.name), item.name, link.name, reads)
+        self._learn_databases(_take_static(reads), asked=True)
+
+    async def _show_partial(
         self,
         reads: _Reads,
         node_errors: dict[str, str],
@@ -456,6 +526,7 @@ class WinRMClusterSession:
             return
         so_far = _Reads(dict(reads.text), dict(reads.host), dict(reads.errors))
         static_text = _take_static(so_far)
+        await so_far.parse_ahead()
         snap = self._assemble(so_far, {}, dict(node_errors))
         if so_far.unreadable:
             return  # damaged: the full snapshot reads it again
@@ -598,8 +669,11 @@ class WinRMClusterSession:
         links: Sequence[_NodeLink],
         cluster_items: Sequence[scripts.ReadItem],
         exchange_items: Sequence[scripts.ReadItem],
+        slow_exchange: Sequence[scripts.ReadItem] = (),
     ) -> dict[str, list[scripts.ReadItem]]:
-        """Spread the cluster-wide reads over the nodes by estimated cost (greedy)."""
+        """Spread the cluster-wide reads over the nodes by estimated cost (greedy): the Exchange
+        status reads together on one node, each slow Exchange read on the least loaded other
+        node with Exchange (in parallel, not after them), then the cluster's reads."""
         plan: dict[str, list[scripts.ReadItem]] = {lk.name: [] for lk in links}
         if not links:
             return plan
@@ -609,6 +683,10 @@ class WinRMClusterSession:
             target = min(exch_ok, key=lambda lk: load[lk.name]).name
             plan[target] += exchange_items
             load[target] += sum(i.cost_s for i in exchange_items)
+        for item in slow_exchange:
+            target = min(exch_ok, key=lambda lk: load[lk.name]).name
+            plan[target].append(item)
+            load[target] += item.cost_s
         for item in sorted(cluster_items, key=lambda i: -i.cost_s):
             target = min(links, key=lambda lk: (load[lk.name], lk.name != self._preferred)).name
             plan[target].append(item)
@@ -795,7 +873,7 @@ class WinRMClusterSession:
 
     def _learn_cms(self, reads: _Reads) -> None:
         try:
-            servers = parsers.parse_exchange_servers(reads.text["mbx"])
+            servers = reads.parsed("mbx", parsers.parse_exchange_servers, reads.text["mbx"])
         except parsers.ParseError:
             return
         self._exchange_read = True
@@ -820,7 +898,7 @@ class WinRMClusterSession:
         if failed:
             return None
         try:
-            return parsers.parse_wmi_cluster({n: reads.text[n] for n in names})
+            return reads.parsed("wmi", parsers.parse_wmi_cluster, {n: reads.text[n] for n in names})
         except parsers.ParseError as exc:
             reads.unreadable.update(names)
             problems.append(NodeError(reads.host.get(names[0], ""), f"cluster WMI: {_text(exc)}"))
@@ -837,7 +915,7 @@ class WinRMClusterSession:
                     problems.append(NodeError(reads.host.get(name, ""), reads.errors[name]))
                 return None
             try:
-                return fn(reads.text[name])
+                return reads.parsed(name, fn, reads.text[name])
             except parsers.WindowsCommandError as exc:  # Windows' own answer (System error N)
                 problems.append(NodeError(reads.host.get(name, ""), f"{name}: {_text(exc)}"))
                 return None
@@ -867,7 +945,7 @@ class WinRMClusterSession:
                 version = next(
                     (
                         s.version
-                        for s in parsers.parse_exchange_servers(reads.text["mbx"])
+                        for s in reads.parsed("mbx", parsers.parse_exchange_servers, reads.text["mbx"])
                         if s.name == self._cms
                     ),
                     "",

@@ -641,3 +641,36 @@ async def test_failed_static_read_keeps_the_host_name_and_waits_before_asking_ag
     assert [i.name for i in items if i in scripts.STATIC_READS] == [i.name for i in scripts.STATIC_READS]
     again = await session.snapshot()
     assert again.cluster_name == session._static.cluster_name == lab.topology.cluster_name
+
+
+@pytest.mark.asyncio
+async def test_snapshot_answers_are_parsed_off_the_event_loop_thread(
+    session: WinRMClusterSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twenty clusters' answers arriving together, or one large cluster's, must not be parsed on
+    the GUI's thread; a damaged answer found there is still reported as before."""
+    import threading
+
+    from ccrgui.remote import parsers
+
+    threads: list[str] = []
+    for name in ("parse_wmi_cluster", "parse_cms_status", "parse_copy_status"):
+        original = getattr(parsers, name)
+
+        def recording(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            threads.append(threading.current_thread().name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(parsers, name, recording)
+    first = await session.snapshot()
+    second = await session.snapshot()
+    assert first.groups and second.copies and second.cms is not None
+    assert len(threads) >= 6 and threading.main_thread().name not in threads
+
+    def damaged(*args: Any, **kwargs: Any) -> Any:
+        raise parsers.ParseError("no Objects element")
+
+    monkeypatch.setattr(parsers, "parse_copy_status", damaged)
+    snap = await session.snapshot()
+    assert any("no Objects element" in e.message for e in snap.node_errors)
+    assert snap.groups  # the rest is shown

@@ -11,8 +11,9 @@ long as a view's data, and none of the rows forms cycles, so:
 * `hold()`/`release()` around a large load (event rows streaming in): no collection meanwhile,
   and what was loaded is frozen when the last load ends;
 * `sweep()` where much that was frozen may have died (a cluster closed): frozen objects are
-  collectable again, one full collection runs, and the survivors are frozen anew.  Frozen objects
-  are still freed by reference counting; only cycles among them wait for the next sweep.
+  collectable again, one full collection runs, and the survivors are frozen anew (skipped while a
+  loaded events table would make the scan itself a pause).  Frozen objects are still freed by
+  reference counting; only cycles among them wait for the next sweep.
 
 Process-wide state, so one module owns it; Qt-free (the GUI and the app call it).
 """
@@ -82,13 +83,20 @@ def release() -> None:
     _on()
 
 
-def sweep() -> None:
-    """One full collection over everything, frozen objects included, then freeze the survivors."""
-    if _pauses:
-        return  # the load's end freezes; the next sweep collects
+SWEEP_MAX_OBJECTS = 150_000  # ~30-40 ms of scanning here; 100,000 event rows are ~375,000
+
+
+def sweep() -> bool:
+    """One full collection over everything, frozen objects included, then freeze the survivors;
+    returns whether it ran.  Not while a load runs, and not while so many objects are frozen that
+    the scan itself would be a visible pause (a loaded events table: ~110 ms): the next sweep,
+    once those rows are gone, collects what this one would have."""
+    if _pauses or gc.get_freeze_count() > SWEEP_MAX_OBJECTS:
+        return False
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+    return True
 
 
 def holding() -> bool:

@@ -102,3 +102,20 @@ def test_a_pause_neither_collects_nor_freezes() -> None:
         assert not gc.isenabled()
         rows = [Node() for _ in range(100)]
     assert gc.isenabled() and gc.get_freeze_count() == 0 and rows
+
+
+def test_no_sweep_while_too_many_objects_are_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loaded events table (100,000 rows, ~375,000 objects) would make the scan a 110 ms pause."""
+    gc.unfreeze()
+    gc.collect()
+    ident = cycle()
+    gc.freeze()
+    monkeypatch.setattr(collector, "SWEEP_MAX_OBJECTS", gc.get_freeze_count() - 1)
+    assert collector.sweep() is False
+    gc.unfreeze()
+    assert alive(ident)
+    gc.freeze()
+    monkeypatch.setattr(collector, "SWEEP_MAX_OBJECTS", gc.get_freeze_count() + 1)
+    assert collector.sweep() is True
+    gc.unfreeze()
+    assert not alive(ident)

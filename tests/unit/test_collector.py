@@ -68,7 +68,8 @@ def test_a_hold_keeps_a_disabled_collector_disabled() -> None:
     assert not gc.isenabled()
 
 
-def test_a_frozen_cycle_is_freed_by_the_next_sweep() -> None:
+def test_a_frozen_cycle_is_freed_by_the_next_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(collector, "SWEEP_MAX_OBJECTS", 10**9)  # the whole test run's objects
     gc.unfreeze()
     gc.collect()
     ident = cycle()
@@ -110,12 +111,12 @@ def test_no_sweep_while_too_many_objects_are_frozen(monkeypatch: pytest.MonkeyPa
     gc.collect()
     ident = cycle()
     gc.freeze()
-    monkeypatch.setattr(collector, "SWEEP_MAX_OBJECTS", gc.get_freeze_count() - 1)
+    monkeypatch.setattr(collector, "SWEEP_MAX_OBJECTS", 0)  # fewer than are frozen
     assert collector.sweep() is False
     gc.unfreeze()
     assert alive(ident)
     gc.freeze()
-    monkeypatch.setattr(collector, "SWEEP_MAX_OBJECTS", gc.get_freeze_count() + 1)
+    monkeypatch.setattr(collector, "SWEEP_MAX_OBJECTS", 10**9)
     assert collector.sweep() is True
     gc.unfreeze()
     assert not alive(ident)

@@ -891,14 +891,14 @@ class WinRMClusterSession:
         """Nodes, groups, resources, networks and interfaces from the root\\MSCluster reads; all of
         them or none (a missing or inconsistent read is reported, never half-used)."""
         names = [i.name for i in scripts.WMI_READS]
-        failed = [n for n in names if n not in reads.text]
-        for n in failed:
-            if n in reads.errors:
-                problems.append(NodeError(reads.host.get(n, ""), reads.errors[n]))
-        if failed:
+        texts = _wmi_texts(reads.text)
+        if texts is None:
+            for n in names:
+                if n not in reads.text and n in reads.errors:
+                    problems.append(NodeError(reads.host.get(n, ""), reads.errors[n]))
             return None
         try:
-            return reads.parsed("wmi", parsers.parse_wmi_cluster, {n: reads.text[n] for n in names})
+            return reads.parsed("wmi", parsers.parse_wmi_cluster, texts)
         except parsers.ParseError as exc:
             reads.unreadable.update(names)
             problems.append(NodeError(reads.host.get(names[0], ""), f"cluster WMI: {_text(exc)}"))

@@ -131,10 +131,13 @@ def lower_priority(nice: int) -> None:
         os.nice(nice)
 
 
-class LabProcess:
-    nice = 10  # see lower_priority; set from --lab-nice
+LAB_NICE = 10  # see lower_priority
 
-    def __init__(self, latency_ms: float, snapin_s: float, labs: int = 1, extra_groups: int = 0) -> None:
+
+class LabProcess:
+    def __init__(
+        self, latency_ms: float, snapin_s: float, labs: int = 1, extra_groups: int = 0, nice: int = LAB_NICE
+    ) -> None:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -144,7 +147,7 @@ class LabProcess:
                 f"--snapin-s={snapin_s}",
                 f"--labs={labs}",
                 f"--extra-groups={extra_groups}",
-                f"--lab-nice={self.nice}",
+                f"--lab-nice={nice}",
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -449,7 +452,7 @@ def main() -> None:
     parser.add_argument(
         "--lab-nice",
         type=int,
-        default=LabProcess.nice,
+        default=LAB_NICE,
         help="CPU niceness of the labs' process (they stand for remote servers; 0: equal to the app)",
     )
     parser.add_argument("--serve-labs", action="store_true", help=argparse.SUPPRESS)
@@ -459,15 +462,14 @@ def main() -> None:
     if args.serve_labs:
         serve_labs(args.latency_ms, args.snapin_s, args.labs, args.extra_groups, args.lab_nice)
         return
-    LabProcess.nice = args.lab_nice
     if os.environ.get("BENCH_SWITCH"):
         sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
     import ccrgui.gui.window  # noqa: F401  (imported before anything is timed)
     counter = HttpCounter()
     labs = [
-        LabProcess(args.latency_ms, args.snapin_s),
-        LabProcess(args.latency_ms, args.snapin_s, extra_groups=args.groups),
-        LabProcess(args.latency_ms, args.snapin_s, labs=args.clusters),
+        LabProcess(args.latency_ms, args.snapin_s, nice=args.lab_nice),
+        LabProcess(args.latency_ms, args.snapin_s, extra_groups=args.groups, nice=args.lab_nice),
+        LabProcess(args.latency_ms, args.snapin_s, labs=args.clusters, nice=args.lab_nice),
     ]
     one, big, many = labs
     try:
@@ -490,7 +492,7 @@ def main() -> None:
         for lab in labs:
             lab.stop()
         out("wall_time_s", time.perf_counter() - STARTED, "s")
-        out("lab_process_niceness", LabProcess.nice)
+        out("lab_process_niceness", args.lab_nice)
         out("machine_load_average_1min", f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

@@ -18,7 +18,7 @@ from ccrgui.domain.model import ActionResult, ClusterSnapshot, Event, SetupRepor
 from ccrgui.domain.plan import ActionRequest, Plan, ProgressCallback, Refusal
 from ccrgui.domain.upgrade.facts import NodeUpgradeFacts
 
-PartialCallback = Callable[[ClusterSnapshot], None]  # the cluster before Exchange answered
+PartialCallback = Callable[[ClusterSnapshot], None]  # an earlier view of a first read
 
 
 class AuthMethod(enum.Enum):
@@ -119,7 +119,9 @@ class ClusterSession(Protocol):
     async def snapshot(self, on_partial: PartialCallback | None = None) -> ClusterSnapshot:
         """Read the whole cluster.  When the cluster's facts arrive well before Exchange's (a first
         read, while the snap-in loads), `on_partial` gets them first as a snapshot marked
-        `reading_exchange`; the returned snapshot is always the complete one."""
+        `reading_exchange`; a first read may also hand the complete view to `on_partial` before
+        a slow follow-up read (the mailbox databases' status).  The returned snapshot is always
+        the complete one."""
         ...
 
     def plan(self, request: ActionRequest) -> Plan | Refusal:

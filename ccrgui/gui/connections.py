@@ -142,7 +142,8 @@ class ConnectionManager(QObject):
         self.work_changed.emit()
 
         def partial(snap: ClusterSnapshot) -> None:
-            # The cluster's facts before Exchange's (a first read): shown at once, marked.
+            # A first read's earlier view (the cluster before Exchange, marked; or the whole
+            # cluster before the store's slow read): shown at once.
             if self._conns.get(conn_id) is conn:
                 conn.entry = ClusterEntry(conn_id, conn.entry.host, ConnState.CONNECTED, snap)
                 self.changed.emit(conn_id)

@@ -493,12 +493,17 @@ class WinRMClusterSession:
             snap = self._assemble(reads, details, node_errors)
         self._learn_static(static_text, snap, props_asked=props_asked)
         if cold_task is not None and self._databases_due():
+            # The complete view first: a store that is slow or hangs must not hold it back.
+            self._last = self._apply_static(snap)
+            if on_partial is not None:
+                on_partial(self._last)
             await self._first_databases_read([lk for lk in good if lk.name not in node_errors])
         return self._apply_static(snap)
 
     async def _first_databases_read(self, good: Sequence[_NodeLink]) -> None:
-        """The store's read, once the first snapshot named the CMS: one more request, so the
-        databases show from the start and the second snapshot does not carry the slow read."""
+        """The store's read, once the first snapshot named the CMS (and was handed out): one more
+        request, so the databases show from the start and the second snapshot does not carry the
+        slow read."""
         link = next((lk for lk in good if lk.ps.ready and lk.ps.exchange_error is None), None)
         if link is None:
             return
